@@ -1,0 +1,26 @@
+"""A self-hostable personalization engine with the API of Weaviate's PersonalizationAgent.
+
+The stable names live here; the lab and the CLI import only from this module.
+"""
+
+from .agent import PersonalizationAgent
+from .errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
+                     PersonalizationError, StoreError, UnsupportedFilterError)
+from .ids import generate_uuid5, to_uuid
+from .models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
+                     PersonalizationAgentGetObjectsResponse, PersonalizationResponse, PersonalizedObject,
+                     PersonalizedQueryResponse, QueryObject, TraceStep, Usage)
+from .pipeline import PipelineConfig
+from .profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
+from .store.base import CollectionSpec, Hit, Store
+from .store.embedded import EmbeddedStore
+from .strategies import StrategyConfig
+
+__all__ = [
+    "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",
+    "GetObjectsOptions", "Hit", "InvalidInputError", "Item", "NotAvailableError", "NotFoundError", "Persona",
+    "PersonaInteraction", "PersonaInteractionResponse", "PersonalizationAgent", "PersonalizationAgentGetObjectsResponse",
+    "PersonalizationError", "PersonalizationResponse", "PersonalizedObject", "PersonalizedQueryResponse",
+    "PipelineConfig", "QueryObject", "STRATEGIES", "Store", "StoreError", "StrategyConfig", "TraceStep",
+    "UnsupportedFilterError", "Usage", "decay_factor", "generate_uuid5", "to_uuid",
+]

@@ -1,0 +1,53 @@
+"""Identifier handling: every object is addressed by a UUID.
+
+Strings that already are UUIDs are parsed; any other identifier (a catalog's ``movieId`` 42, a
+persona called ``"alice"``) becomes a deterministic UUID5, computed exactly as
+``weaviate.util.generate_uuid5`` does, so the same catalog gets the same IDs on every backend.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .errors import InvalidInputError
+
+ORIGINAL_ID_PROPERTY = "original_id"
+
+
+def generate_uuid5(identifier: Any) -> uuid.UUID:
+    """The deterministic UUID for a non-UUID identifier (same as weaviate's ``generate_uuid5``)."""
+    return uuid.uuid5(uuid.NAMESPACE_DNS, str(identifier))
+
+
+def parse_uuid(value: Any, *, what: str = "id") -> uuid.UUID:
+    """Parse a UUID (or its string form); anything else is an :class:`InvalidInputError`."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInputError(f"{what} must be a UUID or a UUID string, got {value!r}")
+
+
+def to_uuid(value: Any, *, what: str = "id") -> uuid.UUID:
+    """A UUID for ``value``: parsed if it is one, else the deterministic UUID5 of its text.
+
+    Booleans, None and empty strings are rejected: they are almost always a bug upstream.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise InvalidInputError(f"{what} must be a non-empty identifier, got {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value.strip())
+        except ValueError:
+            return generate_uuid5(value.strip())
+    if isinstance(value, int):
+        return generate_uuid5(value)
+    raise InvalidInputError(f"{what} must be a UUID, string or integer, got {type(value).__name__} {value!r}")

@@ -1,0 +1,342 @@
+"""The embedded store: one SQLite file (WAL) plus an in-memory float32 matrix for exact search.
+
+Layout: ``collections`` (one row per catalog, with the agent config), ``items`` (properties as
+JSON, the unit-length float32 vector as a BLOB), one FTS5 table per collection for BM25 over the
+text fields, ``personas`` and ``interactions``. Each write method runs in one transaction, so a
+failure leaves the file as it was. The vector matrix of a collection is read once, on first
+search, and kept in step with later writes; reopening the file restores everything.
+
+Thread-safe: one lock serialises access, so a Streamlit server can share one instance.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from ..errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
+from ..models import Item, Persona
+from .base import CollectionSpec, Hit, StoredInteraction
+from .fts import fts_query
+from .index import VectorIndex
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections(
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
+    text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS items(
+    row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
+    properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
+CREATE TABLE IF NOT EXISTS personas(
+    cid INTEGER NOT NULL, persona_id TEXT NOT NULL, properties TEXT NOT NULL,
+    PRIMARY KEY(cid, persona_id));
+CREATE TABLE IF NOT EXISTS interactions(
+    id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id TEXT NOT NULL, item_id TEXT NOT NULL,
+    weight REAL NOT NULL, created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS interactions_recent ON interactions(cid, persona_id, created_at, id);
+"""
+
+
+class EmbeddedStore:
+    """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._indexes: dict[str, VectorIndex] = {}
+
+    # plumbing ----------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self):
+        """One write transaction: everything in the block commits together or not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _cid(self, name: str) -> int:
+        row = self._db.execute("SELECT id FROM collections WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
+        return row[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # collections -------------------------------------------------------------------------
+    def create_collection(self, spec: CollectionSpec) -> None:
+        if not spec.name or not isinstance(spec.name, str):
+            raise InvalidInputError(f"collection name must be a non-empty string, got {spec.name!r}")
+        if not isinstance(spec.dims, int) or spec.dims <= 0:
+            raise InvalidInputError(f"collection dims must be a positive integer, got {spec.dims!r}")
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM collections WHERE name=?", (spec.name,)).fetchone():
+                raise AlreadyExistsError(f"collection {spec.name!r} already exists")
+            cur = db.execute(
+                "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model)"
+                " VALUES (?,?,?,?,?,?)",
+                (spec.name, spec.dims, json.dumps(list(spec.text_fields)), spec.vector_name,
+                 json.dumps(spec.user_properties), spec.embedding_model),
+            )
+            columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
+            db.execute(f"CREATE VIRTUAL TABLE fts_{cur.lastrowid} USING fts5({columns}, "
+                       "tokenize='unicode61 remove_diacritics 2')")
+
+    def get_collection(self, name: str) -> CollectionSpec:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model"
+                " FROM collections WHERE name=?", (name,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
+        return CollectionSpec(name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])),
+                              vector_name=row[3], user_properties=json.loads(row[4]), embedding_model=row[5])
+
+    def has_collection(self, name: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM collections WHERE name=?", (name,)).fetchone() is not None
+
+    def list_collections(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT name FROM collections ORDER BY name")]
+
+    def delete_collection(self, name: str) -> None:
+        with self._tx() as db:
+            cid = self._cid(name)
+            for table in ("items", "personas", "interactions"):
+                db.execute(f"DELETE FROM {table} WHERE cid=?", (cid,))
+            db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
+            db.execute("DELETE FROM collections WHERE id=?", (cid,))
+            self._indexes.pop(name, None)
+
+    def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
+        with self._tx() as db:
+            cid = self._cid(name)
+            db.execute("UPDATE collections SET agent=1, user_properties=?, vector_name=? WHERE id=?",
+                       (json.dumps(user_properties), vector_name, cid))
+
+    def has_agent(self, name: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT agent FROM collections WHERE name=?", (name,)).fetchone()
+        return bool(row and row[0])
+
+    # items -------------------------------------------------------------------------------
+    def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray) -> int:
+        spec = self.get_collection(collection)
+        vectors = _check_vectors(vectors, len(items), spec.dims)
+        ids = [str(item.uuid) for item in items]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            dup = next(i for i in ids if i in seen or seen.add(i))
+            raise InvalidInputError(f"item id {dup} appears more than once in the batch")
+        props = [json.dumps(item.properties, ensure_ascii=False, default=_json_default) for item in items]
+        texts = [_fts_columns(item.properties, spec.text_fields) for item in items]
+        with self._tx() as db:
+            cid = self._cid(collection)
+            self._reject_existing(db, cid, ids)
+            start = db.execute("SELECT COALESCE(MAX(row), 0) FROM items").fetchone()[0] + 1
+            rows = range(start, start + len(items))
+            db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
+                           zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in vectors)))
+            columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
+            marks = ",".join("?" * (1 + max(1, len(spec.text_fields))))
+            db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
+                           ((row, *cols) for row, cols in zip(rows, texts)))
+            index = self._indexes.get(collection)
+            if index is not None:
+                index.append([item.uuid for item in items], [item.properties for item in items], vectors)
+        return len(items)
+
+    def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            row = db.execute(f"SELECT uuid FROM items WHERE cid=? AND uuid IN ({','.join('?' * len(part))})",
+                             (cid, *part)).fetchone()
+            if row:
+                raise AlreadyExistsError(f"item {row[0]} already exists in this collection")
+
+    def _index(self, collection: str) -> VectorIndex:
+        with self._lock:
+            index = self._indexes.get(collection)
+            if index is None:
+                spec = self.get_collection(collection)
+                cid = self._cid(collection)
+                rows = self._db.execute("SELECT uuid, properties, vector FROM items WHERE cid=? ORDER BY row",
+                                        (cid,)).fetchall()
+                index = VectorIndex.from_rows(rows, spec.dims)
+                self._indexes[collection] = index
+            return index
+
+    def count(self, collection: str) -> int:
+        return len(self._index(collection))
+
+    def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
+        index = self._index(collection)
+        return {u: Item(u, index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+
+    def get_vectors(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
+        return self._index(collection).vectors_of(ids)
+
+    def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
+        index = self._index(collection)
+        stop = len(index) if limit is None else min(len(index), offset + limit)
+        return [Item(index.uuids[i], index.properties[i]) for i in range(offset, stop)]
+
+    def property_names(self, collection: str) -> list[str]:
+        return self._index(collection).property_names()
+
+    # search ------------------------------------------------------------------------------
+    def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *,
+                     filters: Any = None, exclude: Iterable[UUID] = ()) -> list[list[Hit]]:
+        return self._index(collection).search(queries, limit, filters=filters, exclude=exclude)
+
+    def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
+             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
+        spec = self.get_collection(collection)
+        index = self._index(collection)
+        match = fts_query(query, spec.text_fields, query_properties)
+        if match is None:
+            return []
+        allowed = index.allowed(filters, exclude)
+        with self._lock:
+            cid = self._cid(collection)
+            cur = self._db.execute(
+                f"SELECT i.uuid, -bm25(fts_{cid}) AS s FROM fts_{cid} JOIN items i ON i.row = fts_{cid}.rowid"
+                f" WHERE fts_{cid} MATCH ? ORDER BY s DESC, i.row", (match,))
+            hits: list[Hit] = []
+            for uuid_text, score in cur:
+                uid = UUID(uuid_text)
+                if allowed is None or allowed[index.pos[uid]]:
+                    hits.append(Hit(uid, float(score)))
+                    if len(hits) >= limit:
+                        break
+        return hits
+
+    # personas and interactions -------------------------------------------------------------
+    def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
+        """Insert (``must_exist=False``), update (``True``) or upsert (``None``) a persona."""
+        props = json.dumps(persona.properties, ensure_ascii=False, default=_json_default)
+        with self._tx() as db:
+            cid = self._cid(collection)
+            exists = db.execute("SELECT 1 FROM personas WHERE cid=? AND persona_id=?",
+                                (cid, str(persona.persona_id))).fetchone() is not None
+            if must_exist is False and exists:
+                raise AlreadyExistsError(f"persona {persona.persona_id} already exists")
+            if must_exist is True and not exists:
+                raise NotFoundError(f"persona {persona.persona_id} does not exist")
+            db.execute("INSERT OR REPLACE INTO personas(cid, persona_id, properties) VALUES (?,?,?)",
+                       (cid, str(persona.persona_id), props))
+
+    def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
+        with self._lock:
+            row = self._db.execute("SELECT properties FROM personas WHERE cid=? AND persona_id=?",
+                                   (self._cid(collection), str(persona_id))).fetchone()
+        return None if row is None else Persona(persona_id, json.loads(row[0]))
+
+    def delete_persona(self, collection: str, persona_id: UUID) -> bool:
+        with self._tx() as db:
+            cid = self._cid(collection)
+            gone = db.execute("DELETE FROM personas WHERE cid=? AND persona_id=?", (cid, str(persona_id))).rowcount
+            db.execute("DELETE FROM interactions WHERE cid=? AND persona_id=?", (cid, str(persona_id)))
+        return gone > 0
+
+    def list_personas(self, collection: str) -> list[Persona]:
+        with self._lock:
+            rows = self._db.execute("SELECT persona_id, properties FROM personas WHERE cid=? ORDER BY rowid",
+                                    (self._cid(collection),)).fetchall()
+        return [Persona(UUID(pid), json.loads(props)) for pid, props in rows]
+
+    def add_interactions(self, collection: str, rows: Sequence[StoredInteraction], *,
+                         replace_pairs: Iterable[tuple[UUID, UUID]] = (),
+                         create_personas: Iterable[UUID] = ()) -> None:
+        data = [(str(r.persona_id), str(r.item_id), r.weight, r.created_at.timestamp()) for r in rows]
+        with self._tx() as db:
+            cid = self._cid(collection)
+            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,'{}')",
+                           ((cid, str(p)) for p in create_personas))
+            db.executemany("DELETE FROM interactions WHERE cid=? AND persona_id=? AND item_id=?",
+                           ((cid, str(p), str(i)) for p, i in replace_pairs))
+            db.executemany("INSERT INTO interactions(cid, persona_id, item_id, weight, created_at)"
+                           f" VALUES ({cid},?,?,?,?)", data)
+
+    def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
+        sql = ("SELECT item_id, weight, created_at FROM interactions WHERE cid=? AND persona_id=?"
+               " ORDER BY created_at DESC, id DESC")
+        args: tuple = (self._cid(collection), str(persona_id))
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", (*args, int(limit))
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [StoredInteraction(persona_id, UUID(item), weight, datetime.fromtimestamp(ts, tz=timezone.utc))
+                for item, weight, ts in rows]
+
+    def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
+        with self._lock:
+            rows = self._db.execute("SELECT DISTINCT item_id FROM interactions WHERE cid=? AND persona_id=?",
+                                    (self._cid(collection), str(persona_id))).fetchall()
+        return {UUID(r[0]) for r in rows}
+
+
+def _check_vectors(vectors: Any, n: int, dims: int) -> np.ndarray:
+    """Validate a batch of vectors and return it unit-normalised as contiguous float32."""
+    try:
+        arr = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"vectors must be a numeric (n, {dims}) array: {exc}") from None
+    if arr.ndim != 2 or arr.shape != (n, dims):
+        raise InvalidInputError(f"vectors must have shape ({n}, {dims}) for {n} items, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise InvalidInputError(f"vector of item #{bad} holds NaN or infinity")
+    norms = np.linalg.norm(arr, axis=1)
+    if n and (norms == 0).any():
+        raise InvalidInputError(f"vector of item #{int(np.argmin(norms))} is all zeros")
+    return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
+
+
+def _fts_columns(properties: dict[str, Any], text_fields: Sequence[str]) -> list[str]:
+    """The FTS5 column values of one item: one per text field, or all its text in one column."""
+    if not text_fields:
+        return [" ".join(_text_of(v) for v in properties.values())]
+    return [_text_of(properties.get(f)) for f in text_fields]
+
+
+def _text_of(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text_of(v) for v in value)
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (datetime, UUID)):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    raise InvalidInputError(f"property value {value!r} of type {type(value).__name__} cannot be stored as JSON")
