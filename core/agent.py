@@ -181,7 +181,7 @@ class PersonalizationAgent:
                     strategy: str | None = None, now: datetime | None = None) -> PersonalizationAgentGetObjectsResponse:
         """Personalized objects for a persona (official parameters and defaults, plus ``strategy``/``now``)."""
         options = GetObjectsOptions(limit, recent_interactions_count, exclude_interacted_items, decay_rate,
-                                    tuple(exclude_items), use_agent_ranking, explain_results, instruction, filters,
+                                    exclude_items, use_agent_ranking, explain_results, instruction, filters,
                                     strategy or self.strategy, now)
         if filters is not None:
             from .store.filters import validate_filter

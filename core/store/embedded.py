@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS personas(
     PRIMARY KEY(cid, persona_id));
 CREATE TABLE IF NOT EXISTS interactions(
     id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id TEXT NOT NULL, item_id TEXT NOT NULL,
-    weight REAL NOT NULL, created_at REAL NOT NULL);
+    weight REAL NOT NULL CHECK(typeof(weight) = 'real' AND weight BETWEEN -1 AND 1),
+    created_at REAL NOT NULL CHECK(typeof(created_at) = 'real'));
 CREATE INDEX IF NOT EXISTS interactions_recent ON interactions(cid, persona_id, created_at, id);
 """
 
@@ -71,6 +72,9 @@ class EmbeddedStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from itertools import chain, repeat
 from typing import Any
 from uuid import UUID
 
@@ -88,7 +89,8 @@ _TOKEN = re.compile(r"[^\W_]+")
 _WILDCARD_TOKEN = re.compile(r"(?:[^\W_]|[*?])+")
 _ISO_START = re.compile(r"\s*\d{4}-?\d{2}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_FAST_KINDS = {int: "number", float: "number", str: "text", bool: "bool"}
+_CODES = {"number": 0, "bool": 1, "text": 2, "date": 3}
+_TYPE_CODES = {int: 0, float: 0, bool: 1, str: 2, datetime: 3, type(None): -2}
 _KIND_PLURALS = {"number": "numbers", "bool": "booleans", "text": "text", "date": "datetimes"}
 
 
@@ -237,6 +239,13 @@ def _parse_iso(s: str) -> datetime | None:
         return None
 
 
+def _flatten(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Row index of every scalar or list element (None included), and the elements themselves."""
+    wrapped = [v if type(v) is list or type(v) is tuple else (v,) for v in values]
+    lengths = np.fromiter(map(len, wrapped), dtype=np.int64, count=len(wrapped))
+    return np.repeat(np.arange(len(wrapped), dtype=np.int64), lengths), list(chain.from_iterable(wrapped))
+
+
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
@@ -249,22 +258,19 @@ class _Column:
     def __init__(self, name: str, values: list[Any]) -> None:
         self.name = name
         self.n = len(values)
+        rows, elems = _flatten(values)
+        # Classify by exact type in C (map over dict.get); only unusual types take the slow path.
+        codes = np.fromiter(map(_TYPE_CODES.get, map(type, elems), repeat(-1)), dtype=np.int8, count=len(elems))
+        for j in np.flatnonzero(codes == -1):
+            codes[j] = _CODES.get(_kind(elems[j]), -3)  # -3: present but not comparable (e.g. a dict)
+        objs = np.fromiter(elems, dtype=object, count=len(elems))
+        text = codes == _CODES["text"]
+        codes[text] = np.where(objs[text] == "", -2, codes[text])  # "" counts as none, as in Weaviate
         self.present = np.zeros(self.n, dtype=bool)
-        rows: dict[str, list[int]] = defaultdict(list)
-        vals: dict[str, list[Any]] = defaultdict(list)
-        present = []
-        for i, v in enumerate(values):
-            for e in v if isinstance(v, (list, tuple)) else (v,):
-                if e is None or e == "":
-                    continue
-                present.append(i)
-                kind = _FAST_KINDS.get(type(e)) or _kind(e)  # exact-type lookup first: this loop is the build cost
-                if kind is not None:
-                    rows[kind].append(i)
-                    vals[kind].append(e)
-        self.present[present] = True
-        self.kinds = set(rows)
-        self._rows, self._vals = rows, vals
+        self.present[rows[codes != -2]] = True
+        self._rows = {k: rows[codes == c] for k, c in _CODES.items()}
+        self._vals = {k: objs[codes == c] for k, c in _CODES.items()}
+        self.kinds = {k for k, r in self._rows.items() if len(r)}
 
     def _array(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
         """Row indices and values of the elements of one kind, as numpy arrays (cached)."""
@@ -274,14 +280,13 @@ class _Column:
                 self.__dict__[key] = self._dates()
             else:
                 dtype = np.float64 if kind == "number" else bool
-                self.__dict__[key] = (np.asarray(self._rows[kind], dtype=np.int64),
-                                      np.asarray(self._vals[kind], dtype=dtype))
+                self.__dict__[key] = (self._rows[kind], self._vals[kind].astype(dtype))
         return self.__dict__[key]
 
     def _dates(self) -> tuple[np.ndarray, np.ndarray]:
         rows, micros = [], []
-        pairs = [*zip(self._rows["date"], self._vals["date"]),
-                 *zip(self._rows["text"], map(_parse_iso, self._vals["text"]))]
+        pairs = [*zip(self._rows["date"].tolist(), self._vals["date"].tolist()),
+                 *zip(self._rows["text"].tolist(), map(_parse_iso, self._vals["text"].tolist()))]
         for i, d in pairs:
             if d is not None:
                 rows.append(i)
@@ -292,8 +297,12 @@ class _Column:
     def postings(self) -> dict[str, np.ndarray]:
         """Inverted index of the text elements: token -> rows that contain it."""
         index: dict[str, list[int]] = defaultdict(list)
-        for i, text in zip(self._rows["text"], self._vals["text"]):
-            for token in set(_tokens(text)):
+        token_sets: dict[str, set[str]] = {}  # categorical text repeats: tokenize each distinct string once
+        for i, text in zip(self._rows["text"].tolist(), self._vals["text"].tolist()):
+            tokens = token_sets.get(text)
+            if tokens is None:
+                tokens = token_sets[text] = set(_tokens(text))
+            for token in tokens:
                 index[token].append(i)
         return {t: np.asarray(r, dtype=np.int64) for t, r in index.items()}
 

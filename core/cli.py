@@ -1,0 +1,514 @@
+"""Command-line interface: ``python -m core [--db PATH] [--json] COMMAND ...``.
+
+Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_DB`` or
+``./personalization.db``), calls the public API and prints an aligned text table, or JSON with
+``--json``. Engine errors print ``error: <message>`` on stderr and exit with status 2::
+
+    python -m core load-sample workshop
+    python -m core persona create alice --prop "favorite_cuisines=Italian|Thai"
+    python -m core interact alice spaghetti-carbonara 1.0
+    python -m core recommend alice --limit 5 --where "course=main"
+
+Commands that work on an agent take ``--collection``; without it the store's only agent
+collection is used. ``--where`` takes small expressions (see :func:`parse_condition`); several
+are AND-ed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from . import (STRATEGIES, EmbeddedStore, InvalidInputError, NotFoundError, Persona, PersonalizationAgent,
+               PersonalizationError, PersonaInteraction, Store, to_uuid)
+from . import catalog, samples
+
+DB_ENV = "PERSONALIZATION_DB"
+DEFAULT_DB = "personalization.db"
+TITLE_KEYS = ("title", "name", "label", "headline")
+TRUNCATE = {"title": 40, "explanation": 70, "properties": 60, "description": 50, "text_fields": 40}
+
+
+@dataclass
+class Output:
+    """What a command produced: JSON-able ``data`` for ``--json`` and ``text`` for people."""
+
+    data: Any
+    text: str
+
+
+# -- --where expressions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed ``--where`` expression: ``Filter.by_property(prop).<op>(value)``."""
+
+    prop: str
+    op: str
+    value: Any
+
+
+_OPS = {"=": "equal", "==": "equal", "!=": "not_equal", "<": "less_than", "<=": "less_or_equal",
+        ">": "greater_than", ">=": "greater_or_equal", "~": "contains_any", "!~": "contains_none"}
+_SYMBOL_EXPR = re.compile(r"^\s*([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*?)\s*$")
+_LIKE_EXPR = re.compile(r"^\s*(\S+)\s+like\s+(.+?)\s*$", re.IGNORECASE)
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$")
+WHERE_HELP = ("PROP OP VALUE with OP one of = != < <= > >= (numbers and ISO dates compare as such), "
+              "~ (contains any of a,b), !~ (contains none of a,b) or 'like' with * and ? wildcards")
+
+
+def parse_condition(expr: str) -> Condition:
+    """``"year>=2000"``, ``"genres~Comedy,Drama"``, ``"title like *Star*"``, ``"genres!=Horror"``."""
+    like = _LIKE_EXPR.match(expr)
+    if like:
+        return Condition(like.group(1), "like", _unquote(like.group(2)))
+    match = _SYMBOL_EXPR.match(expr)
+    if not match or not match.group(3):
+        raise InvalidInputError(f"bad --where expression {expr!r}: expected {WHERE_HELP}")
+    prop, op, raw = match.group(1), _OPS[match.group(2)], match.group(3)
+    if op in ("contains_any", "contains_none"):
+        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
+        if not values:
+            raise InvalidInputError(f"bad --where expression {expr!r}: {match.group(2)} needs values like a,b")
+        return Condition(prop, op, values)
+    value = _scalar(raw)
+    if op.startswith(("less", "greater")) and (isinstance(value, (bool, str))):
+        raise InvalidInputError(f"bad --where expression {expr!r}: {match.group(2)} needs a number or an "
+                                f"ISO date, got {raw!r}")
+    return Condition(prop, op, value)
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def _scalar(text: str) -> Any:
+    """A filter value: quoted → text; integers, floats, true/false and ISO dates → typed; else text."""
+    if _unquote(text) != text:
+        return _unquote(text)
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if _DATE.match(text):
+        try:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    return text
+
+
+def build_filter(conditions: Sequence[Condition]) -> Any:
+    """A weaviate ``Filter`` AND-ing the conditions, or None for none."""
+    if not conditions:
+        return None
+    from weaviate.classes.query import Filter  # slow to import: only when filtering
+
+    filters = [getattr(Filter.by_property(c.prop), c.op)(c.value) for c in conditions]
+    return filters[0] if len(filters) == 1 else Filter.all_of(filters)
+
+
+def _where(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
+    conditions = [parse_condition(e) for e in exprs or ()]
+    known = set(store.property_names(collection)) if conditions else set()
+    for c in conditions:
+        if c.prop not in known:
+            raise InvalidInputError(f"--where property {c.prop!r} is not in collection {collection!r}; "
+                                    f"properties: {', '.join(sorted(known))}")
+    return build_filter(conditions)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain aligned columns; long text columns (title, explanation, ...) are truncated."""
+    if not rows:
+        return "(none)"
+    cells = [[_truncate(h, _cell(v)) for h, v in zip(headers, row)] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(value).split())
+
+
+def _truncate(header: str, text: str) -> str:
+    limit = TRUNCATE.get(header)
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
+
+
+def title_of(properties: dict[str, Any], text_fields: Sequence[str] = ()) -> str:
+    """An item's display title: a title/name property, else its first text field, else its original ID."""
+    for key in (*TITLE_KEYS, *text_fields[:1], "original_id"):
+        value = properties.get(key)
+        if value not in (None, "", []):
+            return _cell(value)
+    return ""
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+def _collection(store: Store, args: argparse.Namespace) -> str:
+    if args.collection:
+        return args.collection
+    agents = [name for name in store.list_collections() if store.has_agent(name)]
+    if len(agents) == 1:
+        return agents[0]
+    if not agents:
+        raise NotFoundError(f"the store {args.db!r} has no collection with a personalization agent; "
+                            "run `load-sample NAME` or `import FILE ...` first")
+    raise InvalidInputError(f"the store holds several agent collections ({', '.join(agents)}); "
+                            "choose one with --collection")
+
+
+def _agent(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
+    return PersonalizationAgent.connect(store, _collection(store, args))
+
+
+def _prop(text: str) -> tuple[str, Any]:
+    """``key=value``: the value as JSON if it parses, ``a|b`` as a list, else as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise InvalidInputError(f"--prop must look like key=value, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = [v.strip() for v in raw.split("|") if v.strip()] if "|" in raw else raw
+    return key.strip(), value
+
+
+def _split_columns(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+class _Progress:
+    """A tqdm bar fed by ``import_catalog``'s ``progress(done, total)``; silent when not on a terminal."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc, self.bar = desc, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=self.desc, unit="item", disable=None, file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- catalog commands --------------------------------------------------------------------------
+
+def cmd_samples(store: Store | None, args: argparse.Namespace) -> Output:
+    data = [{"name": s.name, "title": s.title, "items": s.count, "collection": s.collection,
+             "interactions": s.interactions, "license": s.license, "description": s.description}
+            for s in samples.list_samples()]
+    rows = [[d["name"], d["items"], d["collection"], d["interactions"], d["title"]] for d in data]
+    return Output(data, table(["name", "items", "collection", "interactions", "title"], rows))
+
+
+def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
+    spec = samples.install_sample(store, args.name, args.collection, replace=args.replace)
+    PersonalizationAgent.create(store, spec.name)
+    data = {"sample": args.name, "collection": spec.name, "items": store.count(spec.name)}
+    return Output(data, f"installed sample {args.name!r} as collection {spec.name!r} ({data['items']} items); "
+                        "personalization agent ready")
+
+
+def cmd_import(store: Store, args: argparse.Namespace) -> Output:
+    parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=_split_columns(args.text_columns),
+                                  vector_column=args.vector_column, format=args.format)
+    progress = _Progress("embedding" if parsed.vectors is None else "vectors")
+    try:
+        spec = catalog.import_catalog(store, args.collection, parsed, progress=progress,
+                                      title_property=args.title_column, replace=args.replace)
+    finally:
+        progress.close()
+    PersonalizationAgent.create(store, spec.name)
+    data = {"collection": spec.name, "items": len(parsed), "dims": spec.dims, "text_fields": list(spec.text_fields)}
+    return Output(data, f"imported {len(parsed)} items into collection {spec.name!r} ({spec.dims}-d vectors); "
+                        "personalization agent ready")
+
+
+def cmd_collections(store: Store, args: argparse.Namespace) -> Output:
+    data = []
+    for name in store.list_collections():
+        spec, agent = store.get_collection(name), store.has_agent(name)
+        data.append({"name": name, "items": store.count(name), "dims": spec.dims, "agent": agent,
+                     "personas": len(store.list_personas(name)) if agent else 0,
+                     "text_fields": list(spec.text_fields), "embedding_model": spec.embedding_model})
+    headers = ["name", "items", "dims", "agent", "personas", "text_fields"]
+    return Output(data, table(headers, [[d[h] for h in headers] for d in data]))
+
+
+# -- persona and interaction commands ----------------------------------------------------------
+
+def _persona_data(persona: Persona) -> dict[str, Any]:
+    return {"persona_id": str(persona.persona_id), "properties": persona.properties}
+
+
+def cmd_persona_create(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    persona = Persona(args.id, dict(_prop(p) for p in args.prop or ()))
+    agent.add_persona(persona)
+    data = {"id": args.id, **_persona_data(persona)}
+    return Output(data, f"created persona {args.id!r} ({persona.persona_id}) in {agent.collection!r}")
+
+
+def cmd_persona_list(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    data = [{**_persona_data(p), "interactions": len(agent.get_interactions(p.persona_id, "all"))}
+            for p in agent.list_personas()]
+    rows = [[d["persona_id"], d["interactions"], d["properties"]] for d in data]
+    return Output(data, table(["persona_id", "interactions", "properties"], rows))
+
+
+def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    persona = agent.get_persona(args.id)
+    interactions = agent.get_interactions(args.id, "all")
+    items = store.get_items(agent.collection, [i.item_id for i in interactions])
+    fields = store.get_collection(agent.collection).text_fields
+    rows = [{"item_id": str(i.item_id), "title": title_of(items[i.item_id].properties, fields) if i.item_id in items
+             else "", "weight": i.weight, "created_at": i.created_at.isoformat()} for i in interactions]
+    data = {**_persona_data(persona), "interactions": rows}
+    text = "\n".join([f"persona {args.id!r} ({persona.persona_id})",
+                      f"properties: {json.dumps(persona.properties, ensure_ascii=False)}",
+                      f"interactions (newest first): {len(rows)}",
+                      table(["weight", "created_at", "title", "item_id"], [[r[k] for k in ("weight", "created_at",
+                            "title", "item_id")] for r in rows])])
+    return Output(data, text)
+
+
+def cmd_persona_delete(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    agent.delete_persona(args.id)
+    return Output({"deleted": str(to_uuid(args.id))}, f"deleted persona {args.id!r} and its interactions")
+
+
+def cmd_interact(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    interactions = _file_interactions(args) if args.file else [_one_interaction(store, agent, args)]
+    if not args.create_personas:
+        absent = sorted({str(i.persona_id) for i in interactions if not agent.has_persona(i.persona_id)})
+        if absent:
+            who = f"persona {args.persona!r} does" if not args.file else \
+                f"{len(absent)} persona(s) do, e.g. {', '.join(absent[:3])},"
+            raise NotFoundError(f"{who} not exist in {agent.collection!r}; create it with `persona create ID` "
+                                "or pass --create-personas; nothing was stored")
+    agent.add_interactions(interactions, create_persona_if_not_exists=args.create_personas)
+    personas = len({i.persona_id for i in interactions})
+    data = {"collection": agent.collection, "stored": len(interactions), "personas": personas}
+    return Output(data, f"stored {len(interactions)} interaction(s) for {personas} persona(s) in "
+                        f"{agent.collection!r}")
+
+
+def _one_interaction(store: Store, agent: PersonalizationAgent, args: argparse.Namespace) -> PersonaInteraction:
+    if args.persona is None or args.item is None or args.weight is None:
+        raise InvalidInputError("interact needs PERSONA ITEM WEIGHT, or --file FILE")
+    interaction = PersonaInteraction(args.persona, args.item, args.weight, replace_previous_interactions=args.replace,
+                                     created_at=args.at)
+    if not store.get_items(agent.collection, [interaction.item_id]):
+        raise NotFoundError(f"item {args.item!r} is not in collection {agent.collection!r}")
+    return interaction
+
+
+def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
+    if args.persona is not None:
+        raise InvalidInputError("pass either PERSONA ITEM WEIGHT or --file FILE, not both")
+    return catalog.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
+                                     weight_column=args.weight_column, format=args.format)
+
+
+# -- ranking commands --------------------------------------------------------------------------
+
+def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    response = agent.get_objects(
+        args.persona, limit=args.limit, recent_interactions_count=args.recent,
+        exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
+        exclude_items=args.exclude or (), use_agent_ranking=False,
+        filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now)
+    fields = store.get_collection(agent.collection).text_fields
+    rows = [[o.personalized_rank, o.original_rank, o.score, title_of(o.properties, fields), o.explanation]
+            for o in response.objects]
+    notes = [n for n in (response.ranking_rationale,
+                         response.fallback_reason and f"fallback: {response.fallback_reason}") if n]
+    text = table(["rank", "original_rank", "score", "title", "explanation"], rows)
+    return Output(response.to_dict(), "\n".join([*notes, text]))
+
+
+def cmd_search(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    query = agent.query(args.persona, strength=args.strength, decay_rate=args.decay_rate, now=args.now)
+    filters = _where(store, agent.collection, args.where)
+    if args.mode == "bm25":
+        response = query.bm25(args.query, limit=args.limit, filters=filters)
+    elif args.mode == "hybrid":
+        response = query.hybrid(args.query, alpha=args.alpha, limit=args.limit, filters=filters)
+    else:
+        response = query.near_text(args.query, limit=args.limit, filters=filters)
+    fields = store.get_collection(agent.collection).text_fields
+    rows = [[rank, o.metadata.search_rank, o.metadata.score, o.metadata.search_score, o.metadata.persona_score,
+             title_of(o.properties, fields)] for rank, o in enumerate(response.objects, start=1)]
+    headers = ["rank", "search_rank", "score", "search_score", "persona_score", "title"]
+    return Output(response.to_dict(), table(headers, rows))
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+Handler = Callable[[Any, argparse.Namespace], Output]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; ``--db`` and ``--json`` work before or after the command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, not a table")
+    parser = argparse.ArgumentParser(prog="python -m core",
+                                     description="Personalized recommendations and search over a local catalog.")
+    # the same options on the main parser, with real defaults (the subcommands' copies are SUPPRESSed
+    # so that they only override when given)
+    parser.add_argument("--db", help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
+    parser.add_argument("--json", action="store_true", help="print JSON, not a table")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help: str, *, agent: bool = False, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler, needs_store=handler is not cmd_samples)
+        if agent:
+            p.add_argument("-c", "--collection", help="agent collection (default: the store's only one)")
+        return p
+
+    _catalog_commands(command)
+    _persona_commands(command, sub.add_parser("persona", parents=[common], help="create, list, show or delete personas"))
+    _interact_command(command)
+    _ranking_commands(command)
+    return parser
+
+
+def _catalog_commands(command) -> None:
+    command("samples", cmd_samples, "list the shipped sample catalogs")
+    p = command("load-sample", cmd_load_sample, "install a sample catalog and create its agent")
+    p.add_argument("name", help="sample name (see `samples`)")
+    p.add_argument("-c", "--collection", help="collection name (default: the sample's own)")
+    p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
+    p = command("import", cmd_import, "import a catalog file (csv, tsv, json, jsonl, parquet) and create its agent")
+    p.add_argument("file")
+    p.add_argument("-c", "--collection", required=True)
+    p.add_argument("--id-column", required=True)
+    p.add_argument("--text-columns", default="", help="comma-separated columns to embed and search, e.g. title,genres")
+    p.add_argument("--vector-column", help="column holding precomputed vectors (then nothing is embedded)")
+    p.add_argument("--title-column", help="column to show as the title (becomes the first text field)")
+    p.add_argument("--format", help="file format when the name does not tell")
+    p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
+    command("collections", cmd_collections, "list the store's collections")
+
+
+def _persona_commands(command, persona: argparse.ArgumentParser) -> None:
+    actions = persona.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = command("create", cmd_persona_create, "create a persona", agent=True, parent=actions)
+    p.add_argument("id", help="persona ID (any text; stored as its deterministic UUID)")
+    p.add_argument("--prop", action="append", metavar="KEY=VALUE",
+                   help="a property: JSON if it parses, a|b as a list, else text (repeatable)")
+    command("list", cmd_persona_list, "list personas", agent=True, parent=actions)
+    for name, handler, help in (("show", cmd_persona_show, "show a persona and its interactions"),
+                                ("delete", cmd_persona_delete, "delete a persona and its interactions")):
+        command(name, handler, help, agent=True, parent=actions).add_argument("id")
+
+
+def _interact_command(command) -> None:
+    p = command("interact", cmd_interact, "record interactions: PERSONA ITEM WEIGHT, or --file FILE", agent=True)
+    p.add_argument("persona", nargs="?", help="persona ID")
+    p.add_argument("item", nargs="?", help="item ID (the catalog's original ID or a UUID)")
+    p.add_argument("weight", nargs="?", type=float, help="from -1 (hated) to 1 (loved)")
+    p.add_argument("--at", help="when it happened (ISO-8601; default: now)")
+    p.add_argument("--replace", action="store_true", help="replace earlier interactions with this item")
+    p.add_argument("--file", help="interaction file with persona, item, weight and optional created_at columns")
+    p.add_argument("--persona-column", default="persona_id")
+    p.add_argument("--item-column", default="item_id")
+    p.add_argument("--weight-column", default="weight")
+    p.add_argument("--format", help="file format when the name does not tell")
+    p.add_argument("--create-personas", action="store_true", help="create personas that do not exist yet")
+
+
+def _ranking_commands(command) -> None:
+    p = command("recommend", cmd_recommend, "personalized recommendations for a persona", agent=True)
+    p.add_argument("persona")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--recent", type=int, default=100, help="use the N most recent interactions")
+    p.add_argument("--strategy", choices=STRATEGIES, default="centroid")
+    p.add_argument("--include-interacted", action="store_true", help="keep items the persona interacted with")
+    p.add_argument("--exclude", action="extend", nargs="+", metavar="ID", help="item IDs to leave out")
+    _time_and_where(p)
+    p = command("search", cmd_search, "personalized search", agent=True)
+    p.add_argument("persona")
+    p.add_argument("query")
+    p.add_argument("--mode", choices=("near_text", "bm25", "hybrid"), default="hybrid")
+    p.add_argument("--strength", type=float, default=0.5, help="0 = plain search order, 1 = persona only")
+    p.add_argument("--alpha", type=float, default=0.7, help="hybrid: 1 = vector only, 0 = bm25 only")
+    p.add_argument("--limit", type=int, default=10)
+    _time_and_where(p)
+
+
+def _time_and_where(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--decay-rate", type=float, default=0.1)
+    p.add_argument("--now", help="rank as of this time (ISO-8601; default: now)")
+    p.add_argument("--where", action="append", metavar="EXPR", help=f"filter, repeatable (AND): {WHERE_HELP}")
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 2 usage or engine error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help and usage errors: argparse has printed its message
+        return exc.code if isinstance(exc.code, int) else 2
+    args.db = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
+    try:
+        output = _run(args)
+    except PersonalizationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(output.data, indent=2, ensure_ascii=False, default=str) if args.json else output.text)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> Output:
+    if not args.needs_store:
+        return args.handler(None, args)
+    store = EmbeddedStore(args.db)
+    try:
+        return args.handler(store, args)
+    finally:
+        store.close()

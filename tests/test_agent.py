@@ -1,0 +1,169 @@
+"""The public PersonalizationAgent API on the embedded store (vector-only ranking)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from weaviate.classes.config import DataType
+from weaviate.classes.query import Filter
+
+from core import (InvalidInputError, NotAvailableError, NotFoundError, Persona, PersonaInteraction,
+                  PersonalizationAgent, UnsupportedFilterError, to_uuid)
+
+from .store_contract import NOW, uid
+
+
+def like(agent, persona, *pairs, at=NOW):
+    agent.add_interactions([PersonaInteraction(persona, name, w, created_at=at) for name, w in pairs])
+
+
+def titles(response):
+    return [o.properties["original_id"] for o in response.objects]
+
+
+def vector_only(agent, persona="alice", **kw):
+    kw.setdefault("now", NOW)
+    return agent.get_objects(persona, use_agent_ranking=False, **kw)
+
+
+def test_create_connect_exists(store):
+    assert not PersonalizationAgent.exists(store, "Things")
+    with pytest.raises(NotFoundError, match="create"):
+        PersonalizationAgent.connect(store, "Things")
+    PersonalizationAgent.create(client=store, reference_collection="Things",
+                                user_properties={"age": DataType.INT, "favorite_genres": DataType.TEXT_ARRAY})
+    assert PersonalizationAgent.exists(store, "Things")
+    agent = PersonalizationAgent.connect(store, "Things")
+    assert agent.user_properties == {"age": "int", "favorite_genres": "text[]"}
+    with pytest.raises(NotFoundError, match="Nope"):
+        PersonalizationAgent.create(store, "Nope")
+
+
+def test_persona_crud_and_schema(agent):
+    pid = to_uuid("alice")
+    agent.add_persona(Persona(str(pid), {"age": 30}))
+    assert agent.has_persona(pid) and agent.get_persona("alice").properties == {"age": 30}
+    agent.update_persona(Persona("alice", {"age": 31, "favorite_genres": ["Drama"]}))
+    assert agent.get_persona(pid).properties["age"] == 31
+    with pytest.raises(InvalidInputError, match="shoe_size"):
+        agent.add_persona(Persona("bob", {"shoe_size": 44}))
+    with pytest.raises(InvalidInputError, match="age"):
+        agent.add_persona(Persona("bob", {"age": "old"}))
+    with pytest.raises(NotFoundError):
+        agent.update_persona(Persona("nobody", {}))
+    agent.delete_persona("alice")
+    assert not agent.has_persona("alice")
+    with pytest.raises(NotFoundError):
+        agent.get_persona("alice")
+
+
+def test_interactions_roundtrip_and_types(agent):
+    like(agent, "alice", ("a", 1.0), ("c", -0.5), ("b", 0.0))
+    assert agent.has_persona("alice")  # created on the fly
+    assert [i.item_id for i in agent.get_interactions("alice", "positive")] == [uid("a")]
+    assert [i.weight for i in agent.get_interactions("alice", "negative")] == [-0.5]
+    assert len(agent.get_interactions("alice", "all")) == 3
+    with pytest.raises(InvalidInputError, match="interaction_type"):
+        agent.get_interactions("alice", "liked")
+
+
+@pytest.mark.parametrize("weight", [1.5, -2, float("nan"), "0.5", True, None])
+def test_bad_weights_are_rejected(weight):
+    with pytest.raises(InvalidInputError, match="weight"):
+        PersonaInteraction("alice", "a", weight)
+
+
+def test_a_bad_batch_stores_nothing(agent):
+    with pytest.raises(NotFoundError, match="nothing was stored"):
+        agent.add_interactions([PersonaInteraction("alice", "a", 1.0), PersonaInteraction("alice", "zzz", 1.0)])
+    assert not agent.has_persona("alice")
+    with pytest.raises(NotFoundError, match="create_persona_if_not_exists"):
+        agent.add_interactions([PersonaInteraction("bob", "a", 1.0)], create_persona_if_not_exists=False)
+    with pytest.raises(InvalidInputError, match=r"interactions\[1\]"):
+        agent.add_interactions([PersonaInteraction("alice", "a", 1.0), {"item_id": "b"}])
+    assert agent.get_interactions("alice", "all") == [] if agent.has_persona("alice") else True
+
+
+def test_replace_previous_interactions(agent):
+    like(agent, "alice", ("a", 1.0), ("b", 0.5))
+    agent.add_interactions([PersonaInteraction("alice", "a", -1.0, replace_previous_interactions=True, created_at=NOW)])
+    assert {(i.item_id, i.weight) for i in agent.get_interactions("alice", "all")} == {(uid("a"), -1.0), (uid("b"), 0.5)}
+    agent.add_interactions([PersonaInteraction("alice", "b", 1.0, created_at=NOW)], remove_previous_interactions=True)
+    assert sorted(i.weight for i in agent.get_interactions("alice", "all")) == [-1.0, 1.0]
+
+
+def test_get_objects_known_answer_and_exclusions(agent):
+    like(agent, "alice", ("a", 1.0), ("e", -1.0))
+    response = vector_only(agent, limit=4)
+    # q = a - 0.5 e: b 0.994, then c and f tie at 0 (catalog order), d -0.055; a and e are excluded
+    assert titles(response) == ["b", "c", "f", "d"]
+    assert [o.personalized_rank for o in response.objects] == [1, 2, 3, 4]
+    assert response.objects[0].score == pytest.approx(0.9 / 0.90554, abs=1e-4)
+    assert "dislike" in response.objects[3].explanation and "Item E" in response.objects[3].explanation
+    assert "Item A" in response.objects[0].explanation
+    assert [t.name for t in response.trace][:3] == ["profile", "exclusions", "vector_search"]
+    assert titles(vector_only(agent, limit=2, exclude_interacted_items=False)) == ["a", "b"]
+    assert "b" not in titles(vector_only(agent, exclude_items=[str(uid("b"))]))
+    assert titles(vector_only(agent, limit=10)) == ["b", "c", "f", "d"]
+
+
+def test_get_objects_recent_count_and_decay(agent):
+    like(agent, "alice", ("a", 1.0), at=NOW - timedelta(days=60))
+    like(agent, "alice", ("c", 1.0))
+    assert titles(vector_only(agent, limit=1, decay_rate=0.0)) == ["b"]
+    assert titles(vector_only(agent, limit=1, decay_rate=1.0)) == ["d"]
+    assert titles(vector_only(agent, limit=1, recent_interactions_count=1, decay_rate=0.0)) == ["d"]
+
+
+def test_get_objects_filters(agent):
+    like(agent, "alice", ("a", 1.0))
+    got = vector_only(agent, filters=Filter.by_property("year").greater_or_equal(2005))
+    assert set(titles(got)) == {"d", "e", "f"}
+    with pytest.raises(UnsupportedFilterError):
+        vector_only(agent, filters=Filter.by_ref("writer").by_property("name").equal("x"))
+
+
+def test_persona_properties_influence_results(agent):
+    agent.add_persona(Persona("carol", {"favorite_genres": ["Horror"]}))
+    cold = vector_only(agent, "carol", limit=3)
+    assert titles(cold) == ["d"] and "text search" in cold.objects[0].explanation
+    like(agent, "carol", ("c", 1.0))
+    boosted = vector_only(agent, "carol", limit=2)
+    assert titles(boosted)[0] == "d" and "Horror" in boosted.objects[0].explanation.title()
+    assert boosted.objects[0].signals["property_boost"] == pytest.approx(0.1)
+
+
+def test_empty_persona_gets_a_clear_rationale(agent):
+    agent.add_persona(Persona("dave", {}))
+    response = vector_only(agent, "dave")
+    assert response.objects == [] and "no interactions" in response.ranking_rationale
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"limit": 0}, "limit"), ({"limit": 2.5}, "limit"), ({"decay_rate": 2}, "decay_rate"),
+    ({"recent_interactions_count": 0}, "recent_interactions_count"), ({"strategy": "best"}, "strategy"),
+    ({"exclude_items": "abc"}, "exclude_items"), ({"filters": {"year": 1}}, "filter"),
+])
+def test_bad_options_name_the_problem(agent, kwargs, message):
+    like(agent, "alice", ("a", 1.0))
+    with pytest.raises((InvalidInputError, UnsupportedFilterError), match=message):
+        vector_only(agent, **kwargs)
+
+
+def test_agent_ranking_is_not_available_yet(agent):
+    like(agent, "alice", ("a", 1.0))
+    with pytest.raises(NotAvailableError, match="use_agent_ranking=False"):
+        agent.get_objects("alice")
+
+
+def test_unknown_persona(agent):
+    with pytest.raises(NotFoundError, match="does not exist"):
+        vector_only(agent, "nobody")
+
+
+def test_created_at_defaults_to_now(agent):
+    before = datetime.now(timezone.utc)
+    agent.add_interactions([PersonaInteraction("alice", "a", 1.0)])
+    (got,) = agent.get_interactions("alice")
+    assert before - timedelta(seconds=1) <= got.created_at <= datetime.now(timezone.utc) + timedelta(seconds=1)

@@ -1,0 +1,74 @@
+"""The embedded SQLite store: the shared contract, plus persistence and atomicity on disk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import CollectionSpec, EmbeddedStore, Item, Persona, StoreError, to_uuid
+from core.store.base import StoredInteraction
+
+from .store_contract import NOW, VECTORS, StoreContract, items, uid
+
+
+class TestEmbeddedStoreContract(StoreContract):
+    def make_store(self):
+        return EmbeddedStore(":memory:")
+
+
+def test_reopening_the_file_restores_everything(tmp_path):
+    path = tmp_path / "p.db"
+    store = EmbeddedStore(path)
+    store.create_collection(CollectionSpec("Things", 4, text_fields=("title",)))
+    store.add_items("Things", items(), VECTORS)
+    store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
+    store.put_persona("Things", Persona("bob", {"age": 40}), must_exist=None)
+    store.add_interactions("Things", [StoredInteraction(to_uuid("bob"), uid("a"), 0.5, NOW)])
+    store.close()
+
+    again = EmbeddedStore(path)
+    assert again.count("Things") == 6 and again.has_agent("Things")
+    assert again.get_collection("Things").user_properties == {"age": "int"}
+    assert again.get_persona("Things", to_uuid("bob")).properties == {"age": 40}
+    assert again.recent_interactions("Things", to_uuid("bob"), 5)[0].created_at == NOW
+    assert again.near_vectors("Things", VECTORS[2], 1)[0][0].uuid == uid("c")
+    assert again.bm25("Things", "item", 10) and len(again.bm25("Things", "item", 10)) == 6
+
+
+def test_failed_interaction_batch_leaves_nothing(tmp_path):
+    store = EmbeddedStore(tmp_path / "p.db")
+    store.create_collection(CollectionSpec("Things", 4))
+    store.add_items("Things", items(), VECTORS)
+    good = StoredInteraction(to_uuid("bob"), uid("a"), 0.5, NOW)
+    bad = StoredInteraction(to_uuid("bob"), uid("b"), "not a number", NOW)  # type: ignore[arg-type]
+    with pytest.raises(StoreError, match="nothing was stored"):
+        store.add_interactions("Things", [good, bad], create_personas=[to_uuid("bob")])
+    assert store.recent_interactions("Things", to_uuid("bob"), None) == []
+    assert store.get_persona("Things", to_uuid("bob")) is None
+
+
+def test_index_follows_later_writes():
+    store = EmbeddedStore()
+    store.create_collection(CollectionSpec("Things", 4))
+    store.add_items("Things", items()[:3], VECTORS[:3])
+    assert store.near_vectors("Things", VECTORS[5], 1)[0][0].uuid != uid("f")
+    store.add_items("Things", items()[3:], VECTORS[3:])
+    assert store.near_vectors("Things", VECTORS[5], 1)[0][0].uuid == uid("f")
+    store.delete_collection("Things")
+    assert not store.has_collection("Things")
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db"):
+        EmbeddedStore(path)
+
+
+def test_vectors_are_normalised_and_zero_rejected():
+    store = EmbeddedStore()
+    store.create_collection(CollectionSpec("Things", 2))
+    store.add_items("Things", [Item("x", {})], np.array([[3.0, 4.0]]))
+    np.testing.assert_allclose(store.get_vectors("Things", [uid("x")])[0], [0.6, 0.8], rtol=1e-6)
+    with pytest.raises(Exception, match="all zeros"):
+        store.add_items("Things", [Item("y", {})], np.array([[0.0, 0.0]]))
