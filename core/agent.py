@@ -139,30 +139,32 @@ class PersonalizationAgent:
         rows: list[StoredInteraction] = []
         replace: dict[tuple[UUID, UUID], int] = {}
         for n, it in enumerate(interactions):
-            if not isinstance(it, PersonaInteraction):
+            if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
                 raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
             if it.replace_previous_interactions or remove_previous_interactions:
-                replace[(it.persona_id, it.item_id)] = len(rows)
+                replace[(it.persona_id, it.item_id)] = n
             rows.append(StoredInteraction(it.persona_id, it.item_id, it.weight, it.created_at or stamp))
-        # an interaction that replaces history also replaces the same pair earlier in this batch
-        rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
-        self._check_known(rows, create_persona_if_not_exists)
-        personas = {r.persona_id for r in rows}
+        if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
+            rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
+        personas = self._check_known(rows, create_persona_if_not_exists)
         self.store.add_interactions(self.collection, rows, replace_pairs=list(replace),
                                     create_personas=personas if create_persona_if_not_exists else ())
 
-    def _check_known(self, rows: list[StoredInteraction], create_personas: bool) -> None:
-        items = {r.item_id for r in rows}
+    def _check_known(self, rows: list[StoredInteraction], create_personas: bool) -> list[UUID]:
+        """Reject unknown items (and unknown personas unless they may be created); the batch's personas."""
+        items = list({r.item_id.int: r.item_id for r in rows}.values())  # int keys hash far faster than UUIDs
+        personas = list({r.persona_id.int: r.persona_id for r in rows}.values())
         known = self.store.get_items(self.collection, items)
         missing = [str(i) for i in items if i not in known]
         if missing:
             raise NotFoundError(f"{len(missing)} item(s) are not in collection {self.collection!r}, "
                                 f"e.g. {sorted(missing)[:3]}; nothing was stored")
         if not create_personas:
-            absent = [str(p) for p in {r.persona_id for r in rows} if not self.has_persona(p)]
+            absent = [str(p) for p in personas if not self.has_persona(p)]
             if absent:
                 raise NotFoundError(f"persona(s) {sorted(absent)[:3]} do not exist and "
                                     "create_persona_if_not_exists is False; nothing was stored")
+        return personas
 
     def get_interactions(self, persona_id: UUID | str, interaction_type: str = "positive") -> list[PersonaInteractionResponse]:
         """A persona's interactions, newest first: ``"positive"`` (weight > 0), ``"negative"`` (< 0) or ``"all"``."""

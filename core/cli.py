@@ -10,8 +10,8 @@ Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_D
     python -m core recommend alice --limit 5 --where "course=main"
 
 Commands that work on an agent take ``--collection``; without it the store's only agent
-collection is used. ``--where`` takes small expressions (see :func:`parse_condition`); several
-are AND-ed.
+collection is used. ``--where`` takes small expressions (see :mod:`core.where`); several are
+AND-ed. Results are printed by :mod:`core.cli_format`.
 """
 
 from __future__ import annotations
@@ -19,109 +19,46 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from . import (STRATEGIES, EmbeddedStore, InvalidInputError, NotFoundError, Persona, PersonalizationAgent,
-               PersonalizationError, PersonaInteraction, Store, to_uuid)
-from . import catalog, samples
+from . import (
+    STRATEGIES,
+    AlreadyExistsError,
+    EmbeddedStore,
+    InvalidInputError,
+    NotFoundError,
+    Persona,
+    PersonaInteraction,
+    PersonalizationAgent,
+    PersonalizationError,
+    Store,
+    catalog,
+    samples,
+    to_uuid,
+)
+from .cli_format import (
+    Output,
+    persona_output,
+    recommend_output,
+    search_output,
+    table,
+    title_of,
+)
+from .where import WHERE_HELP, Condition, build_filter, parse_condition
+
+__all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
+           "parse_condition", "table", "title_of"]
 
 DB_ENV = "PERSONALIZATION_DB"
 DEFAULT_DB = "personalization.db"
-TITLE_KEYS = ("title", "name", "label", "headline")
-TRUNCATE = {"title": 40, "explanation": 70, "properties": 60, "description": 50, "text_fields": 40}
 
 
-@dataclass
-class Output:
-    """What a command produced: JSON-able ``data`` for ``--json`` and ``text`` for people."""
-
-    data: Any
-    text: str
-
-
-# -- --where expressions ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Condition:
-    """One parsed ``--where`` expression: ``Filter.by_property(prop).<op>(value)``."""
-
-    prop: str
-    op: str
-    value: Any
-
-
-_OPS = {"=": "equal", "==": "equal", "!=": "not_equal", "<": "less_than", "<=": "less_or_equal",
-        ">": "greater_than", ">=": "greater_or_equal", "~": "contains_any", "!~": "contains_none"}
-_SYMBOL_EXPR = re.compile(r"^\s*([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*?)\s*$")
-_LIKE_EXPR = re.compile(r"^\s*(\S+)\s+like\s+(.+?)\s*$", re.IGNORECASE)
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$")
-WHERE_HELP = ("PROP OP VALUE with OP one of = != < <= > >= (numbers and ISO dates compare as such), "
-              "~ (contains any of a,b), !~ (contains none of a,b) or 'like' with * and ? wildcards")
-
-
-def parse_condition(expr: str) -> Condition:
-    """``"year>=2000"``, ``"genres~Comedy,Drama"``, ``"title like *Star*"``, ``"genres!=Horror"``."""
-    like = _LIKE_EXPR.match(expr)
-    if like:
-        return Condition(like.group(1), "like", _unquote(like.group(2)))
-    match = _SYMBOL_EXPR.match(expr)
-    if not match or not match.group(3):
-        raise InvalidInputError(f"bad --where expression {expr!r}: expected {WHERE_HELP}")
-    prop, op, raw = match.group(1), _OPS[match.group(2)], match.group(3)
-    if op in ("contains_any", "contains_none"):
-        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
-        if not values:
-            raise InvalidInputError(f"bad --where expression {expr!r}: {match.group(2)} needs values like a,b")
-        return Condition(prop, op, values)
-    value = _scalar(raw)
-    if op.startswith(("less", "greater")) and (isinstance(value, (bool, str))):
-        raise InvalidInputError(f"bad --where expression {expr!r}: {match.group(2)} needs a number or an "
-                                f"ISO date, got {raw!r}")
-    return Condition(prop, op, value)
-
-
-def _unquote(text: str) -> str:
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
-
-
-def _scalar(text: str) -> Any:
-    """A filter value: quoted → text; integers, floats, true/false and ISO dates → typed; else text."""
-    if _unquote(text) != text:
-        return _unquote(text)
-    if _INT.match(text):
-        return int(text)
-    if _FLOAT.match(text):
-        return float(text)
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    if _DATE.match(text):
-        try:
-            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    return text
-
-
-def build_filter(conditions: Sequence[Condition]) -> Any:
-    """A weaviate ``Filter`` AND-ing the conditions, or None for none."""
-    if not conditions:
-        return None
-    from weaviate.classes.query import Filter  # slow to import: only when filtering
-
-    filters = [getattr(Filter.by_property(c.prop), c.op)(c.value) for c in conditions]
-    return filters[0] if len(filters) == 1 else Filter.all_of(filters)
-
+# -- shared helpers ----------------------------------------------------------------------------
 
 def _where(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
-    conditions = [parse_condition(e) for e in exprs or ()]
+    conditions = [parse_condition(e, what="--where expression") for e in exprs or ()]
     known = set(store.property_names(collection)) if conditions else set()
     for c in conditions:
         if c.prop not in known:
@@ -129,51 +66,6 @@ def _where(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
                                     f"properties: {', '.join(sorted(known))}")
     return build_filter(conditions)
 
-
-# -- rendering ---------------------------------------------------------------------------------
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Plain aligned columns; long text columns (title, explanation, ...) are truncated."""
-    if not rows:
-        return "(none)"
-    cells = [[_truncate(h, _cell(v)) for h, v in zip(headers, row)] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(headers))]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return " ".join(str(value).split())
-
-
-def _truncate(header: str, text: str) -> str:
-    limit = TRUNCATE.get(header)
-    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."
-
-
-def title_of(properties: dict[str, Any], text_fields: Sequence[str] = ()) -> str:
-    """An item's display title: a title/name property, else its first text field, else its original ID."""
-    for key in (*TITLE_KEYS, *text_fields[:1], "original_id"):
-        value = properties.get(key)
-        if value not in (None, "", []):
-            return _cell(value)
-    return ""
-
-
-# -- shared helpers ----------------------------------------------------------------------------
 
 def _collection(store: Store, args: argparse.Namespace) -> str:
     if args.collection:
@@ -189,7 +81,12 @@ def _collection(store: Store, args: argparse.Namespace) -> str:
 
 
 def _agent(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
-    return PersonalizationAgent.connect(store, _collection(store, args))
+    name = _collection(store, args)
+    store.get_collection(name)  # NotFoundError naming the existing collections
+    if not store.has_agent(name):
+        raise NotFoundError(f"collection {name!r} has no personalization agent; install or import the catalog "
+                            "with this CLI (`load-sample`, `import`) to create one")
+    return PersonalizationAgent.connect(store, name)
 
 
 def _prop(text: str) -> tuple[str, Any]:
@@ -235,7 +132,15 @@ def cmd_samples(store: Store | None, args: argparse.Namespace) -> Output:
     return Output(data, table(["name", "items", "collection", "interactions", "title"], rows))
 
 
+def _check_new(store: Store, collection: str | None, replace: bool) -> None:
+    if collection and store.has_collection(collection) and not replace:
+        raise AlreadyExistsError(f"collection {collection!r} already exists; pass --replace to overwrite it "
+                                 "or --collection to choose another name")
+
+
 def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
+    info = next((s for s in samples.list_samples() if s.name == args.name), None)
+    _check_new(store, args.collection or (info and info.collection), args.replace)
     spec = samples.install_sample(store, args.name, args.collection, replace=args.replace)
     PersonalizationAgent.create(store, spec.name)
     data = {"sample": args.name, "collection": spec.name, "items": store.count(spec.name)}
@@ -246,6 +151,7 @@ def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
 def cmd_import(store: Store, args: argparse.Namespace) -> Output:
     parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=_split_columns(args.text_columns),
                                   vector_column=args.vector_column, format=args.format)
+    _check_new(store, args.collection, args.replace)
     progress = _Progress("embedding" if parsed.vectors is None else "vectors")
     try:
         spec = catalog.import_catalog(store, args.collection, parsed, progress=progress,
@@ -296,16 +202,7 @@ def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:
     persona = agent.get_persona(args.id)
     interactions = agent.get_interactions(args.id, "all")
     items = store.get_items(agent.collection, [i.item_id for i in interactions])
-    fields = store.get_collection(agent.collection).text_fields
-    rows = [{"item_id": str(i.item_id), "title": title_of(items[i.item_id].properties, fields) if i.item_id in items
-             else "", "weight": i.weight, "created_at": i.created_at.isoformat()} for i in interactions]
-    data = {**_persona_data(persona), "interactions": rows}
-    text = "\n".join([f"persona {args.id!r} ({persona.persona_id})",
-                      f"properties: {json.dumps(persona.properties, ensure_ascii=False)}",
-                      f"interactions (newest first): {len(rows)}",
-                      table(["weight", "created_at", "title", "item_id"], [[r[k] for k in ("weight", "created_at",
-                            "title", "item_id")] for r in rows])])
-    return Output(data, text)
+    return persona_output(args.id, persona, interactions, items, store.get_collection(agent.collection).text_fields)
 
 
 def cmd_persona_delete(store: Store, args: argparse.Namespace) -> Output:
@@ -342,8 +239,8 @@ def _one_interaction(store: Store, agent: PersonalizationAgent, args: argparse.N
 
 
 def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
-    if args.persona is not None:
-        raise InvalidInputError("pass either PERSONA ITEM WEIGHT or --file FILE, not both")
+    if args.persona is not None or args.at or args.replace:
+        raise InvalidInputError("--file takes no PERSONA ITEM WEIGHT, --at or --replace: they come from the file")
     return catalog.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
                                      weight_column=args.weight_column, format=args.format)
 
@@ -357,13 +254,7 @@ def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
         exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
         exclude_items=args.exclude or (), use_agent_ranking=False,
         filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now)
-    fields = store.get_collection(agent.collection).text_fields
-    rows = [[o.personalized_rank, o.original_rank, o.score, title_of(o.properties, fields), o.explanation]
-            for o in response.objects]
-    notes = [n for n in (response.ranking_rationale,
-                         response.fallback_reason and f"fallback: {response.fallback_reason}") if n]
-    text = table(["rank", "original_rank", "score", "title", "explanation"], rows)
-    return Output(response.to_dict(), "\n".join([*notes, text]))
+    return recommend_output(response, store.get_collection(agent.collection).text_fields)
 
 
 def cmd_search(store: Store, args: argparse.Namespace) -> Output:
@@ -376,11 +267,7 @@ def cmd_search(store: Store, args: argparse.Namespace) -> Output:
         response = query.hybrid(args.query, alpha=args.alpha, limit=args.limit, filters=filters)
     else:
         response = query.near_text(args.query, limit=args.limit, filters=filters)
-    fields = store.get_collection(agent.collection).text_fields
-    rows = [[rank, o.metadata.search_rank, o.metadata.score, o.metadata.search_score, o.metadata.persona_score,
-             title_of(o.properties, fields)] for rank, o in enumerate(response.objects, start=1)]
-    headers = ["rank", "search_rank", "score", "search_score", "persona_score", "title"]
-    return Output(response.to_dict(), table(headers, rows))
+    return search_output(response, store.get_collection(agent.collection).text_fields)
 
 
 # -- parser ------------------------------------------------------------------------------------
@@ -410,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     _catalog_commands(command)
-    _persona_commands(command, sub.add_parser("persona", parents=[common], help="create, list, show or delete personas"))
+    persona = sub.add_parser("persona", parents=[common], help="create, list, show or delete personas")
+    _persona_commands(command, persona)
     _interact_command(command)
     _ranking_commands(command)
     return parser
@@ -500,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     except PersonalizationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(output.data, indent=2, ensure_ascii=False, default=str) if args.json else output.text)
+    print(output.render(args.json))
     return 0
 
 

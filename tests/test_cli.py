@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ import pytest
 
 from core import to_uuid
 from core.cli import Condition, main, parse_condition, table, title_of
+from core.samples import sample_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 AXES = {"Action": (1.0, 0.0, 0.0), "Comedy": (0.0, 1.0, 0.0), "Horror": (0.0, 0.0, 1.0)}
@@ -36,7 +38,6 @@ MOVIES = [
     (21, "Night Terrors Night", 2007, "Horror|Thriller", 0.10),
     (22, "The Haunting Star", 1999, "Horror|Drama", 0.15),
 ]
-TOP_COMEDY = "Office Party Night"
 
 
 def vector(genres: str, tilt: float) -> list[float]:
@@ -44,13 +45,17 @@ def vector(genres: str, tilt: float) -> list[float]:
     return list(main_axis * (1 - tilt) + np.roll(main_axis, 1) * tilt)
 
 
-@pytest.fixture
-def cli(tmp_path, capsys):
-    """``cli(*args)`` → (exit code, stdout, stderr) against a store in ``tmp_path``."""
-    db = str(tmp_path / "test.db")
+def write_catalog(path: Path) -> Path:
+    lines = ["movieId,title,year,genres,vector"]
+    lines += [f'{i},{t},{y},{g},"{json.dumps(vector(g, tilt))}"' for i, t, y, g, tilt in MOVIES]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
+
+def runner(db: Path, capsys):
+    """``run(*args)`` → (exit code, stdout, stderr) against the store file ``db``."""
     def run(*args: str):
-        code = main(["--db", db, *args])
+        code = main(["--db", str(db), *args])
         out, err = capsys.readouterr()
         assert "Traceback" not in err
         return code, out, err
@@ -58,23 +63,35 @@ def cli(tmp_path, capsys):
 
 
 @pytest.fixture
-def catalog_csv(tmp_path) -> Path:
-    lines = ["movieId,title,year,genres,vector"]
-    lines += [f'{i},{t},{y},{g},"{json.dumps(vector(g, tilt))}"' for i, t, y, g, tilt in MOVIES]
-    path = tmp_path / "movies.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+def cli(tmp_path, capsys):
+    return runner(tmp_path / "test.db", capsys)
 
 
 @pytest.fixture
-def movies(cli, catalog_csv):
-    """The catalog imported as ``Movies`` and persona ``alice`` who loves two comedies."""
-    assert cli("import", str(catalog_csv), "--collection", "Movies", "--id-column", "movieId",
-               "--text-columns", "title,genres", "--vector-column", "vector")[0] == 0
-    assert cli("persona", "create", "alice", "--prop", "favorite_genres=Comedy|Drama")[0] == 0
-    for item in ("10", "11"):
-        assert cli("interact", "alice", item, "1.0", "--at", "2024-05-01T12:00:00Z")[0] == 0
-    return cli
+def catalog_csv(tmp_path) -> Path:
+    return write_catalog(tmp_path / "movies.csv")
+
+
+@pytest.fixture(scope="module")
+def movies_db(tmp_path_factory) -> Path:
+    """A store file holding the catalog as ``Movies`` and persona ``alice`` who loves two comedies."""
+    folder = tmp_path_factory.mktemp("movies")
+    db, csv_path = folder / "movies.db", write_catalog(folder / "movies.csv")
+    commands = [["import", str(csv_path), "--collection", "Movies", "--id-column", "movieId",
+                 "--text-columns", "title,genres", "--vector-column", "vector"],
+                ["persona", "create", "alice", "--prop", "favorite_genres=Comedy|Drama"],
+                *(["interact", "alice", item, "1.0", "--at", "2024-05-01T12:00:00Z"] for item in ("10", "11"))]
+    for command in commands:
+        assert main(["--db", str(db), *command]) == 0
+    return db
+
+
+@pytest.fixture
+def movies(movies_db, tmp_path, capsys):
+    """``cli`` on a fresh copy of ``movies_db``."""
+    db = tmp_path / "test.db"
+    shutil.copyfile(movies_db, db)
+    return runner(db, capsys)
 
 
 def recommend(cli, *args: str) -> dict:
@@ -105,7 +122,7 @@ def test_import_reports_and_lists_the_collection(cli, catalog_csv):
 def test_import_twice_needs_replace(movies, catalog_csv):
     args = ("import", str(catalog_csv), "-c", "Movies", "--id-column", "movieId", "--vector-column", "vector")
     code, _, err = movies(*args)
-    assert code == 2 and "'Movies' already exists" in err
+    assert code == 2 and "'Movies' already exists; pass --replace" in err
     assert movies(*args, "--replace")[0] == 0
 
 
@@ -121,6 +138,9 @@ def test_fake_sample_lists_and_installs(cli, tmp_path, monkeypatch):
     assert cli("interact", "bob", "a", "1")[0] == 0
     code, out, _ = cli("--json", "recommend", "bob")
     assert [o["properties"]["original_id"] for o in json.loads(out)["objects"]] == ["b", "c"]
+    code, _, err = cli("load-sample", "tiny")
+    assert code == 2 and "'Tiny' already exists; pass --replace" in err
+    assert cli("load-sample", "tiny", "--collection", "Tiny2")[0] == 0
     code, _, err = cli("load-sample", "nope")
     assert code == 2 and "'nope'" in err and "'tiny'" in err
 
@@ -136,15 +156,14 @@ def make_sample(path: Path) -> None:
     np.save(path / "vectors.npy", np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float16))
 
 
-@pytest.mark.skipif(not (REPO / "sample_data" / "workshop" / "catalog.json").is_file(),
+@pytest.mark.skipif(not (sample_data_dir() / "workshop" / "catalog.json").is_file(),
                     reason="sample_data/workshop has not been built (scripts/build_samples.py)")
-def test_workshop_sample_loads_and_recommends(cli, monkeypatch):
-    monkeypatch.delenv("PERSONALIZATION_SAMPLE_DATA", raising=False)
+def test_workshop_sample_loads_and_recommends(cli):
     code, out, _ = cli("--json", "load-sample", "workshop", "--collection", "Workshop")
     assert code == 0
     items = json.loads(out)["items"]
     code, out, _ = cli("--json", "collections")
-    assert {"name": "Workshop", "items": items} .items() <= json.loads(out)[0].items()
+    assert {"name": "Workshop", "items": items}.items() <= json.loads(out)[0].items()
     assert cli("interact", "ann", "spaghetti-carbonara", "1", "--create-personas")[0] == 0
     code, out, _ = cli("--json", "recommend", "ann", "--limit", "3")
     objects = json.loads(out)["objects"]
@@ -196,6 +215,9 @@ def test_interactions_from_a_file(movies, tmp_path):
     assert sorted(i["weight"] for i in json.loads(out)["interactions"]) == [-1.0, 1.0]
     code, out, _ = movies("--json", "persona", "show", "alice")
     assert len(json.loads(out)["interactions"]) == 3
+    assert movies("interact", "alice", "13", "-1", "--replace")[0] == 0  # a negative weight is no option
+    code, out, _ = movies("--json", "persona", "show", "alice")
+    assert json.loads(out)["interactions"][0]["weight"] == -1.0
 
 
 # -- recommend ---------------------------------------------------------------------------------
@@ -207,27 +229,29 @@ def test_recommend_json_ranks_comedies_and_excludes_liked_items(movies):
     assert all(isinstance(o["original_rank"], int) for o in objects)
     liked = {str(to_uuid(10)), str(to_uuid(11))}
     assert not liked & {o["uuid"] for o in objects}
-    assert [movie_of(o)[0] for o in objects[:3]] == [12, 13, 14]  # the other comedies, nearest first
+    assert {movie_of(o)[0] for o in objects[:3]} == {12, 13, 14}  # the other comedies
     assert data["ranker"] == "vector"
     scores = [o["score"] for o in objects]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_recommend_include_interacted_and_exclude(movies):
-    ids = [o["properties"]["original_id"] for o in recommend(movies, "--include-interacted", "--limit", "3")["objects"]]
-    assert ids[:2] == [10, 11]
+    ids = [o["properties"]["original_id"] for o in recommend(movies, "--include-interacted", "--limit", "5")["objects"]]
+    assert set(ids) == {10, 11, 12, 13, 14}
     ids = [o["properties"]["original_id"] for o in recommend(movies, "--exclude", "12", "13")["objects"]]
     assert 12 not in ids and 13 not in ids and ids[0] == 14
 
 
 def test_recommend_table(movies):
-    code, out, _ = movies("recommend", "alice", "--limit", "3", "--strategy", "knn")
+    args = ("--limit", "3", "--strategy", "knn")
+    top = recommend(movies, *args)["objects"][0]["properties"]["title"]
+    code, out, _ = movies("recommend", "alice", "--now", "2024-06-01T00:00:00Z", *args)
     assert code == 0
     lines = out.splitlines()
     header = next(line for line in lines if line.startswith("rank"))
     assert header.split() == ["rank", "original_rank", "score", "title", "explanation"]
     rows = lines[lines.index(header) + 2:]
-    assert len(rows) == 3 and rows[0].split()[0] == "1" and TOP_COMEDY in rows[0]
+    assert len(rows) == 3 and rows[0].split()[0] == "1" and top in rows[0]
 
 
 @pytest.mark.parametrize("where, holds", [
@@ -279,6 +303,7 @@ def test_search_with_where_and_table(movies):
     (("interact", "alice", "10", "3"), "weight must be a number in [-1, 1], got 3.0"),
     (("interact", "alice", "999", "1"), "item '999' is not in collection 'Movies'"),
     (("interact", "alice", "10"), "PERSONA ITEM WEIGHT"),
+    (("interact", "alice", "--file", "log.csv"), "--file takes no PERSONA ITEM WEIGHT"),
     (("recommend", "alice", "--where", "year 2000"), "bad --where expression 'year 2000'"),
     (("recommend", "alice", "--where", "year>=soon"), "'year>=soon': >= needs a number"),
     (("recommend", "alice", "--where", "yaer>=2000"), "--where property 'yaer' is not in collection"),

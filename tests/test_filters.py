@@ -7,10 +7,13 @@ each expected answer reads as a short string worked out by hand from the table.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import operator
 import random
 import re
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -318,8 +321,9 @@ def _random_rows(n: int, rng: random.Random) -> tuple[list[UUID], list[dict]]:
             p["active"] = rng.random() < 0.5
         p["scores"] = [rng.randint(0, 9) for _ in range(rng.randint(0, 3))]
         if rng.random() < 0.85:
-            day = datetime(1950, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 27000), hours=rng.choice([0, 6]))
-            p["released"] = rng.choice([day.isoformat(), day.strftime("%Y-%m-%dT%H:%M:%SZ"), "unknown"])
+            day = datetime(1950, 1, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 400), hours=rng.choice([0, 6]))
+            shifted = day.astimezone(timezone(timedelta(hours=-5))).isoformat()
+            p["released"] = rng.choice([day.isoformat(), day.strftime("%Y-%m-%dT%H:%M:%SZ"), shifted, "unknown"])
         rows.append(p)
     return [UUID(int=rng.getrandbits(128)) for _ in range(n)], rows
 
@@ -342,7 +346,7 @@ def _random_leaf(rng: random.Random, ids: list[UUID]):
     if prop == "active":
         return rng.choice([P(prop).equal, P(prop).not_equal])(rng.random() < 0.5)
     if prop == "released":
-        when = datetime(1950, 1, 1) + timedelta(days=rng.randint(0, 27000))
+        when = datetime(1950, 1, 1) + timedelta(days=rng.randint(0, 400))
         op = rng.choice(["equal", "not_equal", "less_than", "greater_or_equal", "contains_any"])
         return getattr(P(prop), op)([when, when + timedelta(days=1)] if op == "contains_any" else when)
     choices = GENRES if prop == "genres" else WORDS
@@ -364,20 +368,32 @@ def _random_filter(rng: random.Random, ids: list[UUID], depth: int = 0):
     return Filter.all_of(parts) if roll < 0.8 else Filter.any_of(parts)
 
 
+COMPARE = {"LessThan": operator.lt, "LessThanEqual": operator.le,
+           "GreaterThan": operator.gt, "GreaterThanEqual": operator.ge}
+
+
 class _Oracle:
     """A straightforward per-item predicate, written independently of the vectorised code."""
 
     def __init__(self, uuids: list[UUID], rows: list[dict]) -> None:
         self.uuids, self.rows = uuids, rows
+        self.memo: dict[tuple, Any] = {}
+
+    def facts(self, i: int, prop: str) -> tuple[list, set, list]:
+        """(non-empty elements, word tokens of the text elements, parsed dates) of one cell."""
+        key = (i, prop)
+        if key not in self.memo:
+            value = self.rows[i].get(prop)
+            elems = [e for e in (value if isinstance(value, list) else [value]) if e is not None and e != ""]
+            words = set().union(*(self.words(e) for e in elems if isinstance(e, str)))
+            dates = [d for d in map(self.as_date, elems) if d is not None]
+            self.memo[key] = (elems, words, dates)
+        return self.memo[key]
 
     @staticmethod
-    def elements(value) -> list:
-        items = value if isinstance(value, list) else [value]
-        return [e for e in items if e is not None and e != ""]
-
-    @staticmethod
-    def words(text: str) -> set[str]:
-        return set(re.findall(r"[^\W_]+", text.lower()))
+    @functools.cache
+    def words(text: str) -> frozenset[str]:
+        return frozenset(re.findall(r"[^\W_]+", text.lower()))
 
     @staticmethod
     def as_date(e):
@@ -390,50 +406,61 @@ class _Oracle:
         return None
 
     def matches(self, i: int, f) -> bool:
-        if hasattr(f, "filters") and not isinstance(f, _FilterValue):
+        if not isinstance(f, _FilterValue):
             results = [self.matches(i, c) for c in f.filters]
             kind = type(f).__name__
             return all(results) if kind == "_FilterAnd" else any(results) if kind == "_FilterOr" else not results[0]
         op = f.operator.value
         if f.target == "_id":
-            ids = {UUID(str(v)) for v in (f.value if isinstance(f.value, list) else [f.value])}
-            found = self.uuids[i] in ids
+            found = self.uuids[i] in self.id_set(f)
             return not found if op in ("NotEqual", "ContainsNone") else found
-        elems = self.elements(self.rows[i].get(f.target))
-        if op == "IsNull":
-            return (not elems) == f.value
-        if op in ("NotEqual", "ContainsNone"):
-            return not self.matches(i, _FilterValue(target=f.target, value=f.value,
-                                                     operator=_Operator.EQUAL if op == "NotEqual" else _Operator.CONTAINS_ANY))
-        if op in ("ContainsAny", "ContainsAll"):
-            each = [self.equal(elems, v) for v in f.value]
-            return any(each) if op == "ContainsAny" else all(each)
-        if op == "Equal":
-            return self.equal(elems, f.value)
-        if op == "Like":
-            words = set().union(*(self.words(e) for e in elems if isinstance(e, str)))
-            pats = re.findall(r"[\w*?]+", f.value.lower().replace("_", " ")) or [""]
-            return all(any(fnmatch.fnmatchcase(w, p) for w in words) for p in pats)
-        compare = {"LessThan": lambda a, b: a < b, "LessThanEqual": lambda a, b: a <= b,
-                   "GreaterThan": lambda a, b: a > b, "GreaterThanEqual": lambda a, b: a >= b}[op]
-        return any(compare(x, self.target(f.value)) for x in self.comparable(elems, f.value))
+        positive = {"NotEqual": "Equal", "ContainsNone": "ContainsAny"}.get(op, op)
+        result = self.positive(self.facts(i, f.target), positive, f.value)
+        return not result if positive != op else result
 
-    def target(self, v):
+    def id_set(self, f) -> set[UUID]:
+        key = ("ids", id(f))  # filters are not hashable; they live as long as the check does
+        if key not in self.memo:
+            self.memo[key] = {UUID(str(v)) for v in (f.value if isinstance(f.value, list) else [f.value])}
+        return self.memo[key]
+
+    @staticmethod
+    @functools.cache
+    def patterns(value: str) -> tuple[str, ...]:
+        return tuple(re.findall(r"[\w*?]+", value.lower().replace("_", " ")) or [""])
+
+    def positive(self, facts: tuple[list, set, list], op: str, value) -> bool:
+        elems, words, _ = facts
+        if op == "IsNull":
+            return (not elems) == value
+        if op == "ContainsAny":
+            return any(self.equal(facts, v) for v in value)
+        if op == "ContainsAll":
+            return all(self.equal(facts, v) for v in value)
+        if op == "Equal":
+            return self.equal(facts, value)
+        if op == "Like":
+            return all(any(fnmatch.fnmatchcase(w, p) for w in words) for p in self.patterns(value))
+        return any(COMPARE[op](x, self.target(value)) for x in self.comparable(facts, value))
+
+    @staticmethod
+    def target(v):
         return v if not isinstance(v, datetime) or v.tzinfo else v.replace(tzinfo=UTC)
 
-    def comparable(self, elems: list, v) -> list:
+    @staticmethod
+    def comparable(facts: tuple[list, set, list], v) -> list:
+        elems, _, dates = facts
         if isinstance(v, bool):
             return [e for e in elems if isinstance(e, bool)]
         if isinstance(v, (int, float)):
             return [e for e in elems if isinstance(e, (int, float)) and not isinstance(e, bool)]
-        return [d for d in map(self.as_date, elems) if d is not None]
+        return dates
 
-    def equal(self, elems: list, v) -> bool:
+    def equal(self, facts: tuple[list, set, list], v) -> bool:
         if isinstance(v, str):
             wanted = self.words(v)
-            have = set().union(*(self.words(e) for e in elems if isinstance(e, str)))
-            return bool(wanted) and wanted <= have
-        return any(x == self.target(v) for x in self.comparable(elems, v))
+            return bool(wanted) and wanted <= facts[1]
+        return any(x == self.target(v) for x in self.comparable(facts, v))
 
 
 @pytest.fixture(scope="module")
@@ -454,7 +481,7 @@ def _check_against_oracle(uuids, rows, filters) -> None:
 
 def test_random_filters_match_brute_force_on_small_table(random_table):
     rng, uuids, rows = random_table
-    filters = [_random_filter(rng, uuids[:2000]) for _ in range(250)]
+    filters = [_random_filter(rng, uuids[:2000]) for _ in range(200)]
     _check_against_oracle(uuids[:2000], rows[:2000], filters)
 
 
@@ -463,8 +490,8 @@ def test_random_filters_match_brute_force_at_100k(random_table):
     filters = [P("year").greater_than(1990) & P("rating").less_or_equal(7.5),
                P("genres").contains_any(["Comedy", "Drama"]),
                P("title").like("s?ar*"),
-               P("released").less_than(datetime(1990, 6, 1)) | Filter.by_id().contains_any(uuids[:50])]
-    filters += [_random_filter(rng, uuids) for _ in range(8)]
+               P("released").less_than(datetime(1950, 6, 1)) | Filter.by_id().contains_any(uuids[:50])]
+    filters += [_random_filter(rng, uuids) for _ in range(3)]
     _check_against_oracle(uuids, rows, filters)
 
 

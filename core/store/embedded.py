@@ -2,7 +2,8 @@
 
 Layout: ``collections`` (one row per catalog, with the agent config), ``items`` (properties as
 JSON, the unit-length float32 vector as a BLOB), one FTS5 table per collection for BM25 over the
-text fields, ``personas`` and ``interactions``. Each write method runs in one transaction, so a
+text fields, ``personas`` and ``interactions`` (persona and item IDs as 16-byte UUID BLOBs:
+bulk interaction imports spend most of their time on ID conversion otherwise). Each write method runs in one transaction, so a
 failure leaves the file as it was. The vector matrix of a collection is read once, on first
 search, and kept in step with later writes; reopening the file restores everything.
 
@@ -38,10 +39,10 @@ CREATE TABLE IF NOT EXISTS items(
     row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
     properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
 CREATE TABLE IF NOT EXISTS personas(
-    cid INTEGER NOT NULL, persona_id TEXT NOT NULL, properties TEXT NOT NULL,
+    cid INTEGER NOT NULL, persona_id BLOB NOT NULL, properties TEXT NOT NULL,
     PRIMARY KEY(cid, persona_id));
 CREATE TABLE IF NOT EXISTS interactions(
-    id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id TEXT NOT NULL, item_id TEXT NOT NULL,
+    id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id BLOB NOT NULL, item_id BLOB NOT NULL,
     weight REAL NOT NULL CHECK(typeof(weight) = 'real' AND weight BETWEEN -1 AND 1),
     created_at REAL NOT NULL CHECK(typeof(created_at) = 'real'));
 CREATE INDEX IF NOT EXISTS interactions_recent ON interactions(cid, persona_id, created_at, id);
@@ -246,62 +247,78 @@ class EmbeddedStore:
         with self._tx() as db:
             cid = self._cid(collection)
             exists = db.execute("SELECT 1 FROM personas WHERE cid=? AND persona_id=?",
-                                (cid, str(persona.persona_id))).fetchone() is not None
+                                (cid, persona.persona_id.bytes)).fetchone() is not None
             if must_exist is False and exists:
                 raise AlreadyExistsError(f"persona {persona.persona_id} already exists")
             if must_exist is True and not exists:
                 raise NotFoundError(f"persona {persona.persona_id} does not exist")
             db.execute("INSERT OR REPLACE INTO personas(cid, persona_id, properties) VALUES (?,?,?)",
-                       (cid, str(persona.persona_id), props))
+                       (cid, persona.persona_id.bytes, props))
 
     def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
         with self._lock:
             row = self._db.execute("SELECT properties FROM personas WHERE cid=? AND persona_id=?",
-                                   (self._cid(collection), str(persona_id))).fetchone()
+                                   (self._cid(collection), persona_id.bytes)).fetchone()
         return None if row is None else Persona(persona_id, json.loads(row[0]))
 
     def delete_persona(self, collection: str, persona_id: UUID) -> bool:
         with self._tx() as db:
             cid = self._cid(collection)
-            gone = db.execute("DELETE FROM personas WHERE cid=? AND persona_id=?", (cid, str(persona_id))).rowcount
-            db.execute("DELETE FROM interactions WHERE cid=? AND persona_id=?", (cid, str(persona_id)))
+            gone = db.execute("DELETE FROM personas WHERE cid=? AND persona_id=?", (cid, persona_id.bytes)).rowcount
+            db.execute("DELETE FROM interactions WHERE cid=? AND persona_id=?", (cid, persona_id.bytes))
         return gone > 0
 
     def list_personas(self, collection: str) -> list[Persona]:
         with self._lock:
             rows = self._db.execute("SELECT persona_id, properties FROM personas WHERE cid=? ORDER BY rowid",
                                     (self._cid(collection),)).fetchall()
-        return [Persona(UUID(pid), json.loads(props)) for pid, props in rows]
+        return [Persona(UUID(bytes=pid), json.loads(props)) for pid, props in rows]
 
     def add_interactions(self, collection: str, rows: Sequence[StoredInteraction], *,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
                          create_personas: Iterable[UUID] = ()) -> None:
-        data = [(str(r.persona_id), str(r.item_id), r.weight, r.created_at.timestamp()) for r in rows]
+        stamp = _Memo(datetime.timestamp)
+        data = [(p.bytes, i.bytes, w, stamp(t)) for p, i, w, t in rows]
         with self._tx() as db:
             cid = self._cid(collection)
             db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,'{}')",
-                           ((cid, str(p)) for p in create_personas))
+                           ((cid, p.bytes) for p in create_personas))
             db.executemany("DELETE FROM interactions WHERE cid=? AND persona_id=? AND item_id=?",
-                           ((cid, str(p), str(i)) for p, i in replace_pairs))
+                           ((cid, p.bytes, i.bytes) for p, i in replace_pairs))
             db.executemany("INSERT INTO interactions(cid, persona_id, item_id, weight, created_at)"
                            f" VALUES ({cid},?,?,?,?)", data)
 
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
         sql = ("SELECT item_id, weight, created_at FROM interactions WHERE cid=? AND persona_id=?"
                " ORDER BY created_at DESC, id DESC")
-        args: tuple = (self._cid(collection), str(persona_id))
+        args: tuple = (self._cid(collection), persona_id.bytes)
         if limit is not None:
             sql, args = sql + " LIMIT ?", (*args, int(limit))
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [StoredInteraction(persona_id, UUID(item), weight, datetime.fromtimestamp(ts, tz=timezone.utc))
+        return [StoredInteraction(persona_id, UUID(bytes=item), weight, datetime.fromtimestamp(ts, tz=timezone.utc))
                 for item, weight, ts in rows]
 
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
         with self._lock:
             rows = self._db.execute("SELECT DISTINCT item_id FROM interactions WHERE cid=? AND persona_id=?",
-                                    (self._cid(collection), str(persona_id))).fetchall()
-        return {UUID(r[0]) for r in rows}
+                                    (self._cid(collection), persona_id.bytes)).fetchall()
+        return {UUID(bytes=r[0]) for r in rows}
+
+
+class _Memo(dict):
+    """``f(x)`` computed once per distinct ``x`` (bulk writes repeat the same IDs and times)."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+
+    def __call__(self, x):
+        try:
+            return self[x]
+        except KeyError:
+            value = self[x] = self.f(x)
+            return value
 
 
 def _check_vectors(vectors: Any, n: int, dims: int) -> np.ndarray:

@@ -40,8 +40,8 @@ when items change, build a new evaluator (what ``VectorIndex`` does), or call ``
 from __future__ import annotations
 
 import numbers
+import operator
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -87,10 +87,10 @@ _ID_OPS = ("equal", "not_equal", "contains_any", "contains_none")
 _SPECIAL_TARGETS = {"_creationTimeUnix": "by_creation_time", "_lastUpdateTimeUnix": "by_update_time"}
 _TOKEN = re.compile(r"[^\W_]+")
 _WILDCARD_TOKEN = re.compile(r"(?:[^\W_]|[*?])+")
-_ISO_START = re.compile(r"\s*\d{4}-?\d{2}")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _CODES = {"number": 0, "bool": 1, "text": 2, "date": 3}
 _TYPE_CODES = {int: 0, float: 0, bool: 1, str: 2, datetime: 3, type(None): -2}
+_HOUR, _MINUTE, _SECOND, _MICROSECOND = map(operator.attrgetter, ("hour", "minute", "second", "microsecond"))
+_UNIX_ORDINAL = datetime(1970, 1, 1).toordinal()
 _KIND_PLURALS = {"number": "numbers", "bool": "booleans", "text": "text", "date": "datetimes"}
 
 
@@ -131,7 +131,8 @@ def _parse(node: Any) -> Any:
     if isinstance(node, _FilterValue):
         return _parse_leaf(node)
     if isinstance(node, _Filters):
-        raise UnsupportedFilterError(f"unknown filter type {type(node).__name__}; supported: by_property, by_id, &, |, Filter.not_")
+        raise UnsupportedFilterError(
+            f"unknown filter type {type(node).__name__}; supported: by_property, by_id, &, |, Filter.not_")
     raise InvalidInputError(
         f"filters must be a weaviate Filter (from weaviate.classes.query import Filter) or None, "
         f"got {type(node).__name__} {node!r:.80}")
@@ -157,15 +158,18 @@ def _parse_leaf(f: _FilterValue) -> _Leaf:
 def _check_target(target: Any, op: str) -> str | None:
     """The property name (None for ``by_id``), or an error for targets that are not supported."""
     if isinstance(target, _CountRef):
-        raise UnsupportedFilterError(f"by_ref_count({target.link_on!r}).{op} is not supported: the embedded store has no cross-references")
+        raise UnsupportedFilterError(
+            f"by_ref_count({target.link_on!r}).{op} is not supported: the embedded store has no cross-references")
     if isinstance(target, (_SingleTargetRef, _MultiTargetRef)):
-        raise UnsupportedFilterError(f"by_ref({target.link_on!r}) ... {op} is not supported: the embedded store has no cross-references")
+        raise UnsupportedFilterError(
+            f"by_ref({target.link_on!r}) ... {op} is not supported: the embedded store has no cross-references")
     if not isinstance(target, str):
         raise UnsupportedFilterError(f"unknown filter target {target!r} for {op}")
     if target in _SPECIAL_TARGETS:
         raise UnsupportedFilterError(f"{_SPECIAL_TARGETS[target]}().{op} is not supported by the embedded store")
     if target.startswith("len(") and target.endswith(")"):
-        raise UnsupportedFilterError(f"by_property({target[4:-1]!r}, length=True).{op} is not supported by the embedded store")
+        raise UnsupportedFilterError(
+            f"by_property({target[4:-1]!r}, length=True).{op} is not supported by the embedded store")
     if op == "within_geo_range":
         raise UnsupportedFilterError(f"within_geo_range on property {target!r} is not supported by the embedded store")
     return None if target == "_id" else target
@@ -174,7 +178,8 @@ def _check_target(target: Any, op: str) -> str | None:
 def _id_values(value: Any, op: str) -> tuple:
     many = op.startswith("contains")
     if many != isinstance(value, (list, tuple)) or (many and not value):
-        raise UnsupportedFilterError(f"by_id().{op} needs {'a non-empty list of UUIDs' if many else 'one UUID'}, got {value!r:.80}")
+        need = "a non-empty list of UUIDs" if many else "one UUID"
+        raise UnsupportedFilterError(f"by_id().{op} needs {need}, got {value!r:.80}")
     return tuple(parse_uuid(v, what=f"by_id().{op} value") for v in (value if many else [value]))
 
 
@@ -184,6 +189,9 @@ def _property_values(prop: str, op: str, value: Any) -> tuple[tuple, str]:
         if not isinstance(value, bool):
             raise UnsupportedFilterError(f"is_none on property {prop!r} needs True or False, got {value!r}")
         return (value,), "flag"
+    if value is None:
+        raise UnsupportedFilterError(
+            f"{op}(None) on property {prop!r} is not supported; use is_none(True) to find missing values")
     many = op in _CONTAINS_OPS
     if many != isinstance(value, (list, tuple)) or (many and not value):
         need = "a non-empty list of values" if many else "a single value (use contains_any for a list)"
@@ -225,18 +233,29 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r:.80}"
 
 
-def _micros(d: datetime) -> int:
-    d = d.replace(tzinfo=timezone.utc) if d.tzinfo is None else d
-    return (d - _EPOCH) // timedelta(microseconds=1)
+def _micros(dates: list[datetime]) -> np.ndarray:
+    """Exact microseconds since the epoch of timezone-aware datetimes.
+
+    Field by field through C-level ``map`` calls: ``timestamp()`` floats lose microseconds
+    outside ~1900-2100, and numpy's datetime conversion of Python objects is slow.
+    """
+    def field(getter: Any) -> np.ndarray:
+        return np.fromiter(map(getter, dates), dtype=np.int64, count=len(dates))
+
+    seconds = (field(datetime.toordinal) - _UNIX_ORDINAL) * 86400 + field(_HOUR) * 3600 \
+        + field(_MINUTE) * 60 + field(_SECOND)
+    offsets = list(map(datetime.utcoffset, dates))
+    offset_us = {o: o // timedelta(microseconds=1) for o in set(offsets)}
+    return seconds * 1_000_000 + field(_MICROSECOND) - np.fromiter(
+        map(offset_us.__getitem__, offsets), dtype=np.int64, count=len(dates))
 
 
 def _parse_iso(s: str) -> datetime | None:
-    if not _ISO_START.match(s):
-        return None
     try:
-        return datetime.fromisoformat(s.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        d = datetime.fromisoformat(s)  # Python 3.11+ accepts a trailing "Z"
     except ValueError:
         return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def _flatten(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -244,6 +263,28 @@ def _flatten(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     wrapped = [v if type(v) is list or type(v) is tuple else (v,) for v in values]
     lengths = np.fromiter(map(len, wrapped), dtype=np.int64, count=len(wrapped))
     return np.repeat(np.arange(len(wrapped), dtype=np.int64), lengths), list(chain.from_iterable(wrapped))
+
+
+def _postings(rows: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
+    """Token -> rows, tokenizing each distinct string once and fanning out with numpy.
+
+    Python work is one dict look-up per element plus one tokenization per distinct string, so a
+    categorical column (genres) costs little more than a numeric one.
+    """
+    distinct: dict[str, int] = {}
+    codes = np.fromiter((distinct.setdefault(t, len(distinct)) for t in texts), dtype=np.int64, count=len(texts))
+    vocab: dict[str, int] = {}
+    per_text = [[vocab.setdefault(tok, len(vocab)) for tok in dict.fromkeys(_tokens(t))] for t in distinct]
+    lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    flat = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(lengths.sum()))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    each = lengths[codes]  # tokens per element
+    first = np.repeat(starts[codes] - (np.cumsum(each) - each), each)
+    token_of_pair = flat[first + np.arange(int(each.sum()))]
+    row_of_pair = np.repeat(rows, each)
+    order = np.argsort(token_of_pair, kind="stable")
+    groups = np.split(row_of_pair[order], np.cumsum(np.bincount(token_of_pair, minlength=len(vocab)))[:-1])
+    return dict(zip(vocab, groups))
 
 
 def _tokens(text: str) -> list[str]:
@@ -284,27 +325,40 @@ class _Column:
         return self.__dict__[key]
 
     def _dates(self) -> tuple[np.ndarray, np.ndarray]:
-        rows, micros = [], []
-        pairs = [*zip(self._rows["date"].tolist(), self._vals["date"].tolist()),
-                 *zip(self._rows["text"].tolist(), map(_parse_iso, self._vals["text"].tolist()))]
-        for i, d in pairs:
-            if d is not None:
-                rows.append(i)
-                micros.append(_micros(d))
-        return np.asarray(rows, dtype=np.int64), np.asarray(micros, dtype=np.int64)
+        """Rows and epoch microseconds of datetime elements and of text elements that parse as ISO-8601."""
+        given = [_normalize(d) for d in self._vals["date"].tolist()]
+        parsed = list(map(_parse_iso, self._vals["text"].tolist()))
+        ok = np.fromiter((d is not None for d in parsed), dtype=bool, count=len(parsed))
+        rows = np.concatenate([self._rows["date"], self._rows["text"][ok]])
+        return rows, _micros(given + [d for d in parsed if d is not None])
 
     @cached_property
     def postings(self) -> dict[str, np.ndarray]:
         """Inverted index of the text elements: token -> rows that contain it."""
-        index: dict[str, list[int]] = defaultdict(list)
-        token_sets: dict[str, set[str]] = {}  # categorical text repeats: tokenize each distinct string once
-        for i, text in zip(self._rows["text"].tolist(), self._vals["text"].tolist()):
-            tokens = token_sets.get(text)
-            if tokens is None:
-                tokens = token_sets[text] = set(_tokens(text))
-            for token in tokens:
-                index[token].append(i)
-        return {t: np.asarray(r, dtype=np.int64) for t, r in index.items()}
+        return _postings(self._rows["text"], self._vals["text"].tolist())
+
+    def _scatter(self, kind: str, hit: np.ndarray) -> np.ndarray:
+        """Row mask from a per-element mask: a row passes when any of its elements does."""
+        rows = self._array(kind)[0]
+        layout = self._layout(kind)
+        if layout == "identity":  # one element per row, every row: the element mask is the row mask
+            return hit
+        if layout == "unique":
+            out = np.zeros(self.n, dtype=bool)
+            out[rows] = hit
+            return out
+        return self._rows_mask(rows[hit])
+
+    def _layout(self, kind: str) -> str:
+        """How elements map to rows: "identity" (scalar, never missing), "unique" (scalar) or "lists"."""
+        key = "_layout_" + kind
+        if key not in self.__dict__:
+            rows = self._array(kind)[0]
+            if len(rows) == self.n and bool((rows == np.arange(self.n)).all()):
+                self.__dict__[key] = "identity"
+            else:
+                self.__dict__[key] = "unique" if len(np.unique(rows)) == len(rows) else "lists"
+        return self.__dict__[key]
 
     def _rows_mask(self, rows: np.ndarray) -> np.ndarray:
         out = np.zeros(self.n, dtype=bool)
@@ -327,21 +381,18 @@ class _Column:
     def equal(self, kind: str, value: Any) -> np.ndarray:
         if kind == "text":
             return self._all_tokens(_tokens(value))
-        rows, vals = self._array(kind)
-        target = _micros(value) if kind == "date" else value
-        return self._rows_mask(rows[vals == target])
+        target = _micros([value])[0] if kind == "date" else value
+        return self._scatter(kind, self._array(kind)[1] == target)
 
     def compare(self, op: str, kind: str, value: Any) -> np.ndarray:
-        rows, vals = self._array(kind)
-        target = _micros(value) if kind == "date" else value
-        return self._rows_mask(rows[_RANGE_OPS[op](vals, target)])
+        target = _micros([value])[0] if kind == "date" else value
+        return self._scatter(kind, _RANGE_OPS[op](self._array(kind)[1], target))
 
     def isin(self, kind: str, values: tuple) -> np.ndarray:
         if kind == "text":
             return np.logical_or.reduce([self.equal(kind, v) for v in values])
-        rows, vals = self._array(kind)
-        targets = [_micros(v) for v in values] if kind == "date" else list(values)
-        return self._rows_mask(rows[np.isin(vals, targets)])
+        targets = _micros(list(values)) if kind == "date" else list(values)
+        return self._scatter(kind, np.isin(self._array(kind)[1], targets))
 
     def like(self, pattern: str) -> np.ndarray:
         out = np.ones(self.n, dtype=bool)
@@ -349,7 +400,7 @@ class _Column:
             if "*" not in token and "?" not in token:
                 out &= self._rows_mask(self.postings.get(token, np.empty(0, np.int64)))
                 continue
-            rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in token), re.S)
+            rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in token), re.DOTALL)
             hits = [r for t, r in self.postings.items() if rx.fullmatch(t)]
             out &= self._rows_mask(np.concatenate(hits) if hits else np.empty(0, np.int64))
         return out
@@ -378,7 +429,8 @@ class FilterEvaluator:
         """Drop every cached column; call after the sequences passed in were changed in place."""
         if len(self._uuids) != len(self._properties):
             raise InvalidInputError(
-                f"uuids and properties must be row-aligned, got {len(self._uuids)} uuids and {len(self._properties)} property rows")
+                f"uuids and properties must be row-aligned, "
+                f"got {len(self._uuids)} uuids and {len(self._properties)} property rows")
         self._n = len(self._uuids)
         self._columns: dict[str, _Column] = {}
         self._id_rows: dict[UUID, int] | None = None

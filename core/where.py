@@ -1,0 +1,102 @@
+"""Small filter expressions (``"year>=2000"``, ``"genres~Comedy,Drama"``) → weaviate ``Filter`` objects.
+
+The CLI's ``--where`` option and the lab use the same grammar: ``PROP OP VALUE`` where OP is one
+of ``= == != < <= > >=``, ``~`` (contains any of ``a,b``), ``!~`` (contains none of ``a,b``), or
+``PROP like PATTERN`` with ``*`` and ``?`` wildcards. Values are typed: integers, floats,
+``true``/``false`` and ISO dates (naive ones taken as UTC) become numbers, booleans and
+datetimes; anything quoted (``"007"``) or otherwise stays text. A bad expression raises
+:class:`~core.errors.InvalidInputError` naming the expression.
+
+    >>> parse_condition("year>=2000")
+    Condition(prop='year', op='greater_or_equal', value=2000)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import InvalidInputError
+
+__all__ = ["WHERE_HELP", "Condition", "build_filter", "parse_condition"]
+
+WHERE_HELP = ("PROP OP VALUE with OP one of = != < <= > >= (numbers and ISO dates compare as such), "
+              "~ (contains any of a,b), !~ (contains none of a,b) or 'like' with * and ? wildcards")
+
+_OPS = {"=": "equal", "==": "equal", "!=": "not_equal", "<": "less_than", "<=": "less_or_equal",
+        ">": "greater_than", ">=": "greater_or_equal", "~": "contains_any", "!~": "contains_none"}
+_SYMBOL_EXPR = re.compile(r"^\s*([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*?)\s*$")
+_LIKE_EXPR = re.compile(r"^\s*(\S+)\s+like\s+(.+?)\s*$", re.IGNORECASE)
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One parsed expression: ``Filter.by_property(prop).<op>(value)``."""
+
+    prop: str
+    op: str
+    value: Any
+
+
+def parse_condition(expr: str, *, what: str = "where expression") -> Condition:
+    """``"year>=2000"``, ``"genres~Comedy,Drama"``, ``"title like *Star*"``, ``"genres!=Horror"``.
+
+    ``what`` names the expression in error messages (the CLI passes ``"--where expression"``).
+    """
+    like = _LIKE_EXPR.match(expr)
+    if like:
+        return Condition(like.group(1), "like", _unquote(like.group(2)))
+    match = _SYMBOL_EXPR.match(expr)
+    if not match or not match.group(3):
+        raise InvalidInputError(f"bad {what} {expr!r}: expected {WHERE_HELP}")
+    prop, op, raw = match.group(1), _OPS[match.group(2)], match.group(3)
+    if op in ("contains_any", "contains_none"):
+        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
+        if not values:
+            raise InvalidInputError(f"bad {what} {expr!r}: {match.group(2)} needs values like a,b")
+        return Condition(prop, op, values)
+    value = _scalar(raw)
+    if op.startswith(("less", "greater")) and (isinstance(value, (bool, str))):
+        raise InvalidInputError(f"bad {what} {expr!r}: {match.group(2)} needs a number or an "
+                                f"ISO date, got {raw!r}")
+    return Condition(prop, op, value)
+
+
+def build_filter(conditions: Sequence[Condition]) -> Any:
+    """A weaviate ``Filter`` AND-ing the conditions, or None for none."""
+    if not conditions:
+        return None
+    from weaviate.classes.query import Filter  # slow to import: only when filtering
+
+    filters = [getattr(Filter.by_property(c.prop), c.op)(c.value) for c in conditions]
+    return filters[0] if len(filters) == 1 else Filter.all_of(filters)
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+
+
+def _scalar(text: str) -> Any:
+    """A filter value: quoted → text; integers, floats, true/false and ISO dates → typed; else text."""
+    if _unquote(text) != text:
+        return _unquote(text)
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if _DATE.match(text):
+        try:
+            # not plain fromisoformat(text): a date with a zone ("2020-01-31Z") parses only this way
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: FURB162
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return text

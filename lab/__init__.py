@@ -1,0 +1,1 @@
+"""UI-side helpers of the Streamlit lab (the engine itself lives in ``core``)."""

@@ -1,0 +1,36 @@
+"""Project promises that are easy to break silently."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_core_never_imports_streamlit():
+    for path in (ROOT / "core").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "streamlit" for n in names), f"{path} imports streamlit"
+
+
+def test_importing_core_loads_neither_torch_nor_streamlit():
+    code = "import sys, core, core.samples, core.catalog, core.cli; print(sorted(m for m in ('torch', 'streamlit', 'sentence_transformers') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    marker = readme.index("<!-- test-command -->")
+    command = readme[marker:].split("```bash\n", 1)[1].split("\n", 1)[0]
+    assert "pytest" in command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "test-command" in ci and "README.md" in ci
+    head = readme[:readme.index("---")]
+    assert head.count("```bash") == 2, "the README's first screen gives exactly two commands"
