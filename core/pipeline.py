@@ -118,8 +118,8 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
     if profile.is_empty:
         return _cold_start(store, collection, options, pool, exclude, terms)
     scorer = build_scorer(options.strategy, profile, config.strategy)
-    hits = store.near_vectors(collection, scorer.queries, pool, filters=options.filters, exclude=exclude)
-    ids = list(dict.fromkeys(h.uuid for hs in hits for h in hs))
+    hits = store.search_max(collection, scorer.queries, scorer.weights, pool, filters=options.filters, exclude=exclude)
+    ids = [h.uuid for h in hits]
     X = store.get_vectors(collection, ids) if ids else np.zeros((0, profile.vectors.shape[1]), np.float32)
     scores, signals = scorer.score(X)
     order = np.argsort(-scores, kind="stable")[:pool]

@@ -1,7 +1,7 @@
 """Retrieval strategies: how a profile turns into query vectors and an exact score.
 
-Each strategy gives a :class:`Scorer`: ``queries`` (the vectors sent to the store's exact search
-to gather candidates) and ``score(X)`` (the exact score of any item vectors, with the named
+Each strategy gives a :class:`Scorer`: ``queries`` and ``weights`` (candidates are the items with
+the highest ``max_j weights[j] * (x . queries[j])``, one exact ``search_max`` in the store) and ``score(X)`` (the exact score of any item vectors, with the named
 signals that produced it). With ``e`` the decayed weights, ``v`` the unit item vectors and
 ``beta`` the dislike weight (default 0.5):
 
@@ -49,6 +49,7 @@ class Scorer:
 
     name: str
     queries: np.ndarray
+    weights: np.ndarray
     profile: Profile
     config: StrategyConfig
     like_query: np.ndarray | None = None
@@ -89,14 +90,18 @@ def build_scorer(strategy: str, profile: Profile, config: StrategyConfig = Strat
             like = (e[pos, None] * V[pos]).sum(axis=0) / e[pos].sum()
         if len(neg):
             dislike = config.negative_weight * (np.abs(e[neg])[:, None] * V[neg]).sum(axis=0) / np.abs(e[neg]).sum()
-        return Scorer(strategy, (like - dislike)[None, :], profile, config, like_query=like, dislike_query=dislike)
+        return Scorer(strategy, (like - dislike)[None, :], _ONE, profile, config, like_query=like, dislike_query=dislike)
+    if not len(pos):  # only dislikes: look for what is least like them
+        away = -(np.abs(e[neg])[:, None] * V[neg]).sum(axis=0)
+        return Scorer(strategy, away[None, :], _ONE, profile, config, interests=[])
     if strategy == "knn":
-        queries = V[pos] if len(pos) else -V[neg]
-        return Scorer(strategy, queries, profile, config)
-    if not len(pos):
-        return Scorer(strategy, -V[neg], profile, config, interests=[])
+        return Scorer(strategy, V[pos], e[pos], profile, config)
     labels, centroids = weighted_kmeans(V[pos], e[pos], interest_count(len(pos), config), config.kmeans_iterations)
-    return Scorer(strategy, centroids, profile, config, interests=[pos[labels == c] for c in range(len(centroids))])
+    return Scorer(strategy, centroids, np.ones(len(centroids), dtype=np.float32), profile, config,
+                  interests=[pos[labels == c] for c in range(len(centroids))])
+
+
+_ONE = np.ones(1, dtype=np.float32)
 
 
 def interest_count(n_likes: int, config: StrategyConfig) -> int:

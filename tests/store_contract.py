@@ -82,6 +82,17 @@ class StoreContract:
                                   exclude=[uid("b")])
         assert [h.uuid for h in hits[0]][0] == uid("c") and [h.uuid for h in hits[1]] == [uid("c")]
 
+    def test_search_max_is_the_max_over_weighted_queries(self, store):
+        queries = np.array([[1, 0, 0, 0], [0, 0, 1, 0]], np.float32)
+        hits = store.search_max("Things", queries, np.array([1.0, 0.5]), 3)
+        # a: max(1, 0) = 1; b: 0.9/0.9055; e: 0.5 * 1; d: 0.5 * 0.1/0.9055
+        assert [h.uuid for h in hits] == [uid("a"), uid("b"), uid("e")]
+        assert [round(h.score, 4) for h in hits] == [1.0, round(0.9 / 0.905539, 4), 0.5]
+        hits = store.search_max("Things", queries, np.array([1.0, 0.5]), 2, exclude=[uid("a")])
+        assert [h.uuid for h in hits] == [uid("b"), uid("e")]
+        with pytest.raises(InvalidInputError, match="positive weights"):
+            store.search_max("Things", queries, np.array([1.0, -0.5]), 2)
+
     def test_bm25(self, store):
         hits = store.bm25("Things", "drama", 5)
         assert {h.uuid for h in hits} == {uid("b"), uid("c")}

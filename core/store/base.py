@@ -79,6 +79,16 @@ class Store(Protocol):
         self, collection: str, queries: np.ndarray, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (),
     ) -> list[list[Hit]]: ...
+    def search_max(
+        self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
+        filters: Any = None, exclude: Iterable[UUID] = (),
+    ) -> list[Hit]:
+        """Top ``limit`` items by ``max_j weights[j] * (x . queries[j])`` (one list for all queries).
+
+        A backend without a native form runs one search per query and merges: the top items by
+        the maximum are always among the union of each query's top items, so that is exact.
+        """
+        ...
     def bm25(
         self, collection: str, query: str, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,

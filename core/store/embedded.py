@@ -218,6 +218,10 @@ class EmbeddedStore:
                      filters: Any = None, exclude: Iterable[UUID] = ()) -> list[list[Hit]]:
         return self._index(collection).search(queries, limit, filters=filters, exclude=exclude)
 
+    def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
+                   filters: Any = None, exclude: Iterable[UUID] = ()) -> list[Hit]:
+        return self._index(collection).search_max(queries, weights, limit, filters=filters, exclude=exclude)
+
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
         spec = self.get_collection(collection)

@@ -16,6 +16,8 @@ import numpy as np
 from ..errors import InvalidInputError, NotFoundError
 from .base import Hit
 
+_BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product in cache
+
 
 class VectorIndex:
     """UUIDs, properties and vectors of one collection, row-aligned."""
@@ -94,6 +96,28 @@ class VectorIndex:
         if allowed is not None:
             scores[~allowed] = -np.inf
         return [self._top(scores[:, j], limit) for j in range(len(q))]
+
+    def search_max(self, queries: np.ndarray, weights: np.ndarray, limit: int, *, filters: Any = None,
+                   exclude: Iterable[UUID] = ()) -> list[Hit]:
+        """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j])``, in row blocks to bound memory."""
+        q = np.asarray(queries, dtype=np.float32)
+        w = np.asarray(weights, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.dims or w.shape != (len(q),) or not len(q) or not (w > 0).all():
+            raise InvalidInputError(f"search_max needs (m, {self.dims}) queries and m positive weights, "
+                                    f"got {q.shape} and {w.shape}")
+        allowed = self.allowed(filters, exclude)
+        if len(self) == 0:
+            return []
+        if len(q) == 1:
+            best = self.matrix @ (q[0] * w[0])
+        else:
+            qw = np.ascontiguousarray((q * w[:, None]).T)
+            best = np.empty(len(self), dtype=np.float32)
+            for start in range(0, len(self), _BLOCK):
+                np.max(self.matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
+        if allowed is not None:
+            best[~allowed] = -np.inf
+        return self._top(best, limit)
 
     def _top(self, col: np.ndarray, limit: int) -> list[Hit]:
         k = min(limit, len(col))
