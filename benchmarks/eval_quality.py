@@ -55,6 +55,7 @@ K = 10
 BATCH = 20_000
 DEFAULT_STRATEGY = "centroid"
 DECAY_RATES = (0.0, 0.1, 0.5, 1.0)
+POPULARITY_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 RESULTS = Path(__file__).resolve().parent / "results" / "quality_movies.md"
 
 
@@ -197,21 +198,24 @@ class Row:
     call_ms: list[float]
     stage_ms: dict[str, float] | None = None
     """Mean milliseconds per call in each pipeline stage, from the responses' traces."""
+    popularity: str = "–"
+    """The engine's popularity_weight ("–" for the baselines)."""
 
     def cells(self) -> list[str]:
         n = len(self.ndcg)
         ci = 1.96 * statistics.stdev(self.ndcg) / math.sqrt(n) if n > 1 else math.nan
         p50 = f"{statistics.median(self.call_ms):.1f}" if self.call_ms else "–"
-        return [self.strategy, self.decay_rate, self.recent, f"{statistics.fmean(self.ndcg):.4f}", f"{ci:.4f}",
+        return [self.strategy, self.decay_rate, self.recent, self.popularity, f"{statistics.fmean(self.ndcg):.4f}", f"{ci:.4f}",
                 f"{statistics.fmean(self.recall):.4f}", f"{statistics.fmean(self.recall_plain):.4f}",
                 str(n), f"{self.seconds:.1f}", p50]
 
 
-HEADER = ["strategy", "decay_rate", "recent", "NDCG@10", "±95% CI", "Recall@10", "hits/#rel", "users",
+HEADER = ["strategy", "decay_rate", "recent", "popularity_weight", "NDCG@10", "±95% CI", "Recall@10", "hits/#rel", "users",
           "seconds", "ms/call p50"]
 
 
-def score_lists(name: str, decay: str, recent: str, users: Sequence[UserSplit], rank, timed: bool) -> Row:
+def score_lists(name: str, decay: str, recent: str, users: Sequence[UserSplit], rank, timed: bool,
+                popularity: str = "–") -> Row:
     """Rank for every user with ``rank(user) -> list[UUID]`` and collect the metrics."""
     ndcg, recall, plain, call_ms = [], [], [], []
     start = time.perf_counter()
@@ -222,20 +226,22 @@ def score_lists(name: str, decay: str, recent: str, users: Sequence[UserSplit], 
         ndcg.append(ndcg_at_k(ranked, user.relevant))
         recall.append(recall_at_k(ranked, user.relevant))
         plain.append(recall_at_k(ranked, user.relevant, capped=False))
-    return Row(name, decay, recent, ndcg, recall, plain, time.perf_counter() - start, call_ms if timed else [])
+    return Row(name, decay, recent, ndcg, recall, plain, time.perf_counter() - start, call_ms if timed else [],
+               popularity=popularity)
 
 
 def engine_row(agent: PersonalizationAgent, users: Sequence[UserSplit], strategy: str, decay: float,
-               recent: int) -> Row:
+               recent: int, popularity: float = 0.0) -> Row:
     stages: Counter[str] = Counter()
 
     def rank(user: UserSplit) -> list[UUID]:
         response = agent.get_objects(user.persona_id, limit=K, use_agent_ranking=False,
                                      exclude_interacted_items=True, recent_interactions_count=recent,
-                                     decay_rate=decay, strategy=strategy, now=user.now)
+                                     decay_rate=decay, strategy=strategy, now=user.now,
+                                     popularity_weight=popularity)
         stages.update({step.name: step.seconds for step in response.trace})
         return [o.uuid for o in response.objects]
-    row = score_lists(strategy, f"{decay:g}", str(recent), users, rank, timed=True)
+    row = score_lists(strategy, f"{decay:g}", str(recent), users, rank, timed=True, popularity=f"{popularity:g}")
     return replace(row, stage_ms={name: 1000 * total / len(users) for name, total in stages.items()})
 
 
@@ -272,16 +278,17 @@ def _table(header: Sequence[str], body: Sequence[Sequence[str]], text_columns: i
 
 
 def markdown_table(rows: Sequence[Row]) -> str:
-    return _table(HEADER, [row.cells() for row in rows])
+    return _table(HEADER, [row.cells() for row in rows], text_columns=4)
 
 
 def stage_table(rows: Sequence[Row]) -> str:
     """Mean ms per ``get_objects`` call in each pipeline stage (the response trace's timings)."""
     timed = [r for r in rows if r.stage_ms]
     names = list(dict.fromkeys(name for r in timed for name in r.stage_ms))
-    body = [[r.strategy, r.decay_rate, r.recent, *(f"{r.stage_ms.get(n, 0.0):.1f}" for n in names),
+    body = [[r.strategy, r.decay_rate, r.recent, r.popularity, *(f"{r.stage_ms.get(n, 0.0):.1f}" for n in names),
              f"{statistics.fmean(r.call_ms):.1f}"] for r in timed]
-    return _table(["strategy", "decay_rate", "recent", *names, "whole call"], body)
+    return _table(["strategy", "decay_rate", "recent", "popularity_weight", *names, "whole call"], body,
+                  text_columns=4)
 
 
 # command line ----------------------------------------------------------------------------
@@ -290,6 +297,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=None, help="evaluate a seeded sample of N users (quick run)")
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument("--decay", type=float, nargs="+", default=list(DECAY_RATES))
+    parser.add_argument("--popularity", type=float, nargs="+", default=list(POPULARITY_WEIGHTS),
+                        help="popularity_weight values tried for every strategy at decay_rate 0.1")
     parser.add_argument("--recent", type=int, default=100, help="recent_interactions_count of the main grid")
     parser.add_argument("--extra-recent", type=int, default=1000,
                         help=f"one more block for {DEFAULT_STRATEGY} with this window (0: none)")
@@ -303,13 +312,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def is_full_protocol(args: argparse.Namespace) -> bool:
     return (args.users is None and sorted(args.strategies) == sorted(STRATEGIES)
-            and sorted(args.decay) == sorted(DECAY_RATES) and args.recent == 100 and args.extra_recent == 1000)
+            and sorted(args.decay) == sorted(DECAY_RATES) and args.recent == 100 and args.extra_recent == 1000
+            and sorted(args.popularity) == sorted(POPULARITY_WEIGHTS))
 
 
-def grid(args: argparse.Namespace) -> list[tuple[str, float, int]]:
-    configs = [(s, d, args.recent) for s in args.strategies for d in args.decay]
+def grid(args: argparse.Namespace) -> list[tuple[str, float, int, float]]:
+    """Strategies x decay rates without a prior, then strategies x popularity weights at decay 0.1."""
+    configs = [(s, d, args.recent, 0.0) for s in args.strategies for d in args.decay]
+    configs += [(s, 0.1, args.recent, p) for s in args.strategies for p in args.popularity if p]
     if args.extra_recent and DEFAULT_STRATEGY in args.strategies:
-        configs += [(DEFAULT_STRATEGY, d, args.extra_recent) for d in args.decay]
+        configs += [(DEFAULT_STRATEGY, d, args.extra_recent, 0.0) for d in args.decay]
     return configs
 
 
@@ -370,8 +382,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = [popularity_row(splits, users, catalog), random_row(users, catalog, args.seed)]
     started = time.perf_counter()
     with limit:
-        for strategy, decay, recent in grid(args):
-            rows.append(engine_row(agent, users, strategy, decay, recent))
+        for strategy, decay, recent, popularity in grid(args):
+            rows.append(engine_row(agent, users, strategy, decay, recent, popularity))
             print(" | ".join(rows[-1].cells()), flush=True)
     notes.append(f"ranking: {time.perf_counter() - started:.0f} s for {len(grid(args))} configurations")
     print("\n" + markdown_table(rows) + "\n\n" + stage_table(rows))

@@ -16,6 +16,7 @@ Porting code from the official agent is one import::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -180,8 +181,13 @@ class PersonalizationAgent:
                     exclude_interacted_items: bool = True, decay_rate: float = 0.1,
                     exclude_items: Sequence[UUID | str] = (), use_agent_ranking: bool = True,
                     explain_results: bool = True, instruction: str | None = None, filters: Any = None, *,
-                    strategy: str | None = None, now: datetime | None = None) -> PersonalizationAgentGetObjectsResponse:
-        """Personalized objects for a persona (official parameters and defaults, plus ``strategy``/``now``)."""
+                    strategy: str | None = None, now: datetime | None = None,
+                    popularity_weight: float | None = None) -> PersonalizationAgentGetObjectsResponse:
+        """Personalized objects for a persona (official parameters and defaults).
+
+        Extras: ``strategy`` (default: the agent's), ``now`` (the reference time of the decay) and
+        ``popularity_weight`` (default: ``self.config.popularity_weight``).
+        """
         options = GetObjectsOptions(limit, recent_interactions_count, exclude_interacted_items, decay_rate,
                                     exclude_items, use_agent_ranking, explain_results, instruction, filters,
                                     strategy or self.strategy, now)
@@ -193,7 +199,13 @@ class PersonalizationAgent:
                                     "call get_objects(..., use_agent_ranking=False) for vector-only ranking")
         if instruction is not None:
             raise NotAvailableError("instruction needs agent ranking, which is not available yet in this version")
-        return recommend(self.store, self.collection, self.get_persona(persona_id), options, self.config)
+        config = self.config
+        if popularity_weight is not None:
+            if isinstance(popularity_weight, bool) or not isinstance(popularity_weight, (int, float)) \
+                    or not 0 <= popularity_weight <= 10:
+                raise InvalidInputError(f"popularity_weight must be a number from 0 to 10, got {popularity_weight!r}")
+            config = replace(config, popularity_weight=float(popularity_weight))
+        return recommend(self.store, self.collection, self.get_persona(persona_id), options, config)
 
     def query(self, persona_id: UUID | str, strength: float = 0.5, overfetch_factor: float = 1.5,
               recent_interactions_count: int = 100, decay_rate: float = 0.1, *, now: datetime | None = None):

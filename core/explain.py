@@ -46,6 +46,8 @@ def item_explanation(signals: dict[str, Any]) -> str:
     if signals.get("matched_terms"):
         parts.append(f"matches your persona's {', '.join(repr(t) for t in signals['matched_terms'])} "
                      f"(+{signals['property_boost']:.2f})")
+    if signals.get("popularity_boost", 0) > 0:
+        parts.append(f"liked by {int(signals['liked_by'])} persona(s) (popularity +{signals['popularity_boost']:.2f})")
     if signals.get("bm25_terms"):
         parts.append(f"found by a text search for your persona's terms {signals['bm25_terms']}")
     if not parts:

@@ -29,6 +29,7 @@ class PipelineConfig:
 
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     property_weight: float = 0.1
+    popularity_weight: float = 0.0
     pool_factor: int = 3
     min_pool: int = 30
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
@@ -116,12 +117,18 @@ class Candidates:
 def _candidates(store: Store, collection: str, profile: Profile, options: GetObjectsOptions,
                 config: PipelineConfig, pool: int, exclude: set[UUID], terms: list[str]) -> Candidates:
     if profile.is_empty:
-        return _cold_start(store, collection, options, pool, exclude, terms)
+        return _cold_start(store, collection, options, config, pool, exclude, terms)
     scorer = build_scorer(options.strategy, profile, config.strategy)
-    hits = store.search_max(collection, scorer.queries, scorer.weights, pool, filters=options.filters, exclude=exclude)
+    prior = config.popularity_weight
+    hits = store.search_max(collection, scorer.queries, scorer.weights, pool, filters=options.filters,
+                            exclude=exclude, prior_weight=prior)
     ids = [h.uuid for h in hits]
     X = store.get_vectors(collection, ids) if ids else np.zeros((0, profile.vectors.shape[1]), np.float32)
     scores, signals = scorer.score(X)
+    if prior and ids:
+        signals.update(popularity_boost=prior * store.popularity(collection, ids),
+                       liked_by=store.like_counts(collection, ids))
+        scores = scores + signals["popularity_boost"]
     order = np.argsort(-scores, kind="stable")[:pool]
     ids = [ids[i] for i in order]
     return Candidates(ids, scores[order], {k: np.asarray(v)[order] for k, v in signals.items()}, dict(
@@ -129,9 +136,9 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
         filters=_filter_text(options.filters), top=[str(u) for u in ids[:options.limit]]))
 
 
-def _cold_start(store: Store, collection: str, options: GetObjectsOptions, pool: int,
+def _cold_start(store: Store, collection: str, options: GetObjectsOptions, config: PipelineConfig, pool: int,
                 exclude: set[UUID], terms: list[str]) -> Candidates:
-    """No usable interactions: a BM25 search for the persona's terms, else nothing."""
+    """No usable interactions: a BM25 search for the persona's terms, else the most liked items, else nothing."""
     hits = store.bm25(collection, " ".join(terms), pool, filters=options.filters, exclude=exclude) if terms else []
     trace = dict(strategy="cold start: bm25 over persona terms", terms=terms, candidates=len(hits),
                  filters=_filter_text(options.filters))
@@ -139,9 +146,19 @@ def _cold_start(store: Store, collection: str, options: GetObjectsOptions, pool:
         top = max(h.score for h in hits) or 1.0
         return Candidates([h.uuid for h in hits], np.array([h.score / top for h in hits], dtype=np.float32),
                           {}, trace, bm25_terms=terms)
+    if config.popularity_weight:
+        dims = store.get_collection(collection).dims
+        hits = [h for h in store.search_max(collection, np.zeros((1, dims), np.float32), np.ones(1), pool,
+                                            filters=options.filters, exclude=exclude, prior_weight=1.0) if h.score > 0]
+        if hits:
+            ids = [h.uuid for h in hits]
+            trace.update(strategy="cold start: most liked by other personas", candidates=len(hits))
+            boost = config.popularity_weight * store.popularity(collection, ids)
+            return Candidates(ids, boost, {"popularity_boost": boost, "liked_by": store.like_counts(collection, ids)},
+                              trace)
     return Candidates([], np.zeros(0, dtype=np.float32), {}, trace, cold_start=(
-        "it has no interactions with non-zero weight and none of its persona properties matched the catalog; "
-        "add likes or dislikes first."))
+        "it has no interactions with non-zero weight, none of its persona properties matched the catalog "
+        "and no persona has liked anything yet; add likes or dislikes first."))
 
 
 def _nearest_interactions(store: Store, collection: str, profile: Profile, ids: list[UUID]) -> list[dict[str, Any]]:

@@ -167,3 +167,25 @@ def test_created_at_defaults_to_now(agent):
     agent.add_interactions([PersonaInteraction("alice", "a", 1.0)])
     (got,) = agent.get_interactions("alice")
     assert before - timedelta(seconds=1) <= got.created_at <= datetime.now(timezone.utc) + timedelta(seconds=1)
+
+
+def test_popularity_weight_blends_in_what_other_personas_like(agent):
+    like(agent, "alice", ("a", 1.0))
+    for fan in ("u1", "u2", "u3"):
+        like(agent, fan, ("f", 1.0))
+    assert titles(vector_only(agent, limit=1)) == ["b"]
+    # f scores 0 on similarity but 1.0 * popularity 1.0; b scores 0.994 and nobody liked it
+    boosted = vector_only(agent, limit=2, popularity_weight=1.0)
+    assert titles(boosted) == ["f", "b"]
+    assert boosted.objects[0].signals["liked_by"] == 3 and "liked by 3 persona" in boosted.objects[0].explanation
+    with pytest.raises(InvalidInputError, match="popularity_weight"):
+        vector_only(agent, popularity_weight=-1)
+
+
+def test_cold_start_falls_back_to_the_most_liked(agent):
+    like(agent, "u1", ("c", 1.0), ("f", 1.0))
+    like(agent, "u2", ("f", 1.0))
+    agent.add_persona(Persona("newbie", {}))
+    assert vector_only(agent, "newbie").objects == []
+    got = vector_only(agent, "newbie", popularity_weight=0.5)
+    assert titles(got) == ["f", "c"] and "most liked" in got.trace[2].details["strategy"]

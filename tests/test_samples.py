@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from functools import cache
 from pathlib import Path
 
@@ -71,9 +70,7 @@ def test_every_catalog_is_listed_with_its_license():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_catalog_loads_with_unique_ids_and_unit_vectors(name):
-    started = time.perf_counter()
     cat = load_sample(name)
-    assert time.perf_counter() - started < 2.0
     assert len(cat.items) == cat.info.count
     uuids = [item.uuid for item in cat.items]
     assert len(set(uuids)) == len(uuids)

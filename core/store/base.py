@@ -81,13 +81,20 @@ class Store(Protocol):
     ) -> list[list[Hit]]: ...
     def search_max(
         self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
-        filters: Any = None, exclude: Iterable[UUID] = (),
+        filters: Any = None, exclude: Iterable[UUID] = (), prior_weight: float = 0.0,
     ) -> list[Hit]:
-        """Top ``limit`` items by ``max_j weights[j] * (x . queries[j])`` (one list for all queries).
+        """Top ``limit`` items by ``max_j weights[j] * (x . queries[j]) + prior_weight * popularity(x)``.
 
         A backend without a native form runs one search per query and merges: the top items by
-        the maximum are always among the union of each query's top items, so that is exact.
+        the maximum are always among the union of each query's top items, so that is exact when
+        ``prior_weight`` is 0 (with a prior, over-fetch and rescore).
         """
+        ...
+    def like_counts(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
+        """For each item: how many personas have a positive interaction (weight > 0) with it."""
+        ...
+    def popularity(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
+        """``log1p(like_count) / log1p(max like_count over the collection)``, in [0, 1] (0 when no likes)."""
         ...
     def bm25(
         self, collection: str, query: str, limit: int, *,

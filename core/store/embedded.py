@@ -64,6 +64,7 @@ class EmbeddedStore:
             raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
+        self._like_cache: dict[str, np.ndarray] = {}
 
     # plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -136,6 +137,7 @@ class EmbeddedStore:
             db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
             db.execute("DELETE FROM collections WHERE id=?", (cid,))
             self._indexes.pop(name, None)
+            self._like_cache.pop(name, None)
 
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
         with self._tx() as db:
@@ -170,6 +172,7 @@ class EmbeddedStore:
             marks = ",".join("?" * (1 + max(1, len(spec.text_fields))))
             db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
                            ((row, *cols) for row, cols in zip(rows, texts)))
+            self._like_cache.pop(collection, None)
             index = self._indexes.get(collection)
             if index is not None:
                 index.append([item.uuid for item in items], [item.properties for item in items], vectors)
@@ -219,8 +222,37 @@ class EmbeddedStore:
         return self._index(collection).search(queries, limit, filters=filters, exclude=exclude)
 
     def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
-                   filters: Any = None, exclude: Iterable[UUID] = ()) -> list[Hit]:
-        return self._index(collection).search_max(queries, weights, limit, filters=filters, exclude=exclude)
+                   filters: Any = None, exclude: Iterable[UUID] = (), prior_weight: float = 0.0) -> list[Hit]:
+        index = self._index(collection)
+        prior = prior_weight * self._popularity(collection) if prior_weight else None
+        return index.search_max(queries, weights, limit, filters=filters, exclude=exclude, prior=prior)
+
+    def like_counts(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
+        return self._likes(collection)[self._index(collection).positions(list(ids))]
+
+    def popularity(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
+        return self._popularity(collection)[self._index(collection).positions(list(ids))]
+
+    def _likes(self, collection: str) -> np.ndarray:
+        """Per row: how many personas have a positive interaction with the item (cached until a write)."""
+        with self._lock:
+            likes = self._like_cache.get(collection)
+            if likes is None:
+                index = self._index(collection)
+                likes = np.zeros(len(index), dtype=np.float32)
+                for item, n in self._db.execute(
+                        "SELECT item_id, COUNT(DISTINCT persona_id) FROM interactions WHERE cid=? AND weight > 0"
+                        " GROUP BY item_id", (self._cid(collection),)):
+                    row = index.pos.get(UUID(bytes=item))
+                    if row is not None:
+                        likes[row] = n
+                self._like_cache[collection] = likes
+            return likes
+
+    def _popularity(self, collection: str) -> np.ndarray:
+        likes = self._likes(collection)
+        top = float(likes.max()) if len(likes) else 0.0
+        return np.log1p(likes) / np.log1p(top) if top > 0 else likes
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
@@ -269,6 +301,7 @@ class EmbeddedStore:
         with self._tx() as db:
             cid = self._cid(collection)
             gone = db.execute("DELETE FROM personas WHERE cid=? AND persona_id=?", (cid, persona_id.bytes)).rowcount
+            self._like_cache.pop(collection, None)
             db.execute("DELETE FROM interactions WHERE cid=? AND persona_id=?", (cid, persona_id.bytes))
         return gone > 0
 
@@ -289,6 +322,7 @@ class EmbeddedStore:
                            ((cid, p.bytes) for p in create_personas))
             db.executemany("DELETE FROM interactions WHERE cid=? AND persona_id=? AND item_id=?",
                            ((cid, p.bytes, i.bytes) for p, i in replace_pairs))
+            self._like_cache.pop(collection, None)
             db.executemany("INSERT INTO interactions(cid, persona_id, item_id, weight, created_at)"
                            f" VALUES ({cid},?,?,?,?)", data)
 

@@ -98,8 +98,8 @@ class VectorIndex:
         return [self._top(scores[:, j], limit) for j in range(len(q))]
 
     def search_max(self, queries: np.ndarray, weights: np.ndarray, limit: int, *, filters: Any = None,
-                   exclude: Iterable[UUID] = ()) -> list[Hit]:
-        """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j])``, in row blocks to bound memory."""
+                   exclude: Iterable[UUID] = (), prior: np.ndarray | None = None) -> list[Hit]:
+        """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j]) (+ prior[x])``, in row blocks."""
         q = np.asarray(queries, dtype=np.float32)
         w = np.asarray(weights, dtype=np.float32)
         if q.ndim != 2 or q.shape[1] != self.dims or w.shape != (len(q),) or not len(q) or not (w > 0).all():
@@ -115,6 +115,8 @@ class VectorIndex:
             best = np.empty(len(self), dtype=np.float32)
             for start in range(0, len(self), _BLOCK):
                 np.max(self.matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
+        if prior is not None:
+            best += prior
         if allowed is not None:
             best[~allowed] = -np.inf
         return self._top(best, limit)
