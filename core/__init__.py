@@ -4,6 +4,7 @@ The stable names live here; the lab and the CLI import only from this module.
 """
 
 from .agent import PersonalizationAgent
+from .catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
 from .errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
                      PersonalizationError, StoreError, UnsupportedFilterError)
 from .ids import generate_uuid5, to_uuid
@@ -12,9 +13,11 @@ from .models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaIntera
                      PersonalizedQueryResponse, QueryObject, TraceStep, Usage)
 from .pipeline import PipelineConfig
 from .profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
+from .samples import SampleCatalog, SampleInfo, install_sample, list_samples, load_sample, load_sample_interactions
 from .store.base import CollectionSpec, Hit, Store
 from .store.embedded import EmbeddedStore
 from .strategies import StrategyConfig
+from .where import build_filter, parse_condition
 
 __all__ = [
     "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",
@@ -23,4 +26,7 @@ __all__ = [
     "PersonalizationError", "PersonalizationResponse", "PersonalizedObject", "PersonalizedQueryResponse",
     "PipelineConfig", "QueryObject", "STRATEGIES", "Store", "StoreError", "StrategyConfig", "TraceStep",
     "UnsupportedFilterError", "Usage", "decay_factor", "generate_uuid5", "to_uuid",
+    "ParsedCatalog", "import_catalog", "read_catalog", "read_interactions",
+    "SampleCatalog", "SampleInfo", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
+    "build_filter", "parse_condition",
 ]

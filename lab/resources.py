@@ -10,8 +10,7 @@ import os
 
 import streamlit as st
 
-from core import EmbeddedStore, PersonalizationAgent
-from core.samples import install_sample, list_samples
+from core import EmbeddedStore, PersonalizationAgent, install_sample, list_samples
 
 DEFAULT_SAMPLE = os.environ.get("LAB_SAMPLE", "movies")
 

@@ -34,3 +34,16 @@ def test_ci_runs_the_readme_test_command():
     assert "test-command" in ci and "README.md" in ci
     head = readme[:readme.index("---")]
     assert head.count("```bash") == 2, "the README's first screen gives exactly two commands"
+
+
+def test_readme_library_example_runs(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## Library", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(ROOT))
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    response = namespace["response"]
+    assert len(response.objects) == 10
+    assert all(o.properties["year"] >= 1990 for o in response.objects)
+    assert namespace["hits"].objects
