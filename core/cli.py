@@ -253,7 +253,8 @@ def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
         args.persona, limit=args.limit, recent_interactions_count=args.recent,
         exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
         exclude_items=args.exclude or (), use_agent_ranking=False,
-        filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now)
+        filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now,
+        popularity_weight=args.popularity)
     return recommend_output(response, store.get_collection(agent.collection).text_fields)
 
 
@@ -355,6 +356,8 @@ def _ranking_commands(command) -> None:
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--recent", type=int, default=100, help="use the N most recent interactions")
     p.add_argument("--strategy", choices=STRATEGIES, default="centroid")
+    p.add_argument("--popularity", type=float, default=None, metavar="W",
+                   help="weight of the prior for items other personas liked (default 0.5; 0 = off)")
     p.add_argument("--include-interacted", action="store_true", help="keep items the persona interacted with")
     p.add_argument("--exclude", action="extend", nargs="+", metavar="ID", help="item IDs to leave out")
     _time_and_where(p)

@@ -29,7 +29,7 @@ class PipelineConfig:
 
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     property_weight: float = 0.1
-    popularity_weight: float = 0.0
+    popularity_weight: float = 0.5
     pool_factor: int = 3
     min_pool: int = 30
     strategy: StrategyConfig = field(default_factory=StrategyConfig)

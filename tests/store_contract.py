@@ -99,12 +99,13 @@ class StoreContract:
                                 ("u1", "f", 1.0), ("u2", "c", 0.0))]
         store.add_interactions("Things", rows, create_personas=[to_uuid(p) for p in ("u1", "u2", "u3")])
         assert store.like_counts("Things", [uid("a"), uid("f"), uid("c"), uid("e")]).tolist() == [2, 1, 0, 0]
-        # log1p(count) / log1p(max count = 2)
+        # log1p(count) / log1p(max(max count = 2, floor 100))
         np.testing.assert_allclose(store.popularity("Things", [uid("a"), uid("f"), uid("c")]),
-                                   [1.0, np.log(2) / np.log(3), 0.0], rtol=1e-6)
+                                   [np.log(3) / np.log(101), np.log(2) / np.log(101), 0.0], rtol=1e-6)
         zero = np.zeros((1, 4), np.float32)
         hits = store.search_max("Things", zero, np.ones(1), 2, prior_weight=0.5)
-        assert [h.uuid for h in hits] == [uid("a"), uid("f")] and hits[0].score == pytest.approx(0.5)
+        assert [h.uuid for h in hits] == [uid("a"), uid("f")]
+        assert hits[0].score == pytest.approx(0.5 * np.log(3) / np.log(101))
         store.delete_persona("Things", to_uuid("u2"))
         assert store.like_counts("Things", [uid("a")]).tolist() == [1]
 

@@ -174,8 +174,8 @@ def test_popularity_weight_blends_in_what_other_personas_like(agent):
     for fan in ("u1", "u2", "u3"):
         like(agent, fan, ("f", 1.0))
     assert titles(vector_only(agent, limit=1)) == ["b"]
-    # f scores 0 on similarity but 1.0 * popularity 1.0; b scores 0.994 and nobody liked it
-    boosted = vector_only(agent, limit=2, popularity_weight=1.0)
+    # f scores 0 on similarity but 4 * log(4)/log(101) = 1.20 on popularity; b scores 0.994, nobody liked it
+    boosted = vector_only(agent, limit=2, popularity_weight=4.0)
     assert titles(boosted) == ["f", "b"]
     assert boosted.objects[0].signals["liked_by"] == 3 and "liked by 3 persona" in boosted.objects[0].explanation
     with pytest.raises(InvalidInputError, match="popularity_weight"):
@@ -186,6 +186,6 @@ def test_cold_start_falls_back_to_the_most_liked(agent):
     like(agent, "u1", ("c", 1.0), ("f", 1.0))
     like(agent, "u2", ("f", 1.0))
     agent.add_persona(Persona("newbie", {}))
-    assert vector_only(agent, "newbie").objects == []
+    assert vector_only(agent, "newbie", popularity_weight=0).objects == []
     got = vector_only(agent, "newbie", popularity_weight=0.5)
     assert titles(got) == ["f", "c"] and "most liked" in got.trace[2].details["strategy"]

@@ -375,3 +375,21 @@ def test_table_aligns_and_truncates():
     assert title_of({"name": "Ann", "original_id": 3}) == "Ann"
     assert title_of({"headline_text": "Big news", "original_id": 3}, ("headline_text",)) == "Big news"
     assert title_of({"original_id": 3}) == "3"
+
+
+def test_recommend_popularity_option_reaches_the_engine(tmp_path, capsys):
+    db = str(tmp_path / "pop.db")
+    assert main(["--db", db, "load-sample", "workshop"]) == 0
+    for fan in ("u1", "u2"):
+        assert main(["--db", db, "interact", fan, "tiramisu", "1.0", "--create-personas"]) == 0
+    assert main(["--db", db, "interact", "alice", "spaghetti-carbonara", "1.0", "--create-personas"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "--json", "recommend", "alice", "--limit", "109", "--popularity", "0"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["--db", db, "--json", "recommend", "alice", "--limit", "109", "--popularity", "5"]) == 0
+    boosted = json.loads(capsys.readouterr().out)
+
+    def rank_of(payload, name):
+        return next(o["personalized_rank"] for o in payload["objects"] if o["properties"]["original_id"] == name)
+    assert rank_of(boosted, "tiramisu") < rank_of(plain, "tiramisu")
+    assert main(["--db", db, "recommend", "alice", "--popularity", "-1"]) == 2

@@ -21,6 +21,10 @@ import numpy as np
 from ..models import Item, Persona
 
 
+POPULARITY_SCALE_FLOOR = 100
+"""Like counts are scaled as if at least this many personas liked the most-liked item."""
+
+
 @dataclass(frozen=True)
 class CollectionSpec:
     """A catalog collection and the agent configuration attached to it."""
@@ -94,7 +98,11 @@ class Store(Protocol):
         """For each item: how many personas have a positive interaction (weight > 0) with it."""
         ...
     def popularity(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        """``log1p(like_count) / log1p(max like_count over the collection)``, in [0, 1] (0 when no likes)."""
+        """``log1p(like_count) / log1p(max(highest like_count, POPULARITY_SCALE_FLOOR))``, in [0, 1].
+
+        The floor keeps a handful of likes (a workshop's few personas) from counting as "the most
+        popular item there is"; with real traffic the highest count is far above it.
+        """
         ...
     def bm25(
         self, collection: str, query: str, limit: int, *,

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from ..models import Item, Persona
-from .base import CollectionSpec, Hit, StoredInteraction
+from .base import POPULARITY_SCALE_FLOOR, CollectionSpec, Hit, StoredInteraction
 from .fts import fts_query
 from .index import VectorIndex
 
@@ -251,8 +251,8 @@ class EmbeddedStore:
 
     def _popularity(self, collection: str) -> np.ndarray:
         likes = self._likes(collection)
-        top = float(likes.max()) if len(likes) else 0.0
-        return np.log1p(likes) / np.log1p(top) if top > 0 else likes
+        top = max(float(likes.max()) if len(likes) else 0.0, POPULARITY_SCALE_FLOOR)
+        return np.log1p(likes) / np.log1p(top)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
