@@ -26,7 +26,7 @@ from .ids import to_uuid
 from .models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, to_datetime)
 from .pipeline import PipelineConfig, recommend
-from .store.base import StoredInteraction, Store
+from .store.base import Store
 
 _PROPERTY_TYPES = {"text": str, "text[]": list, "int": int, "int[]": list, "number": (int, float),
                    "number[]": list, "boolean": bool, "boolean[]": list, "date": str, "date[]": list}
@@ -137,29 +137,27 @@ class PersonalizationAgent:
         if isinstance(interactions, PersonaInteraction) or not isinstance(interactions, Sequence):
             raise InvalidInputError("interactions must be a list of PersonaInteraction")
         stamp = to_datetime(now, what="now") if now is not None else datetime.now(timezone.utc)
-        rows: list[StoredInteraction] = []
+        rows = list(interactions)
         replace: dict[tuple[UUID, UUID], int] = {}
-        for n, it in enumerate(interactions):
+        for n, it in enumerate(rows):
             if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
                 raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
             if it.replace_previous_interactions or remove_previous_interactions:
                 replace[(it.persona_id, it.item_id)] = n
-            rows.append(StoredInteraction(it.persona_id, it.item_id, it.weight, it.created_at or stamp))
         if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
             rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
         personas = self._check_known(rows, create_persona_if_not_exists)
-        self.store.add_interactions(self.collection, rows, replace_pairs=list(replace),
+        self.store.add_interactions(self.collection, rows, default_time=stamp, replace_pairs=list(replace),
                                     create_personas=personas if create_persona_if_not_exists else ())
 
-    def _check_known(self, rows: list[StoredInteraction], create_personas: bool) -> list[UUID]:
+    def _check_known(self, rows: list[PersonaInteraction], create_personas: bool) -> list[UUID]:
         """Reject unknown items (and unknown personas unless they may be created); the batch's personas."""
         items = list({r.item_id.int: r.item_id for r in rows}.values())  # int keys hash far faster than UUIDs
         personas = list({r.persona_id.int: r.persona_id for r in rows}.values())
-        known = self.store.get_items(self.collection, items)
-        missing = [str(i) for i in items if i not in known]
+        missing = sorted(str(i) for i in self.store.missing_items(self.collection, items))
         if missing:
             raise NotFoundError(f"{len(missing)} item(s) are not in collection {self.collection!r}, "
-                                f"e.g. {sorted(missing)[:3]}; nothing was stored")
+                                f"e.g. {missing[:3]}; nothing was stored")
         if not create_personas:
             absent = [str(p) for p in personas if not self.has_persona(p)]
             if absent:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from uuid import UUID
 
@@ -71,16 +72,16 @@ class Profile:
     now: datetime
     decay_rate: float
 
-    @property
+    @cached_property
     def effective(self) -> np.ndarray:
         return np.array([i.effective_weight for i in self.interactions], dtype=np.float32)
 
-    @property
+    @cached_property
     def positive(self) -> np.ndarray:
         """Row indexes of interactions whose effective weight is > 0 (likes)."""
         return np.flatnonzero(self.effective > 0)
 
-    @property
+    @cached_property
     def negative(self) -> np.ndarray:
         """Row indexes of interactions whose effective weight is < 0 (dislikes)."""
         return np.flatnonzero(self.effective < 0)
