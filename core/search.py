@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Sequence
 from uuid import UUID
 
 import numpy as np
 
 from .errors import InvalidInputError, NotAvailableError
-from .models import (GetObjectsOptions, Persona, PersonalizedQueryResponse, QueryMetadata, QueryObject,
-                     TraceStep)
+from .models import (GetObjectsOptions, Persona, PersonalizedQueryResponse, QueryMetadata, QueryObject)
 from .pipeline import Tracer, load_profile
 from .store.base import Hit
 from .strategies import build_scorer
