@@ -19,7 +19,6 @@ import pytest
 
 from core import to_uuid
 from core.cli import Condition, main, parse_condition, table, title_of
-from core.samples import sample_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 AXES = {"Action": (1.0, 0.0, 0.0), "Comedy": (0.0, 1.0, 0.0), "Horror": (0.0, 0.0, 1.0)}
@@ -156,8 +155,6 @@ def make_sample(path: Path) -> None:
     np.save(path / "vectors.npy", np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float16))
 
 
-@pytest.mark.skipif(not (sample_data_dir() / "workshop" / "catalog.json").is_file(),
-                    reason="sample_data/workshop has not been built (scripts/build_samples.py)")
 def test_workshop_sample_loads_and_recommends(cli):
     code, out, _ = cli("--json", "load-sample", "workshop", "--collection", "Workshop")
     assert code == 0
