@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from .errors import InvalidInputError, NotAvailableError, NotFoundError
+from .errors import InvalidInputError, NotFoundError
 from .ids import to_uuid
 from .models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, to_datetime)
@@ -36,7 +36,10 @@ class PersonalizationAgent:
     """Personas, interactions and personalized ranking over one reference collection."""
 
     def __init__(self, store: Store, reference_collection: str, vector_name: str | None = None, *,
-                 strategy: str = "centroid", config: PipelineConfig | None = None, embedder: Any = None) -> None:
+                 strategy: str = "centroid", config: PipelineConfig | None = None, embedder: Any = None,
+                 llm: Any = None, agent_config: Any = None) -> None:
+        """``llm``: an ``LLMConfig`` (default: ``LLMConfig.from_env()``; not configured -> the local agent) or a
+        ready ``LLMRanker`` (share one per process so its call budget and cache cover every agent)."""
         if not store.has_collection(reference_collection):
             raise NotFoundError(f"reference collection {reference_collection!r} does not exist; "
                                 f"existing: {store.list_collections()}")
@@ -47,6 +50,9 @@ class PersonalizationAgent:
         self.strategy = strategy
         self.config = config or PipelineConfig()
         self._embedder = embedder
+        self._llm = llm
+        self._agent_config = agent_config
+        self._llm_ranker: tuple[Any, str | None] | None = None
 
     # lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -192,18 +198,25 @@ class PersonalizationAgent:
         if filters is not None:
             from .store.filters import validate_filter
             validate_filter(filters)
-        if use_agent_ranking:
-            raise NotAvailableError("agent ranking (use_agent_ranking=True) is not available yet in this version; "
-                                    "call get_objects(..., use_agent_ranking=False) for vector-only ranking")
-        if instruction is not None:
-            raise NotAvailableError("instruction needs agent ranking, which is not available yet in this version")
+        if isinstance(instruction, str) and not instruction.strip():
+            options = replace(options, instruction=None)
         config = self.config
         if popularity_weight is not None:
             if isinstance(popularity_weight, bool) or not isinstance(popularity_weight, (int, float)) \
                     or not 0 <= popularity_weight <= 10:
                 raise InvalidInputError(f"popularity_weight must be a number from 0 to 10, got {popularity_weight!r}")
             config = replace(config, popularity_weight=float(popularity_weight))
-        return recommend(self.store, self.collection, self.get_persona(persona_id), options, config)
+        persona = self.get_persona(persona_id)
+        if not use_agent_ranking:  # the instruction only steers the agent; vector-only ranking ignores it
+            return recommend(self.store, self.collection, persona, options, config)
+        from .ranking.local import LocalRanker, LocalRankerConfig
+        from .ranking.pipeline import AgentConfig, agent_recommend
+        # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
+        local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
+        llm, note = self.llm_ranker
+        return agent_recommend(self.store, self.collection, persona, options, config=config,
+                               agent_config=self._agent_config or AgentConfig(), ranker=llm or local, local=local,
+                               embedder=self.embedder, ranker_note=note)
 
     def query(self, persona_id: UUID | str, strength: float = 0.5, overfetch_factor: float = 1.5,
               recent_interactions_count: int = 100, decay_rate: float = 0.1, *, now: datetime | None = None):
@@ -212,6 +225,21 @@ class PersonalizationAgent:
         return PersonalizedQuery(self, self.get_persona(persona_id), strength=strength,
                                  overfetch_factor=overfetch_factor, recent_interactions_count=recent_interactions_count,
                                  decay_rate=decay_rate, now=now)
+
+    @property
+    def llm_ranker(self) -> tuple[Any, str | None]:
+        """The LLM agent (None when no LLM is configured) and a note for responses."""
+        if self._llm_ranker is None:
+            from .ranking.llm import LLMConfig
+            from .ranking.llm_ranker import LLMRanker
+            llm = self._llm if self._llm is not None else LLMConfig.from_env()
+            if isinstance(llm, LLMRanker):
+                self._llm_ranker = (llm, None)
+            else:
+                self._llm_ranker = (LLMRanker(llm), None) if llm.configured else (
+                    None, "no LLM configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server): "
+                          "ranked by the local agent (no LLM)")
+        return self._llm_ranker
 
     @property
     def embedder(self):

@@ -162,8 +162,12 @@ class PersonalizationAgentGetObjectsResponse:
     usage: Usage = field(default_factory=Usage)
     trace: list[TraceStep] = field(default_factory=list)
     ranker: str = "vector"
+    """Who ordered the list: ``"vector"``, ``"local agent (no LLM)"`` or ``"LLM <model>"``."""
     fallback: bool = False
     fallback_reason: str | None = None
+    """Why the local agent finished a request the LLM agent started (``fallback=True``)."""
+    ranker_note: str | None = None
+    """E.g. that no LLM is configured, so the local agent ranked."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (UUIDs as strings)."""

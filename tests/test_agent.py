@@ -8,7 +8,7 @@ import pytest
 from weaviate.classes.config import DataType
 from weaviate.classes.query import Filter
 
-from core import (InvalidInputError, NotAvailableError, NotFoundError, Persona, PersonaInteraction,
+from core import (InvalidInputError, NotFoundError, Persona, PersonaInteraction,
                   PersonalizationAgent, UnsupportedFilterError, to_uuid)
 
 from .store_contract import NOW, uid
@@ -151,10 +151,9 @@ def test_bad_options_name_the_problem(agent, kwargs, message):
         vector_only(agent, **kwargs)
 
 
-def test_agent_ranking_is_not_available_yet(agent):
+def test_vector_only_ignores_the_instruction(agent):
     like(agent, "alice", ("a", 1.0))
-    with pytest.raises(NotAvailableError, match="use_agent_ranking=False"):
-        agent.get_objects("alice")
+    assert titles(vector_only(agent, instruction="only horror please")) == titles(vector_only(agent))
 
 
 def test_unknown_persona(agent):

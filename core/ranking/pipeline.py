@@ -1,0 +1,161 @@
+"""Agent ranking (``use_agent_ranking=True``), step by step, each step in the trace.
+
+1. ``analyse_persona``: properties, terms, strongest recent likes/dislikes after decay.
+2. ``vector_search``: the engine's vector-only ranking, over-fetched to a pool of
+   ``max(pool_factor * limit, min_pool)`` candidates (their rank there is ``original_rank``).
+3. ``plan`` + ``searches``: up to ``max_searches`` extra searches from persona properties and the
+   instruction, run with the same filters and exclusions; new items join the pool with
+   ``original_rank=None``.
+4. ``rerank``: the ranker orders the pool and returns ``limit`` items.
+5. ``explain``: the rationale and per-item explanations (when ``explain_results``).
+
+The ranker is the LLM agent when one is configured, else the local agent. If the LLM fails
+(timeouts, errors, budget) the request continues with the local agent, ``fallback=True`` and the
+reason in the response: a request never fails because of the LLM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import NotAvailableError
+from ..models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
+from ..pipeline import PipelineConfig, Tracer, load_profile, recommend
+from ..store.base import Store
+from .base import LLMUnavailable, PlannedSearch, RankContext, Ranker
+from .pool import Searcher, build_pool, persona_summary
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Tunables of agent ranking."""
+
+    pool_factor: int = 3
+    min_pool: int = 20
+    max_searches: int = 3
+    planning: bool = True
+    search_limit: int | None = None
+    """Results per extra search (default: ``limit``)."""
+    hybrid_alpha: float = 0.5
+
+
+def agent_recommend(store: Store, collection: str, persona: Persona, options: GetObjectsOptions, *,
+                    config: PipelineConfig, agent_config: AgentConfig, ranker: Ranker, local: Ranker,
+                    embedder: Any, ranker_note: str | None = None) -> PersonalizationAgentGetObjectsResponse:
+    """``get_objects`` with agent ranking; see the module docstring for the steps."""
+    trace, ctx = Tracer(), RankContext()
+    profile = load_profile(store, collection, persona, options, config)
+    summary = persona_summary(store, collection, profile)
+    trace.record("analyse_persona", likes=[(i.title, i.weight) for i in summary.likes],
+                 dislikes=[(i.title, i.weight) for i in summary.dislikes], terms=list(summary.terms),
+                 properties=summary.properties)
+    pool_size = max(agent_config.pool_factor * options.limit, agent_config.min_pool)
+    vector = recommend(store, collection, persona, replace(options, limit=pool_size, explain_results=False), config)
+    ranked = [o.uuid for o in vector.objects]
+    trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
+                 steps={s.name: s.details for s in vector.trace})
+    exclude = set(options.exclude_items)
+    if options.exclude_interacted_items:
+        exclude |= store.interacted_items(collection, persona.persona_id)
+    searcher = Searcher(store, collection, embedder, filters=options.filters, exclude=exclude,
+                        alpha=agent_config.hybrid_alpha)
+    state = _State(ranker, local)
+    searches = _plan(state, summary, options, agent_config, ctx, trace)
+    found = _run_searches(searcher, searches, agent_config.search_limit or options.limit, set(ranked), trace)
+    instruction_vector = _instruction_vector(searcher, options.instruction, trace)
+    pool = build_pool(store, collection, profile, ranked, found, instruction_vector, options.strategy,
+                      config.strategy)
+    decision = _rerank(state, summary, options, pool, ctx, trace)
+    by_id = {c.uuid: c for c in pool}
+    objects = [PersonalizedObject(
+        uuid=u, original_rank=by_id[u].original_rank, personalized_rank=rank, properties=by_id[u].properties,
+        score=float(decision.scores.get(u, 0.0)), signals=by_id[u].signals,
+        explanation=decision.explanations.get(u) if options.explain_results else None)
+        for rank, u in enumerate(decision.order, start=1)]
+    trace.record("explain", explained=sum(1 for o in objects if o.explanation), llm_calls=[vars(c) for c in ctx.calls])
+    return PersonalizationAgentGetObjectsResponse(
+        objects=objects, ranking_rationale=decision.rationale if options.explain_results else None,
+        usage=ctx.usage, trace=trace.steps, ranker=state.used.name, fallback=state.fallback_reason is not None,
+        fallback_reason=state.fallback_reason, ranker_note=ranker_note)
+
+
+class _State:
+    """Which ranker is in charge; switches to the local agent for good after an LLM failure."""
+
+    def __init__(self, ranker: Ranker, local: Ranker) -> None:
+        self.used, self.local = ranker, local
+        self.fallback_reason: str | None = None
+
+    def fall_back(self, reason: str) -> None:
+        self.fallback_reason = reason
+        self.used = self.local
+
+
+def _plan(state: _State, summary, options: GetObjectsOptions, agent_config: AgentConfig, ctx: RankContext,
+          trace: Tracer) -> list[PlannedSearch]:
+    if not agent_config.planning or agent_config.max_searches == 0:
+        trace.record("plan", ranker=state.used.name, searches=[], skipped="planning is off")
+        return []
+    try:
+        searches = state.used.plan(summary, options.instruction, agent_config.max_searches, ctx)
+    except LLMUnavailable as exc:
+        state.fall_back(exc.reason)
+        searches = state.used.plan(summary, options.instruction, agent_config.max_searches, ctx)
+    searches = searches[:agent_config.max_searches]
+    trace.record("plan", ranker=state.used.name, fallback=state.fallback_reason,
+                 searches=[vars(s) for s in searches])
+    return searches
+
+
+def _instruction_vector(searcher: Searcher, instruction: str | None, trace: Tracer) -> np.ndarray | None:
+    if not instruction:
+        return None
+    try:
+        return searcher.vector(instruction)
+    except NotAvailableError as exc:
+        trace.record("instruction", similarity_available=False, reason=str(exc))
+        return None
+
+
+def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_pool: set, trace: Tracer):
+    try:
+        searcher.embed([s.query for s in searches if s.method != "bm25"])
+    except NotAvailableError:  # no text model for this collection's vectors: keyword searches only
+        searches = [replace(s, method="bm25") for s in searches]
+    found, report = [], []
+    for s in searches:
+        hits = searcher.run(s, k)
+        found.append((s, hits))
+        new = [h for h in hits if h.uuid not in in_pool]
+        in_pool |= {h.uuid for h in hits}
+        report.append({"query": s.query, "method": s.method, "reason": s.reason, "hits": [str(h.uuid) for h in hits],
+                       "scores": [round(h.score, 4) for h in hits], "new_candidates": len(new)})
+    trace.record("searches", searches=report)
+    return found
+
+
+def _rerank(state: _State, summary, options: GetObjectsOptions, pool, ctx: RankContext, trace: Tracer):
+    args = (summary, options.instruction, pool, options.limit, options.explain_results, ctx)
+    try:
+        decision = state.used.rerank(*args)
+    except LLMUnavailable as exc:
+        state.fall_back(exc.reason)
+        decision = state.used.rerank(*args)
+    trace.record("rerank", ranker=state.used.name, fallback=state.fallback_reason, pool=len(pool),
+                 order=[str(u) for u in decision.order], details=_jsonable(decision.details))
+    return decision
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

@@ -1,0 +1,132 @@
+"""Steps 1–3 of the agent: summarise the persona, run the planned searches, build the pool.
+
+Every candidate in the pool, whichever search found it, gets the same signals computed the same
+way (the engine's strategy score split into like similarity and dislike penalty, popularity,
+persona-property match, closest like/dislike, and similarity to the instruction), so rankers
+compare like with like and explanations can quote real numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from ..errors import NotAvailableError
+from ..explain import display_title
+from ..persona_match import match_item, persona_terms
+from ..profile import Profile
+from ..search import fuse_relative
+from ..store.base import Hit, Store
+from ..strategies import StrategyConfig, build_scorer
+from .base import Candidate, Interest, PersonaSummary, PlannedSearch
+
+
+def persona_summary(store: Store, collection: str, profile: Profile, top: int = 5) -> PersonaSummary:
+    """The persona's properties, terms and strongest recent likes and dislikes after decay."""
+    rows = list(range(len(profile.interactions)))
+    eff = profile.effective
+    titles = _titles(store, collection, [i.item_id for i in profile.interactions])
+
+    def interests(keep, order) -> tuple[Interest, ...]:
+        chosen = sorted((r for r in rows if keep(eff[r])), key=order)[:top]
+        item = profile.interactions
+        return tuple(Interest(item[r].item_id, titles.get(item[r].item_id, str(item[r].item_id)),
+                              round(float(eff[r]), 4)) for r in chosen)
+    return PersonaSummary(profile.persona.properties, interests(lambda w: w > 0, lambda r: -eff[r]),
+                          interests(lambda w: w < 0, lambda r: eff[r]), tuple(persona_terms(profile.persona.properties)))
+
+
+class Searcher:
+    """Runs planned searches with the request's filters and exclusions; embeds queries in one batch."""
+
+    def __init__(self, store: Store, collection: str, embedder: Any, *, filters: Any, exclude: set[UUID],
+                 alpha: float = 0.5) -> None:
+        self.store, self.collection, self.embedder = store, collection, embedder
+        self.filters, self.exclude, self.alpha = filters, exclude, alpha
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> None:
+        """Embed every text not embedded yet, in one model call."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if not todo:
+            return
+        dims = self.store.get_collection(self.collection).dims
+        if dims != self.embedder.dims:
+            raise NotAvailableError(f"collection {self.collection!r} has {dims}-d vectors but the text model makes "
+                                    f"{self.embedder.dims}-d ones, so text searches and instruction similarity "
+                                    "are unavailable; use bm25 searches only")
+        self._vectors.update(zip(todo, self.embedder.embed(todo)))
+
+    def vector(self, text: str) -> np.ndarray:
+        self.embed([text])
+        return self._vectors[text]
+
+    def run(self, search: PlannedSearch, k: int) -> list[Hit]:
+        store, coll = self.store, self.collection
+        if search.method == "bm25":
+            return store.bm25(coll, search.query, k, filters=self.filters, exclude=self.exclude)
+        dense = store.near_vectors(coll, self.vector(search.query), k, filters=self.filters, exclude=self.exclude)[0]
+        if search.method == "near_text":
+            return dense
+        sparse = store.bm25(coll, search.query, k, filters=self.filters, exclude=self.exclude)
+        return fuse_relative(dense, sparse, self.alpha)[:k]
+
+
+def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence[UUID],
+               found: Sequence[tuple[PlannedSearch, list[Hit]]], instruction_vector: np.ndarray | None,
+               strategy: str, strategy_config: StrategyConfig) -> list[Candidate]:
+    """The candidate pool: the vector-only list in its order, then items only the searches found."""
+    sources: dict[UUID, list[str]] = {u: ["vector"] for u in ranked}
+    for search, hits in found:
+        for hit in hits:
+            sources.setdefault(hit.uuid, []).append(f"search: {search.query}")
+    ids = list(sources)
+    items = store.get_items(collection, ids)
+    X = store.get_vectors(collection, ids)
+    signals = _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config)
+    rank = {u: r for r, u in enumerate(ranked, start=1)}
+    return [Candidate(u, display_title(items[u].properties, str(u)), items[u].properties, rank.get(u),
+                      tuple(sources[u]), X[n], signals[n]) for n, u in enumerate(ids)]
+
+
+def _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config) -> list[dict]:
+    n = len(ids)
+    like, penalty = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    if not profile.is_empty:
+        _, parts = build_scorer(strategy, profile, strategy_config).score(X)
+        like, penalty = parts["like_similarity"], parts["dislike_penalty"]
+    popularity, liked_by = store.popularity(collection, ids), store.like_counts(collection, ids)
+    terms = persona_terms(profile.persona.properties)
+    out = []
+    for k, u in enumerate(ids):
+        match = match_item(terms, items[u].properties)
+        sig: dict[str, Any] = {"like_similarity": float(like[k]), "dislike_penalty": float(penalty[k]),
+                               "popularity": float(popularity[k]), "liked_by": int(liked_by[k]),
+                               "property_match": match.share}
+        if match.matched:
+            sig["matched_terms"] = list(match.matched)
+        if instruction_vector is not None:
+            sig["instruction_similarity"] = float(X[k] @ instruction_vector)
+        out.append(sig)
+    _add_nearest(store, collection, profile, X, out)
+    return out
+
+
+def _add_nearest(store: Store, collection: str, profile: Profile, X: np.ndarray, out: list[dict]) -> None:
+    for kind, rows in (("like", profile.positive), ("dislike", profile.negative)):
+        if not len(rows) or not len(X):
+            continue
+        sims = X @ profile.vectors[rows].T
+        idx, best = sims.argmax(axis=1), sims.max(axis=1)
+        titles = _titles(store, collection, [profile.interactions[r].item_id for r in rows])
+        for k, sig in enumerate(out):
+            item = profile.interactions[rows[idx[k]]].item_id
+            sig[f"nearest_{kind}"] = titles.get(item, str(item))
+            sig[f"nearest_{kind}_similarity"] = float(best[k])
+
+
+def _titles(store: Store, collection: str, ids: list[UUID]) -> dict[UUID, str]:
+    return {u: display_title(item.properties, str(u)) for u, item in store.get_items(collection, ids).items()}

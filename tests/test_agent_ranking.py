@@ -1,0 +1,163 @@
+"""Agent ranking end to end on the workshop catalog, with the local agent (no LLM configured)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from weaviate.classes.query import Filter
+
+from core import EmbeddedStore, Persona, PersonaInteraction, PersonalizationAgent, install_sample
+
+NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
+PASTA = ["spaghetti-carbonara", "cacio-e-pepe"]
+
+
+@pytest.fixture
+def no_llm(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def workshop_store():
+    store = EmbeddedStore(":memory:")
+    install_sample(store, "workshop")
+    return store
+
+
+@pytest.fixture
+def agent(workshop_store, no_llm):
+    agent = PersonalizationAgent.create(workshop_store, "Workshop", user_properties={"favorite_cuisines": "text[]"})
+    for persona in agent.list_personas():
+        agent.delete_persona(persona.persona_id)
+    agent.add_persona(Persona("pat", {"favorite_cuisines": ["Japanese"]}))
+    agent.add_interactions([PersonaInteraction("pat", dish, 1.0, created_at=NOW) for dish in PASTA])
+    return agent
+
+
+def ask(agent, **kw):
+    kw.setdefault("now", NOW)
+    return agent.get_objects("pat", **kw)
+
+
+def names(response):
+    return [o.properties["original_id"] for o in response.objects]
+
+
+def test_local_agent_is_used_and_says_so(agent):
+    response = ask(agent, limit=5)
+    assert response.ranker == "local agent (no LLM)" and "no LLM configured" in response.ranker_note
+    assert not response.fallback and response.usage.requests == 0
+    assert [s.name for s in response.trace] == ["analyse_persona", "vector_search", "plan", "searches", "rerank",
+                                                "explain"]
+    assert len(names(response)) == 5 == len(set(names(response)))
+    assert not set(names(response)) & set(PASTA)
+    assert response.ranking_rationale and all(o.explanation for o in response.objects)
+
+
+def test_property_search_brings_in_new_candidates(agent):
+    response = ask(agent, limit=10)
+    plan = next(s for s in response.trace if s.name == "plan").details["searches"]
+    assert plan[0]["method"] == "bm25" and "japanese" in plan[0]["query"].lower()
+    searches = next(s for s in response.trace if s.name == "searches").details["searches"]
+    assert searches[0]["hits"] and searches[0]["new_candidates"] > 0
+    vector_only = agent.get_objects("pat", limit=60, use_agent_ranking=False, now=NOW)
+    vector_rank = {o.uuid: o.personalized_rank for o in vector_only.objects}
+    for obj in response.objects:
+        if obj.original_rank is None:  # found only by an extra search
+            assert obj.uuid not in list(vector_rank)[:30]
+        else:
+            assert vector_rank[obj.uuid] == obj.original_rank
+
+
+def test_instruction_steers_the_ranking(agent):
+    plain = ask(agent, limit=8)
+    sweet = ask(agent, limit=8, instruction="a sweet dessert")
+    courses = [o.properties["course"] for o in sweet.objects]
+    assert courses.count("dessert") > [o.properties["course"] for o in plain.objects].count("dessert")
+    assert courses.count("dessert") >= 4
+    plan = next(s for s in sweet.trace if s.name == "plan").details["searches"]
+    assert plan[0]["reason"] == "instruction" and plan[0]["query"] == "a sweet dessert"
+    assert any("instruction" in o.explanation for o in sweet.objects)
+
+
+def test_filters_and_exclusions_hold_for_every_search(agent):
+    only_mains = Filter.by_property("course").equal("main")
+    response = ask(agent, limit=10, filters=only_mains, instruction="noodles", exclude_items=["pad-thai"])
+    assert response.objects and all(o.properties["course"] == "main" for o in response.objects)
+    assert "pad-thai" not in names(response)
+
+
+def test_explain_results_off(agent):
+    response = ask(agent, limit=3, explain_results=False)
+    assert response.ranking_rationale is None and all(o.explanation is None for o in response.objects)
+
+
+# --- the LLM agent end to end, against a local server that speaks the OpenAI API ----------------
+
+import json  # noqa: E402
+
+from core.ranking.llm import LLMConfig  # noqa: E402
+
+from .fake_openai import FakeOpenAI, Reply  # noqa: E402
+
+PLAN = json.dumps({"searches": [{"query": "japanese noodles", "reason": "the persona likes Japanese food"}]})
+RERANK = json.dumps({"ranking": [{"id": "c3", "reason": "another Roman pasta"}, {"id": "c1", "reason": "close"}],
+                     "rationale": "pasta first"})
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+def llm_agent(workshop_store, server, tmp_path, **config):
+    llm = LLMConfig(api_key="sk-test-secret", base_url=server.url, model="test-model", timeout_s=2,
+                    max_retries=1, backoff_s=0.01, cache_dir=tmp_path / "cache", **config)
+    agent = PersonalizationAgent(workshop_store, "Workshop", llm=llm)
+    for persona in agent.list_personas():
+        agent.delete_persona(persona.persona_id)
+    agent.add_persona(Persona("pat", {}))
+    agent.add_interactions([PersonaInteraction("pat", dish, 1.0, created_at=NOW) for dish in PASTA])
+    return agent
+
+
+def test_llm_agent_plans_reranks_and_caches(workshop_store, server, tmp_path):
+    agent = llm_agent(workshop_store, server, tmp_path)
+    server.script(Reply(PLAN), Reply(RERANK))
+    first = ask(agent, limit=4, instruction="pasta tonight")
+    assert first.ranker == "LLM test-model" and not first.fallback
+    assert first.usage.requests == 2 and first.usage.request_tokens > 0 and len(server.requests) == 2
+    vector_only = agent.get_objects("pat", limit=4, use_agent_ranking=False, now=NOW)
+    pool_first, pool_third = vector_only.objects[0].uuid, vector_only.objects[2].uuid
+    assert [o.uuid for o in first.objects][:2] == [pool_third, pool_first]  # c3, c1 as the LLM said
+    assert len({o.uuid for o in first.objects}) == 4  # the rest appended in vector order
+    assert first.objects[0].explanation.startswith("LLM") and "another Roman pasta" in first.objects[0].explanation
+    searches = next(s for s in first.trace if s.name == "searches").details["searches"]
+    assert searches[0]["query"] == "japanese noodles"
+    again = ask(agent, limit=4, instruction="pasta tonight")
+    assert again.usage.requests == 0 and len(server.requests) == 2
+    assert [o.uuid for o in again.objects] == [o.uuid for o in first.objects]
+    for path in (tmp_path / "cache").rglob("*"):
+        assert not path.is_file() or b"sk-test-secret" not in path.read_bytes()
+
+
+def test_llm_failure_falls_back_to_the_local_agent(workshop_store, server, tmp_path):
+    agent = llm_agent(workshop_store, server, tmp_path)
+    server.script(Reply(status=500, error="boom"))
+    response = ask(agent, limit=5)
+    assert response.fallback and response.ranker == "local agent (no LLM)"
+    assert "500" in response.fallback_reason and "sk-test-secret" not in response.fallback_reason
+    assert len(names(response)) == 5 and response.usage.requests == 2  # one call, retried once, then local
+    assert len(server.requests) == 2
+
+
+def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, server, tmp_path):
+    agent = llm_agent(workshop_store, server, tmp_path, per_minute=1)
+    server.script(Reply(PLAN), Reply(RERANK))
+    ask(agent, limit=3)  # plan uses the one call; rerank finds the budget spent
+    response = ask(agent, limit=3, instruction="something else")
+    assert response.fallback and "budget" in response.fallback_reason
+    assert len(server.requests) == 1
