@@ -45,7 +45,7 @@ def local_agent(n: int, runs: int) -> None:
     print(f"\n### Local agent at {n:,} items ({runs} runs, limit 10)\n")
     print("| ranking | p50 ms | p95 ms | added p50 ms |\n|---|---:|---:|---:|")
     for name, kw in rows.items():
-        p50, p95 = percentiles(time_runs(lambda: agent.get_objects("bench", limit=10, now=NOW, **kw), runs))
+        p50, p95 = percentiles(time_runs(lambda kw=kw: agent.get_objects("bench", limit=10, now=NOW, **kw), runs))
         base = p50 if base is None else base
         print(f"| {name} | {p50:.2f} | {p95:.2f} | {p50 - base:+.2f} |")
 

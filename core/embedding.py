@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -28,10 +29,12 @@ class Embedder:
     name = MODEL_NAME
     dims = DIMS
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, cache_size: int = 2048) -> None:
         self.batch_size = batch_size
+        self.cache_size = cache_size
         self._model = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # queries repeat: lab reruns, cached replies
 
     def _load(self):
         with self._lock:
@@ -66,7 +69,22 @@ class Embedder:
         return out
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Like :meth:`embed`, but remembers the last ``cache_size`` texts (for short, repeated queries)."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        if missing:
+            fresh = self.embed(missing)
+            with self._lock:
+                self._recent.update(zip(missing, fresh))
+                while len(self._recent) > self.cache_size:
+                    self._recent.popitem(last=False)
+        with self._lock:
+            for t in texts:
+                self._recent.move_to_end(t)
+            return np.stack([self._recent[t] for t in texts]) if texts else np.zeros((0, self.dims), np.float32)
 
 
 _default: Embedder | None = None

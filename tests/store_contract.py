@@ -112,9 +112,14 @@ class StoreContract:
     def test_bm25(self, store):
         hits = store.bm25("Things", "drama", 5)
         assert {h.uuid for h in hits} == {uid("b"), uid("c")}
-        assert store.bm25("Things", "Item A", 1)[0].uuid == uid("a")
+        assert store.bm25("Things", "Item B", 1)[0].uuid == uid("b")
         assert store.bm25("Things", "!!! ???", 5) == []
+        assert store.bm25("Things", "the and of a", 5) == []  # stopwords only (Weaviate's "en" preset)
         assert [h.uuid for h in store.bm25("Things", "drama", 5, exclude=[uid("c")])] == [uid("b")]
+        # paging past excluded and filtered-out rows still fills the limit
+        from weaviate.classes.query import Filter
+        got = store.bm25("Things", "item", 2, exclude=[uid("a")], filters=Filter.by_property("year").greater_than(2000))
+        assert {h.uuid for h in got} <= {uid("d"), uid("e"), uid("f")} and len(got) == 2
 
     def test_add_items_is_atomic(self, store):
         bad = [Item("g", {"title": "G"}), Item("h", {"title": "H"})]

@@ -241,7 +241,8 @@ def test_plan_instruction_first_then_properties():
         PlannedSearch("Something for a rainy Sunday", "instruction", "hybrid"),
         PlannedSearch("Comedy Drama", "persona property 'favorite_genres'", "bm25"),
         PlannedSearch("New York", "persona property 'city'", "bm25"),
-        PlannedSearch("slow science fiction films strong characters", "content words of persona property 'bio'", "bm25"),
+        PlannedSearch("I enjoy slow science fiction films with strong characters", "free text of persona property 'bio'",
+                      "hybrid"),
     ]
 
 

@@ -4,16 +4,16 @@
 
 1. The instruction, if given (and not blank), is the first search: method ``"hybrid"`` (it is
    free text, so both its meaning and its words count), reason ``"instruction"``.
-2. Each text-like persona property, in property order, becomes one search over its values with
-   method ``"bm25"``: catalog terms such as genres match exactly, and no embedding model is
-   needed.
+2. Each text-like persona property, in property order, becomes one search over its values, with
+   method ``"bm25"`` for catalog terms (genres, cuisines match exactly, and no embedding model is
+   needed):
 
    - a list of strings: its distinct values joined by spaces, e.g. ``["Comedy", "Drama"]`` ->
      ``"Comedy Drama"``;
    - a short string (at most three words, the same cut as ``core.persona_match``): the string;
-   - a longer free-text string: its content words, i.e. the ``persona.terms`` (computed by
-     ``core.persona_match.persona_terms``) that occur in it as words, in ``persona.terms`` order;
-     the reason then says ``"content words of persona property ..."``.
+   - a longer free-text string (``"likes space and documentaries"``): the text itself with method
+     ``"hybrid"``, since its meaning matters more than its exact words; reason
+     ``"free text of persona property ..."``.
 
    Numbers, booleans and other non-text values are skipped.
 3. Queries are deduplicated case-insensitively (whitespace collapsed); a later duplicate is dropped.
@@ -60,19 +60,16 @@ def _proposals(persona: PersonaSummary, instruction: str | None):
             yield search
 
 
-def property_search(name: str, value: Any, terms: tuple[str, ...]) -> PlannedSearch | None:
-    """The BM25 search for one persona property, or None when it holds nothing to search for."""
+def property_search(name: str, value: Any, terms: tuple[str, ...] = ()) -> PlannedSearch | None:
+    """The search for one persona property, or None when it holds nothing to search for."""
     if isinstance(value, (list, tuple)):
         values = _distinct(" ".join(v.split()) for v in value if isinstance(v, str))
         query, reason = " ".join(values), f"persona property {name!r}"
     elif isinstance(value, str):
         words = _WORD.findall(value.lower())
-        if len(words) <= SHORT_TEXT_WORDS:
-            query, reason = " ".join(value.split()), f"persona property {name!r}"
-        else:
-            present = set(words)
-            content = [t for t in terms if t in present]
-            query, reason = " ".join(content), f"content words of persona property {name!r}"
+        if len(words) > SHORT_TEXT_WORDS:
+            return PlannedSearch(" ".join(value.split()), f"free text of persona property {name!r}", "hybrid")
+        query, reason = " ".join(value.split()), f"persona property {name!r}"
     else:
         return None
     return PlannedSearch(query, reason, "bm25") if query else None

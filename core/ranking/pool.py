@@ -58,7 +58,7 @@ class Searcher:
             raise NotAvailableError(f"collection {self.collection!r} has {dims}-d vectors but the text model makes "
                                     f"{self.embedder.dims}-d ones, so text searches and instruction similarity "
                                     "are unavailable; use bm25 searches only")
-        self._vectors.update(zip(todo, self.embedder.embed(todo)))
+        self._vectors.update(zip(todo, self.embedder.embed_queries(todo)))
 
     def vector(self, text: str) -> np.ndarray:
         self.embed([text])

@@ -276,20 +276,24 @@ class EmbeddedStore:
         match = fts_query(query, spec.text_fields, query_properties)
         if match is None:
             return []
+        exclude = set(exclude)
         allowed = index.allowed(filters, exclude)
+        page = limit + len(exclude)  # unfiltered, only excluded rows can be skipped: one page is enough
+        hits: list[Hit] = []
         with self._lock:
             cid = self._cid(collection)
-            cur = self._db.execute(
-                f"SELECT i.uuid, -bm25(fts_{cid}) AS s FROM fts_{cid} JOIN items i ON i.row = fts_{cid}.rowid"
-                f" WHERE fts_{cid} MATCH ? ORDER BY s DESC, i.row", (match,))
-            hits: list[Hit] = []
-            for uuid_text, score in cur:
-                uid = UUID(uuid_text)
-                if allowed is None or allowed[index.pos[uid]]:
-                    hits.append(Hit(uid, float(score)))
-                    if len(hits) >= limit:
-                        break
-        return hits
+            sql = (f"SELECT i.uuid, -bm25(fts_{cid}) AS s FROM fts_{cid} JOIN items i ON i.row = fts_{cid}.rowid"
+                   f" WHERE fts_{cid} MATCH ? ORDER BY s DESC, i.row LIMIT ? OFFSET ?")
+            offset = 0
+            while True:
+                rows = self._db.execute(sql, (match, page, offset)).fetchall()
+                for uuid_text, score in rows:
+                    uid = UUID(uuid_text)
+                    if allowed is None or allowed[index.pos[uid]]:
+                        hits.append(Hit(uid, float(score)))
+                if len(hits) >= limit or len(rows) < page:
+                    return hits[:limit]
+                offset, page = offset + page, page * 2
 
     # personas and interactions -------------------------------------------------------------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:

@@ -1,7 +1,8 @@
 """Turning a user's search text into a safe SQLite FTS5 query.
 
-User text is never passed to FTS5 as syntax: it is split into word tokens, each quoted, and OR-ed
-(BM25 in Weaviate matches any query term too). ``query_properties`` restrict the match to some of
+User text is never passed to FTS5 as syntax: it is split into word tokens, English stopwords are
+dropped (Weaviate's default ``en`` preset), each token is quoted, and they are OR-ed (BM25 in
+Weaviate matches any query term too). ``query_properties`` restrict the match to some of
 the collection's text fields through an FTS5 column filter.
 """
 
@@ -13,13 +14,17 @@ from collections.abc import Sequence
 from ..errors import InvalidInputError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Weaviate's default "en" stopword preset: these words are left out of BM25 queries there too, and
+# matching them would score nearly every item.
+STOPWORDS = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
+                      "there these they this to was will with".split())
 
 
 def fts_query(text: str, text_fields: Sequence[str], query_properties: Sequence[str] | None = None) -> str | None:
     """The FTS5 MATCH expression for ``text``, or None when it holds no searchable word."""
     if not isinstance(text, str):
         raise InvalidInputError(f"bm25 query must be a string, got {type(text).__name__}")
-    tokens = list(dict.fromkeys(t.lower() for t in _WORD.findall(text)))
+    tokens = list(dict.fromkeys(t for t in (w.lower() for w in _WORD.findall(text)) if t not in STOPWORDS))
     if not tokens:
         return None
     terms = " OR ".join(f'"{t}"' for t in tokens)
