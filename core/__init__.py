@@ -13,6 +13,9 @@ from .models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaIntera
                      PersonalizedQueryResponse, QueryObject, TraceStep, Usage)
 from .pipeline import PipelineConfig
 from .profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
+from .ranking.llm import LLMConfig
+from .ranking.local import LocalRanker, LocalRankerConfig
+from .ranking.pipeline import AgentConfig
 from .samples import SampleCatalog, SampleInfo, install_sample, list_samples, load_sample, load_sample_interactions
 from .store.base import CollectionSpec, Hit, Store
 from .store.embedded import EmbeddedStore
@@ -28,5 +31,5 @@ __all__ = [
     "UnsupportedFilterError", "Usage", "decay_factor", "generate_uuid5", "to_uuid",
     "ParsedCatalog", "import_catalog", "read_catalog", "read_interactions",
     "SampleCatalog", "SampleInfo", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
-    "build_filter", "parse_condition",
+    "build_filter", "parse_condition", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
 ]

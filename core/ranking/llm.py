@@ -28,10 +28,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-import openai
 
 from ..errors import InvalidInputError
 from .base import CallRecord, LLMUnavailable, RankContext
@@ -42,6 +41,9 @@ from .prompts import response_format_schema
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-mini"
+if TYPE_CHECKING:
+    import openai
+
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_CACHE_DIR = Path("~/.cache/personalization-lab/llm")
 PLACEHOLDER_KEY = "no-key-needed"
@@ -134,6 +136,8 @@ class LLMClient:
         self.cache = cache if cache is not None else ResponseCache(config.cache_dir)
         self.use_json_schema = config.use_json_schema
         self._sleep, self._clock = sleep, clock
+        import openai  # imported here: it takes ~1 s, and most processes never call an LLM
+        self._api = openai
         self._openai = openai.OpenAI(api_key=config.api_key or PLACEHOLDER_KEY,
                                      base_url=config.base_url or DEFAULT_BASE_URL,
                                      timeout=config.timeout_s, max_retries=0)
@@ -188,6 +192,7 @@ class LLMClient:
         kwargs: dict[str, Any] = {"model": self.config.model, "messages": messages}
         if self.use_json_schema:
             kwargs["response_format"] = response_format_schema(schema_kind)
+        openai = self._api
         try:
             return self._openai.chat.completions.create(**kwargs), None
         except openai.APITimeoutError:
