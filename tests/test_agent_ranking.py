@@ -89,6 +89,16 @@ def test_filters_and_exclusions_hold_for_every_search(agent):
     assert "pad-thai" not in names(response)
 
 
+def test_edge_cases_keep_the_guarantees(agent):
+    everything = ask(agent, limit=500)
+    assert len(everything.objects) == 109 - len(PASTA) == len(set(names(everything)))
+    nothing = ask(agent, limit=3, filters=Filter.by_property("course").equal("no such course"))
+    assert nothing.objects == [] and "0 candidate" in nothing.ranking_rationale
+    agent.add_persona(Persona("newcomer", {}))
+    cold = agent.get_objects("newcomer", limit=3, instruction="spicy noodles", now=NOW)
+    assert len(cold.objects) == 3 and all(o.original_rank is None for o in cold.objects)
+
+
 def test_explain_results_off(agent):
     response = ask(agent, limit=3, explain_results=False)
     assert response.ranking_rationale is None and all(o.explanation is None for o in response.objects)

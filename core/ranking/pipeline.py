@@ -29,6 +29,10 @@ from .base import LLMUnavailable, PlannedSearch, RankContext, Ranker
 from .pool import Searcher, build_pool, persona_summary
 
 
+MAX_POOL = 1000
+"""The vector stage's largest list (``get_objects``' own limit cap)."""
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     """Tunables of agent ranking."""
@@ -52,7 +56,7 @@ def agent_recommend(store: Store, collection: str, persona: Persona, options: Ge
     trace.record("analyse_persona", likes=[(i.title, i.weight) for i in summary.likes],
                  dislikes=[(i.title, i.weight) for i in summary.dislikes], terms=list(summary.terms),
                  properties=summary.properties)
-    pool_size = max(agent_config.pool_factor * options.limit, agent_config.min_pool)
+    pool_size = min(max(agent_config.pool_factor * options.limit, agent_config.min_pool), MAX_POOL)
     vector = recommend(store, collection, persona, replace(options, limit=pool_size, explain_results=False), config)
     ranked = [o.uuid for o in vector.objects]
     trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
