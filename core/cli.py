@@ -11,7 +11,8 @@ Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_D
 
 Commands that work on an agent take ``--collection``; without it the store's only agent
 collection is used. ``--where`` takes small expressions (see :mod:`core.where`); several are
-AND-ed. Results are printed by :mod:`core.cli_format`.
+AND-ed. The arguments are defined in :mod:`core.cli_args`; results are printed by
+:mod:`core.cli_format`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from . import (
-    STRATEGIES,
     AlreadyExistsError,
     EmbeddedStore,
     InvalidInputError,
@@ -35,9 +35,11 @@ from . import (
     PersonalizationError,
     Store,
     catalog,
+    cli_args,
     samples,
     to_uuid,
 )
+from .cli_args import DB_ENV, DEFAULT_DB, Handler
 from .cli_format import (
     Output,
     persona_output,
@@ -50,9 +52,6 @@ from .where import WHERE_HELP, Condition, build_filter, parse_condition
 
 __all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
            "parse_condition", "table", "title_of"]
-
-DB_ENV = "PERSONALIZATION_DB"
-DEFAULT_DB = "personalization.db"
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -273,108 +272,17 @@ def cmd_search(store: Store, args: argparse.Namespace) -> Output:
 
 # -- parser ------------------------------------------------------------------------------------
 
-Handler = Callable[[Any, argparse.Namespace], Output]
+HANDLERS: dict[str, Handler] = {
+    "samples": cmd_samples, "load-sample": cmd_load_sample, "import": cmd_import, "collections": cmd_collections,
+    "persona create": cmd_persona_create, "persona list": cmd_persona_list, "persona show": cmd_persona_show,
+    "persona delete": cmd_persona_delete, "interact": cmd_interact, "recommend": cmd_recommend, "search": cmd_search,
+}
+"""Each command's handler, by the name :func:`core.cli_args.build_parser` knows it by."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; ``--db`` and ``--json`` work before or after the command."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS,
-                        help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, not a table")
-    parser = argparse.ArgumentParser(prog="python -m core",
-                                     description="Personalized recommendations and search over a local catalog.")
-    # the same options on the main parser, with real defaults (the subcommands' copies are SUPPRESSed
-    # so that they only override when given)
-    parser.add_argument("--db", help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
-    parser.add_argument("--json", action="store_true", help="print JSON, not a table")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, handler: Handler, help: str, *, agent: bool = False, parent=sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(handler=handler, needs_store=handler is not cmd_samples)
-        if agent:
-            p.add_argument("-c", "--collection", help="agent collection (default: the store's only one)")
-        return p
-
-    _catalog_commands(command)
-    persona = sub.add_parser("persona", parents=[common], help="create, list, show or delete personas")
-    _persona_commands(command, persona)
-    _interact_command(command)
-    _ranking_commands(command)
-    return parser
-
-
-def _catalog_commands(command) -> None:
-    command("samples", cmd_samples, "list the shipped sample catalogs")
-    p = command("load-sample", cmd_load_sample, "install a sample catalog and create its agent")
-    p.add_argument("name", help="sample name (see `samples`)")
-    p.add_argument("-c", "--collection", help="collection name (default: the sample's own)")
-    p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
-    p = command("import", cmd_import, "import a catalog file (csv, tsv, json, jsonl, parquet) and create its agent")
-    p.add_argument("file")
-    p.add_argument("-c", "--collection", required=True)
-    p.add_argument("--id-column", required=True)
-    p.add_argument("--text-columns", default="", help="comma-separated columns to embed and search, e.g. title,genres")
-    p.add_argument("--vector-column", help="column holding precomputed vectors (then nothing is embedded)")
-    p.add_argument("--title-column", help="column to show as the title (becomes the first text field)")
-    p.add_argument("--format", help="file format when the name does not tell")
-    p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
-    command("collections", cmd_collections, "list the store's collections")
-
-
-def _persona_commands(command, persona: argparse.ArgumentParser) -> None:
-    actions = persona.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = command("create", cmd_persona_create, "create a persona", agent=True, parent=actions)
-    p.add_argument("id", help="persona ID (any text; stored as its deterministic UUID)")
-    p.add_argument("--prop", action="append", metavar="KEY=VALUE",
-                   help="a property: JSON if it parses, a|b as a list, else text (repeatable)")
-    command("list", cmd_persona_list, "list personas", agent=True, parent=actions)
-    for name, handler, help in (("show", cmd_persona_show, "show a persona and its interactions"),
-                                ("delete", cmd_persona_delete, "delete a persona and its interactions")):
-        command(name, handler, help, agent=True, parent=actions).add_argument("id")
-
-
-def _interact_command(command) -> None:
-    p = command("interact", cmd_interact, "record interactions: PERSONA ITEM WEIGHT, or --file FILE", agent=True)
-    p.add_argument("persona", nargs="?", help="persona ID")
-    p.add_argument("item", nargs="?", help="item ID (the catalog's original ID or a UUID)")
-    p.add_argument("weight", nargs="?", type=float, help="from -1 (hated) to 1 (loved)")
-    p.add_argument("--at", help="when it happened (ISO-8601; default: now)")
-    p.add_argument("--replace", action="store_true", help="replace earlier interactions with this item")
-    p.add_argument("--file", help="interaction file with persona, item, weight and optional created_at columns")
-    p.add_argument("--persona-column", default="persona_id")
-    p.add_argument("--item-column", default="item_id")
-    p.add_argument("--weight-column", default="weight")
-    p.add_argument("--format", help="file format when the name does not tell")
-    p.add_argument("--create-personas", action="store_true", help="create personas that do not exist yet")
-
-
-def _ranking_commands(command) -> None:
-    p = command("recommend", cmd_recommend, "personalized recommendations for a persona", agent=True)
-    p.add_argument("persona")
-    p.add_argument("--limit", type=int, default=10)
-    p.add_argument("--recent", type=int, default=100, help="use the N most recent interactions")
-    p.add_argument("--strategy", choices=STRATEGIES, default="centroid")
-    p.add_argument("--popularity", type=float, default=None, metavar="W",
-                   help="weight of the prior for items other personas liked (default 0.5; 0 = off)")
-    p.add_argument("--include-interacted", action="store_true", help="keep items the persona interacted with")
-    p.add_argument("--exclude", action="extend", nargs="+", metavar="ID", help="item IDs to leave out")
-    _time_and_where(p)
-    p = command("search", cmd_search, "personalized search", agent=True)
-    p.add_argument("persona")
-    p.add_argument("query")
-    p.add_argument("--mode", choices=("near_text", "bm25", "hybrid"), default="hybrid")
-    p.add_argument("--strength", type=float, default=0.5, help="0 = plain search order, 1 = persona only")
-    p.add_argument("--alpha", type=float, default=0.7, help="hybrid: 1 = vector only, 0 = bm25 only")
-    p.add_argument("--limit", type=int, default=10)
-    _time_and_where(p)
-
-
-def _time_and_where(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--decay-rate", type=float, default=0.1)
-    p.add_argument("--now", help="rank as of this time (ISO-8601; default: now)")
-    p.add_argument("--where", action="append", metavar="EXPR", help=f"filter, repeatable (AND): {WHERE_HELP}")
+    """The argument parser of :mod:`core.cli_args`, wired to this module's commands."""
+    return cli_args.build_parser(HANDLERS)
 
 
 # -- entry point -------------------------------------------------------------------------------

@@ -21,19 +21,21 @@ relevance order. ``(1 - lam) * max_sim`` is the *diversity penalty* reported per
 Explanations quote only these numbers: the components above whose contribution is at least
 ``mention_threshold`` in size (strongest first), the extra searches that found the item, and,
 when MMR took it ahead of a more relevant item or passed it over, the penalties that decided it.
+Their text is built in :mod:`core.ranking.local_explain`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+from uuid import UUID
 
 import numpy as np
 
 from ..errors import InvalidInputError
 from .base import Candidate, PersonaSummary, PlannedSearch, RankContext, RankDecision
+from .local_explain import explain_item, number, rationale
 from .local_plan import plan_searches
 
 COMPONENTS = ("like", "dislike", "instruction", "popularity", "property")
@@ -41,6 +43,7 @@ COMPONENTS = ("like", "dislike", "instruction", "popularity", "property")
 
 _SIGNALS = ("like_similarity", "dislike_penalty", "instruction_similarity", "popularity", "property_match")
 _SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0])
+_LABELS = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match")
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,17 @@ class LocalRankerConfig:
         w = [self.like, self.dislike, self.instruction if instruction_given else 0.0, self.popularity, self.property]
         return np.array(w, dtype=np.float64)
 
+    def formula(self, instruction_given: bool) -> str:
+        """The relevance formula with these weights, as the rationale quotes it (no instruction term without one)."""
+        terms = [f"{'−' if sign < 0 else '+'} {w:g} × {label}"
+                 for label, sign, w in zip(_LABELS, _SIGNS, self.weights(instruction_given))
+                 if w or label != "instruction similarity"]
+        return " ".join(terms).lstrip("+ ")
+
 
 def components(pool: list[Candidate], instruction_given: bool, config: LocalRankerConfig) -> np.ndarray:
     """The signed contribution of each component to each candidate's relevance, shape (n, 5)."""
-    raw = np.array([[_number(c.signals.get(key)) for key in _SIGNALS] for c in pool], dtype=np.float64)
+    raw = np.array([[number(c.signals.get(key)) for key in _SIGNALS] for c in pool], dtype=np.float64)
     return raw.reshape(len(pool), len(_SIGNALS)) * (_SIGNS * config.weights(instruction_given))
 
 
@@ -167,12 +177,16 @@ class LocalRanker:
             details=self._details(given, pool, steps, parts, relevance),
         )
         if explain:
-            passed_over = {s.best for s in steps if s.promoted(relevance)}
-            decision.explanations = {
-                pool[s.pick].uuid: explain_item(pool, s, parts[s.pick], relevance, s.pick in passed_over,
-                                                self.config.mention_threshold)
-                for s in steps}
+            decision.explanations = self._explanations(pool, steps, parts, relevance)
         return decision
+
+    def _explanations(self, pool: list[Candidate], steps: list[Step], parts: list[list[float]],
+                      relevance: list[float]) -> dict[UUID, str]:
+        """Each chosen item's explanation (see :func:`core.ranking.local_explain.explain_item`)."""
+        passed_over = {s.best for s in steps if s.promoted(relevance)}
+        return {pool[s.pick].uuid: explain_item(pool, s, dict(zip(COMPONENTS, parts[s.pick])), relevance,
+                                                s.pick in passed_over, self.config.mention_threshold)
+                for s in steps}
 
     def _details(self, given: bool, pool: list[Candidate], steps: list[Step], parts: list[list[float]],
                  relevance: list[float]) -> dict[str, Any]:
@@ -186,104 +200,6 @@ class LocalRanker:
         weights = dict(zip(COMPONENTS, self.config.weights(given).tolist()))
         return {"weights": weights, "mmr_lambda": self.config.mmr_lambda, "instruction_given": given,
                 "items": items}
-
-
-def explain_item(pool: list[Candidate], step: Step, parts: list[float], relevance: list[float],
-                 passed_over: bool, threshold: float) -> str:
-    """One chosen item's explanation: contributing components (strongest first), searches, diversity."""
-    c = pool[step.pick]
-    ranked = sorted(zip(COMPONENTS, parts), key=lambda nv: -abs(nv[1]))
-    texts = [_component_text(name, v, c.signals) for name, v in ranked if abs(v) >= threshold]
-    texts += _source_texts(c)
-    if step.promoted(relevance):
-        texts.append(f"chosen ahead of the more relevant '{pool[step.best].title}' ({relevance[step.best]:.2f} vs "
-                     f"{relevance[step.pick]:.2f}) for variety (diversity penalty {step.penalty:.2f} vs "
-                     f"{step.best_penalty:.2f})")
-    if passed_over:
-        texts.append(f"placed lower for variety: resembles '{pool[step.nearest].title}' listed above it "
-                     f"(similarity {step.similarity:.2f}, diversity penalty {step.penalty:.2f})")
-    if not texts:
-        return f"No signal set it apart (relevance {relevance[step.pick]:.2f})."
-    text = "; ".join(texts)
-    return text[0].upper() + text[1:] + "."
-
-
-def _component_text(name: str, value: float, s: dict[str, Any]) -> str:
-    """The sentence for one contributing component, quoting its signal and, if different, its contribution."""
-    if name == "like":
-        title, sim = s.get("nearest_like"), _number(s.get("nearest_like_similarity", s.get("like_similarity")))
-        near = f"closest to your like '{title}'" if title else "similar to your likes"
-        text = f"{near if value > 0 else 'far from your likes'} (similarity {sim:.2f}"
-        return text + _contribution(value, sim) + ")"
-    if name == "dislike":
-        title = s.get("nearest_dislike")
-        what = f"your dislike '{title}' (similarity {_number(s.get('nearest_dislike_similarity')):.2f})" \
-            if title else "your dislikes"
-        return f"lowered by {-value:.2f} for resembling {what}" if value < 0 else \
-            f"raised by {value:.2f} for being unlike {what}"
-    if name == "instruction":
-        sim = _number(s.get("instruction_similarity"))
-        verb = "matches" if value > 0 else "goes against"
-        return f"{verb} the instruction (similarity {sim:.2f}" + _contribution(value, sim) + ")"
-    if name == "popularity":
-        n = int(_number(s.get("liked_by")))
-        who = f"liked by {n} persona{'s' if n != 1 else ''}" if n else "popular"
-        return f"{who} (popularity {value:+.2f})"
-    terms = s.get("matched_terms")
-    what = "your persona's " + ", ".join(repr(t) for t in terms) if terms else \
-        f"{_number(s.get('property_match')):.0%} of your persona's terms"
-    return f"matches {what} ({value:+.2f})"
-
-
-def _contribution(value: float, quoted: float) -> str:
-    return "" if f"{value:.2f}" == f"{quoted:.2f}" else f", {value:+.2f}"
-
-
-def _source_texts(c: Candidate) -> list[str]:
-    """Which extra searches found ``c`` (sources ``"search: <query>"`` or ``"search <n>"``)."""
-    found = [f"the search for '{s.split(':', 1)[1].strip()}'" if ":" in s else s
-             for s in c.sources if s.startswith("search")]
-    if not found:
-        return []
-    tail = " (it was not in the vector-only list)" if c.original_rank is None else ""
-    return [f"found by {' and '.join(found)}{tail}"]
-
-
-def rationale(config: LocalRankerConfig, given: bool, pool: list[Candidate], limit: int, steps: list[Step],
-              relevance: list[float]) -> str:
-    """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity."""
-    if not steps:
-        return f"Nothing to rank: {len(pool)} candidate(s) in the pool and {limit} asked for."
-    labels = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match")
-    terms = [f"{'−' if sign < 0 else '+'} {w:g} × {label}"
-             for label, sign, w in zip(labels, _SIGNS, config.weights(given)) if w or label != "instruction similarity"]
-    formula = " ".join(terms).lstrip("+ ")
-    text = (f"Local agent (no LLM): relevance = {formula}"
-            f"{'' if given else ' (no instruction given)'}; {len(steps)} of {len(pool)} candidates chosen by MMR "
-            f"with lambda {config.mmr_lambda:g}.")
-    chosen = [pool[s.pick] for s in steps]
-    searched = [c for c in chosen if _source_texts(c)]
-    only = sum(c.original_rank is None for c in searched)
-    text += f" {len(searched)} of the chosen were found by extra searches ({only} of them only there)."
-    return text + _diversity_summary(config.mmr_lambda, steps, relevance)
-
-
-def _diversity_summary(lam: float, steps: list[Step], relevance: list[float]) -> str:
-    if lam == 0:
-        return " With lambda 0 relevance is ignored: items were picked by dissimilarity alone, ties in pool order."
-    moved = sum(s.promoted(relevance) for s in steps)  # with lam > 0, every departure from relevance order
-    if moved:
-        return f" Diversity moved {moved} item(s) ahead of more relevant but more similar ones."
-    return " Diversity changed nothing: the order is by relevance."
-
-
-def _number(value: Any) -> float:
-    """A signal as a float; missing or non-numeric (e.g. None) counts as 0."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return number if math.isfinite(number) else 0.0
 
 
 def _check_distinct(pool: list[Candidate]) -> None:
