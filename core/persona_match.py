@@ -24,10 +24,16 @@ _STOP = frozenset(
 )
 
 
+NAME_KEYS = frozenset({"name", "label"})
+"""Properties that name the persona itself: never matched against the catalog."""
+
+
 def persona_terms(properties: dict[str, Any]) -> list[str]:
-    """The distinct lower-cased terms of a persona's properties, in property order."""
+    """The distinct lower-cased terms of a persona's properties, in property order (names excluded)."""
     terms: dict[str, None] = {}
-    for value in properties.values():
+    for key, value in properties.items():
+        if key in NAME_KEYS:
+            continue
         for text in _strings(value):
             words = _WORD.findall(text.lower())
             if not words:

@@ -175,7 +175,12 @@ def install_sample(store: Store, name: str, collection: str | None = None, *, re
     is true, in which case it is deleted first. If adding the items fails, the new collection is
     removed again so no half-filled catalog is left behind.
     """
-    catalog = load_sample(name)
+    return install_catalog(store, load_sample(name), collection, replace=replace)
+
+
+def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None = None, *,
+                    replace: bool = False) -> CollectionSpec:
+    """:func:`install_sample` for a catalog already loaded (the lab loads each one once per process)."""
     collection = collection or catalog.info.collection
     if store.has_collection(collection):
         if not replace:

@@ -1,30 +1,78 @@
-"""The lab's cached resources, in one place: the embedded store with a sample catalog loaded.
+"""The lab's cached resources, in one place: sample catalogs, workspaces, the shared LLM agent.
 
 Pages only read widgets, call ``core`` and render; everything expensive is created here once per
-server process (``st.cache_resource``) and never mutated by a page.
+server process (``st.cache_resource``). A *workspace* is one in-memory embedded store: each
+browser session gets its own (a workshop room does not see each other's personas) unless people
+choose the same shared workspace name.
 """
 
 from __future__ import annotations
 
-import os
+import threading
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from core import EmbeddedStore, PersonalizationAgent, install_sample, list_samples
+from core import (EmbeddedStore, LLMConfig, PersonalizationAgent, SampleCatalog, install_catalog, list_samples,
+                  load_sample)
+from core.ranking.llm_ranker import LLMRanker
 
-DEFAULT_SAMPLE = os.environ.get("LAB_SAMPLE", "movies")
-
-
-@st.cache_resource(show_spinner="Loading the sample catalog…")
-def sample_store(name: str) -> EmbeddedStore:
-    """An in-memory embedded store holding sample catalog ``name`` with an agent attached."""
-    store = EmbeddedStore(":memory:")
-    spec = install_sample(store, name)
-    PersonalizationAgent.create(store, spec.name)
-    return store
+DEFAULT_SAMPLE = "movies"
 
 
-@st.cache_data
-def sample_names() -> dict[str, str]:
+@st.cache_resource(show_spinner=False)
+def sample(name: str) -> SampleCatalog:
+    """A shipped catalog, loaded once per process (items and vectors are shared, never mutated)."""
+    return load_sample(name)
+
+
+@st.cache_data(show_spinner=False)
+def sample_titles() -> dict[str, str]:
     """Shipped catalogs as ``{name: title}``."""
     return {info.name: info.title for info in list_samples()}
+
+
+@dataclass
+class Workspace:
+    """One embedded store with its catalogs; safe to share between the sessions that chose it."""
+
+    name: str
+    store: EmbeddedStore = field(default_factory=lambda: EmbeddedStore(":memory:"))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure_sample(self, name: str) -> str:
+        """Install shipped catalog ``name`` unless present; its collection name."""
+        catalog = sample(name)
+        with self.lock:
+            if not self.store.has_collection(catalog.info.collection):
+                install_catalog(self.store, catalog)
+                PersonalizationAgent.create(self.store, catalog.info.collection)
+        return catalog.info.collection
+
+    def agent(self, collection: str, llm: LLMRanker | LLMConfig | None = None) -> PersonalizationAgent:
+        """An agent over ``collection`` ranking with ``llm`` (None: the process-wide LLM, if any)."""
+        if not PersonalizationAgent.exists(self.store, collection):
+            PersonalizationAgent.create(self.store, collection)
+        return PersonalizationAgent(self.store, collection, llm=llm if llm is not None else shared_llm())
+
+
+@st.cache_resource(show_spinner="Preparing the workspace…", max_entries=200)
+def workspace(name: str) -> Workspace:
+    """The workspace called ``name`` (a session's private id, or a shared name people agree on)."""
+    return Workspace(name)
+
+
+@st.cache_resource(show_spinner=False)
+def shared_llm() -> LLMRanker | LLMConfig:
+    """The LLM agent configured by the server's environment, shared so its call budget and cache
+    cover every session; an unconfigured ``LLMConfig`` when there is none (the local agent ranks)."""
+    config = LLMConfig.from_env()
+    return LLMRanker(config) if config.configured else config
+
+
+def session_llm(api_key: str, base_url: str | None, model: str | None) -> LLMRanker:
+    """An LLM agent for a key typed into this session only: kept in memory, never cached to disk."""
+    overrides = {"api_key": api_key, "base_url": base_url or None}
+    if model:
+        overrides["model"] = model
+    return LLMRanker(LLMConfig.from_env(**overrides))

@@ -29,7 +29,8 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     marker = readme.index("<!-- test-command -->")
     command = readme[marker:].split("```bash\n", 1)[1].split("\n", 1)[0]
-    assert "pytest" in command
+    assert command == "bash scripts/test.sh"
+    assert "pytest" in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "test-command" in ci and "README.md" in ci
     head = readme[:readme.index("---")]

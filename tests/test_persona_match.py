@@ -23,3 +23,7 @@ def test_match_share_counts_list_elements_and_whole_words():
 def test_no_terms_no_match():
     assert match_item([], {"title": "x"}).share == 0.0
     assert persona_terms({"age": 40, "vip": True}) == []
+
+
+def test_the_persona_name_is_not_a_term():
+    assert persona_terms({"name": "Alice", "label": "tester", "likes": ["Wonderland"]}) == ["wonderland"]

@@ -1,0 +1,46 @@
+"""Item cards and safe text: catalog text is data, so it is never rendered as Markdown or HTML.
+
+``plain(text)`` escapes every Markdown/HTML control character, so a title such as
+``![x](http://…)`` or ``<script>`` shows as those characters instead of an image or markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from core import display_title
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+MAX_VALUE_CHARS = 160
+
+
+def plain(value: Any) -> str:
+    """``value`` as text that Streamlit's Markdown shows literally."""
+    text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", " ")
+
+
+def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def item_card(properties: dict[str, Any], *, header: str = "", caption: str | None = None,
+              fields: list[str] | None = None, actions: Callable[[], None] | None = None) -> None:
+    """One bordered card: a header line, the item's title, a few properties, a caption, actions."""
+    with st.container(border=True):
+        title = display_title(properties)
+        st.markdown(f"{header}**{plain(short(title, 120))}**")
+        shown = [k for k in (fields or list(properties)) if k not in ("title", "name", "original_id", "image_url")]
+        for key in shown[:4]:
+            value = properties.get(key)
+            if value not in (None, "", []):
+                st.caption(f"{plain(key)}: {plain(short(value))}")
+        if caption:
+            st.caption(plain(caption))
+        if actions is not None:
+            actions()

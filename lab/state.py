@@ -1,0 +1,67 @@
+"""Per-session state of the lab: which workspace, catalog and persona are active.
+
+Every key lives in ``st.session_state`` under a ``lab.`` prefix and is initialised with
+``setdefault``, so pages can be opened in any order.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from core import Persona, PersonalizationAgent
+
+from .resources import DEFAULT_SAMPLE, Workspace, sample_titles, session_llm, workspace
+
+PRIVATE = "private"
+WIDGET_KEYS = ("lab.catalog", "lab.shared_name", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
+
+
+def init() -> None:
+    """Defaults for a new browser session: a private workspace with the default sample catalog."""
+    st.session_state.setdefault("lab.session_id", uuid.uuid4().hex)
+    st.session_state.setdefault("lab.shared_name", "")
+    titles = sample_titles()
+    st.session_state.setdefault("lab.catalog", DEFAULT_SAMPLE if DEFAULT_SAMPLE in titles else next(iter(titles)))
+    st.session_state.setdefault("lab.collection", None)
+    st.session_state.setdefault("lab.persona", None)
+    st.session_state.setdefault("lab.llm_key", "")
+    st.session_state.setdefault("lab.llm_base_url", "")
+    st.session_state.setdefault("lab.llm_model", "")
+    # Streamlit forgets a widget's value when the page that drew it is left, and every page draws
+    # its own sidebar widgets: re-assigning the keys makes them plain session state that survives.
+    for key in WIDGET_KEYS:
+        st.session_state[key] = st.session_state[key]
+
+
+def current_workspace() -> Workspace:
+    shared = st.session_state["lab.shared_name"].strip()
+    return workspace(f"shared:{shared}" if shared else f"{PRIVATE}:{st.session_state['lab.session_id']}")
+
+
+def current_collection(ws: Workspace) -> str:
+    """The active collection: an uploaded one if chosen, else the selected sample (installed on demand)."""
+    chosen = st.session_state["lab.collection"]
+    if chosen and ws.store.has_collection(chosen):
+        return chosen
+    return ws.ensure_sample(st.session_state["lab.catalog"])
+
+
+def current_agent(ws: Workspace, collection: str) -> PersonalizationAgent:
+    """The agent for this session: with the session's own API key if one was typed in."""
+    key = st.session_state["lab.llm_key"].strip()
+    llm = session_llm(key, st.session_state.get("lab.llm_base_url"), st.session_state.get("lab.llm_model")) \
+        if key else None
+    return ws.agent(collection, llm)
+
+
+def personas(agent: PersonalizationAgent) -> dict[str, Persona]:
+    """The workspace's personas by display name (``properties["name"]``, else the UUID)."""
+    return {str(p.properties.get("name") or p.persona_id): p for p in agent.list_personas()}
+
+
+def active_persona(agent: PersonalizationAgent) -> Persona | None:
+    chosen = st.session_state["lab.persona"]
+    known = personas(agent)
+    return known.get(chosen) if chosen else None

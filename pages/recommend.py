@@ -1,0 +1,116 @@
+"""Recommend: the active persona's vector-only list beside the agent-reranked one.
+
+Reads the get_objects controls, calls ``agent.get_objects`` twice (``use_agent_ranking`` False and
+True) and renders both lists as cards with Like / Dislike, the rank-change chart and table, the
+ranking rationale and the trace. Responses are not cached: the vector-only call takes a few ms,
+and LLM replies are cached by the engine itself.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core import STRATEGIES, PersonalizationError
+from lab import recommend_ui as ui
+from lab import sidebar, state
+from lab.cards import plain
+from lab.charts import rank_change_figure, rank_change_table
+
+P = "lab.recommend."
+
+ws, collection, agent = sidebar.render()
+st.title("Recommend")
+persona = state.active_persona(agent)
+if persona is None:
+    st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
+    st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
+    st.stop()
+
+ui.defaults({P + "limit": 10, P + "recent": 100, ui.DECAY_RATE: 0.1, P + "popularity": 0.5,
+             P + "strategy": STRATEGIES[0], P + "exclude_interacted": True, P + "explain": True,
+             P + "use_agent": True, P + "instruction": ""})
+ui.show_flash()
+history = agent.get_interactions(persona.persona_id, "all")
+likes = sum(1 for i in history if i.weight > 0)
+st.caption(f"Persona {plain(st.session_state['lab.persona'])} · {likes} likes, {len(history) - likes} dislikes "
+           f"or neutral · collection {plain(collection)}")
+
+with st.container(border=True):
+    cols = st.columns(5)
+    limit = cols[0].slider("limit", 1, 50, key=P + "limit", **ui.PERSIST)
+    recent = cols[1].number_input("recent_interactions_count", 1, 100_000, step=10, key=P + "recent", **ui.PERSIST)
+    decay_rate = ui.shared_control(cols[2].slider, "decay_rate", key=P + "decay_rate", shared=ui.DECAY_RATE,
+                                   min_value=0.0, max_value=1.0, step=0.05, help=ui.DECAY_HELP)
+    popularity = cols[3].slider("popularity_weight", 0.0, 3.0, step=0.05, key=P + "popularity", **ui.PERSIST)
+    strategy = cols[4].selectbox("strategy", STRATEGIES, key=P + "strategy", **ui.PERSIST)
+    cols = st.columns([3, 2, 2, 5], vertical_alignment="bottom")
+    exclude_interacted = cols[0].checkbox("exclude_interacted_items", key=P + "exclude_interacted", **ui.PERSIST)
+    explain = cols[1].checkbox("explain_results", key=P + "explain", **ui.PERSIST)
+    use_agent = cols[2].toggle("use_agent_ranking", key=P + "use_agent", **ui.PERSIST)
+    instruction = cols[3].text_input("instruction (agent only)", key=P + "instruction", disabled=not use_agent,
+                                     placeholder="e.g. something light for a rainy evening", **ui.PERSIST)
+    with st.expander("Filters and excluded items"):
+        filters, _ = ui.filter_builder(ws.store.property_names(collection), key=f"{P}filters.{collection}")
+        exclude_items = ui.exclude_picker(ws, collection, key=f"{P}exclude.{collection}")
+
+settings = {"limit": limit, "recent_interactions_count": int(recent), "decay_rate": float(decay_rate),
+            "exclude_interacted_items": exclude_interacted, "exclude_items": exclude_items,
+            "explain_results": explain, "filters": filters, "strategy": strategy,
+            "popularity_weight": float(popularity)}
+try:
+    started = time.perf_counter()
+    vector = agent.get_objects(persona.persona_id, use_agent_ranking=False, **settings)
+    vector_ms = (time.perf_counter() - started) * 1000
+except PersonalizationError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# The vector-only list is drawn before the agent runs, so it updates at once when a control moves.
+columns = st.columns(2) if use_agent else [st.container()]
+with columns[0]:
+    st.subheader("Vector-only")
+    st.caption(f"{plain(strategy)} · {len(vector.objects)} items · {vector_ms:.1f} ms")
+    if not vector.objects:
+        st.caption("No item matches these settings.")
+    for obj in vector.objects:
+        ui.result_card(agent, persona.persona_id, obj.uuid, obj.properties, header=ui.rank_header(obj.personalized_rank),
+                       caption=obj.explanation, key=f"{P}card.vector.{obj.uuid}")
+
+ranked = None
+if use_agent:
+    with columns[1]:
+        st.subheader("Agent-reranked")
+        try:
+            with st.spinner("The agent is ranking…"):
+                started = time.perf_counter()
+                ranked = agent.get_objects(persona.persona_id, use_agent_ranking=True,
+                                           instruction=instruction or None, **settings)
+                ranked_ms = (time.perf_counter() - started) * 1000
+        except PersonalizationError as exc:
+            st.error(str(exc))
+    if ranked is not None:
+        with columns[1]:
+            st.caption(f"{plain(ranked.ranker)} · {len(ranked.objects)} items · {ranked_ms:.1f} ms")
+            if ranked.fallback:
+                st.warning(plain(f"The LLM agent failed, so the local agent finished the request: "
+                                 f"{ranked.fallback_reason}"))
+            if ranked.ranking_rationale:
+                st.info(plain(ranked.ranking_rationale))
+            if not ranked.objects:
+                st.caption("No item matches these settings.")
+            for obj in ranked.objects:
+                ui.result_card(agent, persona.persona_id, obj.uuid, obj.properties,
+                               header=ui.rank_header(obj.personalized_rank, ui.agent_note(obj)),
+                               caption=obj.explanation, key=f"{P}card.agent.{obj.uuid}")
+        st.subheader("Rank changes")
+        st.plotly_chart(rank_change_figure(vector, ranked), key=P + "rank_chart")
+        with st.expander("Rank changes as a table"):
+            st.dataframe(rank_change_table(vector, ranked), hide_index=True)
+
+with st.expander("Trace"):
+    responses = {"Agent": ranked, "Vector-only": vector} if ranked is not None else {"Vector-only": vector}
+    for tab, response in zip(st.tabs(list(responses)), responses.values()):
+        with tab:
+            ui.trace_panel(response)

@@ -1,0 +1,239 @@
+"""AppTest checks of the Recommend and Search pages against the engine's own answers.
+
+Each test uses a fresh shared workspace with the small ``workshop`` catalog and a persona made
+through the public API; no LLM is configured, so the local agent ranks (deterministically).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import Persona, PersonaInteraction, build_filter, display_title, parse_condition, to_uuid
+from lab import resources
+
+from .fake_openai import FakeOpenAI, Reply
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+LIMIT = 6
+QUERY = "pasta"
+
+
+@pytest.fixture(autouse=True)
+def no_llm(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    resources.shared_llm.clear()  # a cached LLM from another test must not rank here
+    yield
+    resources.shared_llm.clear()
+
+
+@pytest.fixture
+def lab():
+    """A shared workshop workspace with persona "Pat": two likes and a dislike."""
+    name = f"test-rec-{uuid.uuid4().hex[:10]}"
+    ws = resources.workspace(f"shared:{name}")
+    collection = ws.ensure_sample("workshop")
+    agent = ws.agent(collection)
+    by_id = {i.properties["original_id"]: i.uuid for i in ws.store.iter_items(collection)}
+    pid = to_uuid(f"{name}-pat")
+    agent.add_persona(Persona(pid, {"name": "Pat"}))
+    agent.add_interactions([PersonaInteraction(pid, by_id["spaghetti-carbonara"], 1.0),
+                            PersonaInteraction(pid, by_id["cacio-e-pepe"], 1.0),
+                            PersonaInteraction(pid, by_id["pasta-alla-norma"], -1.0)])
+    return name, ws, collection, agent, pid
+
+
+def _open(name: str, page: str, persona: str | None = "Pat", **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lab.shared_name"] = name
+    at.session_state["lab.catalog"] = "workshop"
+    if persona:
+        at.session_state["lab.persona"] = persona
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _listed(at: AppTest, prefix: str) -> list[str]:
+    """Item UUIDs of one card list, in page order (read from the cards' Like button keys)."""
+    return [b.key[len(prefix):-len(".like")] for b in at.button if b.key and b.key.startswith(prefix)
+            and b.key.endswith(".like")]
+
+
+def _cards(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("\\#")]
+
+
+def _numbers(value):
+    """A plotly array: a list, or (newer plotly) ``{"dtype", "bdata"[, "shape"]}`` packed base64."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return array.reshape(value["shape"]).tolist() if "shape" in value else array.tolist()
+    return list(value)
+
+
+def _chart(at: AppTest) -> list[tuple[str, int, int]]:
+    """(title, rank before, rank after) per line of the page's rank-change chart."""
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    return [(trace["hovertext"][0], *map(int, _numbers(trace["y"]))) for trace in spec["data"]]
+
+
+def _expected_chart(before: list, after: list) -> list[tuple[str, int, int]]:
+    """Known rows: items of ``after`` in order (before = original_rank), then ``before``'s dropped items;
+    a missing rank sits on the off-list row below the deepest rank."""
+    kept = {o.uuid for o in after}
+    rows = [(display_title(o.properties), o.original_rank, rank) for rank, o in enumerate(after, 1)]
+    rows += [(display_title(o.properties), rank, None) for rank, o in enumerate(before, 1) if o.uuid not in kept]
+    off = max(r for row in rows for r in row[1:] if r is not None) + 1
+    return [(t, off if a is None else a, off if b is None else b) for t, a, b in rows]
+
+
+SETTINGS = {"lab.recommend.limit": LIMIT, "lab.decay_rate": 0.0}
+
+
+def _engine(agent, pid, **extra):
+    common = {"limit": LIMIT, "decay_rate": 0.0, **extra}
+    return (agent.get_objects(pid, use_agent_ranking=False, **common),
+            agent.get_objects(pid, use_agent_ranking=True, **common))
+
+
+def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
+    name, _, _, agent, pid = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS)
+    vector, ranked = _engine(agent, pid)
+    assert ranked.ranker == "local agent (no LLM)"
+    assert _listed(at, "lab.recommend.card.vector.") == [str(o.uuid) for o in vector.objects]
+    assert _listed(at, "lab.recommend.card.agent.") == [str(o.uuid) for o in ranked.objects]
+    assert len(_cards(at)) == 2 * LIMIT
+    assert _chart(at) == _expected_chart(vector.objects, ranked.objects)
+    assert any("Local agent" in i.value for i in at.info)  # the ranking rationale
+    captions = [c.value for c in at.caption]
+    assert any("Closest to your like" in c for c in captions)  # per-item explanations on the cards
+    assert any(m.value.startswith("rerank · ") for m in at.markdown)  # the trace lists every step
+
+
+def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
+    name, _, _, agent, pid = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS)
+    top = _listed(at, "lab.recommend.card.vector.")[0]
+    at.button(key=f"lab.recommend.card.vector.{top}.like").click().run()
+    assert not at.exception
+    assert (to_uuid(top), 1.0) in [(i.item_id, i.weight) for i in agent.get_interactions(pid, "all")]
+    vector, ranked = _engine(agent, pid)
+    assert _listed(at, "lab.recommend.card.vector.") == [str(o.uuid) for o in vector.objects]
+    assert _listed(at, "lab.recommend.card.agent.") == [str(o.uuid) for o in ranked.objects]
+    assert top not in _listed(at, "lab.recommend.card.vector.") + _listed(at, "lab.recommend.card.agent.")
+
+
+def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
+    name, *_ = lab
+    with FakeOpenAI() as fake:  # a session key typed into the sidebar, rejected by the server
+        fake.script(Reply(status=401, error="invalid api key"))
+        at = _open(name, "pages/recommend.py", **SETTINGS,
+                   **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
+        assert fake.requests
+    assert any("local agent finished" in w.value and "401" in w.value for w in at.warning)
+    assert len(_listed(at, "lab.recommend.card.agent.")) == LIMIT
+    assert "**Ranker:** local agent \\(no LLM\\)" in [m.value for m in at.markdown]
+    shown = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.json) for e in kind]
+    assert not any("sk-test" in str(v) for v in shown)  # the session key is never displayed
+
+
+def test_agent_ranking_off_shows_only_the_vector_list(lab):
+    name, *_ = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
+    assert len(_listed(at, "lab.recommend.card.vector.")) == LIMIT
+    assert _listed(at, "lab.recommend.card.agent.") == []
+    assert not at.get("plotly_chart")
+
+
+def test_filter_builder_and_its_conditions_reach_the_engine(lab):
+    name, _, collection, agent, pid = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS)
+    key = f"lab.recommend.filters.{collection}"
+    at.selectbox(key=f"{key}.prop").select("course")
+    at.selectbox(key=f"{key}.op").select("=")
+    at.text_input(key=f"{key}.value").input("dessert")
+    at.button(key=f"{key}.add").click().run()
+    assert not at.exception
+    assert any("Filter.by_property('course').equal('dessert')" in c.value for c in at.code)
+    vector, ranked = _engine(agent, pid, filters=build_filter([parse_condition("course=dessert")]))
+    assert vector.objects and all(o.properties["course"] == "dessert" for o in vector.objects + ranked.objects)
+    assert _listed(at, "lab.recommend.card.vector.") == [str(o.uuid) for o in vector.objects]
+    assert _listed(at, "lab.recommend.card.agent.") == [str(o.uuid) for o in ranked.objects]
+
+
+def test_a_bad_condition_is_an_error_not_a_traceback(lab):
+    name, _, collection, *_ = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS)
+    key = f"lab.recommend.filters.{collection}"
+    at.selectbox(key=f"{key}.prop").select("course")
+    at.selectbox(key=f"{key}.op").select(">")
+    at.text_input(key=f"{key}.value").input("main")
+    at.button(key=f"{key}.add").click().run()
+    assert not at.exception
+    assert at.error and "needs a number" in at.error[0].value
+
+
+def test_controls_keep_their_values_across_pages(lab):
+    name, *_ = lab
+    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at.slider(key="lab.recommend.decay_rate").set_value(0.4)
+    at.slider(key="lab.recommend.limit").set_value(3).run()
+    at.switch_page("pages/search.py")
+    at.run()
+    assert at.slider(key="lab.search.decay_rate").value == pytest.approx(0.4)  # shared with the other pages
+    at.switch_page("pages/recommend.py")
+    at.run()
+    assert at.slider(key="lab.recommend.limit").value == 3
+    assert len(_listed(at, "lab.recommend.card.vector.")) == 3
+
+
+def test_search_at_strength_zero_is_the_plain_bm25_order(lab):
+    name, ws, collection, agent, pid = lab
+    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+                                          "lab.search.strength": 0.0, "lab.decay_rate": 0.0})
+    plain = [str(h.uuid) for h in ws.store.bm25(collection, QUERY, LIMIT)]
+    engine = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT)
+    assert plain == [str(o.uuid) for o in engine.objects]
+    assert _listed(at, "lab.search.card.plain.") == plain
+    assert _listed(at, "lab.search.card.personal.") == plain
+    assert len(_cards(at)) == 2 * LIMIT
+    assert all(before == after for _, before, after in _chart(at))
+
+
+def test_search_chart_matches_the_personalized_ranks(lab):
+    name, _, _, agent, pid = lab
+    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+                                          "lab.search.strength": 0.8, "lab.decay_rate": 0.0})
+    plain = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
+    personal = agent.query(pid, strength=0.8, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
+    assert [str(o.uuid) for o in plain] != [str(o.uuid) for o in personal]  # the persona changes the order
+    assert _listed(at, "lab.search.card.personal.") == [str(o.uuid) for o in personal]
+
+    class Row:  # a search hit in the shape _expected_chart reads
+        def __init__(self, hit):
+            self.uuid, self.properties, self.original_rank = hit.uuid, hit.properties, hit.metadata.search_rank
+
+    assert _chart(at) == _expected_chart([Row(h) for h in plain], [Row(h) for h in personal])
+
+
+@pytest.mark.parametrize("page", ["pages/recommend.py", "pages/search.py"])
+def test_without_a_persona_the_page_points_to_personas(page):
+    name = f"test-rec-empty-{uuid.uuid4().hex[:10]}"
+    at = _open(name, page, persona=None)
+    assert any("Personas" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
