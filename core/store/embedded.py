@@ -167,6 +167,7 @@ class EmbeddedStore:
         with self._tx() as db:
             cid = self._cid(collection)
             self._reject_existing(db, cid, ids)
+            was_empty = db.execute("SELECT 1 FROM items WHERE cid=? LIMIT 1", (cid,)).fetchone() is None
             start = db.execute("SELECT COALESCE(MAX(row), 0) FROM items").fetchone()[0] + 1
             rows = range(start, start + len(items))
             db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
@@ -177,7 +178,10 @@ class EmbeddedStore:
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._forget_likes(collection)
             index = self._indexes.get(collection)
-            if index is not None:
+            if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
+                self._indexes[collection] = VectorIndex([item.uuid for item in items],
+                                                        [dict(item.properties) for item in items], vectors)
+            elif index is not None:
                 index.append([item.uuid for item in items], [item.properties for item in items], vectors)
         return len(items)
 

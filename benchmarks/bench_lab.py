@@ -1,0 +1,89 @@
+"""How quickly the lab answers: first page, and a Recommend rerun when a slider moves.
+
+    python -m benchmarks.bench_lab [--runs 20]
+
+1. Start-up: a fresh Python process runs the lab's first page with Streamlit's AppTest (the
+   server-side script run a browser waits for, MovieLens sample loaded into a new workspace) and
+   reports the seconds and whether torch was imported (it must not be).
+2. Recommend at ~10k items (movies, 9,742): with a demo-style persona, p50/p95 of the server-side
+   rerun after the limit slider moves, vector-only (agent ranking off) and with the local agent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+FIRST_PAGE = f"""
+import json, sys, time
+t = time.perf_counter()
+from streamlit.testing.v1 import AppTest
+imported = time.perf_counter()
+at = AppTest.from_file({APP!r}, default_timeout=60).run()
+done = time.perf_counter()
+print(json.dumps({{"seconds": done - t, "script": done - imported, "torch": "torch" in sys.modules,
+                   "error": bool(at.exception)}}))
+"""
+
+
+def first_page() -> dict:
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
+    from streamlit.testing.v1 import AppTest
+
+    from core import Persona, PersonaInteraction
+    from lab.resources import workspace
+
+    shared = f"bench-{time.time_ns()}"
+    ws = workspace(f"shared:{shared}")
+    agent = ws.agent(ws.ensure_sample("movies"))
+    agent.add_persona(Persona("bench", {"name": "Bench"}))
+    agent.add_interactions([PersonaInteraction("bench", m, w) for m, w in
+                            ((260, 1.0), (1196, 1.0), (2571, 1.0), (1214, 0.8), (541, 0.8), (2424, -1.0))])
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lab.shared_name"] = shared
+    at.session_state["lab.persona"] = "Bench"
+    at.run()
+    at.switch_page("pages/recommend.py").run()
+    toggle = next(t for t in at.toggle if "agent" in t.label.lower())
+    toggle.set_value(agent_ranking).run()
+    slider = next(s for s in at.slider if s.label == "limit")
+    times = []
+    for n in range(runs):
+        slider.set_value(10 + n % 5)
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, at.exception
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    first = [first_page() for _ in range(3)]
+    print("| measurement | value |\n|---|---|")
+    seconds = ", ".join(f"{r['seconds']:.2f} s (script run {r['script']:.2f} s)" for r in first)
+    print(f"| first page, fresh process (3 runs) | {seconds}; "
+          f"torch imported: {any(r['torch'] for r in first)}; errors: {any(r['error'] for r in first)} |")
+    for ranking in (False, True):
+        ms = sorted(t * 1000 for t in recommend_reruns(args.runs, ranking))
+        p50, p95 = statistics.median(ms), ms[int(0.95 * (len(ms) - 1))]
+        label = "local agent on" if ranking else "vector-only (agent off)"
+        print(f"| Recommend rerun after a slider move, 9,742 items, {label} | p50 {p50:.0f} ms, p95 {p95:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
