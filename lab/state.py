@@ -65,3 +65,13 @@ def active_persona(agent: PersonalizationAgent) -> Persona | None:
     chosen = st.session_state["lab.persona"]
     known = personas(agent)
     return known.get(chosen) if chosen else None
+
+
+def require_persona(agent: PersonalizationAgent) -> Persona:
+    """The active persona; without one, a pointer to the Personas page and the page stops here."""
+    persona = active_persona(agent)
+    if persona is None:
+        st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
+        st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
+        st.stop()
+    return persona

@@ -22,11 +22,7 @@ P = "lab.recommend."
 
 ws, collection, agent = sidebar.render()
 st.title("Recommend")
-persona = state.active_persona(agent)
-if persona is None:
-    st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
-    st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
-    st.stop()
+persona = state.require_persona(agent)
 
 ui.defaults({P + "limit": 10, P + "recent": 100, ui.DECAY_RATE: 0.1, P + "popularity": 0.5,
              P + "strategy": STRATEGIES[0], P + "exclude_interacted": True, P + "explain": True,

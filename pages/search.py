@@ -19,11 +19,7 @@ P = "lab.search."
 
 ws, collection, agent = sidebar.render()
 st.title("Search")
-persona = state.active_persona(agent)
-if persona is None:
-    st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
-    st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
-    st.stop()
+persona = state.require_persona(agent)
 
 ui.defaults({P + "query": "", P + "method": "bm25", P + "alpha": 0.7, P + "limit": 10, P + "strength": 0.5,
              ui.DECAY_RATE: 0.1, P + "recent": 100, P + "overfetch": 1.5})
