@@ -34,6 +34,9 @@ def item_card(properties: dict[str, Any], *, header: str = "", caption: str | No
     """One bordered card: a header line, the item's title, a few properties, a caption, actions."""
     with st.container(border=True):
         title = display_title(properties)
+        image = properties.get("image_url")
+        if isinstance(image, str) and image.startswith(("http://", "https://")):
+            st.image(image, width=96)
         st.markdown(f"{header}**{plain(short(title, 120))}**")
         shown = [k for k in (fields or list(properties)) if k not in ("title", "name", "original_id", "image_url")]
         for key in shown[:4]:

@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -130,6 +130,7 @@ class Mapping:
     title_column: str | None
     text_columns: tuple[str, ...]
     vector_column: str | None
+    image_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,10 @@ def guess_mapping(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Map
     if title and title in texts:
         texts.remove(title)
         texts.insert(0, title)
-    return Mapping(id_column, title, tuple(texts), vector)
+    image = next((c for c in columns if re.search(r"image|img|picture|photo|poster|thumbnail|cover", c, re.I)), None)
+    if image in texts:
+        texts.remove(image)
+    return Mapping(id_column, title, tuple(texts), vector, image)
 
 
 def _cells(rows: Sequence[dict[str, Any]], column: str) -> list[Any]:
@@ -210,9 +214,22 @@ def import_upload(store: Store, collection: str, data: bytes, filename: str, map
                                  "choose another name")
     parsed = read_catalog(data, format=filename, id_column=mapping.id_column, text_columns=mapping.text_columns,
                           vector_column=mapping.vector_column)
+    parsed = replace(parsed, items=[Item(i.uuid, display_properties(i.properties, mapping)) for i in parsed.items])
     spec = import_catalog(store, name, parsed, progress=progress, title_property=mapping.title_column)
     PersonalizationAgent.create(store, name)
     return spec
+
+
+def display_properties(properties: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
+    """The item's properties plus ``title`` and ``image_url`` taken from the mapped columns, which
+    is where the cards (and ``core.display_title``) look for them."""
+    extra: dict[str, Any] = {}
+    if mapping.title_column and "title" not in properties and properties.get(mapping.title_column) is not None:
+        extra["title"] = str(properties[mapping.title_column])
+    image = properties.get(mapping.image_column) if mapping.image_column else None
+    if isinstance(image, str) and image.startswith(("http://", "https://")) and "image_url" not in properties:
+        extra["image_url"] = image
+    return {**properties, **extra}
 
 
 # --- embedding map --------------------------------------------------------------------------

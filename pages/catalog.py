@@ -105,10 +105,12 @@ def mapping_form(peek: ui.FilePeek, name: str, key: str) -> tuple[ui.Mapping, st
     vector = left.selectbox("Vector column (optional)", optional, index=optional.index(guess.vector_column),
                             format_func=lambda c: "(none: embed the text columns)" if c is None else c,
                             key=f"catalog.vector.{key}")
+    image = left.selectbox("Image URL column (optional)", optional, index=optional.index(guess.image_column),
+                           format_func=lambda c: "(none)" if c is None else c, key=f"catalog.image.{key}")
     texts = right.multiselect("Text columns to embed", cols, default=list(guess.text_columns),
                               key=f"catalog.text.{key}")
     target = right.text_input("Collection name", value=ui.default_collection_name(name), key=f"catalog.name.{key}")
-    return ui.Mapping(id_column, title, tuple(texts), vector), target
+    return ui.Mapping(id_column, title, tuple(texts), vector, image), target
 
 
 def run_import(data: bytes, name: str, mapping: ui.Mapping, target: str) -> None:

@@ -235,3 +235,13 @@ def test_file_text_in_an_error_is_shown_as_text_not_markdown():
     at = upload(app(), "evil.csv", b'id,title,vector\n![x](http://e/x.png),A,"[1,0]"\n![x](http://e/x.png),B,"[0,1]"\n')
     at.button(key=next(b.key for b in at.button if b.label == "Import")).click().run()
     assert r"\!\[x\]\(http\:" in at.error[0].value
+
+
+def test_mapped_title_and_image_columns_become_what_cards_show():
+    mapping = ui.Mapping("sku", "product", ("product",), None, "picture")
+    props = ui.display_properties({"sku": 1, "product": "Red mug", "picture": "https://x.example/mug.png"}, mapping)
+    assert props["title"] == "Red mug" and props["image_url"] == "https://x.example/mug.png"
+    unsafe = ui.display_properties({"product": "Mug", "picture": "javascript:alert(1)"}, mapping)
+    assert "image_url" not in unsafe
+    guess = ui.guess_mapping(["sku", "product", "picture_url"], [{"sku": 1, "product": "Mug", "picture_url": "https://a"}])
+    assert guess.image_column == "picture_url" and "picture_url" not in guess.text_columns
