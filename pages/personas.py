@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from core import Persona, PersonalizationAgent, PersonalizationError, display_title
+from lab import demos as demo_personas
 from lab import persona_ui as ui
 from lab import sidebar, state
 from lab.cards import item_card, plain
@@ -91,7 +92,7 @@ def _on_save(agent: PersonalizationAgent, persona: Persona, prefix: str, base_ro
         st.session_state["lab.personas.version"] += 1
 
 
-def _on_demo(agent: PersonalizationAgent, demo: ui.DemoPersona) -> None:
+def _on_demo(agent: PersonalizationAgent, demo: demo_personas.DemoPersona) -> None:
     ok, persona = _attempt("demo", lambda: ui.store_draft(agent, demo.draft(datetime.now(timezone.utc))),
                            f"Added {demo.name} with {len(demo.ratings)} interactions; it is now the active persona.")
     if ok:
@@ -180,7 +181,7 @@ def _create_tab(agent: PersonalizationAgent) -> None:
 
 
 def _demo_tab(agent: PersonalizationAgent, collection: str) -> None:
-    demos = ui.demos_for(collection)
+    demos = demo_personas.demos_for(collection)
     if not demos:
         st.info("Demo personas come with the sample catalogs (movies, books, workshop).")
     for demo in demos:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import (InvalidInputError, NotFoundError, PersonalizationAgent, decay_factor, load_sample, to_datetime,
                   to_uuid)
+from lab import demos as demo_personas
 from lab import persona_ui as ui
 from lab.resources import workspace
 
@@ -99,7 +100,7 @@ def test_creating_a_persona_from_json_and_a_taken_name_is_an_error():
 def test_a_demo_persona_is_added_with_its_interactions():
     at, agent = open_page()
     add_demo(at, "Sci-fi fan")
-    demo = next(d for d in ui.DEMOS["movies"] if d.name == "Sci-fi fan")
+    demo = next(d for d in demo_personas.DEMOS["movies"] if d.name == "Sci-fi fan")
     stored = agent.get_interactions(to_uuid("Sci-fi fan"), "all")
     assert sorted((s.item_id, s.weight) for s in stored) == sorted((to_uuid(i), w) for i, w, _ in demo.ratings)
     assert to_uuid(260) in {s.item_id for s in stored}  # Star Wars, by its MovieLens movieId
@@ -261,11 +262,11 @@ def test_apply_editor_state_follows_streamlits_order():
     assert ui.apply_editor_state(base, None) == base
 
 
-@pytest.mark.parametrize("sample", sorted(ui.DEMOS))
+@pytest.mark.parametrize("sample", sorted(demo_personas.DEMOS))
 def test_every_demo_item_is_in_its_sample_catalog(sample):
     catalog = load_sample(sample)
     known = {str(item.properties["original_id"]) for item in catalog.items}
-    for demo in ui.DEMOS[sample]:
+    for demo in demo_personas.DEMOS[sample]:
         assert {str(i) for i, _, _ in demo.ratings} <= known, demo.name
         assert any(w > 0 for _, w, _ in demo.ratings) and any(w < 0 for _, w, _ in demo.ratings)
 
