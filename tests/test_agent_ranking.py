@@ -171,3 +171,12 @@ def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, server,
     response = ask(agent, limit=3, instruction="something else")
     assert response.fallback and "budget" in response.fallback_reason
     assert len(server.requests) == 1
+
+
+def test_a_repaired_plan_reply_is_reported_in_the_trace(workshop_store, server, tmp_path):
+    agent = llm_agent(workshop_store, server, tmp_path)
+    server.script(Reply("sorry, I cannot plan today"), Reply(RERANK))
+    response = ask(agent, limit=3)
+    plan = next(s for s in response.trace if s.name == "plan").details
+    assert plan["searches"] == [] and any(w.startswith("plan:") for w in plan["warnings"])
+    assert not response.fallback and response.usage.requests == 2

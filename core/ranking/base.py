@@ -104,6 +104,8 @@ class RankContext:
 
     usage: Usage = field(default_factory=Usage)
     calls: list[CallRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What a ranker repaired or noticed on the way (e.g. a malformed plan reply); shown in the trace."""
 
     def record(self, call: CallRecord) -> None:
         """Add a call to the trace and, unless it was a cache hit, its requests and tokens to usage."""

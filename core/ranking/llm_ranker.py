@@ -9,14 +9,12 @@ prefixed with ``"LLM: "`` so nobody mistakes them for computed facts.
 
 from __future__ import annotations
 
-import logging
 
 from .base import Candidate, PersonaSummary, PlannedSearch, RankContext, RankDecision
 from .llm import LLMClient, LLMConfig
 from .parse import parse_plan, parse_rerank
 from .prompts import plan_messages, prompt_chars, rerank_kind, rerank_messages
 
-log = logging.getLogger(__name__)
 
 REASON_PREFIX = "LLM: "
 
@@ -41,9 +39,7 @@ class LLMRanker:
         messages = plan_messages(persona, instruction, max_searches)
         text = self.client.complete(messages, "plan", ctx, "plan")
         searches, warnings = parse_plan(text, max_searches)
-        if warnings:
-            # Ranker.plan returns only the searches, so the repairs go to the log.
-            log.info("plan reply repaired: %s", "; ".join(warnings))
+        ctx.warnings.extend(f"plan: {w}" for w in warnings)
         return searches
 
     def rerank(self, persona: PersonaSummary, instruction: str | None, pool: list[Candidate], limit: int,

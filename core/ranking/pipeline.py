@@ -110,7 +110,7 @@ def _plan(state: _State, summary, options: GetObjectsOptions, agent_config: Agen
         searches = state.used.plan(summary, options.instruction, agent_config.max_searches, ctx)
     searches = searches[:agent_config.max_searches]
     trace.record("plan", ranker=state.used.name, fallback=state.fallback_reason,
-                 searches=[vars(s) for s in searches])
+                 searches=[vars(s) for s in searches], warnings=list(ctx.warnings))
     return searches
 
 
