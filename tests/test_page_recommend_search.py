@@ -160,14 +160,19 @@ def test_agent_ranking_off_shows_only_the_vector_list(lab):
     assert not at.get("plotly_chart")
 
 
+def _add_condition(at, collection: str, prop: str, op: str, value: str) -> None:
+    """Fill the Recommend page's filter builder and press its add button."""
+    key = f"lab.recommend.filters.{collection}"
+    at.selectbox(key=f"{key}.prop").select(prop)
+    at.selectbox(key=f"{key}.op").select(op)
+    at.text_input(key=f"{key}.value").input(value)
+    at.button(key=f"{key}.add").click().run()
+
+
 def test_filter_builder_and_its_conditions_reach_the_engine(lab):
     name, _, collection, agent, pid = lab
     at = _open(name, "pages/recommend.py", **SETTINGS)
-    key = f"lab.recommend.filters.{collection}"
-    at.selectbox(key=f"{key}.prop").select("course")
-    at.selectbox(key=f"{key}.op").select("=")
-    at.text_input(key=f"{key}.value").input("dessert")
-    at.button(key=f"{key}.add").click().run()
+    _add_condition(at, collection, "course", "=", "dessert")
     assert not at.exception
     assert any("Filter.by_property('course').equal('dessert')" in c.value for c in at.code)
     vector, ranked = _engine(agent, pid, filters=build_filter([parse_condition("course=dessert")]))
@@ -179,11 +184,7 @@ def test_filter_builder_and_its_conditions_reach_the_engine(lab):
 def test_a_bad_condition_is_an_error_not_a_traceback(lab):
     name, _, collection, *_ = lab
     at = _open(name, "pages/recommend.py", **SETTINGS)
-    key = f"lab.recommend.filters.{collection}"
-    at.selectbox(key=f"{key}.prop").select("course")
-    at.selectbox(key=f"{key}.op").select(">")
-    at.text_input(key=f"{key}.value").input("main")
-    at.button(key=f"{key}.add").click().run()
+    _add_condition(at, collection, "course", ">", "main")
     assert not at.exception
     assert at.error and "needs a number" in at.error[0].value
 
