@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from core import Persona, PersonaInteraction, PersonalizationAgent, generate_uuid5
-from core.ranking.llm import LLMConfig
+from core.ranking.llm.client import LLMConfig
 from tests.fake_openai import FakeOpenAI, Reply
 
 from .bench_latency import NOW, build, percentiles, time_runs

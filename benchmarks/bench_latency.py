@@ -23,8 +23,8 @@ from weaviate.classes.query import Filter
 
 from core import (CollectionSpec, EmbeddedStore, GetObjectsOptions, Item, PersonaInteraction, PersonalizationAgent,
                   generate_uuid5)
-from core.pipeline import load_profile
-from core.strategies import build_scorer
+from core.retrieval.vector_stage import load_profile
+from core.retrieval.strategies import build_scorer
 
 NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 FILTER = Filter.by_property("year").greater_or_equal(1990) & Filter.by_property("genres").contains_any(["Comedy"])

@@ -11,13 +11,13 @@ import json
 import subprocess
 import sys
 
-from core.samples import list_samples
+from core.io.samples import list_samples
 
 PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
 from core import EmbeddedStore
-from core.samples import install_sample, load_sample
+from core.io.samples import install_sample, load_sample
 t1 = time.perf_counter()
 load_sample(sys.argv[1])
 t2 = time.perf_counter()

@@ -45,7 +45,7 @@ from uuid import UUID
 import numpy as np
 
 from core import STRATEGIES, EmbeddedStore, PersonaInteraction, PersonalizationAgent, to_uuid
-from core.samples import install_sample, load_sample_interactions
+from core.io.samples import install_sample, load_sample_interactions
 
 SAMPLE = "movies"
 MIN_RATINGS = 10

@@ -3,26 +3,26 @@
 The stable names live here; the lab and the CLI import only from this module.
 """
 
-from .agent import PersonalizationAgent
-from .catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
-from .explain import display_title
-from .errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
+from core.personalization.sync import PersonalizationAgent
+from core.io.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
+from core.retrieval.explain_vector import display_title
+from core.errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
                      PersonalizationError, StoreError, UnsupportedFilterError)
-from .ids import generate_uuid5, to_uuid
-from .models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
+from core.ids import generate_uuid5, to_uuid
+from core.models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, PersonalizationResponse, PersonalizedObject,
                      PersonalizedQueryResponse, QueryObject, TraceStep, Usage, to_datetime)
-from .pipeline import PipelineConfig
-from .profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
-from .ranking.llm import LLMConfig
-from .ranking.local import LocalRanker, LocalRankerConfig
-from .ranking.pipeline import AgentConfig
-from .samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
+from core.retrieval.vector_stage import PipelineConfig
+from core.retrieval.profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
+from core.ranking.llm.client import LLMConfig
+from core.ranking.local.ranker import LocalRanker, LocalRankerConfig
+from core.ranking.pipeline import AgentConfig
+from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
                       load_sample_interactions)
-from .store.base import CollectionSpec, Hit, Store
-from .store.embedded import EmbeddedStore
-from .strategies import StrategyConfig
-from .where import build_filter, parse_condition
+from core.store.base import CollectionSpec, Hit, Store
+from core.store.embedded.store import EmbeddedStore
+from core.retrieval.strategies import StrategyConfig
+from core.where import build_filter, parse_condition
 
 __all__ = [
     "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",

@@ -1,5 +1,5 @@
-"""``python -m core ...``: the command-line interface (see :mod:`core.cli`)."""
+"""``python -m core ...``: the command-line interface (see :mod:`core.cli.commands`)."""
 
-from .cli import main
+from core.cli.commands import main
 
 raise SystemExit(main())

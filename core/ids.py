@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .errors import InvalidInputError
+from core.errors import InvalidInputError
 
 ORIGINAL_ID_PROPERTY = "original_id"
 

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 from uuid import UUID
 
-from .errors import InvalidInputError
-from .ids import to_uuid
+from core.errors import InvalidInputError
+from core.ids import to_uuid
 
 Strategy = Literal["centroid", "knn", "multi_interest"]
 STRATEGIES: tuple[str, ...] = ("centroid", "knn", "multi_interest")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidInputError
+from core.errors import InvalidInputError
 
 __all__ = ["WHERE_HELP", "Condition", "build_filter", "parse_condition"]
 

@@ -25,10 +25,10 @@ import streamlit as st
 
 from core import (AlreadyExistsError, CollectionSpec, GetObjectsOptions, InvalidInputError, Item,
                   PersonalizationAgent, Persona, Store, display_title, import_catalog, list_samples, read_catalog)
-from core.catalog import MAX_CATALOG_ROWS
-from core.pipeline import load_profile
-from core.strategies import build_scorer
-from core.tabular import read_table
+from core.io.catalog import MAX_CATALOG_ROWS
+from core.retrieval.vector_stage import load_profile
+from core.retrieval.strategies import build_scorer
+from core.io.tables import read_table
 
 from .charts import project_2d
 

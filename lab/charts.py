@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core import DEFAULT_HALF_LIFE_DAYS, InvalidInputError, PersonalizationAgentGetObjectsResponse, decay_factor
-from core.explain import display_title
+from core.retrieval.explain_vector import display_title
 from core.models import to_datetime
-from core.profile import SECONDS_PER_DAY, check_decay
+from core.retrieval.profile import SECONDS_PER_DAY, check_decay
 
 ROSE, FELL, UNCHANGED = "rose", "fell", "unchanged"
 ENTERED, LEFT = "entered from agent searches", "left"

@@ -21,7 +21,7 @@ from uuid import UUID
 from core import (AlreadyExistsError, InvalidInputError, Item, NotFoundError, Persona, PersonaInteraction,
                   PersonalizationAgent, PersonalizationError, decay_factor, display_title, to_datetime,
                   to_uuid)
-from core.profile import SECONDS_PER_DAY
+from core.retrieval.profile import SECONDS_PER_DAY
 
 NAME = "name"
 _INT = re.compile(r"[+-]?\d+")

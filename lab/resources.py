@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import (EmbeddedStore, LLMConfig, PersonalizationAgent, SampleCatalog, install_catalog, list_samples,
                   load_sample)
-from core.ranking.llm_ranker import LLMRanker
+from core.ranking.llm.ranker import LLMRanker
 
 DEFAULT_SAMPLE = "movies"
 

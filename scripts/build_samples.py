@@ -34,7 +34,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from core.embedding import DIMS, MODEL_NAME, Embedder
+from core.io.embedding import DIMS, MODEL_NAME, Embedder
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "sample_data"

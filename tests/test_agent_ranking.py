@@ -108,7 +108,7 @@ def test_explain_results_off(agent):
 
 import json  # noqa: E402
 
-from core.ranking.llm import LLMConfig  # noqa: E402
+from core.ranking.llm.client import LLMConfig  # noqa: E402
 
 from .fake_openai import FakeOpenAI, Reply  # noqa: E402
 

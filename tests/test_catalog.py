@@ -14,13 +14,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core import catalog
-from core.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
-from core.embedding import MODEL_NAME, default_embedder
+from core.io import catalog
+from core.io.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
+from core.io.embedding import MODEL_NAME, default_embedder
 from core.errors import AlreadyExistsError, CatalogImportError, InvalidInputError
 from core.ids import generate_uuid5
 from core.models import Item
-from core.store.embedded import EmbeddedStore
+from core.store.embedded.store import EmbeddedStore
 
 UUID_A = "6f1c9a52-3b7e-4c1d-9e55-0a2b3c4d5e6f"
 ROWS = [

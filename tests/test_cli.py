@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from core import to_uuid
-from core.cli import Condition, main, parse_condition, table, title_of
+from core.cli.commands import Condition, main, parse_condition, table, title_of
 
 REPO = Path(__file__).resolve().parents[1]
 AXES = {"Action": (1.0, 0.0, 0.0), "Comedy": (0.0, 1.0, 0.0), "Horror": (0.0, 0.0, 1.0)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.embedding import Embedder
+from core.io.embedding import Embedder
 
 
 class CountingEmbedder(Embedder):

@@ -1,4 +1,4 @@
-"""Known-answer tests for ``core.store.filters`` plus a randomized check against a brute-force predicate.
+"""Known-answer tests for ``core.store.embedded.filter_eval`` plus a randomized check against a brute-force predicate.
 
 The hand-made table has eight items keyed ``a``..``h``; ``hits(f)`` returns the keys that pass, so
 each expected answer reads as a short string worked out by hand from the table.
@@ -22,7 +22,7 @@ from weaviate.collections.classes.filters import _Filters, _FilterValue, _Operat
 
 from core.errors import InvalidInputError, UnsupportedFilterError
 from core.ids import to_uuid
-from core.store.filters import FilterEvaluator, filter_to_text, validate_filter
+from core.store.embedded.filter_eval import FilterEvaluator, filter_to_text, validate_filter
 
 UTC = timezone.utc
 P = Filter.by_property

@@ -20,7 +20,7 @@ def test_core_never_imports_streamlit():
 
 
 def test_importing_core_loads_no_heavy_dependency():
-    code = "import sys, core, core.samples, core.catalog, core.cli; print(sorted(m for m in ('torch', 'streamlit', 'sentence_transformers', 'openai') if m in sys.modules))"
+    code = "import sys, core, core.io.samples, core.io.catalog, core.cli.commands; print(sorted(m for m in ('torch', 'streamlit', 'sentence_transformers', 'openai') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -18,12 +18,12 @@ import pytest
 
 from core.errors import InvalidInputError
 from core.ranking.base import Candidate, Interest, LLMUnavailable, PersonaSummary, RankContext
-from core.ranking.budget import CallBudget
-from core.ranking.cache import ResponseCache, cache_key
-from core.ranking.llm import LLMClient, LLMConfig
-from core.ranking.llm_ranker import LLMRanker
-from core.ranking.parse import parse_plan, parse_rerank
-from core.ranking.prompts import (
+from core.ranking.llm.budget import CallBudget
+from core.ranking.llm.cache import ResponseCache, cache_key
+from core.ranking.llm.client import LLMClient, LLMConfig
+from core.ranking.llm.ranker import LLMRanker
+from core.ranking.llm.parse import parse_plan, parse_rerank
+from core.ranking.llm.prompts import (
     MAX_LIST_ITEMS,
     MAX_VALUE_CHARS,
     compact,

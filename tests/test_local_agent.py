@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidInputError
-from core.persona_match import persona_terms
+from core.retrieval.persona_match import persona_terms
 from core.ranking.base import Candidate, PersonaSummary, PlannedSearch, RankContext
-from core.ranking.local import LocalRanker, LocalRankerConfig, fuse, mmr
-from core.ranking.local_plan import plan_searches
+from core.ranking.local.ranker import LocalRanker, LocalRankerConfig, fuse, mmr
+from core.ranking.local.plan import plan_searches
 
 # Unit vectors: A2 is a near-duplicate of A (cosine 0.96), B and C are orthogonal to A.
 VEC = {"A": [1.0, 0.0, 0.0], "A2": [0.96, 0.28, 0.0], "B": [0.0, 1.0, 0.0], "C": [0.0, 0.0, 1.0]}

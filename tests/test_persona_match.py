@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.persona_match import match_item, persona_terms
+from core.retrieval.persona_match import match_item, persona_terms
 
 
 def test_terms_from_lists_short_strings_and_free_text():

@@ -19,7 +19,7 @@ import pytest
 
 from core.errors import AlreadyExistsError, NotFoundError
 from core.ids import to_uuid
-from core.samples import (
+from core.io.samples import (
     INTERACTION_COLUMNS,
     SAMPLE_DATA_ENV,
     list_samples,
@@ -103,7 +103,7 @@ def test_env_override_points_at_another_folder(tmp_path, monkeypatch):
 
 
 def test_loading_does_not_import_torch():
-    code = ("import sys; from core.samples import list_samples, load_sample\n"
+    code = ("import sys; from core.io.samples import list_samples, load_sample\n"
             "for info in list_samples(): load_sample(info.name)\n"
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'streamlit') "
             "if m in sys.modules))")
@@ -193,13 +193,13 @@ def test_workshop_has_no_interactions():
 # --- installing into a store ------------------------------------------------------------------
 
 def embedded_store():
-    from core.store.embedded import EmbeddedStore
+    from core.store.embedded.store import EmbeddedStore
 
     return EmbeddedStore(path=":memory:")
 
 
 def test_install_sample_fills_a_collection():
-    from core.samples import install_sample
+    from core.io.samples import install_sample
 
     store, cat = embedded_store(), catalog("workshop")
     spec = install_sample(store, "workshop")
@@ -213,7 +213,7 @@ def test_install_sample_fills_a_collection():
 
 
 def test_install_sample_refuses_to_overwrite_unless_asked():
-    from core.samples import install_sample
+    from core.io.samples import install_sample
 
     store = embedded_store()
     install_sample(store, "workshop", "Dishes")

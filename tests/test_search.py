@@ -8,7 +8,7 @@ from weaviate.classes.query import Filter
 
 from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotAvailableError, PersonaInteraction, \
     PersonalizationAgent
-from core.search import fuse_relative, scale
+from core.retrieval.search import fuse_relative, scale
 from core.store.base import Hit
 
 from .store_contract import NOW, uid
@@ -90,7 +90,7 @@ def test_bad_search_arguments(alice):
 
 
 def test_near_text_with_the_real_model():
-    from core.embedding import default_embedder
+    from core.io.embedding import default_embedder
     texts = ["A spaceship crew explores a distant galaxy.", "A romantic comedy set in Paris.",
              "A documentary about deep sea creatures.", "Astronauts stranded on Mars fight to survive."]
     embedder = default_embedder()

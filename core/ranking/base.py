@@ -14,8 +14,8 @@ from uuid import UUID
 
 import numpy as np
 
-from ..errors import PersonalizationError
-from ..models import Usage
+from core.errors import PersonalizationError
+from core.models import Usage
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class PersonaSummary:
     likes: tuple[Interest, ...]
     dislikes: tuple[Interest, ...]
     terms: tuple[str, ...]
-    """Text terms from the persona's properties (see ``core.persona_match``)."""
+    """Text terms from the persona's properties (see ``core.retrieval.persona_match``)."""
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NotAvailableError
-from ..models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
-from ..pipeline import PipelineConfig, Tracer, load_profile, recommend
-from ..store.base import Store
-from .base import LLMUnavailable, PlannedSearch, RankContext, Ranker
-from .pool import Searcher, build_pool, persona_summary
+from core.errors import NotAvailableError
+from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
+from core.retrieval.vector_stage import PipelineConfig, Tracer, load_profile, recommend
+from core.store.base import Store
+from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
+from core.ranking.pool import Searcher, build_pool, persona_summary
 
 
 MAX_POOL = 1000

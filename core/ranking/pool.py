@@ -14,14 +14,14 @@ from uuid import UUID
 
 import numpy as np
 
-from ..errors import NotAvailableError
-from ..explain import display_title
-from ..persona_match import match_item, persona_terms
-from ..profile import Profile
-from ..search import fuse_relative
-from ..store.base import Hit, Store
-from ..strategies import StrategyConfig, build_scorer
-from .base import Candidate, Interest, PersonaSummary, PlannedSearch
+from core.errors import NotAvailableError
+from core.retrieval.explain_vector import display_title
+from core.retrieval.persona_match import match_item, persona_terms
+from core.retrieval.profile import Profile
+from core.retrieval.search import fuse_relative
+from core.store.base import Hit, Store
+from core.retrieval.strategies import StrategyConfig, build_scorer
+from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
 
 
 def persona_summary(store: Store, collection: str, profile: Profile, top: int = 5) -> PersonaSummary:

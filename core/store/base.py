@@ -1,6 +1,6 @@
 """The store protocol: everything the engine needs from a backend, and nothing more.
 
-Two backends implement it: :class:`core.store.embedded.EmbeddedStore` (SQLite + an in-memory
+Two backends implement it: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + an in-memory
 float32 matrix, the default) and the Weaviate store. The engine never talks to a backend any
 other way, and ``tests/store_contract.py`` holds the contract suite each backend subclasses.
 
@@ -18,7 +18,7 @@ from uuid import UUID
 
 import numpy as np
 
-from ..models import Item, Persona
+from core.models import Item, Persona
 
 
 POPULARITY_SCALE_FLOOR = 100

@@ -1,6 +1,6 @@
 """Turn weaviate-client v4 ``Filter`` objects into a small validated tree for the embedded store.
 
-Internal to :mod:`core.store.filters` (which documents the semantics). :func:`parse` returns
+Internal to :mod:`core.store.embedded.filter_eval` (which documents the semantics). :func:`parse` returns
 ``("and"|"or", [children])``, ``("not", child)`` or a :class:`Leaf`, raising
 :class:`InvalidInputError` for something that is not a filter and :class:`UnsupportedFilterError`
 for a filter the embedded store cannot evaluate. Leaf values are normalized here (UUIDs to text,
@@ -27,8 +27,8 @@ from weaviate.collections.classes.filters import (
     _SingleTargetRef,
 )
 
-from ..errors import InvalidInputError, UnsupportedFilterError
-from ..ids import parse_uuid
+from core.errors import InvalidInputError, UnsupportedFilterError
+from core.ids import parse_uuid
 
 __all__ = ["OP_NAMES", "RANGE_OPS", "Leaf", "kind_of", "normalize", "parse", "target_text"]
 

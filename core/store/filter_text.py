@@ -1,6 +1,6 @@
 """Render weaviate-client v4 ``Filter`` objects as short human-readable text for traces and the UI.
 
-Public through :mod:`core.store.filters` as :func:`filter_to_text`. Rendering is total over
+Public through :mod:`core.store.embedded.filter_eval` as :func:`filter_to_text`. Rendering is total over
 weaviate filters: it shows conditions the embedded store cannot evaluate too (references, geo
 ranges, creation times), so a trace can say what was asked even when it was rejected.
 """
@@ -20,8 +20,8 @@ from weaviate.collections.classes.filters import (
     _GeoCoordinateFilter,
 )
 
-from ..errors import InvalidInputError
-from .filter_parse import OP_NAMES, target_text
+from core.errors import InvalidInputError
+from core.store.filter_parse import OP_NAMES, target_text
 
 __all__ = ["filter_to_text"]
 

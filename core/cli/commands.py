@@ -1,0 +1,312 @@
+"""Command-line interface: ``python -m core [--db PATH] [--json] COMMAND ...``.
+
+Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_DB`` or
+``./personalization.db``), calls the public API and prints an aligned text table, or JSON with
+``--json``. Engine errors print ``error: <message>`` on stderr and exit with status 2::
+
+    python -m core load-sample workshop
+    python -m core persona create alice --prop "favorite_cuisines=Italian|Thai"
+    python -m core interact alice spaghetti-carbonara 1.0
+    python -m core recommend alice --limit 5 --where "course=main"
+
+Commands that work on an agent take ``--collection``; without it the store's only agent
+collection is used. ``--where`` takes small expressions (see :mod:`core.where`); several are
+AND-ed. The arguments are defined in :mod:`core.cli.args`; results are printed by
+:mod:`core.cli.format`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from core import (
+    AlreadyExistsError,
+    EmbeddedStore,
+    InvalidInputError,
+    NotFoundError,
+    Persona,
+    PersonaInteraction,
+    PersonalizationAgent,
+    PersonalizationError,
+    Store,
+    to_uuid,
+)
+from core.cli import args as cli_args
+from core.cli.args import DB_ENV, DEFAULT_DB, Handler
+from core.io import catalog, samples
+from core.cli.format import (
+    Output,
+    persona_output,
+    recommend_output,
+    search_output,
+    table,
+    title_of,
+)
+from core.where import WHERE_HELP, Condition, build_filter, parse_condition
+
+__all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
+           "parse_condition", "table", "title_of"]
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+def _where(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
+    conditions = [parse_condition(e, what="--where expression") for e in exprs or ()]
+    known = set(store.property_names(collection)) if conditions else set()
+    for c in conditions:
+        if c.prop not in known:
+            raise InvalidInputError(f"--where property {c.prop!r} is not in collection {collection!r}; "
+                                    f"properties: {', '.join(sorted(known))}")
+    return build_filter(conditions)
+
+
+def _collection(store: Store, args: argparse.Namespace) -> str:
+    if args.collection:
+        return args.collection
+    agents = [name for name in store.list_collections() if store.has_agent(name)]
+    if len(agents) == 1:
+        return agents[0]
+    if not agents:
+        raise NotFoundError(f"the store {args.db!r} has no collection with a personalization agent; "
+                            "run `load-sample NAME` or `import FILE ...` first")
+    raise InvalidInputError(f"the store holds several agent collections ({', '.join(agents)}); "
+                            "choose one with --collection")
+
+
+def _agent(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
+    name = _collection(store, args)
+    store.get_collection(name)  # NotFoundError naming the existing collections
+    if not store.has_agent(name):
+        raise NotFoundError(f"collection {name!r} has no personalization agent; install or import the catalog "
+                            "with this CLI (`load-sample`, `import`) to create one")
+    return PersonalizationAgent.connect(store, name)
+
+
+def _prop(text: str) -> tuple[str, Any]:
+    """``key=value``: the value as JSON if it parses, ``a|b`` as a list, else as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise InvalidInputError(f"--prop must look like key=value, got {text!r}")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = [v.strip() for v in raw.split("|") if v.strip()] if "|" in raw else raw
+    return key.strip(), value
+
+
+def _split_columns(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+class _Progress:
+    """A tqdm bar fed by ``import_catalog``'s ``progress(done, total)``; silent when not on a terminal."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc, self.bar = desc, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, desc=self.desc, unit="item", disable=None, file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# -- catalog commands --------------------------------------------------------------------------
+
+def cmd_samples(store: Store | None, args: argparse.Namespace) -> Output:
+    data = [{"name": s.name, "title": s.title, "items": s.count, "collection": s.collection,
+             "interactions": s.interactions, "license": s.license, "description": s.description}
+            for s in samples.list_samples()]
+    rows = [[d["name"], d["items"], d["collection"], d["interactions"], d["title"]] for d in data]
+    return Output(data, table(["name", "items", "collection", "interactions", "title"], rows))
+
+
+def _check_new(store: Store, collection: str | None, replace: bool) -> None:
+    if collection and store.has_collection(collection) and not replace:
+        raise AlreadyExistsError(f"collection {collection!r} already exists; pass --replace to overwrite it "
+                                 "or --collection to choose another name")
+
+
+def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
+    info = next((s for s in samples.list_samples() if s.name == args.name), None)
+    _check_new(store, args.collection or (info and info.collection), args.replace)
+    spec = samples.install_sample(store, args.name, args.collection, replace=args.replace)
+    PersonalizationAgent.create(store, spec.name)
+    data = {"sample": args.name, "collection": spec.name, "items": store.count(spec.name)}
+    return Output(data, f"installed sample {args.name!r} as collection {spec.name!r} ({data['items']} items); "
+                        "personalization agent ready")
+
+
+def cmd_import(store: Store, args: argparse.Namespace) -> Output:
+    parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=_split_columns(args.text_columns),
+                                  vector_column=args.vector_column, format=args.format)
+    _check_new(store, args.collection, args.replace)
+    progress = _Progress("embedding" if parsed.vectors is None else "vectors")
+    try:
+        spec = catalog.import_catalog(store, args.collection, parsed, progress=progress,
+                                      title_property=args.title_column, replace=args.replace)
+    finally:
+        progress.close()
+    PersonalizationAgent.create(store, spec.name)
+    data = {"collection": spec.name, "items": len(parsed), "dims": spec.dims, "text_fields": list(spec.text_fields)}
+    return Output(data, f"imported {len(parsed)} items into collection {spec.name!r} ({spec.dims}-d vectors); "
+                        "personalization agent ready")
+
+
+def cmd_collections(store: Store, args: argparse.Namespace) -> Output:
+    data = []
+    for name in store.list_collections():
+        spec, agent = store.get_collection(name), store.has_agent(name)
+        data.append({"name": name, "items": store.count(name), "dims": spec.dims, "agent": agent,
+                     "personas": len(store.list_personas(name)) if agent else 0,
+                     "text_fields": list(spec.text_fields), "embedding_model": spec.embedding_model})
+    headers = ["name", "items", "dims", "agent", "personas", "text_fields"]
+    return Output(data, table(headers, [[d[h] for h in headers] for d in data]))
+
+
+# -- persona and interaction commands ----------------------------------------------------------
+
+def _persona_data(persona: Persona) -> dict[str, Any]:
+    return {"persona_id": str(persona.persona_id), "properties": persona.properties}
+
+
+def cmd_persona_create(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    persona = Persona(args.id, dict(_prop(p) for p in args.prop or ()))
+    agent.add_persona(persona)
+    data = {"id": args.id, **_persona_data(persona)}
+    return Output(data, f"created persona {args.id!r} ({persona.persona_id}) in {agent.collection!r}")
+
+
+def cmd_persona_list(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    data = [{**_persona_data(p), "interactions": len(agent.get_interactions(p.persona_id, "all"))}
+            for p in agent.list_personas()]
+    rows = [[d["persona_id"], d["interactions"], d["properties"]] for d in data]
+    return Output(data, table(["persona_id", "interactions", "properties"], rows))
+
+
+def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    persona = agent.get_persona(args.id)
+    interactions = agent.get_interactions(args.id, "all")
+    items = store.get_items(agent.collection, [i.item_id for i in interactions])
+    return persona_output(args.id, persona, interactions, items, store.get_collection(agent.collection).text_fields)
+
+
+def cmd_persona_delete(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    agent.delete_persona(args.id)
+    return Output({"deleted": str(to_uuid(args.id))}, f"deleted persona {args.id!r} and its interactions")
+
+
+def cmd_interact(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    interactions = _file_interactions(args) if args.file else [_one_interaction(store, agent, args)]
+    if not args.create_personas:
+        absent = sorted({str(i.persona_id) for i in interactions if not agent.has_persona(i.persona_id)})
+        if absent:
+            who = f"persona {args.persona!r} does" if not args.file else \
+                f"{len(absent)} persona(s) do, e.g. {', '.join(absent[:3])},"
+            raise NotFoundError(f"{who} not exist in {agent.collection!r}; create it with `persona create ID` "
+                                "or pass --create-personas; nothing was stored")
+    agent.add_interactions(interactions, create_persona_if_not_exists=args.create_personas)
+    personas = len({i.persona_id for i in interactions})
+    data = {"collection": agent.collection, "stored": len(interactions), "personas": personas}
+    return Output(data, f"stored {len(interactions)} interaction(s) for {personas} persona(s) in "
+                        f"{agent.collection!r}")
+
+
+def _one_interaction(store: Store, agent: PersonalizationAgent, args: argparse.Namespace) -> PersonaInteraction:
+    if args.persona is None or args.item is None or args.weight is None:
+        raise InvalidInputError("interact needs PERSONA ITEM WEIGHT, or --file FILE")
+    interaction = PersonaInteraction(args.persona, args.item, args.weight, replace_previous_interactions=args.replace,
+                                     created_at=args.at)
+    if not store.get_items(agent.collection, [interaction.item_id]):
+        raise NotFoundError(f"item {args.item!r} is not in collection {agent.collection!r}")
+    return interaction
+
+
+def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
+    if args.persona is not None or args.at or args.replace:
+        raise InvalidInputError("--file takes no PERSONA ITEM WEIGHT, --at or --replace: they come from the file")
+    return catalog.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
+                                     weight_column=args.weight_column, format=args.format)
+
+
+# -- ranking commands --------------------------------------------------------------------------
+
+def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    response = agent.get_objects(
+        args.persona, limit=args.limit, recent_interactions_count=args.recent,
+        exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
+        exclude_items=args.exclude or (), use_agent_ranking=False,
+        filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now,
+        popularity_weight=args.popularity)
+    return recommend_output(response, store.get_collection(agent.collection).text_fields)
+
+
+def cmd_search(store: Store, args: argparse.Namespace) -> Output:
+    agent = _agent(store, args)
+    query = agent.query(args.persona, strength=args.strength, decay_rate=args.decay_rate, now=args.now)
+    filters = _where(store, agent.collection, args.where)
+    if args.mode == "bm25":
+        response = query.bm25(args.query, limit=args.limit, filters=filters)
+    elif args.mode == "hybrid":
+        response = query.hybrid(args.query, alpha=args.alpha, limit=args.limit, filters=filters)
+    else:
+        response = query.near_text(args.query, limit=args.limit, filters=filters)
+    return search_output(response, store.get_collection(agent.collection).text_fields)
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+HANDLERS: dict[str, Handler] = {
+    "samples": cmd_samples, "load-sample": cmd_load_sample, "import": cmd_import, "collections": cmd_collections,
+    "persona create": cmd_persona_create, "persona list": cmd_persona_list, "persona show": cmd_persona_show,
+    "persona delete": cmd_persona_delete, "interact": cmd_interact, "recommend": cmd_recommend, "search": cmd_search,
+}
+"""Each command's handler, by the name :func:`core.cli.args.build_parser` knows it by."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of :mod:`core.cli.args`, wired to this module's commands."""
+    return cli_args.build_parser(HANDLERS)
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 2 usage or engine error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help and usage errors: argparse has printed its message
+        return exc.code if isinstance(exc.code, int) else 2
+    args.db = args.db or os.environ.get(DB_ENV) or DEFAULT_DB
+    try:
+        output = _run(args)
+    except PersonalizationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(output.render(args.json))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> Output:
+    if not args.needs_store:
+        return args.handler(None, args)
+    store = EmbeddedStore(args.db)
+    try:
+        return args.handler(store, args)
+    finally:
+        store.close()

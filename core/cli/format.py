@@ -1,0 +1,113 @@
+"""How the CLI prints results: an aligned text table for people, or JSON with ``--json``.
+
+Every command returns an :class:`Output` holding both forms; :meth:`Output.render` picks one.
+Long text columns (title, explanation, ...) are truncated in tables, never in JSON. The
+``*_output`` functions lay out the results of the richer commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from core.models import (
+    Item,
+    Persona,
+    PersonaInteractionResponse,
+    PersonalizationAgentGetObjectsResponse,
+    PersonalizedQueryResponse,
+)
+
+__all__ = ["TITLE_KEYS", "TRUNCATE", "Output", "persona_output", "recommend_output", "search_output", "table",
+           "title_of"]
+
+TITLE_KEYS = ("title", "name", "label", "headline")
+TRUNCATE = {"title": 40, "explanation": 70, "properties": 60, "description": 50, "text_fields": 40}
+
+
+@dataclass
+class Output:
+    """What a command produced: JSON-able ``data`` for ``--json`` and ``text`` for people."""
+
+    data: Any
+    text: str
+
+    def render(self, as_json: bool) -> str:
+        """The text to print: indented JSON (non-JSON values as ``str``) or the text form."""
+        return json.dumps(self.data, indent=2, ensure_ascii=False, default=str) if as_json else self.text
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain aligned columns; long text columns (title, explanation, ...) are truncated."""
+    if not rows:
+        return "(none)"
+    cells = [[_truncate(h, _cell(v)) for h, v in zip(headers, row)] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)])
+
+
+def title_of(properties: dict[str, Any], text_fields: Sequence[str] = ()) -> str:
+    """An item's display title: a title/name property, else its first text field, else its original ID."""
+    for key in (*TITLE_KEYS, *text_fields[:1], "original_id"):
+        value = properties.get(key)
+        if value not in (None, "", []):
+            return _cell(value)
+    return ""
+
+
+def persona_output(label: str, persona: Persona, interactions: Sequence[PersonaInteractionResponse],
+                   items: dict[UUID, Item], text_fields: Sequence[str]) -> Output:
+    """A persona (called ``label`` on the command line), its properties and its interactions."""
+    rows = [{"weight": i.weight, "created_at": i.created_at.isoformat(),
+             "title": title_of(items[i.item_id].properties, text_fields) if i.item_id in items else "",
+             "item_id": str(i.item_id)} for i in interactions]
+    data = {"persona_id": str(persona.persona_id), "properties": persona.properties, "interactions": rows}
+    text = "\n".join([f"persona {label!r} ({persona.persona_id})",
+                      f"properties: {json.dumps(persona.properties, ensure_ascii=False)}",
+                      f"interactions (newest first): {len(rows)}",
+                      table(["weight", "created_at", "title", "item_id"], [list(r.values()) for r in rows])])
+    return Output(data, text)
+
+
+def recommend_output(response: PersonalizationAgentGetObjectsResponse, text_fields: Sequence[str]) -> Output:
+    """Recommendations ranked, led by the ranking rationale and any fallback note."""
+    rows = [[o.personalized_rank, o.original_rank, o.score, title_of(o.properties, text_fields), o.explanation]
+            for o in response.objects]
+    notes = [n for n in (response.ranking_rationale,
+                         response.fallback_reason and f"fallback: {response.fallback_reason}") if n]
+    text = table(["rank", "original_rank", "score", "title", "explanation"], rows)
+    return Output(response.to_dict(), "\n".join([*notes, text]))
+
+
+def search_output(response: PersonalizedQueryResponse, text_fields: Sequence[str]) -> Output:
+    """Personalized search results with their search, persona and combined scores."""
+    rows = [[rank, o.metadata.search_rank, o.metadata.score, o.metadata.search_score, o.metadata.persona_score,
+             title_of(o.properties, text_fields)] for rank, o in enumerate(response.objects, start=1)]
+    headers = ["rank", "search_rank", "score", "search_score", "persona_score", "title"]
+    return Output(response.to_dict(), table(headers, rows))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return " ".join(str(value).split())
+
+
+def _truncate(header: str, text: str) -> str:
+    limit = TRUNCATE.get(header)
+    return text if limit is None or len(text) <= limit else text[:limit - 3] + "..."

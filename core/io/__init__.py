@@ -1,0 +1,1 @@
+"""File import: tables (CSV/TSV/JSON/JSONL/Parquet), catalogs, vectors, the shipped samples and the text model."""

@@ -1,0 +1,1 @@
+"""The public agent objects, mirroring ``weaviate_agents.personalization``."""

@@ -1,0 +1,1 @@
+"""The LLM agent: configuration, the one network call, prompts, the tolerant parser, cache and budget."""

@@ -1,0 +1,128 @@
+"""The in-memory exact vector index of one collection: a unit-length float32 matrix.
+
+Exact search is one matrix-vector product and an ``argpartition``, the same work as a bare numpy
+top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench_latency.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from core.errors import InvalidInputError, NotFoundError
+from core.store.base import Hit
+
+_BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product in cache
+
+
+class VectorIndex:
+    """UUIDs, properties and vectors of one collection, row-aligned."""
+
+    def __init__(self, uuids: list[UUID], properties: list[dict], matrix: np.ndarray) -> None:
+        self.uuids = uuids
+        self.properties = properties
+        self.matrix = matrix
+        self.pos = {u: i for i, u in enumerate(uuids)}
+        self._evaluator = None
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], dims: int) -> "VectorIndex":
+        """Build from ``(uuid, properties_json, vector_blob)`` rows as the store keeps them."""
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dims).copy()
+        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrix)
+
+    def __len__(self) -> int:
+        return len(self.uuids)
+
+    @property
+    def dims(self) -> int:
+        return self.matrix.shape[1]
+
+    def append(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: np.ndarray) -> None:
+        start = len(self.uuids)
+        self.uuids.extend(uuids)
+        self.properties.extend(properties)
+        self.pos.update((u, start + i) for i, u in enumerate(uuids))
+        self.matrix = np.vstack([self.matrix, vectors]) if start else np.ascontiguousarray(vectors)
+        self._evaluator = None
+
+    def positions(self, ids: Sequence[UUID]) -> np.ndarray:
+        try:
+            return np.fromiter((self.pos[u] for u in ids), dtype=np.int64, count=len(ids))
+        except KeyError as exc:
+            raise NotFoundError(f"item {exc.args[0]} is not in this collection") from None
+
+    def vectors_of(self, ids: Sequence[UUID]) -> np.ndarray:
+        return self.matrix[self.positions(list(ids))]
+
+    def property_names(self) -> list[str]:
+        names: dict[str, None] = {}
+        for props in self.properties:
+            names.update(dict.fromkeys(props))
+        return list(names)
+
+    def allowed(self, filters: Any, exclude: Iterable[UUID]) -> np.ndarray | None:
+        """Boolean mask of rows that pass ``filters`` and are not excluded (None = all rows)."""
+        mask = None
+        if filters is not None:
+            if self._evaluator is None:
+                from core.store.embedded.filter_eval import FilterEvaluator
+                self._evaluator = FilterEvaluator(self.uuids, self.properties)
+            mask = np.array(self._evaluator.mask(filters), dtype=bool, copy=True)
+        rows = [p for u in exclude if (p := self.pos.get(u)) is not None]
+        if rows:
+            mask = np.ones(len(self), dtype=bool) if mask is None else mask
+            mask[rows] = False
+        return mask
+
+    def search(self, queries: np.ndarray, limit: int, *, filters: Any = None,
+               exclude: Iterable[UUID] = ()) -> list[list[Hit]]:
+        """Exact top-``limit`` by dot product for each query row (queries: (m, d) or (d,))."""
+        q = np.asarray(queries, dtype=np.float32)
+        q = q[None, :] if q.ndim == 1 else q
+        if q.ndim != 2 or q.shape[1] != self.dims:
+            raise InvalidInputError(f"query vectors must have {self.dims} dimensions, got shape {q.shape}")
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
+        allowed = self.allowed(filters, exclude)
+        if len(self) == 0:
+            return [[] for _ in range(len(q))]
+        scores = self.matrix @ q[0] if len(q) == 1 else self.matrix @ q.T
+        scores = scores.reshape(len(self), len(q))
+        if allowed is not None:
+            scores[~allowed] = -np.inf
+        return [self._top(scores[:, j], limit) for j in range(len(q))]
+
+    def search_max(self, queries: np.ndarray, weights: np.ndarray, limit: int, *, filters: Any = None,
+                   exclude: Iterable[UUID] = (), prior: np.ndarray | None = None) -> list[Hit]:
+        """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j]) (+ prior[x])``, in row blocks."""
+        q = np.asarray(queries, dtype=np.float32)
+        w = np.asarray(weights, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.dims or w.shape != (len(q),) or not len(q) or not (w > 0).all():
+            raise InvalidInputError(f"search_max needs (m, {self.dims}) queries and m positive weights, "
+                                    f"got {q.shape} and {w.shape}")
+        allowed = self.allowed(filters, exclude)
+        if len(self) == 0:
+            return []
+        if len(q) == 1:
+            best = self.matrix @ (q[0] * w[0])
+        else:
+            qw = np.ascontiguousarray((q * w[:, None]).T)
+            best = np.empty(len(self), dtype=np.float32)
+            for start in range(0, len(self), _BLOCK):
+                np.max(self.matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
+        if prior is not None:
+            best += prior
+        if allowed is not None:
+            best[~allowed] = -np.inf
+        return self._top(best, limit)
+
+    def _top(self, col: np.ndarray, limit: int) -> list[Hit]:
+        k = min(limit, len(col))
+        top = np.argpartition(-col, k - 1)[:k] if k < len(col) else np.arange(len(col))
+        order = top[np.argsort(-col[top], kind="stable")]
+        return [Hit(self.uuids[i], float(col[i])) for i in order if col[i] > -np.inf]
