@@ -8,7 +8,7 @@ from weaviate.classes.query import Filter
 
 from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotAvailableError, PersonaInteraction, \
     PersonalizationAgent
-from core.retrieval.search import fuse_relative, scale
+from core.retrieval.fusion import fuse_relative, scale
 from core.store.base import Hit
 
 from .store_contract import NOW, uid

@@ -18,7 +18,7 @@ from core.errors import NotAvailableError
 from core.retrieval.explain_vector import display_title
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.profile import Profile
-from core.retrieval.search import fuse_relative
+from core.retrieval.fusion import fuse_relative
 from core.store.base import Hit, Store
 from core.retrieval.strategies import StrategyConfig, build_scorer
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch

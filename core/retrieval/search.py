@@ -24,6 +24,7 @@ import numpy as np
 from core.errors import InvalidInputError, NotAvailableError
 from core.models import (GetObjectsOptions, Persona, PersonalizedQueryResponse, QueryMetadata, QueryObject)
 from core.retrieval.vector_stage import Tracer, load_profile
+from core.retrieval.fusion import fuse_relative, scale
 from core.store.base import Hit
 from core.retrieval.strategies import build_scorer
 
@@ -35,15 +36,6 @@ def _unit(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
         raise InvalidInputError(f"{name} must be a number in [0, 1], got {value!r}")
     return float(value)
-
-
-def scale(values: np.ndarray) -> np.ndarray:
-    """Min-max scale to [0, 1]; a constant vector scales to all ones (nothing to tell apart)."""
-    values = np.asarray(values, dtype=np.float64)
-    if not len(values):
-        return values
-    low, high = values.min(), values.max()
-    return np.ones_like(values) if high - low < 1e-12 else (values - low) / (high - low)
 
 
 class PersonalizedQuery:
@@ -134,15 +126,6 @@ class PersonalizedQuery:
             return None
         scorer = build_scorer(self.options.strategy, profile, self.agent.config.strategy)
         return scorer.score(store.get_vectors(coll, ids))[0]
-
-
-def fuse_relative(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit]:
-    """Weaviate's relative-score fusion: scale each list to [0, 1], weight, add, sort."""
-    total: dict[UUID, float] = {}
-    for hits, weight in ((dense, alpha), (sparse, 1 - alpha)):
-        for hit, s in zip(hits, scale(np.array([h.score for h in hits]))):
-            total[hit.uuid] = total.get(hit.uuid, 0.0) + weight * float(s)
-    return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
 
 
 def _text(query: Any) -> str:

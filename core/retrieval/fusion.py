@@ -1,0 +1,27 @@
+"""Score fusion: min-max scaling and Weaviate's relative-score fusion of two hit lists."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import numpy as np
+
+from core.store.base import Hit
+
+
+def scale(values: np.ndarray) -> np.ndarray:
+    """Min-max scale to [0, 1]; a constant vector scales to all ones (nothing to tell apart)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return values
+    low, high = values.min(), values.max()
+    return np.ones_like(values) if high - low < 1e-12 else (values - low) / (high - low)
+
+
+def fuse_relative(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit]:
+    """Weaviate's relative-score fusion: scale each list to [0, 1], weight, add, sort."""
+    total: dict[UUID, float] = {}
+    for hits, weight in ((dense, alpha), (sparse, 1 - alpha)):
+        for hit, s in zip(hits, scale(np.array([h.score for h in hits]))):
+            total[hit.uuid] = total.get(hit.uuid, 0.0) + weight * float(s)
+    return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
