@@ -11,7 +11,8 @@ from core import InvalidInputError, Persona, to_uuid
 from core.models import STRATEGIES
 from core.retrieval.profile import Profile, decay_factor, weigh
 from core.store.base import StoredInteraction
-from core.retrieval.strategies import StrategyConfig, build_scorer, weighted_kmeans
+from core.retrieval.strategies import StrategyConfig, build_scorer
+from core.retrieval.strategies.multi_interest import weighted_kmeans
 
 from .store_contract import NOW, VECTORS
 

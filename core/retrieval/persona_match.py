@@ -11,17 +11,11 @@ Cold-start personas (no interactions) are served by a BM25 search over these ter
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    "a an and are about also been but for from have into just like likes love loves more most "
-    "not only that the their them then there these they this those very what when which while "
-    "with would your enjoy enjoys prefer prefers really some such than".split()
-)
+from core.text import CONTENT_STOPWORDS, words as _words
 
 
 NAME_KEYS = frozenset({"name", "label"})
@@ -35,13 +29,13 @@ def persona_terms(properties: dict[str, Any]) -> list[str]:
         if key in NAME_KEYS:
             continue
         for text in _strings(value):
-            words = _WORD.findall(text.lower())
+            words = _words(text)
             if not words:
                 continue
             if len(words) <= 3:
                 terms[" ".join(words)] = None
             else:
-                terms.update(dict.fromkeys(w for w in words if len(w) >= 4 and w not in _STOP))
+                terms.update(dict.fromkeys(w for w in words if len(w) >= 4 and w not in CONTENT_STOPWORDS))
     return list(terms)
 
 
@@ -60,7 +54,7 @@ def match_item(terms: list[str], item_properties: dict[str, Any]) -> PropertyMat
     values = set()
     padded = []
     for text in (s for v in item_properties.values() for s in _strings(v)):
-        words = _WORD.findall(text.lower())
+        words = _words(text)
         values.add(" ".join(words))
         padded.append(" " + " ".join(words) + " ")
     matched = tuple(t for t in terms if t in values or any(f" {t} " in p for p in padded))

@@ -22,16 +22,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from core.errors import InvalidInputError
 from core.ranking.base import PersonaSummary, PlannedSearch
+from core.text import word_count
 
 SHORT_TEXT_WORDS = 3
 """Strings with at most this many words are searched as a phrase (as in ``core.retrieval.persona_match``)."""
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def plan_searches(persona: PersonaSummary, instruction: str | None, max_searches: int) -> list[PlannedSearch]:
@@ -66,8 +64,7 @@ def property_search(name: str, value: Any, terms: tuple[str, ...] = ()) -> Plann
         values = _distinct(" ".join(v.split()) for v in value if isinstance(v, str))
         query, reason = " ".join(values), f"persona property {name!r}"
     elif isinstance(value, str):
-        words = _WORD.findall(value.lower())
-        if len(words) > SHORT_TEXT_WORDS:
+        if word_count(value) > SHORT_TEXT_WORDS:
             return PlannedSearch(" ".join(value.split()), f"free text of persona property {name!r}", "hybrid")
         query, reason = " ".join(value.split()), f"persona property {name!r}"
     else:

@@ -19,12 +19,12 @@ import numpy as np
 
 from core.errors import UnsupportedFilterError
 from core.store.filter_parse import kind_of, normalize
+from core.text import word_tokens as _tokens
 
 __all__ = ["Column"]
 
 _COMPARE = {"less_than": np.less, "less_or_equal": np.less_equal,
             "greater_than": np.greater, "greater_or_equal": np.greater_equal}
-_TOKEN = re.compile(r"[^\W_]+")
 _WILDCARD_TOKEN = re.compile(r"(?:[^\W_]|[*?])+")
 _CODES = {"number": 0, "bool": 1, "text": 2, "date": 3}
 _TYPE_CODES = {int: 0, float: 0, bool: 1, str: 2, datetime: 3, type(None): -2}
@@ -208,7 +208,3 @@ def _postings(rows: np.ndarray, texts: list[str]) -> dict[str, np.ndarray]:
     order = np.argsort(token_of_pair, kind="stable")
     groups = np.split(row_of_pair[order], np.cumsum(np.bincount(token_of_pair, minlength=len(vocab)))[:-1])
     return dict(zip(vocab, groups))
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())

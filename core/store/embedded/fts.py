@@ -8,23 +8,17 @@ the collection's text fields through an FTS5 column filter.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from core.errors import InvalidInputError
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Weaviate's default "en" stopword preset: these words are left out of BM25 queries there too, and
-# matching them would score nearly every item.
-STOPWORDS = frozenset("a an and are as at be but by for if in into is it no not of on or such that the their then "
-                      "there these they this to was will with".split())
+from core.text import WEAVIATE_STOPWORDS, words
 
 
 def fts_query(text: str, text_fields: Sequence[str], query_properties: Sequence[str] | None = None) -> str | None:
     """The FTS5 MATCH expression for ``text``, or None when it holds no searchable word."""
     if not isinstance(text, str):
         raise InvalidInputError(f"bm25 query must be a string, got {type(text).__name__}")
-    tokens = list(dict.fromkeys(t for t in (w.lower() for w in _WORD.findall(text)) if t not in STOPWORDS))
+    tokens = list(dict.fromkeys(t for t in words(text) if t not in WEAVIATE_STOPWORDS))
     if not tokens:
         return None
     terms = " OR ".join(f'"{t}"' for t in tokens)

@@ -1,0 +1,24 @@
+"""``knn`` (item-kNN over vectors): the best single like, minus the best-matching dislike.
+
+``score(x) = max_i e+_i (x . v+_i) - beta * max_j |e-_j| (x . v-_j)``: one query per liked item,
+weighted by its decayed weight.
+"""
+
+from __future__ import annotations
+
+from core.retrieval.profile import Profile
+from core.retrieval.strategies.base import MaxSimilarityScorer, StrategyConfig, away_from_dislikes
+
+
+class Knn:
+    name = "knn"
+    summary = "per-interaction maximum similarity: each like pulls in its own neighbours"
+
+    def scorer(self, profile: Profile, config: StrategyConfig) -> MaxSimilarityScorer:
+        pos = profile.positive
+        if not len(pos):
+            return away_from_dislikes(self.name, profile, config)
+        return MaxSimilarityScorer(self.name, profile.vectors[pos], profile.effective[pos], profile, config)
+
+
+STRATEGY = Knn()
