@@ -93,21 +93,27 @@ class StoreContract:
         with pytest.raises(InvalidInputError, match="positive weights"):
             store.search_max("Things", queries, np.array([1.0, -0.5]), 2)
 
-    def test_popularity_counts_personas_with_positive_interactions(self, store):
-        rows = [StoredInteraction(to_uuid(p), uid(i), w, NOW)
-                for p, i, w in (("u1", "a", 1.0), ("u1", "a", 0.5), ("u2", "a", 0.2), ("u3", "a", -1.0),
-                                ("u1", "f", 1.0), ("u2", "c", 0.0))]
-        store.add_interactions("Things", rows, create_personas=[to_uuid(p) for p in ("u1", "u2", "u3")])
-        assert store.like_counts("Things", [uid("a"), uid("f"), uid("c"), uid("e")]).tolist() == [2, 1, 0, 0]
-        # log1p(count) / log1p(max(max count = 2, floor 100))
-        np.testing.assert_allclose(store.popularity("Things", [uid("a"), uid("f"), uid("c")]),
-                                   [np.log(3) / np.log(101), np.log(2) / np.log(101), 0.0], rtol=1e-6)
-        zero = np.zeros((1, 4), np.float32)
-        hits = store.search_max("Things", zero, np.ones(1), 2, prior_weight=0.5)
-        assert [h.uuid for h in hits] == [uid("a"), uid("f")]
-        assert hits[0].score == pytest.approx(0.5 * np.log(3) / np.log(101))
+    def test_scan_interactions_returns_every_row_as_columns(self, store):
+        rows = [StoredInteraction(to_uuid(p), uid(i), w, NOW + timedelta(hours=n))
+                for n, (p, i, w) in enumerate((("u1", "a", 1.0), ("u1", "a", 0.5), ("u2", "c", -0.25)))]
+        store.add_interactions("Things", rows, create_personas=[to_uuid("u1"), to_uuid("u2")])
+        scan = store.scan_interactions("Things")
+        got = sorted((scan.personas[p], scan.items[i], float(w), float(t))
+                     for p, i, w, t in zip(scan.persona_index, scan.item_index, scan.weight, scan.created_at))
+        assert got == sorted((r.persona_id, r.item_id, r.weight, r.created_at.timestamp()) for r in rows)
         store.delete_persona("Things", to_uuid("u2"))
-        assert store.like_counts("Things", [uid("a")]).tolist() == [1]
+        assert len(store.scan_interactions("Things")) == 2
+
+    def test_memo_is_dropped_by_every_write(self, store):
+        calls = []
+        build = lambda: calls.append(1) or len(calls)  # noqa: E731
+        assert store.memo("Things", "k", build) == 1 and store.memo("Things", "k", build) == 1
+        store.put_persona("Things", Persona(persona_id=to_uuid("u9"), properties={}), must_exist=None)
+        assert store.memo("Things", "k", build) == 2
+        store.add_interactions("Things", [StoredInteraction(to_uuid("u9"), uid("a"), 1.0, NOW)])
+        assert store.memo("Things", "k", build) == 3
+        store.delete_persona("Things", to_uuid("u9"))
+        assert store.memo("Things", "k", build) == 4
 
     def test_bm25(self, store):
         hits = store.bm25("Things", "drama", 5)

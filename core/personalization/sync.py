@@ -196,8 +196,7 @@ class PersonalizationAgent:
                                     exclude_items, use_agent_ranking, explain_results, instruction, filters,
                                     strategy or self.strategy, now)
         if filters is not None:
-            from core.store.embedded.filter_eval import validate_filter
-            validate_filter(filters)
+            self.store.check_filter(filters)
         if isinstance(instruction, str) and not instruction.strip():
             options = replace(options, instruction=None)
         config = self.config

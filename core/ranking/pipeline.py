@@ -23,10 +23,11 @@ import numpy as np
 
 from core.errors import NotAvailableError
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
-from core.retrieval.vector_stage import PipelineConfig, Tracer, load_profile, recommend
+from core.retrieval.vector_stage import PipelineConfig, exclusions, load_profile, rank_candidates
 from core.store.base import Store
 from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
 from core.ranking.pool import Searcher, build_pool, persona_summary
+from core.trace import Tracer, jsonable
 
 
 MAX_POOL = 1000
@@ -48,30 +49,29 @@ class AgentConfig:
 
 def agent_recommend(store: Store, collection: str, persona: Persona, options: GetObjectsOptions, *,
                     config: PipelineConfig, agent_config: AgentConfig, ranker: Ranker, local: Ranker,
-                    embedder: Any, ranker_note: str | None = None) -> PersonalizationAgentGetObjectsResponse:
+                    embedder: Any, ranker_note: str | None = None,
+                    vector_name: str | None = None) -> PersonalizationAgentGetObjectsResponse:
     """``get_objects`` with agent ranking; see the module docstring for the steps."""
     trace, ctx = Tracer(), RankContext()
-    profile = load_profile(store, collection, persona, options, config)
+    profile = load_profile(store, collection, persona, options, config, vector_name)
     summary = persona_summary(store, collection, profile)
     trace.record("analyse_persona", likes=[(i.title, i.weight) for i in summary.likes],
                  dislikes=[(i.title, i.weight) for i in summary.dislikes], terms=list(summary.terms),
                  properties=summary.properties)
     pool_size = min(max(agent_config.pool_factor * options.limit, agent_config.min_pool), MAX_POOL)
-    vector = recommend(store, collection, persona, replace(options, limit=pool_size, explain_results=False), config)
-    ranked = [o.uuid for o in vector.objects]
+    exclude = exclusions(store, collection, persona, options)
+    vector = rank_candidates(store, collection, profile, options, config, exclude, pool_size, vector_name)
+    ranked = vector.ids
     trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
-                 steps={s.name: s.details for s in vector.trace})
-    exclude = set(options.exclude_items)
-    if options.exclude_interacted_items:
-        exclude |= store.interacted_items(collection, persona.persona_id)
+                 steps={"exclusions": {"excluded": len(exclude)}, **vector.trace})
     searcher = Searcher(store, collection, embedder, filters=options.filters, exclude=exclude,
-                        alpha=agent_config.hybrid_alpha)
+                        alpha=agent_config.hybrid_alpha, vector_name=vector_name)
     state = _State(ranker, local)
     searches = _plan(state, summary, options, agent_config, ctx, trace)
     found = _run_searches(searcher, searches, agent_config.search_limit or options.limit, set(ranked), trace)
     instruction_vector = _instruction_vector(searcher, options.instruction, trace)
     pool = build_pool(store, collection, profile, ranked, found, instruction_vector, options.strategy,
-                      config.strategy)
+                      config.strategy, vector_name)
     decision = _rerank(state, summary, options, pool, ctx, trace)
     by_id = {c.uuid: c for c in pool}
     objects = [PersonalizedObject(
@@ -149,17 +149,6 @@ def _rerank(state: _State, summary, options: GetObjectsOptions, pool, ctx: RankC
         state.fall_back(exc.reason)
         decision = state.used.rerank(*args)
     trace.record("rerank", ranker=state.used.name, fallback=state.fallback_reason, pool=len(pool),
-                 order=[str(u) for u in decision.order], details=_jsonable(decision.details))
+                 order=[str(u) for u in decision.order], details=jsonable(decision.details))
     return decision
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

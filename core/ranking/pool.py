@@ -16,11 +16,13 @@ import numpy as np
 
 from core.errors import NotAvailableError
 from core.retrieval.explain_vector import display_title
+from core.retrieval.fusion import hybrid_search
 from core.retrieval.persona_match import match_item, persona_terms
+from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile
-from core.retrieval.fusion import fuse_relative
-from core.store.base import Hit, Store
+from core.retrieval.signals import nearest_interactions, titles
 from core.retrieval.strategies import StrategyConfig, build_scorer
+from core.store.base import Hit, Store
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
 
 
@@ -28,12 +30,12 @@ def persona_summary(store: Store, collection: str, profile: Profile, top: int = 
     """The persona's properties, terms and strongest recent likes and dislikes after decay."""
     rows = list(range(len(profile.interactions)))
     eff = profile.effective
-    titles = _titles(store, collection, [i.item_id for i in profile.interactions])
+    names = titles(store, collection, [i.item_id for i in profile.interactions])
 
     def interests(keep, order) -> tuple[Interest, ...]:
         chosen = sorted((r for r in rows if keep(eff[r])), key=order)[:top]
         item = profile.interactions
-        return tuple(Interest(item[r].item_id, titles.get(item[r].item_id, str(item[r].item_id)),
+        return tuple(Interest(item[r].item_id, names.get(item[r].item_id, str(item[r].item_id)),
                               round(float(eff[r]), 4)) for r in chosen)
     return PersonaSummary(profile.persona.properties, interests(lambda w: w > 0, lambda r: -eff[r]),
                           interests(lambda w: w < 0, lambda r: eff[r]), tuple(persona_terms(profile.persona.properties)))
@@ -43,9 +45,9 @@ class Searcher:
     """Runs planned searches with the request's filters and exclusions; embeds queries in one batch."""
 
     def __init__(self, store: Store, collection: str, embedder: Any, *, filters: Any, exclude: set[UUID],
-                 alpha: float = 0.5) -> None:
+                 alpha: float = 0.5, vector_name: str | None = None) -> None:
         self.store, self.collection, self.embedder = store, collection, embedder
-        self.filters, self.exclude, self.alpha = filters, exclude, alpha
+        self.filters, self.exclude, self.alpha, self.vector_name = filters, exclude, alpha, vector_name
         self._vectors: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> None:
@@ -53,7 +55,7 @@ class Searcher:
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if not todo:
             return
-        dims = self.store.get_collection(self.collection).dims
+        dims = self.store.get_collection(self.collection).vector(self.vector_name)[1]
         if dims != self.embedder.dims:
             raise NotAvailableError(f"collection {self.collection!r} has {dims}-d vectors but the text model makes "
                                     f"{self.embedder.dims}-d ones, so text searches and instruction similarity "
@@ -65,19 +67,18 @@ class Searcher:
         return self._vectors[text]
 
     def run(self, search: PlannedSearch, k: int) -> list[Hit]:
-        store, coll = self.store, self.collection
+        store, coll, where = self.store, self.collection, dict(filters=self.filters, exclude=self.exclude)
         if search.method == "bm25":
-            return store.bm25(coll, search.query, k, filters=self.filters, exclude=self.exclude)
-        dense = store.near_vectors(coll, self.vector(search.query), k, filters=self.filters, exclude=self.exclude)[0]
+            return store.bm25(coll, search.query, k, **where)
+        vector = self.vector(search.query)
         if search.method == "near_text":
-            return dense
-        sparse = store.bm25(coll, search.query, k, filters=self.filters, exclude=self.exclude)
-        return fuse_relative(dense, sparse, self.alpha)[:k]
+            return store.near_vectors(coll, vector, k, vector_name=self.vector_name, **where)[0]
+        return hybrid_search(store, coll, search.query, vector, k, self.alpha, vector_name=self.vector_name, **where)
 
 
 def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence[UUID],
                found: Sequence[tuple[PlannedSearch, list[Hit]]], instruction_vector: np.ndarray | None,
-               strategy: str, strategy_config: StrategyConfig) -> list[Candidate]:
+               strategy: str, strategy_config: StrategyConfig, vector_name: str | None = None) -> list[Candidate]:
     """The candidate pool: the vector-only list in its order, then items only the searches found."""
     sources: dict[UUID, list[str]] = {u: ["vector"] for u in ranked}
     for search, hits in found:
@@ -85,7 +86,7 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
             sources.setdefault(hit.uuid, []).append(f"search: {search.query}")
     ids = list(sources)
     items = store.get_items(collection, ids)
-    X = store.get_vectors(collection, ids)
+    X = store.get_vectors(collection, ids, vector_name=vector_name)
     signals = _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config)
     rank = {u: r for r, u in enumerate(ranked, start=1)}
     return [Candidate(u, display_title(items[u].properties, str(u)), items[u].properties, rank.get(u),
@@ -98,35 +99,21 @@ def _signals(store, collection, profile, ids, X, items, instruction_vector, stra
     if not profile.is_empty:
         _, parts = build_scorer(strategy, profile, strategy_config).score(X)
         like, penalty = parts["like_similarity"], parts["dislike_penalty"]
-    popularity, liked_by = store.popularity(collection, ids), store.like_counts(collection, ids)
+    popular = popularity(store, collection)
+    scaled, liked_by = popular.scaled(ids), popular.like_counts(ids)
     terms = persona_terms(profile.persona.properties)
     out = []
     for k, u in enumerate(ids):
         match = match_item(terms, items[u].properties)
         sig: dict[str, Any] = {"like_similarity": float(like[k]), "dislike_penalty": float(penalty[k]),
-                               "popularity": float(popularity[k]), "liked_by": int(liked_by[k]),
+                               "popularity": float(scaled[k]), "liked_by": int(liked_by[k]),
                                "property_match": match.share}
         if match.matched:
             sig["matched_terms"] = list(match.matched)
         if instruction_vector is not None:
             sig["instruction_similarity"] = float(X[k] @ instruction_vector)
         out.append(sig)
-    _add_nearest(store, collection, profile, X, out)
+    for sig, near in zip(out, nearest_interactions(store, collection, profile, X)):
+        sig.update(near)
     return out
 
-
-def _add_nearest(store: Store, collection: str, profile: Profile, X: np.ndarray, out: list[dict]) -> None:
-    for kind, rows in (("like", profile.positive), ("dislike", profile.negative)):
-        if not len(rows) or not len(X):
-            continue
-        sims = X @ profile.vectors[rows].T
-        idx, best = sims.argmax(axis=1), sims.max(axis=1)
-        titles = _titles(store, collection, [profile.interactions[r].item_id for r in rows])
-        for k, sig in enumerate(out):
-            item = profile.interactions[rows[idx[k]]].item_id
-            sig[f"nearest_{kind}"] = titles.get(item, str(item))
-            sig[f"nearest_{kind}_similarity"] = float(best[k])
-
-
-def _titles(store: Store, collection: str, ids: list[UUID]) -> dict[UUID, str]:
-    return {u: display_title(item.properties, str(u)) for u, item in store.get_items(collection, ids).items()}

@@ -1,12 +1,14 @@
-"""Score fusion: min-max scaling and Weaviate's relative-score fusion of two hit lists."""
+"""Score fusion: min-max scaling, Weaviate's relative-score fusion of two hit lists, and the hybrid search built on it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
 from uuid import UUID
 
 import numpy as np
 
-from core.store.base import Hit
+from core.store.base import Hit, Store
 
 
 def scale(values: np.ndarray) -> np.ndarray:
@@ -25,3 +27,15 @@ def fuse_relative(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit
         for hit, s in zip(hits, scale(np.array([h.score for h in hits]))):
             total[hit.uuid] = total.get(hit.uuid, 0.0) + weight * float(s)
     return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
+
+
+def hybrid_search(store: Store, collection: str, text: str, vector: Any, limit: int, alpha: float, *,
+                  filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
+                  vector_name: str | None = None) -> list[Hit]:
+    """Weaviate-style hybrid search: ``alpha`` weighs the vector search (``vector``), ``1 - alpha`` BM25
+    (``text``), fused by :func:`fuse_relative`; ``alpha`` 1 skips BM25 and 0 skips the vector search."""
+    dense = store.near_vectors(collection, vector, limit, filters=filters, exclude=exclude,
+                               vector_name=vector_name)[0] if alpha > 0 else []
+    sparse = store.bm25(collection, text, limit, filters=filters, exclude=exclude,
+                        query_properties=query_properties) if alpha < 1 else []
+    return fuse_relative(dense, sparse, alpha)[:limit]

@@ -100,8 +100,7 @@ class PersonalizedQuery:
         limit = 10 if limit is None else limit
         GetObjectsOptions(limit=limit)  # validates
         if filters is not None:
-            from core.store.embedded.filter_eval import validate_filter
-            validate_filter(filters)
+            self.agent.store.check_filter(filters)
         trace = Tracer()
         fetch = max(limit, math.ceil(limit * self.overfetch_factor))
         hits = search(fetch, filters)

@@ -1,28 +1,54 @@
 """The store protocol: everything the engine needs from a backend, and nothing more.
 
-Two backends implement it: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + an in-memory
-float32 matrix, the default) and the Weaviate store. The engine never talks to a backend any
-other way, and ``tests/store_contract.py`` holds the contract suite each backend subclasses.
+Two backends implement it: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + an
+in-memory float32 matrix, the default) and the Weaviate store. The engine never talks to a backend
+any other way, and ``tests/store_contract.py`` holds the contract suite each backend subclasses.
 
-Vectors cross this boundary L2-normalised as float32, so a dot product is the cosine similarity.
-Every write method is atomic: it stores all of its input or, on any error, nothing.
+- **Named vectors.** A collection has one or more named vectors (``{"default": 384}``, or
+  ``{"text": 384, "behaviour": 64}``); the first is the default. Every vector method takes
+  ``vector_name`` (None = the default). Vectors cross this boundary L2-normalised as float32, so a
+  dot product is the cosine similarity.
+- **Capabilities.** A store says what it can do (:class:`Capabilities`) and checks a filter before
+  any search runs (:meth:`Store.check_filter`), so the engine never assumes one backend's abilities.
+- **Interactions for the engine.** :meth:`Store.scan_interactions` hands out every interaction of a
+  collection as columns; popularity, like counts (``core.retrieval.popularity``) and later learned
+  models are computed by the engine from it, memoised with :meth:`Store.memo` until the next write.
+- **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
+- **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
+  changes the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 import numpy as np
 
+from core.errors import InvalidInputError
 from core.models import Item, Persona
 
+DEFAULT_VECTOR = "default"
+"""The name of a collection's vector when it has a single unnamed one (Weaviate's name for it too)."""
 
-POPULARITY_SCALE_FLOOR = 100
-"""Like counts are scaled as if at least this many personas liked the most-liked item."""
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend supports, for the engine and the lab to ask instead of assuming."""
+
+    filter_operators: frozenset[str]
+    """Filter operators it evaluates (weaviate ``_Operator`` names: ``"Equal"``, ``"Like"``, ...)."""
+    filter_targets: frozenset[str] = frozenset({"property", "id"})
+    """What filters may address: ``"property"``, ``"id"``, ``"reference"``, ``"creation_time"``, ..."""
+    bm25: bool = True
+    named_vectors: bool = True
+    exact_search: bool = True
+    """True when vector search is exact (no ANN approximation)."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +57,38 @@ class CollectionSpec:
 
     name: str
     dims: int
+    """Dimensions of the default (first) vector."""
     text_fields: tuple[str, ...] = ()
     vector_name: str | None = None
+    """The vector the agent attached to this collection ranks with (None: the default)."""
     user_properties: dict[str, str] = field(default_factory=dict)
     embedding_model: str | None = None
+    vectors: Mapping[str, int] | None = None
+    """Named vectors and their dimensions, the default first; None means ``{"default": dims}``."""
+
+    def __post_init__(self) -> None:
+        vectors = dict(self.vectors) if self.vectors else {DEFAULT_VECTOR: self.dims}
+        for name, dims in vectors.items():
+            if not isinstance(name, str) or not name or isinstance(dims, bool) or not isinstance(dims, int) \
+                    or dims <= 0:
+                raise InvalidInputError(f"named vectors must map non-empty names to positive dimensions, "
+                                        f"got {name!r}: {dims!r}")
+        if next(iter(vectors.values())) != self.dims:
+            raise InvalidInputError(f"dims ({self.dims}) must equal the first named vector's dimensions "
+                                    f"({vectors})")
+        object.__setattr__(self, "vectors", vectors)
+
+    @property
+    def default_vector(self) -> str:
+        return next(iter(self.vectors))
+
+    def vector(self, vector_name: str | None) -> tuple[str, int]:
+        """The name and dimensions of ``vector_name`` (None: the default); an unknown name is an error."""
+        name = self.default_vector if vector_name is None else vector_name
+        if name not in self.vectors:
+            raise InvalidInputError(f"collection {self.name!r} has no vector named {vector_name!r}; "
+                                    f"named vectors: {list(self.vectors)}")
+        return name, self.vectors[name]
 
 
 @dataclass(frozen=True)
@@ -57,6 +111,33 @@ class StoredInteraction(NamedTuple):
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class InteractionScan:
+    """Every interaction of a collection as columns (row ``k`` is one stored interaction).
+
+    ``personas[persona_index[k]]`` and ``items[item_index[k]]`` are its persona and item,
+    ``weight[k]`` its weight and ``created_at[k]`` its time in unix seconds.
+    """
+
+    personas: list[UUID]
+    items: list[UUID]
+    persona_index: np.ndarray
+    item_index: np.ndarray
+    weight: np.ndarray
+    created_at: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.weight)
+
+
+class ItemPrior(Protocol):
+    """A per-item score added inside ``search_max`` (the engine's popularity prior)."""
+
+    def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
+        """Its value for each of ``ids`` (0 for unknown items), as float32."""
+        ...
+
+
 class InteractionRow(Protocol):
     """Anything with these attributes can be stored: a :class:`StoredInteraction` or a
     :class:`core.models.PersonaInteraction` (bulk writes pass those as they are, unconverted)."""
@@ -75,6 +156,8 @@ class InteractionRow(Protocol):
 class Store(Protocol):
     """The backend interface. ``filters`` are weaviate-client ``Filter`` objects (or None)."""
 
+    capabilities: Capabilities
+
     # collections ---------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None: ...
     def get_collection(self, name: str) -> CollectionSpec: ...
@@ -85,38 +168,41 @@ class Store(Protocol):
     def has_agent(self, name: str) -> bool: ...
 
     # items ---------------------------------------------------------------------------------
-    def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray) -> int: ...
+    def add_items(self, collection: str, items: Sequence[Item],
+                  vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
+        """Insert new items with their vectors: an (n, dims) array for a single-vector collection, or
+        one array per named vector (all of them)."""
+        ...
+    def put_vectors(self, collection: str, ids: Sequence[UUID], vectors: np.ndarray, *,
+                    vector_name: str | None = None) -> None:
+        """Replace the ``vector_name`` vectors of existing items."""
+        ...
     def count(self, collection: str) -> int: ...
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]: ...
-    def get_vectors(self, collection: str, ids: Sequence[UUID]) -> np.ndarray: ...
+    def get_vectors(self, collection: str, ids: Sequence[UUID], *, vector_name: str | None = None) -> np.ndarray: ...
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]: ...
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]: ...
     def property_names(self, collection: str) -> list[str]: ...
 
     # search --------------------------------------------------------------------------------
+    def check_filter(self, filters: Any) -> None:
+        """Raise :class:`~core.errors.UnsupportedFilterError` (or InvalidInputError) for a filter this
+        store cannot evaluate, before any search runs."""
+        ...
     def near_vectors(
         self, collection: str, queries: np.ndarray, limit: int, *,
-        filters: Any = None, exclude: Iterable[UUID] = (),
+        filters: Any = None, exclude: Iterable[UUID] = (), vector_name: str | None = None,
     ) -> list[list[Hit]]: ...
     def search_max(
         self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
-        filters: Any = None, exclude: Iterable[UUID] = (), prior_weight: float = 0.0,
+        filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
+        vector_name: str | None = None,
     ) -> list[Hit]:
-        """Top ``limit`` items by ``max_j weights[j] * (x . queries[j]) + prior_weight * popularity(x)``.
+        """Top ``limit`` items by ``max_j weights[j] * (x . queries[j]) + prior(x)``.
 
         A backend without a native form runs one search per query and merges: the top items by
-        the maximum are always among the union of each query's top items, so that is exact when
-        ``prior_weight`` is 0 (with a prior, over-fetch and rescore).
-        """
-        ...
-    def like_counts(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        """For each item: how many personas have a positive interaction (weight > 0) with it."""
-        ...
-    def popularity(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        """``log1p(like_count) / log1p(max(highest like_count, POPULARITY_SCALE_FLOOR))``, in [0, 1].
-
-        The floor keeps a handful of likes (a workshop's few personas) from counting as "the most
-        popular item there is"; with real traffic the highest count is far above it.
+        the maximum are always among the union of each query's top items, so that is exact without
+        a prior (with one, over-fetch and rescore).
         """
         ...
     def bm25(
@@ -138,5 +224,11 @@ class Store(Protocol):
         ...
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]: ...
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]: ...
+    def scan_interactions(self, collection: str) -> InteractionScan:
+        """Every stored interaction of the collection, as columns."""
+        ...
+    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
+        """``build()``'s value, kept until the collection's next write (items, personas or interactions)."""
+        ...
 
     def close(self) -> None: ...

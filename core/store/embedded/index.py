@@ -1,4 +1,4 @@
-"""The in-memory exact vector index of one collection: a unit-length float32 matrix.
+"""The in-memory exact vector index of one collection: one unit-length float32 matrix per named vector.
 
 Exact search is one matrix-vector product and an ``argpartition``, the same work as a bare numpy
 top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench_latency.py``).
@@ -7,7 +7,7 @@ top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -20,35 +20,43 @@ _BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product
 
 
 class VectorIndex:
-    """UUIDs, properties and vectors of one collection, row-aligned."""
+    """UUIDs, properties and the named vector matrices of one collection, row-aligned."""
 
-    def __init__(self, uuids: list[UUID], properties: list[dict], matrix: np.ndarray) -> None:
+    def __init__(self, uuids: list[UUID], properties: list[dict], matrices: Mapping[str, np.ndarray]) -> None:
         self.uuids = uuids
         self.properties = properties
-        self.matrix = matrix
+        self.matrices = dict(matrices)
         self.pos = {u: i for i, u in enumerate(uuids)}
         self._evaluator = None
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], dims: int) -> "VectorIndex":
-        """Build from ``(uuid, properties_json, vector_blob)`` rows as the store keeps them."""
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dims).copy()
-        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrix)
+    def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], vectors: Mapping[str, int],
+                  extra: Mapping[str, Sequence[bytes]]) -> VectorIndex:
+        """Build from ``(uuid, properties_json, default_vector_blob)`` rows and, per other named
+        vector, its blobs in the same row order."""
+        default = next(iter(vectors))
+        blobs = {default: [r[2] for r in rows], **extra}
+        matrices = {name: np.frombuffer(b"".join(blobs[name]), dtype=np.float32).reshape(len(rows), dims).copy()
+                    for name, dims in vectors.items()}
+        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrices)
 
     def __len__(self) -> int:
         return len(self.uuids)
 
-    @property
-    def dims(self) -> int:
-        return self.matrix.shape[1]
+    def matrix(self, name: str) -> np.ndarray:
+        return self.matrices[name]
 
-    def append(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: np.ndarray) -> None:
+    def append(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: Mapping[str, np.ndarray]) -> None:
         start = len(self.uuids)
         self.uuids.extend(uuids)
         self.properties.extend(properties)
         self.pos.update((u, start + i) for i, u in enumerate(uuids))
-        self.matrix = np.vstack([self.matrix, vectors]) if start else np.ascontiguousarray(vectors)
+        for name, block in vectors.items():
+            self.matrices[name] = np.vstack([self.matrices[name], block]) if start else np.ascontiguousarray(block)
         self._evaluator = None
+
+    def set_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray) -> None:
+        self.matrices[name][self.positions(ids)] = vectors
 
     def positions(self, ids: Sequence[UUID]) -> np.ndarray:
         try:
@@ -56,8 +64,8 @@ class VectorIndex:
         except KeyError as exc:
             raise NotFoundError(f"item {exc.args[0]} is not in this collection") from None
 
-    def vectors_of(self, ids: Sequence[UUID]) -> np.ndarray:
-        return self.matrix[self.positions(list(ids))]
+    def vectors_of(self, ids: Sequence[UUID], name: str) -> np.ndarray:
+        return self.matrices[name][self.positions(list(ids))]
 
     def property_names(self) -> list[str]:
         names: dict[str, None] = {}
@@ -70,6 +78,7 @@ class VectorIndex:
         mask = None
         if filters is not None:
             if self._evaluator is None:
+                # the evaluator imports weaviate's filter classes (~1.4 s): only when a filter is used
                 from core.store.embedded.filter_eval import FilterEvaluator
                 self._evaluator = FilterEvaluator(self.uuids, self.properties)
             mask = np.array(self._evaluator.mask(filters), dtype=bool, copy=True)
@@ -79,42 +88,45 @@ class VectorIndex:
             mask[rows] = False
         return mask
 
-    def search(self, queries: np.ndarray, limit: int, *, filters: Any = None,
+    def search(self, queries: np.ndarray, limit: int, name: str, *, filters: Any = None,
                exclude: Iterable[UUID] = ()) -> list[list[Hit]]:
         """Exact top-``limit`` by dot product for each query row (queries: (m, d) or (d,))."""
+        matrix = self.matrices[name]
         q = np.asarray(queries, dtype=np.float32)
         q = q[None, :] if q.ndim == 1 else q
-        if q.ndim != 2 or q.shape[1] != self.dims:
-            raise InvalidInputError(f"query vectors must have {self.dims} dimensions, got shape {q.shape}")
+        if q.ndim != 2 or q.shape[1] != matrix.shape[1]:
+            raise InvalidInputError(f"query vectors for {name!r} must have {matrix.shape[1]} dimensions, "
+                                    f"got shape {q.shape}")
         if not isinstance(limit, int) or limit < 1:
             raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return [[] for _ in range(len(q))]
-        scores = self.matrix @ q[0] if len(q) == 1 else self.matrix @ q.T
+        scores = matrix @ q[0] if len(q) == 1 else matrix @ q.T
         scores = scores.reshape(len(self), len(q))
         if allowed is not None:
             scores[~allowed] = -np.inf
         return [self._top(scores[:, j], limit) for j in range(len(q))]
 
-    def search_max(self, queries: np.ndarray, weights: np.ndarray, limit: int, *, filters: Any = None,
+    def search_max(self, queries: np.ndarray, weights: np.ndarray, limit: int, name: str, *, filters: Any = None,
                    exclude: Iterable[UUID] = (), prior: np.ndarray | None = None) -> list[Hit]:
         """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j]) (+ prior[x])``, in row blocks."""
+        matrix = self.matrices[name]
         q = np.asarray(queries, dtype=np.float32)
         w = np.asarray(weights, dtype=np.float32)
-        if q.ndim != 2 or q.shape[1] != self.dims or w.shape != (len(q),) or not len(q) or not (w > 0).all():
-            raise InvalidInputError(f"search_max needs (m, {self.dims}) queries and m positive weights, "
+        if q.ndim != 2 or q.shape[1] != matrix.shape[1] or w.shape != (len(q),) or not len(q) or not (w > 0).all():
+            raise InvalidInputError(f"search_max needs (m, {matrix.shape[1]}) queries and m positive weights, "
                                     f"got {q.shape} and {w.shape}")
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return []
         if len(q) == 1:
-            best = self.matrix @ (q[0] * w[0])
+            best = matrix @ (q[0] * w[0])
         else:
             qw = np.ascontiguousarray((q * w[:, None]).T)
             best = np.empty(len(self), dtype=np.float32)
             for start in range(0, len(self), _BLOCK):
-                np.max(self.matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
+                np.max(matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
         if prior is not None:
             best += prior
         if allowed is not None:

@@ -1,12 +1,10 @@
-"""The embedded store: one SQLite file (WAL) plus an in-memory float32 matrix for exact search.
+"""The embedded store: one SQLite file (WAL) plus in-memory float32 matrices for exact search.
 
-Layout: ``collections`` (one row per catalog, with the agent config), ``items`` (properties as
-JSON, the unit-length float32 vector as a BLOB), one FTS5 table per collection for BM25 over the
-text fields, ``personas`` and ``interactions``. Interactions point at their persona by the
-persona's integer key and at their item by its 16-byte UUID: small index keys make bulk
-interaction imports several times faster than UUID text would. Each write method runs in one transaction, so a
-failure leaves the file as it was. The vector matrix of a collection is read once, on first
-search, and kept in step with later writes; reopening the file restores everything.
+The schema is in :mod:`core.store.embedded.schema`, personas and interactions in
+:mod:`core.store.embedded.personas`. Each write method runs in one transaction, so a failure leaves
+the file as it was. A collection's vector matrices are read once, on first use, and kept in step
+with later writes; reopening the file restores everything. Filters are weaviate-client ``Filter``
+objects evaluated here (:mod:`core.store.embedded.filter_eval`).
 
 Thread-safe: one lock serialises access, so a Streamlit server can share one instance.
 """
@@ -16,42 +14,35 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import numpy as np
 
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
-from core.models import Item, Persona
-from core.store.base import POPULARITY_SCALE_FLOOR, CollectionSpec, Hit, InteractionRow, StoredInteraction
+from core.models import Item
+from core.store.base import Capabilities, CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import fts_query
 from core.store.embedded.index import VectorIndex
+from core.store.embedded.personas import PersonaTables
+from core.store.embedded.schema import (SCHEMA, check_vectors, copy_json, dump_vectors, fts_columns, load_vectors, migrate,
+                                        named_batches, to_json)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS collections(
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
-    text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
-    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS items(
-    row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
-    properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
-CREATE TABLE IF NOT EXISTS personas(
-    pk INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id BLOB NOT NULL, properties TEXT NOT NULL,
-    UNIQUE(cid, persona_id));
-CREATE TABLE IF NOT EXISTS interactions(
-    id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona INTEGER NOT NULL, item_id BLOB NOT NULL,
-    weight REAL NOT NULL CHECK(typeof(weight) = 'real' AND weight BETWEEN -1 AND 1),
-    created_at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS interactions_persona ON interactions(persona);
-"""
+T = TypeVar("T")
+
+CAPABILITIES = Capabilities(filter_operators=frozenset((
+    "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",
+    "contains_any", "contains_all", "contains_none")), filter_targets=frozenset({"property", "id"}))
+"""What :mod:`core.store.embedded.filter_eval` evaluates (references, geo and timestamps it does not)."""
 
 
-class EmbeddedStore:
+class EmbeddedStore(PersonaTables):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
+
+    capabilities = CAPABILITIES
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
@@ -61,13 +52,13 @@ class EmbeddedStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk writes touch many index pages
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(SCHEMA)
+            migrate(self._db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
-        self._like_cache: dict[str, np.ndarray] = {}
-        self._popularity_cache: dict[str, np.ndarray] = {}
+        self._memos: dict[str, dict[str, Any]] = {}
 
     # plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -91,6 +82,16 @@ class EmbeddedStore:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
         return row[0]
 
+    def _changed(self, collection: str) -> None:
+        self._memos.pop(collection, None)
+
+    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            memos = self._memos.setdefault(collection, {})
+            if key not in memos:
+                memos[key] = build()
+            return memos[key]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -99,16 +100,14 @@ class EmbeddedStore:
     def create_collection(self, spec: CollectionSpec) -> None:
         if not spec.name or not isinstance(spec.name, str):
             raise InvalidInputError(f"collection name must be a non-empty string, got {spec.name!r}")
-        if not isinstance(spec.dims, int) or spec.dims <= 0:
-            raise InvalidInputError(f"collection dims must be a positive integer, got {spec.dims!r}")
         with self._tx() as db:
             if db.execute("SELECT 1 FROM collections WHERE name=?", (spec.name,)).fetchone():
                 raise AlreadyExistsError(f"collection {spec.name!r} already exists")
             cur = db.execute(
-                "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model)"
-                " VALUES (?,?,?,?,?,?)",
+                "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model,"
+                " vectors) VALUES (?,?,?,?,?,?,?)",
                 (spec.name, spec.dims, json.dumps(list(spec.text_fields)), spec.vector_name,
-                 json.dumps(spec.user_properties), spec.embedding_model),
+                 json.dumps(spec.user_properties), spec.embedding_model, dump_vectors(spec.vectors)),
             )
             columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
             db.execute(f"CREATE VIRTUAL TABLE fts_{cur.lastrowid} USING fts5({columns}, "
@@ -117,12 +116,13 @@ class EmbeddedStore:
     def get_collection(self, name: str) -> CollectionSpec:
         with self._lock:
             row = self._db.execute(
-                "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model"
+                "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model, vectors"
                 " FROM collections WHERE name=?", (name,)).fetchone()
         if row is None:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
         return CollectionSpec(name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])),
-                              vector_name=row[3], user_properties=json.loads(row[4]), embedding_model=row[5])
+                              vector_name=row[3], user_properties=json.loads(row[4]), embedding_model=row[5],
+                              vectors=load_vectors(row[6]))
 
     def has_collection(self, name: str) -> bool:
         with self._lock:
@@ -135,14 +135,16 @@ class EmbeddedStore:
     def delete_collection(self, name: str) -> None:
         with self._tx() as db:
             cid = self._cid(name)
+            db.execute("DELETE FROM item_vectors WHERE row IN (SELECT row FROM items WHERE cid=?)", (cid,))
             for table in ("items", "personas", "interactions"):
                 db.execute(f"DELETE FROM {table} WHERE cid=?", (cid,))
             db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
             db.execute("DELETE FROM collections WHERE id=?", (cid,))
             self._indexes.pop(name, None)
-            self._forget_likes(name)
+            self._changed(name)
 
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
+        self.get_collection(name).vector(vector_name)  # an unknown vector name is an error here, not later
         with self._tx() as db:
             cid = self._cid(name)
             db.execute("UPDATE collections SET agent=1, user_properties=?, vector_name=? WHERE id=?",
@@ -154,16 +156,17 @@ class EmbeddedStore:
         return bool(row and row[0])
 
     # items -------------------------------------------------------------------------------
-    def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray) -> int:
+    def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
         spec = self.get_collection(collection)
-        vectors = _check_vectors(vectors, len(items), spec.dims)
+        named = named_batches(spec, vectors, len(items))
         ids = [str(item.uuid) for item in items]
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
             raise InvalidInputError(f"item id {dup} appears more than once in the batch")
-        props = [json.dumps(item.properties, ensure_ascii=False, default=_json_default) for item in items]
-        texts = [_fts_columns(item.properties, spec.text_fields) for item in items]
+        props = [to_json(item.properties) for item in items]
+        texts = [fts_columns(item.properties, spec.text_fields) for item in items]
+        default = spec.default_vector
         with self._tx() as db:
             cid = self._cid(collection)
             self._reject_existing(db, cid, ids)
@@ -171,19 +174,43 @@ class EmbeddedStore:
             start = db.execute("SELECT COALESCE(MAX(row), 0) FROM items").fetchone()[0] + 1
             rows = range(start, start + len(items))
             db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
-                           zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in vectors)))
+                           zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
+            for name, block in named.items():
+                if name != default:
+                    db.executemany("INSERT INTO item_vectors(row, name, vector) VALUES (?,?,?)",
+                                   ((row, name, v.tobytes()) for row, v in zip(rows, block)))
             columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
             marks = ",".join("?" * (1 + max(1, len(spec.text_fields))))
             db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
                            ((row, *cols) for row, cols in zip(rows, texts)))
-            self._forget_likes(collection)
+            self._changed(collection)
             index = self._indexes.get(collection)
+            uuids, copies = [item.uuid for item in items], [json.loads(p) for p in props]
             if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
-                self._indexes[collection] = VectorIndex([item.uuid for item in items],
-                                                        [dict(item.properties) for item in items], vectors)
+                self._indexes[collection] = VectorIndex(uuids, copies, named)
             elif index is not None:
-                index.append([item.uuid for item in items], [item.properties for item in items], vectors)
+                index.append(uuids, copies, named)
         return len(items)
+
+    def put_vectors(self, collection: str, ids: Sequence[UUID], vectors: np.ndarray, *,
+                    vector_name: str | None = None) -> None:
+        spec = self.get_collection(collection)
+        name, dims = spec.vector(vector_name)
+        ids = list(ids)
+        block = check_vectors(vectors, len(ids), dims, what=f"vectors {name!r}")
+        index = self._index(collection)
+        with self._tx() as db:
+            rows = [r for (r,) in (db.execute("SELECT row FROM items WHERE cid=? AND uuid=?",
+                                              (self._cid(collection), str(u))).fetchone() or (None,) for u in ids)]
+            if None in rows:
+                raise NotFoundError(f"item {ids[rows.index(None)]} is not in collection {collection!r}; nothing stored")
+            if name == spec.default_vector:
+                db.executemany("UPDATE items SET vector=? WHERE row=?", ((v.tobytes(), r) for r, v in zip(rows, block)))
+            else:
+                db.executemany("INSERT OR REPLACE INTO item_vectors(row, name, vector) VALUES (?,?,?)",
+                               ((r, name, v.tobytes()) for r, v in zip(rows, block)))
+            index.set_vectors(name, ids, block)
+            self._changed(collection)
 
     def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
         for chunk in range(0, len(ids), 500):
@@ -201,8 +228,10 @@ class EmbeddedStore:
                 cid = self._cid(collection)
                 rows = self._db.execute("SELECT uuid, properties, vector FROM items WHERE cid=? ORDER BY row",
                                         (cid,)).fetchall()
-                index = VectorIndex.from_rows(rows, spec.dims)
-                self._indexes[collection] = index
+                extra = {name: [b for (b,) in self._db.execute(
+                    "SELECT v.vector FROM items i JOIN item_vectors v ON v.row = i.row AND v.name = ?"
+                    " WHERE i.cid=? ORDER BY i.row", (name, cid))] for name in list(spec.vectors)[1:]}
+                index = self._indexes[collection] = VectorIndex.from_rows(rows, spec.vectors, extra)
             return index
 
     def count(self, collection: str) -> int:
@@ -210,68 +239,44 @@ class EmbeddedStore:
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
         index = self._index(collection)
-        return {u: Item(u, index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: Item(uuid=u, properties=copy_json(index.properties[p]))
+                for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
         return [u for u in ids if u not in pos]
 
-    def get_vectors(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        return self._index(collection).vectors_of(ids)
+    def get_vectors(self, collection: str, ids: Sequence[UUID], *, vector_name: str | None = None) -> np.ndarray:
+        name, _ = self.get_collection(collection).vector(vector_name)
+        return self._index(collection).vectors_of(ids, name)
 
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item(index.uuids[i], index.properties[i]) for i in range(offset, stop)]
+        return [Item(uuid=index.uuids[i], properties=copy_json(index.properties[i])) for i in range(offset, stop)]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()
 
     # search ------------------------------------------------------------------------------
-    def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *,
-                     filters: Any = None, exclude: Iterable[UUID] = ()) -> list[list[Hit]]:
-        return self._index(collection).search(queries, limit, filters=filters, exclude=exclude)
+    def check_filter(self, filters: Any) -> None:
+        if filters is not None:
+            # the parser imports weaviate's filter classes (~1.4 s): only when a filter is used
+            from core.store.filter_parse import parse
+            parse(filters)
+
+    def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+        name, _ = self.get_collection(collection).vector(vector_name)
+        return self._index(collection).search(queries, limit, name, filters=filters, exclude=exclude)
 
     def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
-                   filters: Any = None, exclude: Iterable[UUID] = (), prior_weight: float = 0.0) -> list[Hit]:
+                   filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
+                   vector_name: str | None = None) -> list[Hit]:
+        name, _ = self.get_collection(collection).vector(vector_name)
         index = self._index(collection)
-        prior = prior_weight * self._popularity(collection) if prior_weight else None
-        return index.search_max(queries, weights, limit, filters=filters, exclude=exclude, prior=prior)
-
-    def like_counts(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        return self._likes(collection)[self._index(collection).positions(list(ids))]
-
-    def popularity(self, collection: str, ids: Sequence[UUID]) -> np.ndarray:
-        return self._popularity(collection)[self._index(collection).positions(list(ids))]
-
-    def _forget_likes(self, collection: str) -> None:
-        self._like_cache.pop(collection, None)
-        self._popularity_cache.pop(collection, None)
-
-    def _likes(self, collection: str) -> np.ndarray:
-        """Per row: how many personas have a positive interaction with the item (cached until a write)."""
-        with self._lock:
-            likes = self._like_cache.get(collection)
-            if likes is None:
-                index = self._index(collection)
-                likes = np.zeros(len(index), dtype=np.float32)
-                for item, n in self._db.execute(
-                        "SELECT item_id, COUNT(DISTINCT persona) FROM interactions WHERE cid=? AND weight > 0"
-                        " GROUP BY item_id", (self._cid(collection),)):
-                    row = index.pos.get(UUID(bytes=item))
-                    if row is not None:
-                        likes[row] = n
-                self._like_cache[collection] = likes
-            return likes
-
-    def _popularity(self, collection: str) -> np.ndarray:
-        with self._lock:
-            scaled = self._popularity_cache.get(collection)
-            if scaled is None:
-                likes = self._likes(collection)
-                top = max(float(likes.max()) if len(likes) else 0.0, POPULARITY_SCALE_FLOOR)
-                scaled = self._popularity_cache[collection] = np.log1p(likes) / np.log1p(top)
-            return scaled
+        values = prior.aligned(index.uuids) if prior is not None else None
+        return index.search_max(queries, weights, limit, name, filters=filters, exclude=exclude, prior=values)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
@@ -299,133 +304,3 @@ class EmbeddedStore:
                     return hits[:limit]
                 offset, page = offset + page, page * 2
 
-    # personas and interactions -------------------------------------------------------------
-    def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
-        """Insert (``must_exist=False``), update (``True``) or upsert (``None``) a persona."""
-        props = json.dumps(persona.properties, ensure_ascii=False, default=_json_default)
-        with self._tx() as db:
-            cid = self._cid(collection)
-            exists = db.execute("SELECT 1 FROM personas WHERE cid=? AND persona_id=?",
-                                (cid, persona.persona_id.bytes)).fetchone() is not None
-            if must_exist is False and exists:
-                raise AlreadyExistsError(f"persona {persona.persona_id} already exists")
-            if must_exist is True and not exists:
-                raise NotFoundError(f"persona {persona.persona_id} does not exist")
-            db.execute("INSERT INTO personas(cid, persona_id, properties) VALUES (?,?,?) ON CONFLICT(cid, persona_id)"
-                       " DO UPDATE SET properties = excluded.properties",
-                       (cid, persona.persona_id.bytes, props))
-
-    def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
-        with self._lock:
-            row = self._db.execute("SELECT properties FROM personas WHERE cid=? AND persona_id=?",
-                                   (self._cid(collection), persona_id.bytes)).fetchone()
-        return None if row is None else Persona(persona_id, json.loads(row[0]))
-
-    def delete_persona(self, collection: str, persona_id: UUID) -> bool:
-        with self._tx() as db:
-            cid = self._cid(collection)
-            key = self._persona_keys(db, cid, [persona_id]).get(persona_id.bytes)
-            if key is None:
-                return False
-            db.execute("DELETE FROM interactions WHERE persona=?", (key,))
-            db.execute("DELETE FROM personas WHERE pk=?", (key,))
-            self._forget_likes(collection)
-        return True
-
-    def list_personas(self, collection: str) -> list[Persona]:
-        with self._lock:
-            rows = self._db.execute("SELECT persona_id, properties FROM personas WHERE cid=? ORDER BY pk",
-                                    (self._cid(collection),)).fetchall()
-        return [Persona(UUID(bytes=pid), json.loads(props)) for pid, props in rows]
-
-    def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
-                         replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID] = ()) -> None:
-        # Bulk imports repeat the same IDs and times: convert each distinct one once, keyed by the
-        # UUID's int (hashing UUID objects is several times slower).
-        ints = {r.persona_id.int for r in rows} | {r.item_id.int for r in rows}
-        blob = {k: k.to_bytes(16, "big") for k in ints}
-        stamp = {t: (t or default_time).timestamp() for t in {r.created_at for r in rows}}
-        with self._tx() as db:
-            cid = self._cid(collection)
-            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,'{}')",
-                           ((cid, p.bytes) for p in create_personas))
-            keys = self._persona_keys(db, cid, [UUID(int=k) for k in {r.persona_id.int for r in rows}])
-            unknown = [r.persona_id for r in rows if blob[r.persona_id.int] not in keys]
-            if unknown:
-                raise NotFoundError(f"persona {unknown[0]} does not exist; nothing was stored")
-            key = {k: keys[b] for k, b in blob.items() if b in keys}
-            db.executemany("DELETE FROM interactions WHERE persona=? AND item_id=?",
-                           ((keys[p.bytes], i.bytes) for p, i in replace_pairs if p.bytes in keys))
-            self._forget_likes(collection)
-            db.executemany(f"INSERT INTO interactions(cid, persona, item_id, weight, created_at) VALUES ({cid},?,?,?,?)",
-                           [(key[r.persona_id.int], blob[r.item_id.int], r.weight, stamp[r.created_at]) for r in rows])
-
-    def _persona_keys(self, db: sqlite3.Connection, cid: int, ids: Sequence[UUID]) -> dict[bytes, int]:
-        """Integer keys of the given personas that exist, by their 16-byte UUID."""
-        keys: dict[bytes, int] = {}
-        for start in range(0, len(ids), 500):
-            part = [u.bytes for u in ids[start:start + 500]]
-            keys.update(db.execute(f"SELECT persona_id, pk FROM personas WHERE cid=? AND persona_id IN "
-                                   f"({','.join('?' * len(part))})", (cid, *part)).fetchall())
-        return keys
-
-    def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
-        sql = ("SELECT item_id, weight, created_at FROM interactions WHERE persona="
-               "(SELECT pk FROM personas WHERE cid=? AND persona_id=?) ORDER BY created_at DESC, id DESC")
-        args: tuple = (self._cid(collection), persona_id.bytes)
-        if limit is not None:
-            sql, args = sql + " LIMIT ?", (*args, int(limit))
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [StoredInteraction(persona_id, UUID(bytes=item), weight, datetime.fromtimestamp(ts, tz=timezone.utc))
-                for item, weight, ts in rows]
-
-    def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
-        with self._lock:
-            rows = self._db.execute("SELECT DISTINCT item_id FROM interactions WHERE persona="
-                                    "(SELECT pk FROM personas WHERE cid=? AND persona_id=?)",
-                                    (self._cid(collection), persona_id.bytes)).fetchall()
-        return {UUID(bytes=r[0]) for r in rows}
-
-
-def _check_vectors(vectors: Any, n: int, dims: int) -> np.ndarray:
-    """Validate a batch of vectors and return it unit-normalised as contiguous float32."""
-    try:
-        arr = np.asarray(vectors, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"vectors must be a numeric (n, {dims}) array: {exc}") from None
-    if arr.ndim != 2 or arr.shape != (n, dims):
-        raise InvalidInputError(f"vectors must have shape ({n}, {dims}) for {n} items, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
-        raise InvalidInputError(f"vector of item #{bad} holds NaN or infinity")
-    norms = np.linalg.norm(arr, axis=1)
-    if n and (norms == 0).any():
-        raise InvalidInputError(f"vector of item #{int(np.argmin(norms))} is all zeros")
-    return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
-
-
-def _fts_columns(properties: dict[str, Any], text_fields: Sequence[str]) -> list[str]:
-    """The FTS5 column values of one item: one per text field, or all its text in one column."""
-    if not text_fields:
-        return [" ".join(_text_of(v) for v in properties.values())]
-    return [_text_of(properties.get(f)) for f in text_fields]
-
-
-def _text_of(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, (list, tuple)):
-        return " ".join(_text_of(v) for v in value)
-    return str(value)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (datetime, UUID)):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
-    raise InvalidInputError(f"property value {value!r} of type {type(value).__name__} cannot be stored as JSON")

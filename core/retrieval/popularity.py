@@ -1,0 +1,72 @@
+"""Popularity from everyone's behaviour: like counts and the popularity prior, computed by the engine.
+
+An item's *like count* is the number of distinct personas with a positive interaction (weight > 0)
+with it. Its *popularity* is ``log1p(likes) / log1p(max(highest like count, POPULARITY_SCALE_FLOOR))``,
+in [0, 1]; the floor keeps a handful of likes (a workshop's few personas) from counting as "the most
+popular item there is", while with real traffic the highest count is far above it. Both come from
+the store's :meth:`~core.store.base.Store.scan_interactions`, memoised by the store until the
+collection's next write, so every backend gets the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import numpy as np
+
+from core.store.base import Store
+
+POPULARITY_SCALE_FLOOR = 100
+"""Like counts are scaled as if at least this many personas liked the most-liked item."""
+
+
+class Popularity:
+    """Like counts of one collection's items and their scaled popularity."""
+
+    def __init__(self, likes: dict[UUID, int]) -> None:
+        self.likes = likes
+        self._scale = float(np.log1p(max(max(likes.values(), default=0), POPULARITY_SCALE_FLOOR)))
+        self._aligned: tuple[int, int, np.ndarray] | None = None
+
+    def like_counts(self, ids: Sequence[UUID]) -> np.ndarray:
+        """How many personas liked each of ``ids``."""
+        return np.array([self.likes.get(u, 0) for u in ids], dtype=np.float32)
+
+    def scaled(self, ids: Sequence[UUID]) -> np.ndarray:
+        """Each item's popularity in [0, 1] (see the module docstring)."""
+        return np.log1p(self.like_counts(ids)) / self._scale
+
+    def prior(self, weight: float) -> PopularityPrior:
+        """``weight * popularity`` as the prior of a ``search_max``."""
+        return PopularityPrior(self, weight)
+
+    def scaled_rows(self, ids: Sequence[UUID]) -> np.ndarray:
+        """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows)."""
+        cached = self._aligned
+        if cached is None or cached[0] != id(ids) or cached[1] != len(ids):
+            cached = self._aligned = (id(ids), len(ids), self.scaled(ids))
+        return cached[2]
+
+
+class PopularityPrior:
+    """An :class:`~core.store.base.ItemPrior`: ``weight * popularity`` of each item."""
+
+    def __init__(self, popularity: Popularity, weight: float) -> None:
+        self.popularity, self.weight = popularity, weight
+
+    def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
+        return self.weight * self.popularity.scaled_rows(ids)
+
+
+def popularity(store: Store, collection: str) -> Popularity:
+    """The collection's :class:`Popularity` (computed from its interactions, memoised until a write)."""
+    return store.memo(collection, "popularity", lambda: Popularity(_like_counts(store, collection)))
+
+
+def _like_counts(store: Store, collection: str) -> dict[UUID, int]:
+    scan = store.scan_interactions(collection)
+    positive = scan.weight > 0
+    pairs = np.unique(np.stack([scan.item_index[positive], scan.persona_index[positive]]), axis=1)
+    items, counts = np.unique(pairs[0], return_counts=True)
+    return {scan.items[i]: int(n) for i, n in zip(items.tolist(), counts.tolist())}

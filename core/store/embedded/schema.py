@@ -1,0 +1,128 @@
+"""The embedded store's SQLite schema, its migrations, and the conversions of values it stores.
+
+Tables: ``collections`` (one row per catalog, with the agent config and its named vectors),
+``items`` (properties as JSON, the default vector as a float32 BLOB), ``item_vectors`` (the other
+named vectors), one FTS5 table ``fts_<cid>`` per collection for BM25, ``personas`` and
+``interactions``. Interactions point at their persona by its integer key and at their item by its
+16-byte UUID: small index keys make bulk imports several times faster than UUID text would.
+Files written by earlier versions are migrated in place on open (columns added, nothing dropped).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from core.errors import InvalidInputError
+from core.store.base import CollectionSpec
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections(
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
+    text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT);
+CREATE TABLE IF NOT EXISTS items(
+    row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
+    properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
+CREATE TABLE IF NOT EXISTS item_vectors(
+    row INTEGER NOT NULL, name TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY(row, name));
+CREATE TABLE IF NOT EXISTS personas(
+    pk INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id BLOB NOT NULL, properties TEXT NOT NULL,
+    UNIQUE(cid, persona_id));
+CREATE TABLE IF NOT EXISTS interactions(
+    id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona INTEGER NOT NULL, item_id BLOB NOT NULL,
+    weight REAL NOT NULL CHECK(typeof(weight) = 'real' AND weight BETWEEN -1 AND 1),
+    created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS interactions_persona ON interactions(persona);
+"""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring a file from an earlier version up to this schema (idempotent)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
+    if "vectors" not in columns:  # before named vectors: each collection had one, "default"
+        db.execute("ALTER TABLE collections ADD COLUMN vectors TEXT")
+
+
+def dump_vectors(vectors: dict[str, int]) -> str:
+    return json.dumps(vectors)
+
+
+def load_vectors(text: str | None) -> dict[str, int] | None:
+    return json.loads(text) if text else None
+
+
+def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.ndarray:
+    """Validate a batch of vectors and return it unit-normalised as contiguous float32."""
+    try:
+        arr = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{what} must be a numeric (n, {dims}) array: {exc}") from None
+    if arr.ndim != 2 or arr.shape != (n, dims):
+        raise InvalidInputError(f"{what} must have shape ({n}, {dims}) for {n} items, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
+        raise InvalidInputError(f"{what}: the vector of item #{bad} holds NaN or infinity")
+    norms = np.linalg.norm(arr, axis=1)
+    if n and (norms == 0).any():
+        raise InvalidInputError(f"{what}: the vector of item #{int(np.argmin(norms))} is all zeros")
+    return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
+
+
+def fts_columns(properties: dict[str, Any], text_fields: Sequence[str]) -> list[str]:
+    """The FTS5 column values of one item: one per text field, or all its text in one column."""
+    if not text_fields:
+        return [" ".join(_text_of(v) for v in properties.values())]
+    return [_text_of(properties.get(f)) for f in text_fields]
+
+
+def _text_of(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(_text_of(v) for v in value)
+    return str(value)
+
+
+def to_json(value: Any) -> str:
+    """Properties as JSON text; numpy scalars and arrays, datetimes and UUIDs are converted."""
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (datetime, UUID)):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    raise InvalidInputError(f"property value {value!r} of type {type(value).__name__} cannot be stored as JSON")
+
+
+def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Every named vector's validated batch: an array is the default vector of a single-vector collection."""
+    if not isinstance(vectors, Mapping):
+        if len(spec.vectors) > 1:
+            raise InvalidInputError(f"collection {spec.name!r} has named vectors {list(spec.vectors)}: pass one "
+                                    "array per name, as a dict")
+        vectors = {spec.default_vector: vectors}
+    if set(vectors) != set(spec.vectors):
+        raise InvalidInputError(f"vectors for {sorted(vectors)} given, but collection {spec.name!r} has named "
+                                f"vectors {list(spec.vectors)}: give each of them")
+    return {name: check_vectors(vectors[name], n, dims, what=f"vectors {name!r}" if len(spec.vectors) > 1 else
+                                "vectors") for name, dims in spec.vectors.items()}
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON-like value (dicts and lists copied, scalars shared): what the store hands out."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
