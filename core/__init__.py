@@ -9,7 +9,7 @@ from core.retrieval.explain_vector import display_title
 from core.errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
                      PersonalizationError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
-from core.models import (STRATEGIES, GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
+from core.models import (GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, PersonalizationResponse, PersonalizedObject,
                      PersonalizedQueryResponse, QueryObject, TraceStep, Usage, to_datetime)
 from core.retrieval.vector_stage import PipelineConfig
@@ -21,8 +21,12 @@ from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install
                       load_sample_interactions)
 from core.store.base import CollectionSpec, Hit, Store
 from core.store.embedded.store import EmbeddedStore
-from core.retrieval.strategies import StrategyConfig
 from core.where import build_filter, parse_condition
+
+# seams: stores by location and their capabilities, named vectors, the strategy registry
+from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
+from core.store.base import DEFAULT_VECTOR, Capabilities
+from core.store.factory import open_store
 
 __all__ = [
     "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",
@@ -34,4 +38,5 @@ __all__ = [
     "ParsedCatalog", "import_catalog", "read_catalog", "read_interactions",
     "SampleCatalog", "SampleInfo", "install_catalog", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
     "build_filter", "parse_condition", "display_title", "to_datetime", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
+    "Capabilities", "DEFAULT_VECTOR", "Strategy", "open_store", "register", "strategy_names",
 ]

@@ -12,14 +12,12 @@ import math
 import numbers
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from core.errors import InvalidInputError
 from core.ids import to_uuid
 
-Strategy = Literal["centroid", "knn", "multi_interest"]
-STRATEGIES: tuple[str, ...] = ("centroid", "knn", "multi_interest")
 
 
 def to_datetime(value: Any, *, what: str = "created_at") -> datetime:
@@ -252,8 +250,8 @@ class GetObjectsOptions:
                            tuple(to_uuid(i, what="exclude_items entry") for i in self.exclude_items))
         if self.instruction is not None and not isinstance(self.instruction, str):
             raise InvalidInputError(f"instruction must be a string or None, got {type(self.instruction).__name__}")
-        if self.strategy not in STRATEGIES:
-            raise InvalidInputError(f"strategy must be one of {list(STRATEGIES)}, got {self.strategy!r}")
+        if not isinstance(self.strategy, str) or not self.strategy:  # the engine checks it names a registered one
+            raise InvalidInputError(f"strategy must be a strategy name, got {self.strategy!r}")
         if self.now is not None:
             object.__setattr__(self, "now", to_datetime(self.now, what="now"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import CollectionSpec, EmbeddedStore, Item, Persona, StoreError, to_uuid
+from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotFoundError, Persona, StoreError, to_uuid
 from core.store.base import StoredInteraction
 
 from .store_contract import NOW, VECTORS, StoreContract, items, uid
@@ -41,10 +41,20 @@ def test_failed_interaction_batch_leaves_nothing(tmp_path):
     store.add_items("Things", items(), VECTORS)
     good = StoredInteraction(to_uuid("bob"), uid("a"), 0.5, NOW)
     bad = StoredInteraction(to_uuid("bob"), uid("b"), "not a number", NOW)  # type: ignore[arg-type]
-    with pytest.raises(StoreError, match="nothing was stored"):
+    with pytest.raises(InvalidInputError, match="interaction #1 has weight 'not a number'.*nothing was stored"):
         store.add_interactions("Things", [good, bad], create_personas=[to_uuid("bob")])
     assert store.recent_interactions("Things", to_uuid("bob"), None) == []
     assert store.get_persona("Things", to_uuid("bob")) is None
+
+
+def test_batch_failing_inside_the_transaction_rolls_back_created_personas(tmp_path):
+    store = EmbeddedStore(tmp_path / "p.db")
+    store.create_collection(CollectionSpec("Things", 4))
+    store.add_items("Things", items(), VECTORS)
+    rows = [StoredInteraction(to_uuid("bob"), uid("a"), 0.5, NOW), StoredInteraction(to_uuid("eve"), uid("b"), 1.0, NOW)]
+    with pytest.raises(NotFoundError, match="does not exist; nothing was stored"):
+        store.add_interactions("Things", rows, create_personas=[to_uuid("bob")])  # eve is unknown
+    assert store.get_persona("Things", to_uuid("bob")) is None and store.scan_interactions("Things").items == []
 
 
 def test_index_follows_later_writes():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import InvalidInputError, Persona, to_uuid
-from core.models import STRATEGIES
+from core.retrieval.strategies import STRATEGIES
 from core.retrieval.profile import Profile, decay_factor, weigh
 from core.store.base import StoredInteraction
 from core.retrieval.strategies import StrategyConfig, build_scorer

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from core import STRATEGIES
+from core.retrieval.strategies import STRATEGIES
 from core.cli.format import Output
 from core.where import WHERE_HELP
 

@@ -25,6 +25,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, to_datetime)
+from core.retrieval.strategies import get_strategy
 from core.retrieval.vector_stage import PipelineConfig, recommend
 from core.store.base import Store
 
@@ -43,10 +44,12 @@ class PersonalizationAgent:
         if not store.has_collection(reference_collection):
             raise NotFoundError(f"reference collection {reference_collection!r} does not exist; "
                                 f"existing: {store.list_collections()}")
-        GetObjectsOptions(strategy=strategy)  # validates the name
+        get_strategy(strategy)  # an unknown name is an error here, listing the registered ones
         self.store = store
         self.collection = reference_collection
-        self.vector_name = vector_name
+        spec = store.get_collection(reference_collection)
+        # the vector the agent ranks with: as given, else the one the agent was created with, else the default
+        self.vector_name = spec.vector(vector_name if vector_name is not None else spec.vector_name)[0]
         self.strategy = strategy
         self.config = config or PipelineConfig()
         self._embedder = embedder
@@ -195,6 +198,7 @@ class PersonalizationAgent:
         options = GetObjectsOptions(limit, recent_interactions_count, exclude_interacted_items, decay_rate,
                                     exclude_items, use_agent_ranking, explain_results, instruction, filters,
                                     strategy or self.strategy, now)
+        get_strategy(options.strategy)
         if filters is not None:
             self.store.check_filter(filters)
         if isinstance(instruction, str) and not instruction.strip():
@@ -207,13 +211,13 @@ class PersonalizationAgent:
             config = replace(config, popularity_weight=float(popularity_weight))
         persona = self.get_persona(persona_id)
         if not use_agent_ranking:  # the instruction only steers the agent; vector-only ranking ignores it
-            return recommend(self.store, self.collection, persona, options, config)
+            return recommend(self.store, self.collection, persona, options, config, self.vector_name)
         from core.ranking.local.ranker import LocalRanker, LocalRankerConfig
         from core.ranking.pipeline import AgentConfig, agent_recommend
         # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
         local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
         llm, note = self.llm_ranker
-        return agent_recommend(self.store, self.collection, persona, options, config=config,
+        return agent_recommend(self.store, self.collection, persona, options, config=config, vector_name=self.vector_name,
                                agent_config=self._agent_config or AgentConfig(), ranker=llm or local, local=local,
                                embedder=self.embedder, ranker_note=note)
 

@@ -7,6 +7,7 @@ tells the store that the collection changed (``self._changed``), which drops its
 from __future__ import annotations
 
 import json
+import numbers
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.errors import AlreadyExistsError, NotFoundError
+from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.models import Persona
 from core.store.base import InteractionRow, InteractionScan, StoredInteraction
 from core.store.embedded.schema import to_json
@@ -71,6 +72,7 @@ class PersonaTables:
         # UUID's int (hashing UUID objects is several times slower).
         persona_ints = [r.persona_id.int for r in rows]
         item_ints = [r.item_id.int for r in rows]
+        weights = _weights(rows)
         blob = {k: k.to_bytes(16, "big") for k in set(item_ints)}
         stamp = {t: (t or default_time).timestamp() for t in {r.created_at for r in rows}}
         with self._tx() as db:
@@ -86,9 +88,13 @@ class PersonaTables:
             db.executemany("DELETE FROM interactions WHERE persona=? AND item_id=?",
                            ((keys[p.bytes], i.bytes) for p, i in replace_pairs if p.bytes in keys))
             self._changed(collection)
+            persona_keys = [key[k] for k in persona_ints]
+            # Inserted grouped by persona (stable, so each persona's rows keep their order and ids): the
+            # persona index then grows at one place at a time instead of at every persona's.
+            order = np.argsort(np.array(persona_keys, dtype=np.int64), kind="stable").tolist()
             db.executemany(f"INSERT INTO interactions(cid, persona, item_id, weight, created_at) VALUES ({cid},?,?,?,?)",
-                           zip(map(key.__getitem__, persona_ints), map(blob.__getitem__, item_ints),
-                               [r.weight for r in rows], [stamp[r.created_at] for r in rows]))
+                           ((persona_keys[n], blob[item_ints[n]], weights[n], stamp[rows[n].created_at])
+                            for n in order))
 
     def _persona_keys(self, db: sqlite3.Connection, cid: int, ids: Sequence[UUID]) -> dict[bytes, int]:
         """Integer keys of the given personas that exist, by their 16-byte UUID."""
@@ -133,3 +139,20 @@ class PersonaTables:
                                [UUID(bytes=b.ljust(16, b"\0")) for b in item_codes],
                                person_index.astype(np.int64), item_index.astype(np.int64),
                                np.array(weights, dtype=np.float32), np.array(times, dtype=np.float64))
+
+
+def _weights(rows: Sequence[InteractionRow]) -> list[float]:
+    """The rows' weights as floats, all checked to be real numbers in [-1, 1] (vectorised range check)."""
+    weights = [r.weight for r in rows]
+    if not all(type(w) is float for w in weights):  # PersonaInteraction already gives floats: the fast path
+        for n, w in enumerate(weights):
+            if isinstance(w, bool) or not isinstance(w, numbers.Real):
+                raise InvalidInputError(f"interaction #{n} has weight {w!r}; weights are numbers in [-1, 1]; "
+                                        "nothing was stored")
+        weights = [float(w) for w in weights]
+    wrong = ~((np.array(weights) >= -1.0) & (np.array(weights) <= 1.0))  # NaN fails both comparisons
+    if wrong.any():
+        n = int(np.flatnonzero(wrong)[0])
+        raise InvalidInputError(f"interaction #{n} has weight {weights[n]!r}; weights are numbers in [-1, 1]; "
+                                "nothing was stored")
+    return weights
