@@ -110,7 +110,8 @@ def import_catalog(
     if store.has_collection(collection) and not replace:
         raise AlreadyExistsError(f"collection {collection!r} already exists; pass replace=True to overwrite it")
     text_fields = _text_fields(parsed, title_property)
-    vectors, model = catalog_vectors(parsed, embedder=embedder, progress=progress, embedding_model=embedding_model)
+    vectors, model = catalog_vectors(parsed.texts, parsed.vectors, embedder=embedder, progress=progress,
+                                     embedding_model=embedding_model)
     spec = CollectionSpec(name=collection, dims=int(vectors.shape[1]), text_fields=text_fields,
                           embedding_model=model)
     if store.has_collection(collection):

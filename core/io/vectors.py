@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import numbers
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from core.io.embedding import Embedder, ProgressCallback, default_embedder, normalize
 from core.errors import CatalogImportError, InvalidInputError
 from core.io.tables import is_missing
-
-if TYPE_CHECKING:
-    from core.io.catalog import ParsedCatalog
 
 
 def row_vector(cell: Any, number: int, column: str, previous: list[np.ndarray],
@@ -85,20 +83,20 @@ def _split_numbers(text: str, number: int, column: str) -> list[Any]:
     return values
 
 
-def catalog_vectors(parsed: ParsedCatalog, *, embedder: Embedder | None, progress: ProgressCallback | None,
-                    embedding_model: str | None) -> tuple[np.ndarray, str | None]:
-    """Unit-length vectors for ``parsed`` and the name of the model that made them.
+def catalog_vectors(texts: Sequence[str], given: np.ndarray | None, *, embedder: Embedder | None,
+                    progress: ProgressCallback | None, embedding_model: str | None) -> tuple[np.ndarray, str | None]:
+    """Unit-length vectors for a catalog's items and the name of the model that made them.
 
-    The file's own vectors are used when it had them, reporting ``progress(n, n)`` once;
-    otherwise the texts are embedded with ``embedder`` (default: the bundled model).
+    The file's own vectors (``given``) are used when it had them, reporting ``progress(n, n)``
+    once; otherwise ``texts`` are embedded with ``embedder`` (default: the bundled model).
     """
-    n = len(parsed.items)
-    if parsed.vectors is not None:
+    n = len(texts)
+    if given is not None:
         if progress is not None:
             progress(n, n)
-        return normalize(parsed.vectors), embedding_model
+        return normalize(given), embedding_model
     embedder = embedder or default_embedder()
-    vectors = np.asarray(embedder.embed(parsed.texts, progress=progress), dtype=np.float32)
+    vectors = np.asarray(embedder.embed(texts, progress=progress), dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[0] != n:
         raise InvalidInputError(f"the embedder returned shape {vectors.shape} for {n} texts")
     return normalize(vectors), embedding_model or getattr(embedder, "name", None)

@@ -12,13 +12,11 @@ and MMR steps arrive as arguments.
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.ranking.base import Candidate
-
-if TYPE_CHECKING:
-    from core.ranking.local.ranker import LocalRankerConfig, Step
+from core.ranking.local.fusion import LocalRankerConfig, number
+from core.ranking.local.mmr import Step
 
 
 def explain_item(pool: list[Candidate], step: Step, parts: dict[str, float], relevance: list[float],
@@ -107,12 +105,3 @@ def _diversity_summary(lam: float, steps: list[Step], relevance: list[float]) ->
     if moved:
         return f" Diversity moved {moved} item(s) ahead of more relevant but more similar ones."
     return " Diversity changed nothing: the order is by relevance."
-
-
-def number(value: Any) -> float:
-    """A signal as a float; missing, non-numeric (e.g. None) or non-finite counts as 0."""
-    try:
-        result = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return result if math.isfinite(result) else 0.0

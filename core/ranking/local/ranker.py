@@ -26,8 +26,6 @@ Their text is built in :mod:`core.ranking.local.explain`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -35,111 +33,12 @@ import numpy as np
 
 from core.errors import InvalidInputError
 from core.ranking.base import Candidate, PersonaSummary, PlannedSearch, RankContext, RankDecision
-from core.ranking.local.explain import explain_item, number, rationale
+from core.ranking.local.explain import explain_item, rationale
+from core.ranking.local.fusion import COMPONENTS, LocalRankerConfig, components, fuse
+from core.ranking.local.mmr import Step, mmr, mmr_steps
 from core.ranking.local.plan import plan_searches
 
-COMPONENTS = ("like", "dislike", "instruction", "popularity", "property")
-"""Fusion components, in the column order of :func:`components`."""
-
-_SIGNALS = ("like_similarity", "dislike_penalty", "instruction_similarity", "popularity", "property_match")
-_SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0])
-_LABELS = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One MMR pick and what decided it.
-
-    ``pick`` was chosen with diversity penalty ``penalty`` (``(1 - lam) * similarity``, its
-    similarity to ``nearest``, the closest item chosen before it; -1 and 0 for the first pick);
-    ``best`` was the most relevant candidate left at that step and ``best_penalty`` its penalty.
-    """
-
-    pick: int
-    penalty: float
-    nearest: int
-    similarity: float
-    best: int
-    best_penalty: float
-
-    def promoted(self, relevance: Sequence[float]) -> bool:
-        """True when ``pick`` beat a more relevant item only because that one's penalty was larger."""
-        return relevance[self.best] > relevance[self.pick] and self.best_penalty > self.penalty
-
-
-@dataclass(frozen=True)
-class LocalRankerConfig:
-    """Fusion weights (all >= 0), the MMR trade-off and the smallest contribution worth a mention."""
-
-    like: float = 1.0
-    dislike: float = 1.0
-    instruction: float = 3.0
-    popularity: float = 0.5
-    property: float = 0.1
-    mmr_lambda: float = 0.8
-    mention_threshold: float = 0.01
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-                raise InvalidInputError(f"LocalRankerConfig.{name} must be a finite number >= 0, got {value!r}")
-        if self.mmr_lambda > 1:
-            raise InvalidInputError(f"LocalRankerConfig.mmr_lambda must be between 0 and 1, got {self.mmr_lambda!r}")
-
-    def weights(self, instruction_given: bool) -> np.ndarray:
-        """The weight of each of :data:`COMPONENTS`; the instruction's is 0 without an instruction."""
-        w = [self.like, self.dislike, self.instruction if instruction_given else 0.0, self.popularity, self.property]
-        return np.array(w, dtype=np.float64)
-
-    def formula(self, instruction_given: bool) -> str:
-        """The relevance formula with these weights, as the rationale quotes it (no instruction term without one)."""
-        terms = [f"{'−' if sign < 0 else '+'} {w:g} × {label}"
-                 for label, sign, w in zip(_LABELS, _SIGNS, self.weights(instruction_given))
-                 if w or label != "instruction similarity"]
-        return " ".join(terms).lstrip("+ ")
-
-
-def components(pool: list[Candidate], instruction_given: bool, config: LocalRankerConfig) -> np.ndarray:
-    """The signed contribution of each component to each candidate's relevance, shape (n, 5)."""
-    raw = np.array([[number(c.signals.get(key)) for key in _SIGNALS] for c in pool], dtype=np.float64)
-    return raw.reshape(len(pool), len(_SIGNALS)) * (_SIGNS * config.weights(instruction_given))
-
-
-def fuse(pool: list[Candidate], instruction_given: bool, config: LocalRankerConfig) -> np.ndarray:
-    """The relevance of each candidate (the formula in the module docstring)."""
-    return components(pool, instruction_given, config).sum(axis=1)
-
-
-def mmr(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float) -> list[int]:
-    """Greedy maximal-marginal-relevance selection of ``min(k, n)`` distinct row indices."""
-    return [s.pick for s in mmr_steps(relevance, vectors, k, lam)]
-
-
-def mmr_steps(relevance: np.ndarray, vectors: np.ndarray, k: int, lam: float) -> list[Step]:
-    """:func:`mmr` with what decided each step (penalties, nearest chosen item, the most relevant left)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise InvalidInputError(f"k must be an integer >= 0, got {k!r}")
-    if not 0 <= lam <= 1:
-        raise InvalidInputError(f"lam must be between 0 and 1, got {lam!r}")
-    n, keep = len(relevance), 1.0 - lam
-    V = np.asarray(vectors, dtype=np.float64)
-    rel_left = np.array(relevance, dtype=np.float64)  # chosen items are set to -inf
-    score_left = lam * rel_left
-    max_sim, nearest = np.zeros(n), np.full(n, -1)
-    steps = []
-    for step in range(min(k, n)):
-        pick = int((score_left - keep * max_sim).argmax())
-        best = int(rel_left.argmax())
-        steps.append(Step(pick, keep * max_sim[pick].item(), int(nearest[pick]), max_sim[pick].item(),
-                          best, keep * max_sim[best].item()))
-        rel_left[pick] = score_left[pick] = -np.inf
-        sims = V @ V[pick]
-        if step == 0:  # the first pick defines max_sim, negative similarities included
-            max_sim, nearest = sims, np.full(n, pick)
-        else:
-            nearest[sims > max_sim] = pick
-            np.maximum(max_sim, sims, out=max_sim)
-    return steps
+__all__ = ["COMPONENTS", "LocalRanker", "LocalRankerConfig", "Step", "components", "fuse", "mmr", "mmr_steps"]
 
 
 class LocalRanker:
