@@ -8,9 +8,12 @@ the collection's text fields through an FTS5 column filter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
+from uuid import UUID
 
 from core.errors import InvalidInputError
+from core.store.base import Hit
 from core.text import WEAVIATE_STOPWORDS, words
 
 
@@ -32,3 +35,23 @@ def fts_query(text: str, text_fields: Sequence[str], query_properties: Sequence[
                                 f"valid: {list(text_fields)}")
     columns = " ".join(f"c{text_fields.index(p.split('^')[0])}" for p in query_properties)
     return f"{{{columns}}} : ({terms})"
+
+
+def bm25_hits(db: sqlite3.Connection, cid: int, match: str, limit: int, keep: Callable[[UUID], bool], *,
+              page: int) -> list[Hit]:
+    """The best ``limit`` BM25 matches of ``match`` in collection ``cid`` that ``keep`` accepts.
+
+    Pages through the ranked matches with SQL ``LIMIT`` (doubling the page) instead of scoring and
+    sorting every match; unfiltered, only excluded rows can be skipped, so one page of ``limit`` plus
+    the number excluded is enough.
+    """
+    sql = (f"SELECT i.uuid, -bm25(fts_{cid}) AS s FROM fts_{cid} JOIN items i ON i.row = fts_{cid}.rowid"
+           f" WHERE fts_{cid} MATCH ? ORDER BY s DESC, i.row LIMIT ? OFFSET ?")
+    hits: list[Hit] = []
+    offset = 0
+    while True:
+        rows = db.execute(sql, (match, page, offset)).fetchall()
+        hits.extend(Hit(uid, float(score)) for uid, score in ((UUID(u), s) for u, s in rows) if keep(uid))
+        if len(hits) >= limit or len(rows) < page:
+            return hits[:limit]
+        offset, page = offset + page, page * 2

@@ -25,7 +25,7 @@ import numpy as np
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.models import Item
 from core.store.base import Capabilities, CollectionSpec, Hit, ItemPrior
-from core.store.embedded.fts import fts_query
+from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.personas import PersonaTables
 from core.store.embedded.schema import (SCHEMA, check_vectors, copy_json, dump_vectors, fts_columns, load_vectors, migrate,
@@ -287,20 +287,6 @@ class EmbeddedStore(PersonaTables):
             return []
         exclude = set(exclude)
         allowed = index.allowed(filters, exclude)
-        page = limit + len(exclude)  # unfiltered, only excluded rows can be skipped: one page is enough
-        hits: list[Hit] = []
+        keep = (lambda uid: True) if allowed is None else (lambda uid: bool(allowed[index.pos[uid]]))
         with self._lock:
-            cid = self._cid(collection)
-            sql = (f"SELECT i.uuid, -bm25(fts_{cid}) AS s FROM fts_{cid} JOIN items i ON i.row = fts_{cid}.rowid"
-                   f" WHERE fts_{cid} MATCH ? ORDER BY s DESC, i.row LIMIT ? OFFSET ?")
-            offset = 0
-            while True:
-                rows = self._db.execute(sql, (match, page, offset)).fetchall()
-                for uuid_text, score in rows:
-                    uid = UUID(uuid_text)
-                    if allowed is None or allowed[index.pos[uid]]:
-                        hits.append(Hit(uid, float(score)))
-                if len(hits) >= limit or len(rows) < page:
-                    return hits[:limit]
-                offset, page = offset + page, page * 2
-
+            return bm25_hits(self._db, self._cid(collection), match, limit, keep, page=limit + len(exclude))
