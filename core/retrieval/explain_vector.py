@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
 from core.models import GetObjectsOptions
 from core.retrieval.profile import Profile
@@ -25,14 +24,6 @@ def display_title(properties: dict[str, Any], fallback: str = "") -> str:
             return value.strip()
     original = properties.get("original_id")
     return str(original) if original is not None else fallback
-
-
-def nearest(profile: Profile, X: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each row of ``X``: the index (into ``rows``) of the most similar interaction, and that similarity."""
-    if not len(rows):
-        return np.full(len(X), -1), np.zeros(len(X), dtype=np.float32)
-    sims = X @ profile.vectors[rows].T
-    return sims.argmax(axis=1), sims.max(axis=1)
 
 
 def item_explanation(signals: dict[str, Any]) -> str:
