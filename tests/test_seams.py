@@ -72,3 +72,14 @@ def test_the_engine_asks_the_store_which_filters_it_supports(store):
         agent.get_objects("p", filters=flt, use_agent_ranking=False)
     assert agent.get_objects("p", use_agent_ranking=False).objects  # without a filter it works
     assert "Equal" not in store.capabilities.filter_operators and "equal" in store.capabilities.filter_operators
+
+
+def test_results_do_not_share_the_stores_objects(agent):
+    agent.add_interactions([PersonaInteraction(persona_id="p", item_id=uid("a"), weight=1.0)])
+    first = agent.get_objects("p", limit=1, use_agent_ranking=False).objects[0]
+    first.properties["genres"].append("Changed")
+    first.properties["title"] = "Changed"
+    again = agent.get_objects("p", limit=1, use_agent_ranking=False).objects[0]
+    assert again.uuid == first.uuid and again.properties["title"] != "Changed"
+    assert "Changed" not in again.properties["genres"]
+    assert "Changed" not in agent.store.get_items("Things", [first.uuid])[first.uuid].properties["genres"]
