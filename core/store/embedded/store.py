@@ -180,9 +180,9 @@ class EmbeddedStore:
             index = self._indexes.get(collection)
             if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
                 self._indexes[collection] = VectorIndex([item.uuid for item in items],
-                                                        [dict(item.properties) for item in items], vectors)
-            elif index is not None:
-                index.append([item.uuid for item in items], [item.properties for item in items], vectors)
+                                                        [_copy(item.properties) for item in items], vectors)
+            elif index is not None:  # the index holds its own copy, never the caller's objects
+                index.append([item.uuid for item in items], [_copy(item.properties) for item in items], vectors)
         return len(items)
 
     def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
@@ -210,7 +210,7 @@ class EmbeddedStore:
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
         index = self._index(collection)
-        return {u: Item(u, index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: Item(u, _copy(index.properties[p])) for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
@@ -222,7 +222,7 @@ class EmbeddedStore:
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item(index.uuids[i], index.properties[i]) for i in range(offset, stop)]
+        return [Item(index.uuids[i], _copy(index.properties[i])) for i in range(offset, stop)]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()
@@ -387,6 +387,18 @@ class EmbeddedStore:
                                     "(SELECT pk FROM personas WHERE cid=? AND persona_id=?)",
                                     (self._cid(collection), persona_id.bytes)).fetchall()
         return {UUID(bytes=r[0]) for r in rows}
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copy(value: Any) -> Any:
+    """A caller's own copy of stored JSON values: mutating it must not change the store."""
+    if isinstance(value, dict):
+        return {k: v if type(v) in _IMMUTABLE else _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v if type(v) in _IMMUTABLE else _copy(v) for v in value]
+    return value
 
 
 def _check_vectors(vectors: Any, n: int, dims: int) -> np.ndarray:
