@@ -273,6 +273,7 @@ def test_local_ranker_plan_delegates_to_the_rules():
 
 
 class TestLocalRankerContract(RankerContract):
-    @pytest.fixture(params=[LocalRankerConfig(), LocalRankerConfig(mmr_lambda=1.0, instruction=0.0)], ids=["default", "no-mmr"])
+    @pytest.fixture(params=[LocalRankerConfig(), LocalRankerConfig(mmr_lambda=1.0, instruction=0.0)],
+                    ids=["default", "no-mmr"])
     def ranker(self, request):
         return LocalRanker(request.param)

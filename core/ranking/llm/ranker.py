@@ -48,7 +48,8 @@ class LLMRanker:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidInputError(f"limit must be an integer >= 0, got {limit!r}")
         if not pool or limit == 0:
-            return RankDecision(order=[], details={"warnings": ["nothing to rank (empty pool or limit 0), no LLM call"]})
+            note = "nothing to rank (empty pool or limit 0): no LLM call"
+            return RankDecision(order=[], details={"warnings": [note]})
         messages, aliases = rerank_messages(persona, instruction, pool, limit, explain)
         calls_before = len(ctx.calls)
         text = self.client.complete(messages, rerank_kind(explain), ctx, "rerank")
