@@ -1,5 +1,8 @@
 """The store contract: every backend subclasses :class:`StoreContract` and provides ``make_store``.
 
+A backend that can persist also provides ``make_reopenable(tmp_path)``: a function that opens the
+same stored data each time it is called (the reopen test is skipped, saying so, without one).
+
 Known-answer fixtures: six items on the axes of a 4-d space, so every similarity is exact.
 """
 
@@ -10,9 +13,11 @@ from uuid import UUID
 
 import numpy as np
 import pytest
+from weaviate.classes.query import Filter
 
 from core import AlreadyExistsError, CollectionSpec, InvalidInputError, Item, NotFoundError, Persona, to_uuid
-from core.store.base import StoredInteraction
+from core.retrieval.popularity import popularity
+from core.store.base import Hit, StoredInteraction
 
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 VECTORS = np.array([
@@ -27,6 +32,7 @@ NAMES = "abcdef"
 
 
 def items() -> list[Item]:
+    """a 1990, b 1995, ... f 2015; genres a Comedy, b Comedy+Drama, c Drama, d Horror, e Sci-Fi, f none."""
     genres = [["Comedy"], ["Comedy", "Drama"], ["Drama"], ["Horror"], ["Sci-Fi"], []]
     return [Item(name, {"title": f"Item {name.upper()}", "genres": genres[i], "year": 1990 + 5 * i,
                         "original_id": name})
@@ -37,11 +43,20 @@ def uid(name: str) -> UUID:
     return to_uuid(name)
 
 
+def likes(store, ids: list[UUID]) -> list[int]:
+    """Like counts of ``ids``, as the engine computes them from the store's interaction scan."""
+    return popularity(store, "Things").like_counts(ids).tolist()
+
+
 class StoreContract:
     """Behaviour every :class:`core.Store` backend must have."""
 
     def make_store(self):  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def make_reopenable(self, tmp_path):
+        """A zero-argument function opening the same persistent store each call; None if the backend has none."""
+        return None
 
     @pytest.fixture
     def store(self):
@@ -76,7 +91,6 @@ class StoreContract:
         assert [h.uuid for h in hits] == [uid("a"), uid("b"), uid("c")] or \
             [h.uuid for h in hits][:2] == [uid("a"), uid("b")]
         assert hits[0].score == pytest.approx(1.0, abs=1e-6)
-        from weaviate.classes.query import Filter
         hits = store.near_vectors("Things", np.array([[1, 0, 0, 0], [0, 1, 0, 0]], np.float32), 2,
                                   filters=Filter.by_property("genres").contains_any(["Drama"]),
                                   exclude=[uid("b")])
@@ -123,7 +137,6 @@ class StoreContract:
         assert store.bm25("Things", "the and of a", 5) == []  # stopwords only (Weaviate's "en" preset)
         assert [h.uuid for h in store.bm25("Things", "drama", 5, exclude=[uid("c")])] == [uid("b")]
         # paging past excluded and filtered-out rows still fills the limit
-        from weaviate.classes.query import Filter
         got = store.bm25("Things", "item", 2, exclude=[uid("a")], filters=Filter.by_property("year").greater_than(2000))
         assert {h.uuid for h in got} <= {uid("d"), uid("e"), uid("f")} and len(got) == 2
 
@@ -155,3 +168,151 @@ class StoreContract:
         assert store.delete_persona("Things", pid) and store.recent_interactions("Things", pid, None) == []
 
 
+
+    # filters through the Store -------------------------------------------------------------
+    def test_filters_hold_for_every_search(self, store):
+        after_2000 = Filter.by_property("year").greater_than(2000)  # d, e, f
+        q = np.array([0, 1, 1, 0], np.float32)  # c, e: 0.7071; d: 0.7809; b: 0.0781
+        assert names(store.near_vectors("Things", q, 5, filters=after_2000)[0]) == "def"
+        dramatic = Filter.by_property("genres").contains_any(["Drama", "Horror"])
+        assert names(store.near_vectors("Things", q, 5, filters=dramatic)[0]) == "dcb"
+        queries, weights = np.array([[1, 0, 0, 0], [0, 0, 1, 0]], np.float32), np.array([1.0, 0.5])
+        hits = store.search_max("Things", queries, weights, 5, filters=after_2000)
+        assert names(hits) == "edf" and hits[0].score == pytest.approx(0.5)
+        comedy = Filter.by_property("genres").contains_any(["Comedy"])
+        assert set(names(store.bm25("Things", "item", 6, filters=comedy))) == {"a", "b"}
+        both = Filter.all_of([after_2000, Filter.by_property("genres").contains_any(["Horror"])])
+        assert names(store.bm25("Things", "item", 6, filters=both)) == "d"
+
+    def test_a_filter_matching_nothing_gives_no_hits(self, store):
+        nothing = Filter.by_property("year").greater_than(3000)
+        assert store.near_vectors("Things", VECTORS[:2], 3, filters=nothing) == [[], []]
+        assert store.search_max("Things", VECTORS[:1], np.ones(1), 3, filters=nothing) == []
+        assert store.bm25("Things", "item", 3, filters=nothing) == []
+
+    # ordering --------------------------------------------------------------------------------
+    def test_scores_descend_and_ties_are_repeatable(self, store):
+        tied = np.array([0, 0, 0, 1], np.float32)  # f: 1, every other item 0
+
+        def searches():
+            return [store.near_vectors("Things", tied, 6)[0], store.search_max("Things", tied[None], np.ones(1), 6),
+                    store.bm25("Things", "item", 6)]
+        results = searches()
+        for hits in results:
+            scores = [h.score for h in hits]
+            assert scores == sorted(scores, reverse=True) and len({h.uuid for h in hits}) == len(hits) == 6
+        assert names(results[0])[0] == "f"
+        assert [names(h) for h in searches()] == [names(h) for h in results]
+        twin = self.make_store()
+        twin.create_collection(CollectionSpec("Things", 4, text_fields=("title", "genres")))
+        twin.add_items("Things", items(), VECTORS)  # built the same way: ties break the same way
+        assert names(twin.near_vectors("Things", tied, 6)[0]) == names(results[0])
+        assert names(twin.bm25("Things", "item", 6)) == names(results[2])
+        twin.close()
+
+    # personas: upsert and delete ---------------------------------------------------------------
+    def test_put_persona_inserts_updates_and_upserts(self, store):
+        pid = to_uuid("carol")
+        with pytest.raises(NotFoundError, match=str(pid)):
+            store.put_persona("Things", Persona(pid, {"age": 1}), must_exist=True)
+        assert store.get_persona("Things", pid) is None
+        store.put_persona("Things", Persona(pid, {"age": 30}), must_exist=None)  # upsert creates
+        assert store.get_persona("Things", pid).properties == {"age": 30}
+        store.put_persona("Things", Persona(pid, {"likes": ["Drama"]}), must_exist=None)  # upsert replaces
+        assert store.get_persona("Things", pid).properties == {"likes": ["Drama"]}
+        store.put_persona("Things", Persona(pid, {"age": 31}), must_exist=True)
+        assert [(p.persona_id, p.properties) for p in store.list_personas("Things")] == [(pid, {"age": 31})]
+
+    def test_deleting_a_persona_deletes_its_interactions_only(self, store):
+        ann, ben = to_uuid("ann"), to_uuid("ben")
+        store.add_interactions("Things", [StoredInteraction(ann, uid("a"), 1.0, NOW),
+                                          StoredInteraction(ben, uid("a"), 1.0, NOW),
+                                          StoredInteraction(ben, uid("c"), 0.5, NOW)], create_personas=[ann, ben])
+        assert likes(store, [uid("a"), uid("c")]) == [2, 1]
+        assert store.delete_persona("Things", ben) is True
+        assert store.delete_persona("Things", ben) is False
+        assert store.get_persona("Things", ben) is None and store.recent_interactions("Things", ben, None) == []
+        assert store.interacted_items("Things", ben) == set()
+        assert likes(store, [uid("a"), uid("c")]) == [1, 0]
+        assert [r.item_id for r in store.recent_interactions("Things", ann, None)] == [uid("a")]
+        assert [p.persona_id for p in store.list_personas("Things")] == [ann]
+
+    def test_deleting_a_collection_deletes_everything_in_it(self, store):
+        pid = to_uuid("dan")
+        store.add_interactions("Things", [StoredInteraction(pid, uid("a"), 1.0, NOW)], create_personas=[pid])
+        store.create_collection(CollectionSpec("Other", 4))
+        store.delete_collection("Things")
+        assert not store.has_collection("Things") and store.list_collections() == ["Other"]
+        for call in (store.get_collection, store.count, store.delete_collection):
+            with pytest.raises(NotFoundError, match="Things"):
+                call("Things")
+        store.create_collection(CollectionSpec("Things", 4, text_fields=("title", "genres")))
+        assert store.count("Things") == 0 and store.list_personas("Things") == []
+        assert store.bm25("Things", "item", 5) == [] and store.get_persona("Things", pid) is None
+        store.add_items("Things", items(), VECTORS)
+        assert likes(store, [uid("a")]) == [0]
+
+    # reopen ----------------------------------------------------------------------------------
+    def test_reopen_restores_everything(self, tmp_path):
+        open_store = self.make_reopenable(tmp_path)
+        if open_store is None:
+            pytest.skip(f"{type(self).__name__}: this backend has no persistent form to reopen")
+        store, pid = open_store(), to_uuid("bob")
+        store.create_collection(CollectionSpec("Things", 4, text_fields=("title", "genres")))
+        store.add_items("Things", items(), VECTORS)
+        store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
+        store.put_persona("Things", Persona(pid, {"age": 40}), must_exist=None)
+        store.add_interactions("Things", [StoredInteraction(pid, uid("a"), 0.5, NOW)])
+        before = {"items": store.iter_items("Things"), "vectors": store.get_vectors("Things", list(map(uid, NAMES)))}
+        store.close()
+
+        again = open_store()
+        spec = CollectionSpec("Things", 4, ("title", "genres"), user_properties={"age": "int"})
+        assert again.get_collection("Things") == spec and again.has_agent("Things")
+        assert again.iter_items("Things") == before["items"]
+        np.testing.assert_array_equal(again.get_vectors("Things", list(map(uid, NAMES))), before["vectors"])
+        assert again.get_persona("Things", pid).properties == {"age": 40}
+        assert again.recent_interactions("Things", pid, 5) == [StoredInteraction(pid, uid("a"), 0.5, NOW)]
+        assert likes(again, [uid("a")]) == [1]
+        assert names(again.near_vectors("Things", VECTORS[2], 1)[0]) == "c"
+        assert set(names(again.bm25("Things", "drama", 5))) == {"b", "c"}
+        early = Filter.by_property("year").less_than(1996)
+        assert set(names(again.near_vectors("Things", VECTORS[5], 6, filters=early)[0])) == {"a", "b"}
+        again.close()
+
+    # returned objects are copies ---------------------------------------------------------------
+    def test_mutating_returned_objects_changes_nothing_stored(self, store):
+        got = store.get_items("Things", [uid("b")])[uid("b")]
+        got.properties["title"] = "changed"
+        got.properties["genres"].append("Western")
+        for item in store.iter_items("Things"):
+            item.properties.clear()
+        vectors = store.get_vectors("Things", [uid("a"), uid("b")])
+        vectors[:] = 0
+        pid = to_uuid("erin")
+        store.put_persona("Things", Persona(pid, {"likes": ["Drama"]}), must_exist=False)
+        store.get_persona("Things", pid).properties["likes"].append("Horror")
+        store.list_personas("Things")[0].properties.clear()
+
+        fresh = {i.properties["original_id"]: i.properties for i in store.iter_items("Things")}
+        assert fresh == {i.properties["original_id"]: i.properties for i in items()}
+        assert store.get_items("Things", [uid("b")])[uid("b")].properties["genres"] == ["Comedy", "Drama"]
+        np.testing.assert_allclose(store.get_vectors("Things", [uid("a")])[0], VECTORS[0])
+        assert store.get_persona("Things", pid).properties == {"likes": ["Drama"]}
+        western = Filter.by_property("genres").contains_any(["Western"])
+        assert store.near_vectors("Things", VECTORS[1], 6, filters=western) == [[]]
+
+    def test_mutating_the_items_passed_in_changes_nothing_stored(self, store):
+        extra = [Item("g", {"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"})]
+        store.add_items("Things", extra, np.array([[1, 1, 0, 0]], np.float32))
+        extra[0].properties["genres"].append("Western")
+        extra[0].properties["year"] = 1900
+        assert store.get_items("Things", [uid("g")])[uid("g")].properties == \
+            {"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"}
+        assert store.near_vectors("Things", VECTORS[0], 7, filters=Filter.by_property("year").less_than(1950)) == [[]]
+
+
+def names(hits: list[Hit]) -> str:
+    """The item letters of ``hits``, in order (``"dec"``)."""
+    letters = {uid(n): n for n in NAMES}
+    return "".join(letters[h.uuid] for h in hits)

@@ -71,6 +71,7 @@ def test_property_search_brings_in_new_candidates(agent):
             assert vector_rank[obj.uuid] == obj.original_rank
 
 
+@pytest.mark.slow
 def test_instruction_steers_the_ranking(agent):
     plain = ask(agent, limit=8)
     sweet = ask(agent, limit=8, instruction="a sweet dessert")
@@ -82,6 +83,7 @@ def test_instruction_steers_the_ranking(agent):
     assert any("instruction" in o.explanation for o in sweet.objects)
 
 
+@pytest.mark.slow
 def test_filters_and_exclusions_hold_for_every_search(agent):
     only_mains = Filter.by_property("course").equal("main")
     response = ask(agent, limit=10, filters=only_mains, instruction="noodles", exclude_items=["pad-thai"])
@@ -89,6 +91,7 @@ def test_filters_and_exclusions_hold_for_every_search(agent):
     assert "pad-thai" not in names(response)
 
 
+@pytest.mark.slow
 def test_edge_cases_keep_the_guarantees(agent):
     everything = ask(agent, limit=500)
     assert len(everything.objects) == 109 - len(PASTA) == len(set(names(everything)))
@@ -134,6 +137,8 @@ def llm_agent(workshop_store, server, tmp_path, **config):
     return agent
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_llm_agent_plans_reranks_and_caches(workshop_store, server, tmp_path):
     agent = llm_agent(workshop_store, server, tmp_path)
     server.script(Reply(PLAN), Reply(RERANK))
@@ -154,6 +159,7 @@ def test_llm_agent_plans_reranks_and_caches(workshop_store, server, tmp_path):
         assert not path.is_file() or b"sk-test-secret" not in path.read_bytes()
 
 
+@pytest.mark.integration
 def test_llm_failure_falls_back_to_the_local_agent(workshop_store, server, tmp_path):
     agent = llm_agent(workshop_store, server, tmp_path)
     server.script(Reply(status=500, error="boom"))
@@ -164,6 +170,8 @@ def test_llm_failure_falls_back_to_the_local_agent(workshop_store, server, tmp_p
     assert len(server.requests) == 2
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, server, tmp_path):
     agent = llm_agent(workshop_store, server, tmp_path, per_minute=1)
     server.script(Reply(PLAN), Reply(RERANK))
@@ -173,6 +181,7 @@ def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, server,
     assert len(server.requests) == 1
 
 
+@pytest.mark.integration
 def test_a_repaired_plan_reply_is_reported_in_the_trace(workshop_store, server, tmp_path):
     agent = llm_agent(workshop_store, server, tmp_path)
     server.script(Reply("sorry, I cannot plan today"), Reply(RERANK))

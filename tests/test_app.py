@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/catalog.py", "pages/personas.py", "pages/recommend.py", "pages/search.py", "pages/explore.py"]
 

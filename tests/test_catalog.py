@@ -397,6 +397,7 @@ def test_title_property_goes_first_and_must_exist(store, parsed):
     assert spec.text_fields == ("rating", "title", "genres")
 
 
+@pytest.mark.slow
 def test_import_embeds_texts_with_the_real_model(store, tmp_path):
     rows = [{"id": 1, "title": "Space odyssey", "plot": "Astronauts travel to Jupiter aboard a spaceship."},
             {"id": 2, "title": "Baking show", "plot": "Home cooks bake bread and cakes."},

@@ -342,6 +342,7 @@ def test_db_defaults_to_the_environment(tmp_path, capsys, monkeypatch, catalog_c
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])[0]["name"] == "M"
 
 
+@pytest.mark.integration
 def test_python_dash_m_core(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "core", "--db", str(tmp_path / "x.db"), "recommend", "nobody"],

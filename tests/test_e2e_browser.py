@@ -15,6 +15,8 @@ from playwright.sync_api import expect, sync_playwright
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, lab_server
 
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
+
 SHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 90_000
 

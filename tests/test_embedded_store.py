@@ -1,4 +1,4 @@
-"""The embedded SQLite store: the shared contract, plus persistence and atomicity on disk."""
+"""The embedded SQLite store: the shared contract (reopening its file included), plus atomicity on disk."""
 
 from __future__ import annotations
 
@@ -15,24 +15,8 @@ class TestEmbeddedStoreContract(StoreContract):
     def make_store(self):
         return EmbeddedStore(":memory:")
 
-
-def test_reopening_the_file_restores_everything(tmp_path):
-    path = tmp_path / "p.db"
-    store = EmbeddedStore(path)
-    store.create_collection(CollectionSpec("Things", 4, text_fields=("title",)))
-    store.add_items("Things", items(), VECTORS)
-    store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
-    store.put_persona("Things", Persona("bob", {"age": 40}), must_exist=None)
-    store.add_interactions("Things", [StoredInteraction(to_uuid("bob"), uid("a"), 0.5, NOW)])
-    store.close()
-
-    again = EmbeddedStore(path)
-    assert again.count("Things") == 6 and again.has_agent("Things")
-    assert again.get_collection("Things").user_properties == {"age": "int"}
-    assert again.get_persona("Things", to_uuid("bob")).properties == {"age": 40}
-    assert again.recent_interactions("Things", to_uuid("bob"), 5)[0].created_at == NOW
-    assert again.near_vectors("Things", VECTORS[2], 1)[0][0].uuid == uid("c")
-    assert again.bm25("Things", "item", 10) and len(again.bm25("Things", "item", 10)) == 6
+    def make_reopenable(self, tmp_path):
+        return lambda: EmbeddedStore(tmp_path / "store.db")
 
 
 def test_failed_interaction_batch_leaves_nothing(tmp_path):

@@ -478,12 +478,14 @@ def _check_against_oracle(uuids, rows, filters) -> None:
         assert not len(bad), f"{filter_to_text(f)}: row {bad[0]} {rows[bad[0]]} got {got[bad[0]]}"
 
 
+@pytest.mark.slow
 def test_random_filters_match_brute_force_on_small_table(random_table):
     rng, uuids, rows = random_table
     filters = [_random_filter(rng, uuids[:2000]) for _ in range(200)]
     _check_against_oracle(uuids[:2000], rows[:2000], filters)
 
 
+@pytest.mark.slow
 def test_random_filters_match_brute_force_at_20k(random_table):
     rng, uuids, rows = random_table
     filters = [P("year").greater_than(1990) & P("rating").less_or_equal(7.5),

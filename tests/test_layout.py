@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,6 +21,7 @@ def test_core_never_imports_streamlit():
             assert not any(n.split(".")[0] == "streamlit" for n in names), f"{path} imports streamlit"
 
 
+@pytest.mark.integration
 def test_importing_core_loads_no_heavy_dependency():
     code = "import sys, core, core.io.samples, core.io.catalog, core.cli.commands; print(sorted(m for m in ('torch', 'streamlit', 'sentence_transformers', 'openai') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -37,6 +40,7 @@ def test_ci_runs_the_readme_test_command():
     assert head.count("```bash") == 2, "the README's first screen gives exactly two commands"
 
 
+@pytest.mark.slow
 def test_readme_library_example_runs(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = readme.split("## Library", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]

@@ -13,6 +13,8 @@ from core.ranking.base import Candidate, PersonaSummary, PlannedSearch, RankCont
 from core.ranking.local.ranker import LocalRanker, LocalRankerConfig, fuse, mmr
 from core.ranking.local.plan import plan_searches
 
+from .ranker_contract import RankerContract
+
 # Unit vectors: A2 is a near-duplicate of A (cosine 0.96), B and C are orthogonal to A.
 VEC = {"A": [1.0, 0.0, 0.0], "A2": [0.96, 0.28, 0.0], "B": [0.0, 1.0, 0.0], "C": [0.0, 0.0, 1.0]}
 SIGNALS = {
@@ -268,3 +270,10 @@ def test_local_ranker_plan_delegates_to_the_rules():
     assert LocalRanker.name == "local agent (no LLM)"
     assert LocalRanker().plan(summary(PROPS), None, 1, RankContext()) == \
         [PlannedSearch("Comedy Drama", "persona property 'favorite_genres'", "bm25")]
+
+
+class TestLocalRankerContract(RankerContract):
+    @pytest.fixture(params=[LocalRankerConfig(), LocalRankerConfig(mmr_lambda=1.0, instruction=0.0)],
+                    ids=["default", "no-mmr"])
+    def ranker(self, request):
+        return LocalRanker(request.param)

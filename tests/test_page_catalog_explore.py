@@ -16,6 +16,8 @@ from lab import catalog_ui as ui
 from lab.charts import project_2d
 from lab.resources import DEFAULT_SAMPLE, workspace
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TINY = (b'id,title,genre,vector\n'
         b'a,Alpha,rock,"[1, 0, 0]"\n'

@@ -20,6 +20,8 @@ from lab import demos as demo_personas
 from lab import persona_ui as ui
 from lab.resources import workspace
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/personas.py"
 

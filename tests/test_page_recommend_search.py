@@ -20,6 +20,8 @@ from lab import resources
 
 from .fake_openai import FakeOpenAI, Reply
 
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LIMIT = 6
 QUERY = "pasta"

@@ -102,6 +102,7 @@ def test_env_override_points_at_another_folder(tmp_path, monkeypatch):
         load_sample("movies")
 
 
+@pytest.mark.integration
 def test_loading_does_not_import_torch():
     code = ("import sys; from core.io.samples import list_samples, load_sample\n"
             "for info in list_samples(): load_sample(info.name)\n"

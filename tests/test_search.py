@@ -89,6 +89,7 @@ def test_bad_search_arguments(alice):
         q.near_text("comedy")
 
 
+@pytest.mark.slow
 def test_near_text_with_the_real_model():
     from core.io.embedding import default_embedder
     texts = ["A spaceship crew explores a distant galaxy.", "A romantic comedy set in Paris.",

@@ -9,7 +9,7 @@ prefixed with ``"LLM: "`` so nobody mistakes them for computed facts.
 
 from __future__ import annotations
 
-
+from core.errors import InvalidInputError
 from core.ranking.base import Candidate, PersonaSummary, PlannedSearch, RankContext, RankDecision
 from core.ranking.llm.client import LLMClient, LLMConfig
 from core.ranking.llm.parse import parse_plan, parse_rerank
@@ -45,8 +45,11 @@ class LLMRanker:
     def rerank(self, persona: PersonaSummary, instruction: str | None, pool: list[Candidate], limit: int,
                explain: bool, ctx: RankContext) -> RankDecision:
         """The model's order of ``pool`` (exactly ``min(limit, len(pool))`` items), in one call."""
-        if not pool:
-            return RankDecision(order=[], details={"warnings": ["empty pool: nothing to rank, no LLM call"]})
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidInputError(f"limit must be an integer >= 0, got {limit!r}")
+        if not pool or limit == 0:
+            note = "nothing to rank (empty pool or limit 0): no LLM call"
+            return RankDecision(order=[], details={"warnings": [note]})
         messages, aliases = rerank_messages(persona, instruction, pool, limit, explain)
         calls_before = len(ctx.calls)
         text = self.client.complete(messages, rerank_kind(explain), ctx, "rerank")
