@@ -20,6 +20,7 @@ from core.io.embedding import MODEL_NAME, default_embedder
 from core.errors import AlreadyExistsError, CatalogImportError, InvalidInputError
 from core.ids import generate_uuid5
 from core.models import Item
+from core.io.tables import read_table
 from core.store.embedded.store import EmbeddedStore
 
 UUID_A = "6f1c9a52-3b7e-4c1d-9e55-0a2b3c4d5e6f"
@@ -304,12 +305,20 @@ def test_wrong_dimension(tmp_path):
              "has 3 numbers, expected 384", row=1, column="v")
 
 
-def test_row_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(catalog, "MAX_CATALOG_ROWS", 2)
+def test_row_limit(tmp_path):
     path = write(tmp_path, "c.csv", "id,t\n1,a\n2,b\n3,c\n")
-    rejected(lambda: read(path, text_columns=["t"]), "more than 2 data rows")
-    rejected(lambda: read(write_parquet(tmp_path, [{"id": i, "t": "x"} for i in range(3)]), text_columns=["t"]),
-             "more than 2 data rows")
+    parquet = write_parquet(tmp_path, [{"id": i, "t": "x"} for i in range(3)])
+    for source in (path, parquet):
+        with pytest.raises(CatalogImportError, match="more than 2 data rows"):
+            read_table(source, None, id_columns={"id"}, raw_columns={None}, max_rows=2)
+        assert len(read_table(source, None, id_columns={"id"}, raw_columns={None}, max_rows=3).rows) == 3
+
+
+@pytest.mark.slow
+def test_read_catalog_applies_the_catalog_row_limit(tmp_path):
+    rows = catalog.MAX_CATALOG_ROWS + 1
+    path = write(tmp_path, "big.csv", "id,t\n" + "".join(f"{i},x\n" for i in range(rows)))
+    rejected(lambda: read(path, text_columns=["t"]), f"more than {catalog.MAX_CATALOG_ROWS} data rows")
 
 
 def test_argument_errors(tmp_path):
