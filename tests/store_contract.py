@@ -28,8 +28,8 @@ NAMES = "abcdef"
 
 def items() -> list[Item]:
     genres = [["Comedy"], ["Comedy", "Drama"], ["Drama"], ["Horror"], ["Sci-Fi"], []]
-    return [Item(name, {"title": f"Item {name.upper()}", "genres": genres[i], "year": 1990 + 5 * i,
-                        "original_id": name})
+    return [Item(uuid=name, properties={"title": f"Item {name.upper()}", "genres": genres[i], "year": 1990 + 5 * i,
+                                        "original_id": name})
             for i, name in enumerate(NAMES)]
 
 
@@ -122,20 +122,21 @@ class StoreContract:
         assert {h.uuid for h in got} <= {uid("d"), uid("e"), uid("f")} and len(got) == 2
 
     def test_add_items_is_atomic(self, store):
-        bad = [Item("g", {"title": "G"}), Item("h", {"title": "H"})]
+        bad = [Item(uuid="g", properties={"title": "G"}), Item(uuid="h", properties={"title": "H"})]
         with pytest.raises(InvalidInputError, match="NaN"):
             store.add_items("Things", bad, np.array([[1, 0, 0, 0], [np.nan, 0, 0, 0]], np.float32))
         with pytest.raises(AlreadyExistsError):
-            store.add_items("Things", [Item("g", {}), Item("a", {})], np.eye(4, dtype=np.float32)[:2])
+            store.add_items("Things", [Item(uuid="g", properties={}), Item(uuid="a", properties={})],
+                            np.eye(4, dtype=np.float32)[:2])
         with pytest.raises(InvalidInputError, match="shape"):
             store.add_items("Things", bad, np.ones((2, 3), np.float32))
         assert store.count("Things") == 6 and store.get_items("Things", [uid("g")]) == {}
 
     def test_personas_and_interactions(self, store):
         pid = to_uuid("alice")
-        store.put_persona("Things", Persona(pid, {"likes": ["Comedy"]}), must_exist=False)
+        store.put_persona("Things", Persona(persona_id=pid, properties={"likes": ["Comedy"]}), must_exist=False)
         with pytest.raises(AlreadyExistsError):
-            store.put_persona("Things", Persona(pid, {}), must_exist=False)
+            store.put_persona("Things", Persona(persona_id=pid, properties={}), must_exist=False)
         rows = [StoredInteraction(pid, uid(n), w, NOW - timedelta(days=d))
                 for n, w, d in (("a", 1.0, 3), ("c", -0.5, 1), ("b", 0.5, 2))]
         store.add_interactions("Things", rows)

@@ -20,7 +20,7 @@ def ids(response):
 
 @pytest.fixture
 def alice(agent):
-    agent.add_interactions([PersonaInteraction("alice", "d", 1.0, created_at=NOW)])
+    agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="d", weight=1.0, created_at=NOW)])
     return agent
 
 
@@ -41,7 +41,7 @@ def test_strength_one_is_persona_order_of_the_overfetched(alice, store):
 
 
 def test_persona_without_interactions_keeps_search_order(agent, store):
-    agent.add_interactions([PersonaInteraction("bob", "a", 0.0, created_at=NOW)])
+    agent.add_interactions([PersonaInteraction(persona_id="bob", item_id="a", weight=0.0, created_at=NOW)])
     plain = [h.uuid for h in store.bm25("Things", "item", 6)]
     got = agent.query("bob", strength=1.0, now=NOW).bm25("item", limit=6)
     assert [o.uuid for o in got.objects] == plain
@@ -96,10 +96,10 @@ def test_near_text_with_the_real_model():
     embedder = default_embedder()
     store = EmbeddedStore()
     store.create_collection(CollectionSpec("Films", 384, text_fields=("text",)))
-    store.add_items("Films", [Item(str(i), {"text": t, "original_id": i}) for i, t in enumerate(texts)],
+    store.add_items("Films", [Item(uuid=str(i), properties={"text": t, "original_id": i}) for i, t in enumerate(texts)],
                     embedder.embed(texts))
     agent = PersonalizationAgent.create(store, "Films")
-    agent.add_interactions([PersonaInteraction("eve", "1", 1.0, created_at=NOW)])
+    agent.add_interactions([PersonaInteraction(persona_id="eve", item_id="1", weight=1.0, created_at=NOW)])
     plain = agent.query("eve", strength=0.0, now=NOW).near_text("outer space adventure", limit=2)
     assert {o.properties["original_id"] for o in plain.objects} == {0, 3}
     assert plain.objects[0].metadata.search_score == 1.0

@@ -16,14 +16,15 @@ reason in the response: a request never fails because of the LLM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from core.configs import AgentConfig, PipelineConfig
 from core.errors import NotAvailableError
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
-from core.retrieval.vector_stage import PipelineConfig, Tracer, load_profile, recommend
+from core.retrieval.vector_stage import Tracer, load_profile, recommend
 from core.store.base import Store
 from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
 from core.ranking.pool import Searcher, build_pool, persona_summary
@@ -31,19 +32,6 @@ from core.ranking.pool import Searcher, build_pool, persona_summary
 
 MAX_POOL = 1000
 """The vector stage's largest list (``get_objects``' own limit cap)."""
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """Tunables of agent ranking."""
-
-    pool_factor: int = 3
-    min_pool: int = 20
-    max_searches: int = 3
-    planning: bool = True
-    search_limit: int | None = None
-    """Results per extra search (default: ``limit``)."""
-    hybrid_alpha: float = 0.5
 
 
 def agent_recommend(store: Store, collection: str, persona: Persona, options: GetObjectsOptions, *,
@@ -57,7 +45,8 @@ def agent_recommend(store: Store, collection: str, persona: Persona, options: Ge
                  dislikes=[(i.title, i.weight) for i in summary.dislikes], terms=list(summary.terms),
                  properties=summary.properties)
     pool_size = min(max(agent_config.pool_factor * options.limit, agent_config.min_pool), MAX_POOL)
-    vector = recommend(store, collection, persona, replace(options, limit=pool_size, explain_results=False), config)
+    vector = recommend(store, collection, persona, options.validated_copy(limit=pool_size, explain_results=False),
+                       config)
     ranked = [o.uuid for o in vector.objects]
     trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
                  steps={s.name: s.details for s in vector.trace})

@@ -1,4 +1,4 @@
-"""Score fusion: min-max scaling and Weaviate's relative-score fusion of two hit lists."""
+"""Score fusion: min-max scaling and Weaviate's two hybrid fusions (relative score, ranked) of two hit lists."""
 
 from __future__ import annotations
 
@@ -24,4 +24,21 @@ def fuse_relative(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit
     for hits, weight in ((dense, alpha), (sparse, 1 - alpha)):
         for hit, s in zip(hits, scale(np.array([h.score for h in hits]))):
             total[hit.uuid] = total.get(hit.uuid, 0.0) + weight * float(s)
+    return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
+
+
+RANKED_FUSION_K = 60
+"""Weaviate's constant in ranked fusion: a hit at 0-based rank ``r`` contributes ``weight / (r + 60)``."""
+
+
+def fuse_ranked(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit]:
+    """Weaviate's ranked (reciprocal-rank) fusion: ``alpha / (r_dense + 60) + (1 - alpha) / (r_sparse + 60)``.
+
+    ``r`` is the 0-based rank in each list; a list that misses an item adds nothing. Ties keep the
+    first-seen order (dense first).
+    """
+    total: dict[UUID, float] = {}
+    for hits, weight in ((dense, alpha), (sparse, 1 - alpha)):
+        for rank, hit in enumerate(hits):
+            total[hit.uuid] = total.get(hit.uuid, 0.0) + weight / (rank + RANKED_FUSION_K)
     return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)

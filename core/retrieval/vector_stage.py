@@ -8,7 +8,7 @@ here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -18,21 +18,10 @@ import numpy as np
 from core.retrieval.explain_vector import display_title, item_explanation, nearest, rationale
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject, TraceStep
 from core.retrieval.persona_match import match_item, persona_terms
-from core.retrieval.profile import DEFAULT_HALF_LIFE_DAYS, Profile, weigh
+from core.retrieval.profile import Profile, weigh
+from core.configs import PipelineConfig
 from core.store.base import Store
-from core.retrieval.strategies import StrategyConfig, build_scorer
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """Engine-wide tunables (per-call options live in :class:`GetObjectsOptions`)."""
-
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-    property_weight: float = 0.1
-    popularity_weight: float = 0.5
-    pool_factor: int = 3
-    min_pool: int = 30
-    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+from core.retrieval.strategies import build_scorer
 
 
 class Tracer:
@@ -44,7 +33,7 @@ class Tracer:
 
     def record(self, name: str, **details: Any) -> None:
         now = time.perf_counter()
-        self.steps.append(TraceStep(name, now - self._t, details))
+        self.steps.append(TraceStep(name=name, seconds=now - self._t, details=details))
         self._t = now
 
 

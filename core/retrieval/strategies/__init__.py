@@ -24,19 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.configs import StrategyConfig
 from core.errors import InvalidInputError
 from core.models import STRATEGIES
 from core.retrieval.profile import Profile
-
-
-@dataclass(frozen=True)
-class StrategyConfig:
-    """Tunables shared by the strategies."""
-
-    negative_weight: float = 0.5
-    max_interests: int = 3
-    items_per_interest: int = 4
-    kmeans_iterations: int = 10
 
 
 @dataclass

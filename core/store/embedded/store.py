@@ -210,7 +210,7 @@ class EmbeddedStore:
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
         index = self._index(collection)
-        return {u: Item(u, index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: Item(uuid=u, properties=index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
@@ -222,7 +222,7 @@ class EmbeddedStore:
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item(index.uuids[i], index.properties[i]) for i in range(offset, stop)]
+        return [Item(uuid=index.uuids[i], properties=index.properties[i]) for i in range(offset, stop)]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()
@@ -319,7 +319,7 @@ class EmbeddedStore:
         with self._lock:
             row = self._db.execute("SELECT properties FROM personas WHERE cid=? AND persona_id=?",
                                    (self._cid(collection), persona_id.bytes)).fetchone()
-        return None if row is None else Persona(persona_id, json.loads(row[0]))
+        return None if row is None else Persona(persona_id=persona_id, properties=json.loads(row[0]))
 
     def delete_persona(self, collection: str, persona_id: UUID) -> bool:
         with self._tx() as db:
@@ -336,7 +336,7 @@ class EmbeddedStore:
         with self._lock:
             rows = self._db.execute("SELECT persona_id, properties FROM personas WHERE cid=? ORDER BY pk",
                                     (self._cid(collection),)).fetchall()
-        return [Persona(UUID(bytes=pid), json.loads(props)) for pid, props in rows]
+        return [Persona(persona_id=UUID(bytes=pid), properties=json.loads(props)) for pid, props in rows]
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
