@@ -35,3 +35,13 @@ __all__ = [
     "SampleCatalog", "SampleInfo", "install_catalog", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
     "build_filter", "parse_condition", "display_title", "to_datetime", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
 ]
+
+# Official-API parity (weaviate-agents 1.8.0): the async agent, request options and query objects.
+from core.models import METADATA_FIELDS, Movement, QueryMetadata, QueryOptions, SearchOptions  # noqa: E402
+from core.personalization.aio import AsyncPersonalizationAgent, AsyncPersonalizedQuery  # noqa: E402
+from core.retrieval.search import PersonalizedQuery  # noqa: E402
+
+__all__ += [
+    "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "METADATA_FIELDS", "Movement", "PersonalizedQuery",
+    "QueryMetadata", "QueryOptions", "SearchOptions",
+]

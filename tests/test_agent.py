@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from weaviate.classes.config import DataType
 from weaviate.classes.query import Filter
 
-from core import (InvalidInputError, NotFoundError, Persona, PersonaInteraction,
-                  PersonalizationAgent, UnsupportedFilterError, to_uuid)
+from core import (AgentConfig, EmbeddedStore, InvalidInputError, LLMConfig, NotFoundError, Persona,
+                  PersonaInteraction, PersonalizationAgent, PipelineConfig, StrategyConfig, UnsupportedFilterError,
+                  to_uuid)
 
 from .store_contract import NOW, uid
 
 
 def like(agent, persona, *pairs, at=NOW):
-    agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=name, weight=w, created_at=at) for name,
-                                               w in pairs])
+    agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=name, weight=w, created_at=at)
+                            for name, w in pairs])
 
 
 def titles(response):
@@ -78,11 +81,11 @@ def test_bad_weights_are_rejected(weight):
 def test_a_bad_batch_stores_nothing(agent):
     with pytest.raises(NotFoundError, match="nothing was stored"):
         agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=1.0),
-                                                   PersonaInteraction(persona_id="alice", item_id="zzz", weight=1.0)])
+                                PersonaInteraction(persona_id="alice", item_id="zzz", weight=1.0)])
     assert not agent.has_persona("alice")
     with pytest.raises(NotFoundError, match="create_persona_if_not_exists"):
         agent.add_interactions([PersonaInteraction(persona_id="bob", item_id="a", weight=1.0)],
-                                                   create_persona_if_not_exists=False)
+                               create_persona_if_not_exists=False)
     with pytest.raises(InvalidInputError, match=r"interactions\[1\]"):
         agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=1.0), {"item_id": "b"}])
     assert agent.get_interactions("alice", "all") == [] if agent.has_persona("alice") else True
@@ -193,3 +196,67 @@ def test_cold_start_falls_back_to_the_most_liked(agent):
     assert vector_only(agent, "newbie", popularity_weight=0).objects == []
     got = vector_only(agent, "newbie", popularity_weight=0.5)
     assert titles(got) == ["f", "c"] and "most liked" in got.trace[3].details["strategy"]
+
+
+def test_the_config_step_replays_the_run(store, agent):
+    like(agent, "alice", ("a", 1.0), ("e", -0.5), at=NOW - timedelta(days=20))
+    like(agent, "u1", ("f", 1.0))
+    tuned = PersonalizationAgent.connect(store, "Things", config=PipelineConfig(
+        half_life_days=7, popularity_weight=2.0, strategy=StrategyConfig(negative_weight=0.9)),
+        agent_config=AgentConfig(max_searches=1, pool_factor=2), llm=LLMConfig())
+    for use_agent in (False, True):
+        first = tuned.get_objects("alice", limit=4, decay_rate=np.float32(0.5), use_agent_ranking=use_agent,
+                                  exclude_items=[uid("b")])
+        step = first.trace[0]
+        assert step.name == "config" and step.details["pipeline"]["strategy"]["negative_weight"] == 0.9
+        assert step.details["options"]["now"] and step.details["options"]["decay_rate"] == 0.5
+        assert (step.details["agent"] is not None) == use_agent and step.details.get("llm") is None
+        replay = PersonalizationAgent.connect(
+            store, "Things", config=PipelineConfig.model_validate(step.details["pipeline"]),
+            agent_config=AgentConfig.model_validate(step.details["agent"] or {}), llm=LLMConfig())
+        again = replay.get_objects("alice", **step.details["options"])
+        assert [(o.uuid, o.score) for o in again.objects] == [(o.uuid, o.score) for o in first.objects]
+        assert again.trace[0].details["options"] == step.details["options"]
+
+
+def test_the_config_step_names_the_llm_without_its_key(store, agent):
+    like(agent, "alice", ("a", 1.0))
+    llm = LLMConfig(api_key="sk-never-shown", base_url="http://127.0.0.1:9/v1", timeout_s=0.2, max_retries=0)
+    got = PersonalizationAgent.connect(store, "Things", llm=llm).get_objects("alice", limit=2, now=NOW)
+    details = got.trace[0].details
+    assert details["llm"]["base_url"] == "http://127.0.0.1:9/v1" and "api_key" not in details["llm"]
+    assert "sk-never-shown" not in got.model_dump_json() and got.fallback  # nothing listens on port 9
+
+
+def test_results_never_alias_the_store(store, agent):
+    like(agent, "alice", ("a", 1.0))
+    first = vector_only(agent, limit=1)
+    first.objects[0].properties["genres"].append("Western")
+    first.objects[0].properties["title"] = "changed"
+    again = vector_only(agent, limit=1)
+    assert again.objects[0].properties["title"] == "Item B" and again.objects[0].properties["genres"] == [
+        "Comedy", "Drama"]
+    persona = agent.get_persona("alice")
+    persona.properties["age"] = 99
+    assert agent.get_persona("alice").properties == {}
+
+
+def test_a_persona_edited_by_assignment_is_stored(agent):
+    persona = Persona(persona_id="alice", properties={})
+    agent.add_persona(persona)
+    persona.properties = {"age": 31}
+    agent.update_persona(persona)
+    assert agent.get_persona("alice").properties == {"age": 31}
+    persona.properties = {"age": "old"}  # a dict, so the model accepts it; the agent's schema does not
+    with pytest.raises(InvalidInputError, match="age"):
+        agent.update_persona(persona)
+
+
+@pytest.mark.skipif("vector_name" not in inspect.signature(EmbeddedStore.near_vectors).parameters,
+                    reason="NAMED VECTORS: needs the store's vector_name (the lead's store change)")
+def test_vector_name_reaches_the_store(store, agent):
+    """NAMED-VECTOR TEST: an agent's vector_name selects the store's named vector."""
+    like(agent, "alice", ("a", 1.0))
+    named = PersonalizationAgent.connect(store, "Things", vector_name="nope")
+    with pytest.raises(Exception, match="nope"):
+        named.query("alice").hybrid(None, vector=[1, 0, 0, 0])

@@ -123,7 +123,7 @@ def _metadata(value: Any, info: ValidationInfo) -> tuple[str, ...] | None:
     """``return_metadata`` as field names: a list of names or a ``MetadataQuery``."""
     if value is None:
         return None
-    if hasattr(value, "model_fields") and not isinstance(value, (list, tuple, str)):
+    if hasattr(type(value), "model_fields"):
         value = [name for name in type(value).model_fields if getattr(value, name) is True]
     names = _names(value, info)
     unknown = sorted(set(names) - set(METADATA_FIELDS))

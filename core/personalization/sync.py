@@ -217,7 +217,8 @@ class PersonalizationAgent:
         setup = time.perf_counter() - start
         if not use_agent_ranking:  # the instruction only steers the agent; vector-only ranking ignores it
             response = recommend(self.store, self.collection, persona, options, config)
-            return _with_config(response, setup, options, self.vector_name, pipeline=config)
+            return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=None,
+                                local_ranker=None, llm=None)
         # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
         local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
         llm, note = self.llm_ranker
