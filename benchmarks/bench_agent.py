@@ -33,9 +33,10 @@ def local_agent(n: int, runs: int) -> None:
     store, _ = build(n)
     agent = PersonalizationAgent.create(store, "Bench", user_properties={"favorite_genres": "text[]"},
                                         llm=LLMConfig(api_key=None, base_url=None))
-    agent.add_persona(Persona("bench", {"favorite_genres": ["Documentary"]}))
+    agent.add_persona(Persona(persona_id="bench", properties={"favorite_genres": ["Documentary"]}))
     picks = np.random.default_rng(1).choice(n, 25, replace=False)
-    agent.add_interactions([PersonaInteraction("bench", generate_uuid5(int(i)), 1.0 if k < 20 else -1.0,
+    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)),
+                                               weight=1.0 if k < 20 else -1.0,
                                                created_at=NOW - timedelta(days=k)) for k, i in enumerate(picks)])
     agent.get_objects("bench", instruction="warm up the text model", now=NOW)
     rows = {"vector-only": dict(use_agent_ranking=False),
@@ -56,7 +57,8 @@ def llm_agent(n: int, runs: int) -> None:
         llm = LLMConfig(api_key="bench-key", base_url=server.url, model="bench-model", cache_dir=Path(cache))
         agent = PersonalizationAgent.create(store, "Bench", llm=llm)
         picks = np.random.default_rng(1).choice(n, 25, replace=False)
-        agent.add_interactions([PersonaInteraction("bench", generate_uuid5(int(i)), 1.0, created_at=NOW)
+        agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)), weight=1.0,
+                                                   created_at=NOW)
                                 for i in picks])
         plan = json.dumps({"searches": [{"query": "documentary", "reason": "bench"}]})
         rerank = json.dumps({"ranking": [{"id": f"c{k}", "reason": "bench"} for k in range(1, 11)],

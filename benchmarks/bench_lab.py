@@ -48,8 +48,8 @@ def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
     shared = f"bench-{time.time_ns()}"
     ws = workspace(f"shared:{shared}")
     agent = ws.agent(ws.ensure_sample("movies"))
-    agent.add_persona(Persona("bench", {"name": "Bench"}))
-    agent.add_interactions([PersonaInteraction("bench", m, w) for m, w in
+    agent.add_persona(Persona(persona_id="bench", properties={"name": "Bench"}))
+    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=m, weight=w) for m, w in
                             ((260, 1.0), (1196, 1.0), (2571, 1.0), (1214, 0.8), (541, 0.8), (2424, -1.0))])
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lab.shared_name"] = shared

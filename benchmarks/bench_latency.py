@@ -35,8 +35,9 @@ def build(n: int, seed: int = 0) -> tuple[EmbeddedStore, np.ndarray]:
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    items = [Item(generate_uuid5(i), {"title": f"Item {i}", "genres": [GENRES[i % 8], GENRES[(i * 7) % 8]],
-                                      "year": 1950 + i % 70, "original_id": i}) for i in range(n)]
+    items = [Item(uuid=generate_uuid5(i),
+                  properties={"title": f"Item {i}", "genres": [GENRES[i % 8], GENRES[(i * 7) % 8]],
+                              "year": 1950 + i % 70, "original_id": i}) for i in range(n)]
     store = EmbeddedStore(":memory:")
     store.create_collection(CollectionSpec("Bench", 384, text_fields=("title", "genres")))
     store.add_items("Bench", items, vectors)
@@ -63,7 +64,8 @@ def bench_get_objects(n: int, runs: int, strategy: str) -> dict[str, float]:
     agent = PersonalizationAgent.create(store, "Bench", strategy=strategy)
     rng = np.random.default_rng(1)
     picks = rng.choice(n, 25, replace=False)
-    agent.add_interactions([PersonaInteraction("bench", generate_uuid5(int(i)), 1.0 if k < 20 else -1.0,
+    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)),
+                                               weight=1.0 if k < 20 else -1.0,
                                                created_at=NOW - timedelta(days=k)) for k, i in enumerate(picks)])
     engine = percentiles(time_runs(lambda: agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW),
                                    runs))
@@ -95,7 +97,7 @@ def bench_add_interactions(n_items: int = 10_000, total: int = 200_000, batch: i
     agent = PersonalizationAgent.create(store, "Bench")
     ids = [generate_uuid5(i) for i in range(n_items)]
     rng = np.random.default_rng(2)
-    rows = [PersonaInteraction(generate_uuid5(f"user{u}"), ids[i], float(w), created_at=NOW)
+    rows = [PersonaInteraction(persona_id=generate_uuid5(f"user{u}"), item_id=ids[i], weight=float(w), created_at=NOW)
             for u, i, w in zip(rng.integers(0, 2000, total), rng.integers(0, n_items, total),
                                rng.uniform(-1, 1, total).round(2))]
     t = time.perf_counter()

@@ -173,7 +173,8 @@ def load_agent(splits: Sequence[UserSplit]) -> tuple[PersonalizationAgent, dict[
     install_s = time.perf_counter() - t
     agent = PersonalizationAgent.create(store, spec.name)
     t = time.perf_counter()
-    rows = [PersonaInteraction(s.persona_id, r.item, rating_to_weight(r.rating), created_at=r.timestamp)
+    rows = [PersonaInteraction(persona_id=s.persona_id, item_id=r.item, weight=rating_to_weight(r.rating),
+                               created_at=r.timestamp)
             for s in splits for r in s.train]
     build_s = time.perf_counter() - t
     t = time.perf_counter()

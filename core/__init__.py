@@ -40,3 +40,13 @@ __all__ = [
     "build_filter", "parse_condition", "display_title", "to_datetime", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
     "Capabilities", "DEFAULT_VECTOR", "Strategy", "open_store", "register", "strategy_names",
 ]
+
+# Official-API parity (weaviate-agents 1.8.0): the async agent, request options and query objects.
+from core.models import METADATA_FIELDS, Movement, QueryMetadata, QueryOptions, SearchOptions  # noqa: E402
+from core.personalization.aio import AsyncPersonalizationAgent, AsyncPersonalizedQuery  # noqa: E402
+from core.retrieval.search import PersonalizedQuery  # noqa: E402
+
+__all__ += [
+    "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "METADATA_FIELDS", "Movement", "PersonalizedQuery",
+    "QueryMetadata", "QueryOptions", "SearchOptions",
+]

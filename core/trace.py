@@ -1,20 +1,18 @@
 """The trace every response carries: one :class:`~core.models.TraceStep` per stage, with its timing.
 
-:class:`Tracer` times the stages of one request; :func:`jsonable` turns the details a stage records
-(numpy numbers and arrays, UUIDs, datetimes, nested dicts and lists) into plain JSON values, so a
-trace can be shown, stored and compared.
+:class:`Tracer` times the stages of one request; :func:`~core.models.jsonable` turns the details a
+stage records (numpy numbers and arrays, UUIDs, datetimes, nested dicts and lists) into plain JSON
+values, so a trace can be shown, stored and compared.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-import numpy as np
+from core.models import TraceStep, jsonable
 
-from core.models import TraceStep
+__all__ = ["Tracer", "jsonable"]
 
 
 class Tracer:
@@ -30,19 +28,3 @@ class Tracer:
         self.steps.append(TraceStep(name=name, seconds=now - self._t, details=details))
         self._t = now
 
-
-def jsonable(value: Any) -> Any:
-    """``value`` with every part JSON-able: UUIDs and other objects as text, numpy values as Python ones."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

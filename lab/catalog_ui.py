@@ -214,7 +214,8 @@ def import_upload(store: Store, collection: str, data: bytes, filename: str, map
                                  "choose another name")
     parsed = read_catalog(data, format=filename, id_column=mapping.id_column, text_columns=mapping.text_columns,
                           vector_column=mapping.vector_column)
-    parsed = replace(parsed, items=[Item(i.uuid, display_properties(i.properties, mapping)) for i in parsed.items])
+    parsed = replace(parsed, items=[Item(uuid=i.uuid, properties=display_properties(i.properties, mapping))
+                                    for i in parsed.items])
     spec = import_catalog(store, name, parsed, progress=progress, title_property=mapping.title_column)
     PersonalizationAgent.create(store, name)
     return spec

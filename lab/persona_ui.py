@@ -149,7 +149,7 @@ def display_name(persona: Persona) -> str:
 def create_persona(agent: PersonalizationAgent, name: str, properties: Mapping[str, Any]) -> Persona:
     """A new persona called ``name`` (:class:`AlreadyExistsError` if that name is taken)."""
     name = _check_name(name)
-    persona = Persona(persona_id(name), {NAME: name, **_without_name(dict(properties))})
+    persona = Persona(persona_id=persona_id(name), properties={NAME: name, **_without_name(dict(properties))})
     if agent.has_persona(persona.persona_id):
         raise AlreadyExistsError(f"a persona called {name!r} already exists")
     agent.add_persona(persona)
@@ -165,7 +165,7 @@ def _check_name(name: Any) -> str:
 def update_properties(agent: PersonalizationAgent, persona: Persona, properties: Mapping[str, Any]) -> Persona:
     """Replace ``persona``'s properties, keeping its display name."""
     kept = {NAME: persona.properties[NAME]} if NAME in persona.properties else {}
-    updated = Persona(persona.persona_id, {**kept, **_without_name(dict(properties))})
+    updated = Persona(persona_id=persona.persona_id, properties={**kept, **_without_name(dict(properties))})
     agent.update_persona(updated)
     return updated
 
@@ -173,7 +173,8 @@ def update_properties(agent: PersonalizationAgent, persona: Persona, properties:
 def rate(agent: PersonalizationAgent, persona: UUID, item: UUID, weight: float, when: datetime | None = None,
          *, replace: bool = True) -> None:
     """Store one interaction (``when=None``: now); ``replace`` drops the persona's earlier ones with the item."""
-    agent.add_interactions([PersonaInteraction(persona, item, weight, replace_previous_interactions=replace,
+    agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=item, weight=weight,
+                                               replace_previous_interactions=replace,
                                                created_at=when)])
 
 
@@ -208,7 +209,8 @@ def store_draft(agent: PersonalizationAgent, draft: PersonaDraft) -> Persona:
     rows = []
     for n, it in enumerate(draft.interactions):
         try:
-            rows.append(PersonaInteraction(pid, to_uuid(it.item, what="item_id"), it.weight, created_at=it.created_at))
+            rows.append(PersonaInteraction(persona_id=pid, item_id=to_uuid(it.item, what="item_id"),
+                                           weight=it.weight, created_at=it.created_at))
         except InvalidInputError as exc:
             raise InvalidInputError(f"interactions[{n}]: {exc}") from None
     missing = set(agent.store.missing_items(agent.collection, [r.item_id for r in rows]))

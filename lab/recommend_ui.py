@@ -140,7 +140,7 @@ def _feedback(agent: PersonalizationAgent, persona_id: UUID, item_id: UUID, titl
         if col.button(label, key=f"{key}.{label.lower()}", icon=":material/thumb_up:" if weight > 0 else ":material/thumb_down:", width="stretch"):
             try:
                 # replace: a second click changes the persona's stance instead of stacking reactions
-                agent.add_interactions([PersonaInteraction(persona_id, item_id, weight,
+                agent.add_interactions([PersonaInteraction(persona_id=persona_id, item_id=item_id, weight=weight,
                                                            replace_previous_interactions=True)])
             except PersonalizationError as exc:
                 st.error(str(exc))

@@ -34,8 +34,8 @@ NAMES = "abcdef"
 def items() -> list[Item]:
     """a 1990, b 1995, ... f 2015; genres a Comedy, b Comedy+Drama, c Drama, d Horror, e Sci-Fi, f none."""
     genres = [["Comedy"], ["Comedy", "Drama"], ["Drama"], ["Horror"], ["Sci-Fi"], []]
-    return [Item(name, {"title": f"Item {name.upper()}", "genres": genres[i], "year": 1990 + 5 * i,
-                        "original_id": name})
+    return [Item(uuid=name, properties={"title": f"Item {name.upper()}", "genres": genres[i], "year": 1990 + 5 * i,
+                                        "original_id": name})
             for i, name in enumerate(NAMES)]
 
 
@@ -141,20 +141,21 @@ class StoreContract:
         assert {h.uuid for h in got} <= {uid("d"), uid("e"), uid("f")} and len(got) == 2
 
     def test_add_items_is_atomic(self, store):
-        bad = [Item("g", {"title": "G"}), Item("h", {"title": "H"})]
+        bad = [Item(uuid="g", properties={"title": "G"}), Item(uuid="h", properties={"title": "H"})]
         with pytest.raises(InvalidInputError, match="NaN"):
             store.add_items("Things", bad, np.array([[1, 0, 0, 0], [np.nan, 0, 0, 0]], np.float32))
         with pytest.raises(AlreadyExistsError):
-            store.add_items("Things", [Item("g", {}), Item("a", {})], np.eye(4, dtype=np.float32)[:2])
+            store.add_items("Things", [Item(uuid="g", properties={}), Item(uuid="a", properties={})],
+                            np.eye(4, dtype=np.float32)[:2])
         with pytest.raises(InvalidInputError, match="shape"):
             store.add_items("Things", bad, np.ones((2, 3), np.float32))
         assert store.count("Things") == 6 and store.get_items("Things", [uid("g")]) == {}
 
     def test_personas_and_interactions(self, store):
         pid = to_uuid("alice")
-        store.put_persona("Things", Persona(pid, {"likes": ["Comedy"]}), must_exist=False)
+        store.put_persona("Things", Persona(persona_id=pid, properties={"likes": ["Comedy"]}), must_exist=False)
         with pytest.raises(AlreadyExistsError):
-            store.put_persona("Things", Persona(pid, {}), must_exist=False)
+            store.put_persona("Things", Persona(persona_id=pid, properties={}), must_exist=False)
         rows = [StoredInteraction(pid, uid(n), w, NOW - timedelta(days=d))
                 for n, w, d in (("a", 1.0, 3), ("c", -0.5, 1), ("b", 0.5, 2))]
         store.add_interactions("Things", rows)
@@ -214,13 +215,13 @@ class StoreContract:
     def test_put_persona_inserts_updates_and_upserts(self, store):
         pid = to_uuid("carol")
         with pytest.raises(NotFoundError, match=str(pid)):
-            store.put_persona("Things", Persona(pid, {"age": 1}), must_exist=True)
+            store.put_persona("Things", Persona(persona_id=pid, properties={"age": 1}), must_exist=True)
         assert store.get_persona("Things", pid) is None
-        store.put_persona("Things", Persona(pid, {"age": 30}), must_exist=None)  # upsert creates
+        store.put_persona("Things", Persona(persona_id=pid, properties={"age": 30}), must_exist=None)  # upsert creates
         assert store.get_persona("Things", pid).properties == {"age": 30}
-        store.put_persona("Things", Persona(pid, {"likes": ["Drama"]}), must_exist=None)  # upsert replaces
+        store.put_persona("Things", Persona(persona_id=pid, properties={"likes": ["Drama"]}), must_exist=None)  # upsert replaces
         assert store.get_persona("Things", pid).properties == {"likes": ["Drama"]}
-        store.put_persona("Things", Persona(pid, {"age": 31}), must_exist=True)
+        store.put_persona("Things", Persona(persona_id=pid, properties={"age": 31}), must_exist=True)
         assert [(p.persona_id, p.properties) for p in store.list_personas("Things")] == [(pid, {"age": 31})]
 
     def test_deleting_a_persona_deletes_its_interactions_only(self, store):
@@ -261,7 +262,7 @@ class StoreContract:
         store.create_collection(CollectionSpec("Things", 4, text_fields=("title", "genres")))
         store.add_items("Things", items(), VECTORS)
         store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
-        store.put_persona("Things", Persona(pid, {"age": 40}), must_exist=None)
+        store.put_persona("Things", Persona(persona_id=pid, properties={"age": 40}), must_exist=None)
         store.add_interactions("Things", [StoredInteraction(pid, uid("a"), 0.5, NOW)])
         before = {"items": store.iter_items("Things"), "vectors": store.get_vectors("Things", list(map(uid, NAMES)))}
         store.close()
@@ -290,7 +291,7 @@ class StoreContract:
         vectors = store.get_vectors("Things", [uid("a"), uid("b")])
         vectors[:] = 0
         pid = to_uuid("erin")
-        store.put_persona("Things", Persona(pid, {"likes": ["Drama"]}), must_exist=False)
+        store.put_persona("Things", Persona(persona_id=pid, properties={"likes": ["Drama"]}), must_exist=False)
         store.get_persona("Things", pid).properties["likes"].append("Horror")
         store.list_personas("Things")[0].properties.clear()
 
@@ -303,7 +304,7 @@ class StoreContract:
         assert store.near_vectors("Things", VECTORS[1], 6, filters=western) == [[]]
 
     def test_mutating_the_items_passed_in_changes_nothing_stored(self, store):
-        extra = [Item("g", {"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"})]
+        extra = [Item(uuid="g", properties={"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"})]
         store.add_items("Things", extra, np.array([[1, 1, 0, 0]], np.float32))
         extra[0].properties["genres"].append("Western")
         extra[0].properties["year"] = 1900

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from weaviate.classes.config import DataType
 from weaviate.classes.query import Filter
 
-from core import (InvalidInputError, NotFoundError, Persona, PersonaInteraction,
-                  PersonalizationAgent, UnsupportedFilterError, to_uuid)
+from core import (AgentConfig, InvalidInputError, LLMConfig, NotFoundError, Persona,
+                  PersonaInteraction, PersonalizationAgent, PipelineConfig, StrategyConfig, UnsupportedFilterError,
+                  to_uuid)
 
 from .store_contract import NOW, uid
 
 
 def like(agent, persona, *pairs, at=NOW):
-    agent.add_interactions([PersonaInteraction(persona, name, w, created_at=at) for name, w in pairs])
+    agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=name, weight=w, created_at=at)
+                            for name, w in pairs])
 
 
 def titles(response):
@@ -42,16 +45,16 @@ def test_create_connect_exists(store):
 
 def test_persona_crud_and_schema(agent):
     pid = to_uuid("alice")
-    agent.add_persona(Persona(str(pid), {"age": 30}))
+    agent.add_persona(Persona(persona_id=str(pid), properties={"age": 30}))
     assert agent.has_persona(pid) and agent.get_persona("alice").properties == {"age": 30}
-    agent.update_persona(Persona("alice", {"age": 31, "favorite_genres": ["Drama"]}))
+    agent.update_persona(Persona(persona_id="alice", properties={"age": 31, "favorite_genres": ["Drama"]}))
     assert agent.get_persona(pid).properties["age"] == 31
     with pytest.raises(InvalidInputError, match="shoe_size"):
-        agent.add_persona(Persona("bob", {"shoe_size": 44}))
+        agent.add_persona(Persona(persona_id="bob", properties={"shoe_size": 44}))
     with pytest.raises(InvalidInputError, match="age"):
-        agent.add_persona(Persona("bob", {"age": "old"}))
+        agent.add_persona(Persona(persona_id="bob", properties={"age": "old"}))
     with pytest.raises(NotFoundError):
-        agent.update_persona(Persona("nobody", {}))
+        agent.update_persona(Persona(persona_id="nobody", properties={}))
     agent.delete_persona("alice")
     assert not agent.has_persona("alice")
     with pytest.raises(NotFoundError):
@@ -71,25 +74,29 @@ def test_interactions_roundtrip_and_types(agent):
 @pytest.mark.parametrize("weight", [1.5, -2, float("nan"), "0.5", True, None])
 def test_bad_weights_are_rejected(weight):
     with pytest.raises(InvalidInputError, match="weight"):
-        PersonaInteraction("alice", "a", weight)
+        PersonaInteraction(persona_id="alice", item_id="a", weight=weight)
 
 
 def test_a_bad_batch_stores_nothing(agent):
     with pytest.raises(NotFoundError, match="nothing was stored"):
-        agent.add_interactions([PersonaInteraction("alice", "a", 1.0), PersonaInteraction("alice", "zzz", 1.0)])
+        agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=1.0),
+                                PersonaInteraction(persona_id="alice", item_id="zzz", weight=1.0)])
     assert not agent.has_persona("alice")
     with pytest.raises(NotFoundError, match="create_persona_if_not_exists"):
-        agent.add_interactions([PersonaInteraction("bob", "a", 1.0)], create_persona_if_not_exists=False)
+        agent.add_interactions([PersonaInteraction(persona_id="bob", item_id="a", weight=1.0)],
+                               create_persona_if_not_exists=False)
     with pytest.raises(InvalidInputError, match=r"interactions\[1\]"):
-        agent.add_interactions([PersonaInteraction("alice", "a", 1.0), {"item_id": "b"}])
+        agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=1.0), {"item_id": "b"}])
     assert agent.get_interactions("alice", "all") == [] if agent.has_persona("alice") else True
 
 
 def test_replace_previous_interactions(agent):
     like(agent, "alice", ("a", 1.0), ("b", 0.5))
-    agent.add_interactions([PersonaInteraction("alice", "a", -1.0, replace_previous_interactions=True, created_at=NOW)])
+    agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=-1.0,
+                                               replace_previous_interactions=True, created_at=NOW)])
     assert {(i.item_id, i.weight) for i in agent.get_interactions("alice", "all")} == {(uid("a"), -1.0), (uid("b"), 0.5)}
-    agent.add_interactions([PersonaInteraction("alice", "b", 1.0, created_at=NOW)], remove_previous_interactions=True)
+    agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="b", weight=1.0, created_at=NOW)],
+                                               remove_previous_interactions=True)
     assert sorted(i.weight for i in agent.get_interactions("alice", "all")) == [-1.0, 1.0]
 
 
@@ -102,7 +109,7 @@ def test_get_objects_known_answer_and_exclusions(agent):
     assert response.objects[0].score == pytest.approx(0.9 / 0.90554, abs=1e-4)
     assert "dislike" in response.objects[3].explanation and "Item E" in response.objects[3].explanation
     assert "Item A" in response.objects[0].explanation
-    assert [t.name for t in response.trace][:3] == ["profile", "exclusions", "vector_search"]
+    assert [t.name for t in response.trace][:4] == ["config", "profile", "exclusions", "vector_search"]
     assert titles(vector_only(agent, limit=2, exclude_interacted_items=False)) == ["a", "b"]
     assert "b" not in titles(vector_only(agent, exclude_items=[str(uid("b"))]))
     assert titles(vector_only(agent, limit=10)) == ["b", "c", "f", "d"]
@@ -125,7 +132,7 @@ def test_get_objects_filters(agent):
 
 
 def test_persona_properties_influence_results(agent):
-    agent.add_persona(Persona("carol", {"favorite_genres": ["Horror"]}))
+    agent.add_persona(Persona(persona_id="carol", properties={"favorite_genres": ["Horror"]}))
     cold = vector_only(agent, "carol", limit=3)
     assert titles(cold) == ["d"] and "text search" in cold.objects[0].explanation
     like(agent, "carol", ("c", 1.0))
@@ -135,7 +142,7 @@ def test_persona_properties_influence_results(agent):
 
 
 def test_empty_persona_gets_a_clear_rationale(agent):
-    agent.add_persona(Persona("dave", {}))
+    agent.add_persona(Persona(persona_id="dave", properties={}))
     response = vector_only(agent, "dave")
     assert response.objects == [] and "no interactions" in response.ranking_rationale
 
@@ -163,7 +170,7 @@ def test_unknown_persona(agent):
 
 def test_created_at_defaults_to_now(agent):
     before = datetime.now(timezone.utc)
-    agent.add_interactions([PersonaInteraction("alice", "a", 1.0)])
+    agent.add_interactions([PersonaInteraction(persona_id="alice", item_id="a", weight=1.0)])
     (got,) = agent.get_interactions("alice")
     assert before - timedelta(seconds=1) <= got.created_at <= datetime.now(timezone.utc) + timedelta(seconds=1)
 
@@ -184,7 +191,67 @@ def test_popularity_weight_blends_in_what_other_personas_like(agent):
 def test_cold_start_falls_back_to_the_most_liked(agent):
     like(agent, "u1", ("c", 1.0), ("f", 1.0))
     like(agent, "u2", ("f", 1.0))
-    agent.add_persona(Persona("newbie", {}))
+    agent.add_persona(Persona(persona_id="newbie", properties={}))
     assert vector_only(agent, "newbie", popularity_weight=0).objects == []
     got = vector_only(agent, "newbie", popularity_weight=0.5)
-    assert titles(got) == ["f", "c"] and "most liked" in got.trace[2].details["strategy"]
+    assert titles(got) == ["f", "c"] and "most liked" in got.trace[3].details["strategy"]
+
+
+def test_the_config_step_replays_the_run(store, agent):
+    like(agent, "alice", ("a", 1.0), ("e", -0.5), at=NOW - timedelta(days=20))
+    like(agent, "u1", ("f", 1.0))
+    tuned = PersonalizationAgent.connect(store, "Things", config=PipelineConfig(
+        half_life_days=7, popularity_weight=2.0, strategy=StrategyConfig(negative_weight=0.9)),
+        agent_config=AgentConfig(max_searches=1, pool_factor=2), llm=LLMConfig())
+    for use_agent in (False, True):
+        first = tuned.get_objects("alice", limit=4, decay_rate=np.float32(0.5), use_agent_ranking=use_agent,
+                                  exclude_items=[uid("b")])
+        step = first.trace[0]
+        assert step.name == "config" and step.details["pipeline"]["strategy"]["negative_weight"] == 0.9
+        assert step.details["options"]["now"] and step.details["options"]["decay_rate"] == 0.5
+        assert (step.details["agent"] is not None) == use_agent and step.details.get("llm") is None
+        replay = PersonalizationAgent.connect(
+            store, "Things", config=PipelineConfig.model_validate(step.details["pipeline"]),
+            agent_config=AgentConfig.model_validate(step.details["agent"] or {}), llm=LLMConfig())
+        again = replay.get_objects("alice", **step.details["options"])
+        assert [(o.uuid, o.score) for o in again.objects] == [(o.uuid, o.score) for o in first.objects]
+        assert again.trace[0].details["options"] == step.details["options"]
+
+
+def test_the_config_step_names_the_llm_without_its_key(store, agent):
+    like(agent, "alice", ("a", 1.0))
+    llm = LLMConfig(api_key="sk-never-shown", base_url="http://127.0.0.1:9/v1", timeout_s=0.2, max_retries=0)
+    got = PersonalizationAgent.connect(store, "Things", llm=llm).get_objects("alice", limit=2, now=NOW)
+    details = got.trace[0].details
+    assert details["llm"]["base_url"] == "http://127.0.0.1:9/v1" and "api_key" not in details["llm"]
+    assert "sk-never-shown" not in got.model_dump_json() and got.fallback  # nothing listens on port 9
+
+
+def test_results_never_alias_the_store(store, agent):
+    like(agent, "alice", ("a", 1.0))
+    first = vector_only(agent, limit=1)
+    first.objects[0].properties["genres"].append("Western")
+    first.objects[0].properties["title"] = "changed"
+    again = vector_only(agent, limit=1)
+    assert again.objects[0].properties["title"] == "Item B" and again.objects[0].properties["genres"] == [
+        "Comedy", "Drama"]
+    persona = agent.get_persona("alice")
+    persona.properties["age"] = 99
+    assert agent.get_persona("alice").properties == {}
+
+
+def test_a_persona_edited_by_assignment_is_stored(agent):
+    persona = Persona(persona_id="alice", properties={})
+    agent.add_persona(persona)
+    persona.properties = {"age": 31}
+    agent.update_persona(persona)
+    assert agent.get_persona("alice").properties == {"age": 31}
+    persona.properties = {"age": "old"}  # a dict, so the model accepts it; the agent's schema does not
+    with pytest.raises(InvalidInputError, match="age"):
+        agent.update_persona(persona)
+
+
+def test_an_unknown_vector_name_is_rejected_when_the_agent_is_made(store, agent):
+    """The agent's vector_name must name one of the collection's vectors (see tests/test_named_vectors.py)."""
+    with pytest.raises(InvalidInputError, match=r"no vector named 'nope'; named vectors: \['default'\]"):
+        PersonalizationAgent.connect(store, "Things", vector_name="nope")

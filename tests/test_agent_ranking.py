@@ -31,8 +31,9 @@ def agent(workshop_store, no_llm):
     agent = PersonalizationAgent.create(workshop_store, "Workshop", user_properties={"favorite_cuisines": "text[]"})
     for persona in agent.list_personas():
         agent.delete_persona(persona.persona_id)
-    agent.add_persona(Persona("pat", {"favorite_cuisines": ["Japanese"]}))
-    agent.add_interactions([PersonaInteraction("pat", dish, 1.0, created_at=NOW) for dish in PASTA])
+    agent.add_persona(Persona(persona_id="pat", properties={"favorite_cuisines": ["Japanese"]}))
+    agent.add_interactions([PersonaInteraction(persona_id="pat", item_id=dish, weight=1.0,
+                                               created_at=NOW) for dish in PASTA])
     return agent
 
 
@@ -49,8 +50,8 @@ def test_local_agent_is_used_and_says_so(agent):
     response = ask(agent, limit=5)
     assert response.ranker == "local agent (no LLM)" and "no LLM configured" in response.ranker_note
     assert not response.fallback and response.usage.requests == 0
-    assert [s.name for s in response.trace] == ["analyse_persona", "vector_search", "plan", "searches", "rerank",
-                                                "explain"]
+    assert [s.name for s in response.trace] == ["config", "analyse_persona", "vector_search", "plan", "searches",
+                                                "rerank", "explain"]
     assert len(names(response)) == 5 == len(set(names(response)))
     assert not set(names(response)) & set(PASTA)
     assert response.ranking_rationale and all(o.explanation for o in response.objects)
@@ -97,7 +98,7 @@ def test_edge_cases_keep_the_guarantees(agent):
     assert len(everything.objects) == 109 - len(PASTA) == len(set(names(everything)))
     nothing = ask(agent, limit=3, filters=Filter.by_property("course").equal("no such course"))
     assert nothing.objects == [] and "0 candidate" in nothing.ranking_rationale
-    agent.add_persona(Persona("newcomer", {}))
+    agent.add_persona(Persona(persona_id="newcomer", properties={}))
     cold = agent.get_objects("newcomer", limit=3, instruction="spicy noodles", now=NOW)
     assert len(cold.objects) == 3 and all(o.original_rank is None for o in cold.objects)
 
@@ -132,8 +133,9 @@ def llm_agent(workshop_store, server, tmp_path, **config):
     agent = PersonalizationAgent(workshop_store, "Workshop", llm=llm)
     for persona in agent.list_personas():
         agent.delete_persona(persona.persona_id)
-    agent.add_persona(Persona("pat", {}))
-    agent.add_interactions([PersonaInteraction("pat", dish, 1.0, created_at=NOW) for dish in PASTA])
+    agent.add_persona(Persona(persona_id="pat", properties={}))
+    agent.add_interactions([PersonaInteraction(persona_id="pat", item_id=dish, weight=1.0,
+                                               created_at=NOW) for dish in PASTA])
     return agent
 
 

@@ -51,11 +51,11 @@ def test_sessions_are_isolated_unless_they_share_a_workspace():
     alice, bob = session(), session()
     ws = workspace(f"private:{alice.session_state['lab.session_id']}")
     from core import Persona
-    ws.agent("Workshop").add_persona(Persona("alice-only", {"name": "Alice"}))
+    ws.agent("Workshop").add_persona(Persona(persona_id="alice-only", properties={"name": "Alice"}))
     assert personas_seen(alice.run()) == ["Alice"] and personas_seen(bob.run()) == []
 
     room_a, room_b = session("room-42"), session("room-42")
-    workspace("shared:room-42").agent("Workshop").add_persona(Persona("team", {"name": "Team"}))
+    workspace("shared:room-42").agent("Workshop").add_persona(Persona(persona_id="team", properties={"name": "Team"}))
     assert personas_seen(room_a.run()) == ["Team"] == personas_seen(room_b.run())
 
 

@@ -62,7 +62,7 @@ def test_not_a_database_is_a_clear_error(tmp_path):
 def test_vectors_are_normalised_and_zero_rejected():
     store = EmbeddedStore()
     store.create_collection(CollectionSpec("Things", 2))
-    store.add_items("Things", [Item("x", {})], np.array([[3.0, 4.0]]))
+    store.add_items("Things", [Item(uuid="x", properties={})], np.array([[3.0, 4.0]]))
     np.testing.assert_allclose(store.get_vectors("Things", [uid("x")])[0], [0.6, 0.8], rtol=1e-6)
     with pytest.raises(Exception, match="all zeros"):
-        store.add_items("Things", [Item("y", {})], np.array([[0.0, 0.0]]))
+        store.add_items("Things", [Item(uuid="y", properties={})], np.array([[0.0, 0.0]]))

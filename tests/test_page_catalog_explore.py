@@ -165,7 +165,8 @@ def test_sidebar_keeps_its_choices_across_page_switches():
 def test_stats_count_properties_and_top_values_of_lists_and_categories():
     cuisines = ["Thai", "Thai", "Italian", None, "Thai"]
     diets = [["vegan", "vegetarian"], ["vegan"], [], ["vegan"], []]
-    items = [Item(uuid.uuid4(), {"name": f"dish {i}", "cuisine": cuisines[i], "diet": diets[i], "spicy": i == 0})
+    items = [Item(uuid=uuid.uuid4(),
+                  properties={"name": f"dish {i}", "cuisine": cuisines[i], "diet": diets[i], "spicy": i == 0})
              for i in range(5)]
     stats = ui.compute_stats(items)
     assert stats.count == 5
@@ -204,7 +205,7 @@ def test_import_upload_stores_nothing_on_a_bad_file_and_refuses_taken_names():
 def test_the_map_projects_extra_vectors_exactly_like_project_2d():
     rng = np.random.default_rng(1)
     vectors, extra = rng.normal(size=(50, 6)), rng.normal(size=(3, 6))
-    items = [Item(uuid.uuid4(), {"title": f"t{i}"}) for i in range(50)]
+    items = [Item(uuid=uuid.uuid4(), properties={"title": f"t{i}"}) for i in range(50)]
     cmap = ui.build_map(items, vectors)
     points, projected = project_2d(vectors, extra)
     assert np.allclose(cmap.points, points) and np.allclose(cmap.project(extra), projected)
@@ -228,7 +229,7 @@ def test_map_layers_subsample_the_catalog_but_keep_every_highlight():
 def test_catalog_stats_on_an_empty_property_set():
     store = EmbeddedStore(":memory:")
     store.create_collection(CollectionSpec("Bare", 2))
-    store.add_items("Bare", [Item(uuid.uuid4(), {})], np.array([[1.0, 0.0]], dtype=np.float32))
+    store.add_items("Bare", [Item(uuid=uuid.uuid4(), properties={})], np.array([[1.0, 0.0]], dtype=np.float32))
     stats = ui.compute_stats(store.iter_items("Bare"))
     assert stats.count == 1 and stats.properties == () and stats.top_values == {}
 

@@ -45,10 +45,10 @@ def lab():
     agent = ws.agent(collection)
     by_id = {i.properties["original_id"]: i.uuid for i in ws.store.iter_items(collection)}
     pid = to_uuid(f"{name}-pat")
-    agent.add_persona(Persona(pid, {"name": "Pat"}))
-    agent.add_interactions([PersonaInteraction(pid, by_id["spaghetti-carbonara"], 1.0),
-                            PersonaInteraction(pid, by_id["cacio-e-pepe"], 1.0),
-                            PersonaInteraction(pid, by_id["pasta-alla-norma"], -1.0)])
+    agent.add_persona(Persona(persona_id=pid, properties={"name": "Pat"}))
+    agent.add_interactions([PersonaInteraction(persona_id=pid, item_id=by_id["spaghetti-carbonara"], weight=1.0),
+                            PersonaInteraction(persona_id=pid, item_id=by_id["cacio-e-pepe"], weight=1.0),
+                            PersonaInteraction(persona_id=pid, item_id=by_id["pasta-alla-norma"], weight=-1.0)])
     return name, ws, collection, agent, pid
 
 

@@ -49,7 +49,8 @@ def profile(*rows: tuple[np.ndarray, float, float], decay_rate: float = 0.0) -> 
     """rows: (vector, weight, age in days)."""
     stored = [StoredInteraction(to_uuid("p"), to_uuid(f"i{n}"), w, NOW - timedelta(days=age))
               for n, (_, w, age) in enumerate(rows)]
-    return Profile(Persona("p"), weigh(stored, NOW, decay_rate), np.array([r[0] for r in rows]), NOW, decay_rate)
+    return Profile(Persona(persona_id="p"), weigh(stored, NOW, decay_rate), np.array([r[0] for r in rows]), NOW,
+                   decay_rate)
 
 
 def test_centroid_rocchio_with_dislike():

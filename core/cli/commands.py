@@ -181,7 +181,7 @@ def _persona_data(persona: Persona) -> dict[str, Any]:
 
 def cmd_persona_create(store: Store, args: argparse.Namespace) -> Output:
     agent = _agent(store, args)
-    persona = Persona(args.id, dict(_prop(p) for p in args.prop or ()))
+    persona = Persona(persona_id=args.id, properties=dict(_prop(p) for p in args.prop or ()))
     agent.add_persona(persona)
     data = {"id": args.id, **_persona_data(persona)}
     return Output(data, f"created persona {args.id!r} ({persona.persona_id}) in {agent.collection!r}")
@@ -229,7 +229,8 @@ def cmd_interact(store: Store, args: argparse.Namespace) -> Output:
 def _one_interaction(store: Store, agent: PersonalizationAgent, args: argparse.Namespace) -> PersonaInteraction:
     if args.persona is None or args.item is None or args.weight is None:
         raise InvalidInputError("interact needs PERSONA ITEM WEIGHT, or --file FILE")
-    interaction = PersonaInteraction(args.persona, args.item, args.weight, replace_previous_interactions=args.replace,
+    interaction = PersonaInteraction(persona_id=args.persona, item_id=args.item, weight=args.weight,
+                                     replace_previous_interactions=args.replace,
                                      created_at=args.at)
     if not store.get_items(agent.collection, [interaction.item_id]):
         raise NotFoundError(f"item {args.item!r} is not in collection {agent.collection!r}")

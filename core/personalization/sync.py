@@ -1,90 +1,119 @@
-"""``PersonalizationAgent``: the public API, mirroring ``weaviate-agents``' PersonalizationAgent.
+"""``PersonalizationAgent``: the public API, mirroring ``weaviate-agents`` 1.8.0's PersonalizationAgent.
 
 Porting code from the official agent is one import::
 
     from core import PersonalizationAgent, Persona, PersonaInteraction
 
-    agent = PersonalizationAgent.create(store, reference_collection="Movies",
-                                        user_properties={"favorite_genres": "text[]"})
+    agent = PersonalizationAgent.create(client=store, reference_collection="Movies",
+                                        user_properties={"favorite_genres": DataType.TEXT_ARRAY})
     agent.add_persona(Persona(persona_id=pid, properties={"favorite_genres": ["Sci-Fi"]}))
-    agent.add_interactions([PersonaInteraction(persona_id=pid, item_id=movie, weight=0.8)])
+    agent.add_interactions(interactions=[PersonaInteraction(persona_id=pid, item_id=movie, weight=0.8)])
     response = agent.get_objects(pid, limit=10, use_agent_ranking=False)
 
-``store`` may also be passed as ``client=`` (the official keyword).
+``client`` is a store here (e.g. ``EmbeddedStore(path)``); every official parameter binds in the
+official order, positionally or by keyword. Each response's first trace step, ``config``, records
+the options and configs the request ran with (``model_dump(mode="json")``, no secrets), so building
+the same configs from it and calling again gives the same list.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from core.configs import AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
 from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
+from core.io.embedding import default_embedder
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
-                     PersonalizationAgentGetObjectsResponse, to_datetime)
+                         PersonalizationAgentGetObjectsResponse, QueryOptions, TraceStep, to_datetime)
+from core.personalization.arguments import check_name as _check_name, compat_args as _compat_args, \
+    store_arg as _store_arg, typed as _typed
+from core.personalization.schema import check_persona, user_properties_schema
+from core.ranking.llm.ranker import LLMRanker
+from core.ranking.local.ranker import LocalRanker
+from core.ranking.pipeline import agent_recommend
+from core.retrieval.search import PersonalizedQuery, check_filters
 from core.retrieval.strategies import get_strategy
-from core.retrieval.vector_stage import PipelineConfig, recommend
+from core.retrieval.vector_stage import filter_text, recommend
 from core.store.base import Store
 
-_PROPERTY_TYPES = {"text": str, "text[]": list, "int": int, "int[]": list, "number": (int, float),
-                   "number[]": list, "boolean": bool, "boolean[]": list, "date": str, "date[]": list}
+NO_LLM_NOTE = ("no LLM configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server): "
+               "ranked by the local agent (no LLM)")
 
 
 class PersonalizationAgent:
     """Personas, interactions and personalized ranking over one reference collection."""
 
-    def __init__(self, store: Store, reference_collection: str, vector_name: str | None = None, *,
-                 strategy: str = "centroid", config: PipelineConfig | None = None, embedder: Any = None,
-                 llm: Any = None, agent_config: Any = None) -> None:
-        """``llm``: an ``LLMConfig`` (default: ``LLMConfig.from_env()``; not configured -> the local agent) or a
-        ready ``LLMRanker`` (share one per process so its call budget and cache cover every agent)."""
+    def __init__(self, client: Store | None = None, reference_collection: str | None = None,
+                 agents_host: str | None = None, vector_name: str | None = None, timeout: float | None = None, *,
+                 store: Store | None = None, strategy: str = "centroid", config: PipelineConfig | None = None,
+                 embedder: Any = None, llm: Any = None, agent_config: AgentConfig | None = None) -> None:
+        """The official parameters, then this engine's.
+
+        ``client`` (or ``store=``): the store holding the collection. ``agents_host`` and
+        ``timeout`` are accepted for compatibility and mean nothing here: there is no agents
+        service to call, and requests run in-process. ``vector_name``: which named vector of the
+        collection to use (None: its default vector). ``strategy``: ``"centroid"``, ``"knn"`` or
+        ``"multi_interest"``; ``config`` / ``agent_config``: engine tunables; ``embedder``: the text
+        model for ``near_text`` (default: the process-wide one); ``llm``: an ``LLMConfig`` (default:
+        ``LLMConfig.from_env()``; not configured -> the local agent) or a ready ``LLMRanker`` (share
+        one per process so its call budget and cache cover every agent).
+        """
+        store = _store_arg(client, store)
+        _check_name("reference_collection", reference_collection)
         if not store.has_collection(reference_collection):
             raise NotFoundError(f"reference collection {reference_collection!r} does not exist; "
                                 f"existing: {store.list_collections()}")
-        get_strategy(strategy)  # an unknown name is an error here, listing the registered ones
-        self.store = store
-        self.collection = reference_collection
-        spec = store.get_collection(reference_collection)
-        # the vector the agent ranks with: as given, else the one the agent was created with, else the default
-        self.vector_name = spec.vector(vector_name if vector_name is not None else spec.vector_name)[0]
-        self.strategy = strategy
-        self.config = config or PipelineConfig()
-        self._embedder = embedder
-        self._llm = llm
-        self._agent_config = agent_config
+        self.agents_host, self.timeout = _compat_args(agents_host, timeout)
+        self.store, self.collection = store, reference_collection
+        # the vector the agent ranks with: as given, else the one it was created with; None is the default vector
+        self.vector_name = _check_name("vector_name", vector_name, optional=True) or \
+            store.get_collection(reference_collection).vector_name
+        store.get_collection(reference_collection).vector(self.vector_name)  # an unknown name fails here
+        self.strategy = get_strategy(GetObjectsOptions(strategy=strategy).strategy).name
+        self.config = _typed("config", config, PipelineConfig) or PipelineConfig()
+        self._agent_config = _typed("agent_config", agent_config, AgentConfig) or AgentConfig()
+        self._embedder, self._llm = embedder, llm
         self._llm_ranker: tuple[Any, str | None] | None = None
+        self._lock = threading.Lock()
 
     # lifecycle ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, store: Store | None = None, reference_collection: str | None = None,
-               user_properties: dict[str, Any] | None = None, vector_name: str | None = None, *,
-               client: Store | None = None, **options: Any) -> "PersonalizationAgent":
-        """Attach an agent to ``reference_collection`` (re-creating replaces its property schema)."""
-        store = _store_arg(store, client)
-        if not isinstance(reference_collection, str) or not reference_collection:
-            raise InvalidInputError(f"reference_collection must be a collection name, got {reference_collection!r}")
-        agent = cls(store, reference_collection, vector_name, **options)
-        store.set_agent_config(reference_collection, user_properties=_schema(user_properties),
-                               vector_name=vector_name)
+    def create(cls, client: Store | None = None, reference_collection: str | None = None,
+               user_properties: dict[str, Any] | None = None, agents_host: str | None = None,
+               vector_name: str | None = None, timeout: float | None = None, *, store: Store | None = None,
+               **options: Any) -> "PersonalizationAgent":
+        """Attach an agent to ``reference_collection`` (re-creating replaces its property schema).
+
+        ``options`` are this engine's keyword-only parameters of :class:`PersonalizationAgent`.
+        """
+        schema = user_properties_schema(user_properties)
+        agent = cls(client, reference_collection, agents_host, vector_name, timeout, store=store, **options)
+        agent.store.set_agent_config(agent.collection, user_properties=schema, vector_name=agent.vector_name)
         return agent
 
     @classmethod
-    def connect(cls, store: Store | None = None, reference_collection: str | None = None,
-                vector_name: str | None = None, *, client: Store | None = None, **options: Any) -> "PersonalizationAgent":
+    def connect(cls, client: Store | None = None, reference_collection: str | None = None,
+                agents_host: str | None = None, vector_name: str | None = None, timeout: float | None = None, *,
+                store: Store | None = None, **options: Any) -> "PersonalizationAgent":
         """Connect to an agent created earlier; :class:`NotFoundError` if there is none."""
-        store = _store_arg(store, client)
-        if not cls.exists(store, reference_collection):
+        if not cls.exists(client, reference_collection, agents_host, timeout, store=store):
             raise NotFoundError(f"no personalization agent exists for collection {reference_collection!r}; "
                                 "use PersonalizationAgent.create first")
-        return cls(store, reference_collection, vector_name, **options)
+        return cls(client, reference_collection, agents_host, vector_name, timeout, store=store, **options)
 
     @classmethod
-    def exists(cls, store: Store | None = None, reference_collection: str | None = None, *,
-               client: Store | None = None) -> bool:
-        store = _store_arg(store, client)
+    def exists(cls, client: Store | None = None, reference_collection: str | None = None,
+               agents_host: str | None = None, timeout: float | None = None, *, store: Store | None = None) -> bool:
+        """Whether an agent was created for ``reference_collection`` (``agents_host``/``timeout`` unused)."""
+        store = _store_arg(client, store)
+        _compat_args(agents_host, timeout)
+        _check_name("reference_collection", reference_collection)
         return store.has_collection(reference_collection) and store.has_agent(reference_collection)
 
     @property
@@ -93,11 +122,11 @@ class PersonalizationAgent:
 
     # personas ----------------------------------------------------------------------------
     def add_persona(self, persona: Persona) -> None:
-        self._check_properties(persona)
+        check_persona(persona, self.user_properties)
         self.store.put_persona(self.collection, persona, must_exist=False)
 
     def update_persona(self, persona: Persona) -> None:
-        self._check_properties(persona)
+        check_persona(persona, self.user_properties)
         self.store.put_persona(self.collection, persona, must_exist=True)
 
     def get_persona(self, persona_id: UUID | str) -> Persona:
@@ -117,22 +146,6 @@ class PersonalizationAgent:
     def list_personas(self) -> list[Persona]:
         return self.store.list_personas(self.collection)
 
-    def _check_properties(self, persona: Persona) -> None:
-        if not isinstance(persona, Persona):
-            raise InvalidInputError(f"expected a Persona, got {type(persona).__name__}")
-        schema = self.user_properties
-        if not schema:
-            return
-        unknown = sorted(set(persona.properties) - set(schema))
-        if unknown:
-            raise InvalidInputError(f"persona properties {unknown} are not in the agent's user_properties "
-                                    f"{sorted(schema)}")
-        for name, value in persona.properties.items():
-            expected, kind = _PROPERTY_TYPES[schema[name]], schema[name]
-            wrong_bool = isinstance(value, bool) and not kind.startswith("boolean")
-            if value is not None and (not isinstance(value, expected) or wrong_bool):
-                raise InvalidInputError(f"persona property {name!r} must be of type {schema[name]}, got {value!r}")
-
     # interactions ------------------------------------------------------------------------
     def add_interactions(self, interactions: Sequence[PersonaInteraction], create_persona_if_not_exists: bool = True,
                          remove_previous_interactions: bool = False, *, now: datetime | None = None) -> None:
@@ -141,7 +154,8 @@ class PersonalizationAgent:
         Unknown items are rejected; unknown personas are created (with no properties) unless
         ``create_persona_if_not_exists`` is False. ``replace_previous_interactions`` on an
         interaction (or ``remove_previous_interactions`` for the whole batch) first removes the
-        persona's stored interactions with that item; ``created_at`` defaults to ``now``.
+        persona's stored interactions with that item; ``created_at`` defaults to ``now``. The
+        interactions are validated models already: they are passed to the store as they are.
         """
         if isinstance(interactions, PersonaInteraction) or not isinstance(interactions, Sequence):
             raise InvalidInputError("interactions must be a list of PersonaInteraction")
@@ -178,10 +192,10 @@ class PersonalizationAgent:
         """A persona's interactions, newest first: ``"positive"`` (weight > 0), ``"negative"`` (< 0) or ``"all"``."""
         if interaction_type not in ("positive", "negative", "all"):
             raise InvalidInputError(f"interaction_type must be 'positive', 'negative' or 'all', got {interaction_type!r}")
-        pid = to_uuid(persona_id, what="persona_id")
-        rows = self.store.recent_interactions(self.collection, pid, None)
+        rows = self.store.recent_interactions(self.collection, to_uuid(persona_id, what="persona_id"), None)
         keep = {"positive": lambda w: w > 0, "negative": lambda w: w < 0, "all": lambda w: True}[interaction_type]
-        return [PersonaInteractionResponse(r.item_id, r.weight, r.created_at) for r in rows if keep(r.weight)]
+        return [PersonaInteractionResponse(item_id=r.item_id, weight=r.weight, created_at=r.created_at)
+                for r in rows if keep(r.weight)]
 
     # ranking -----------------------------------------------------------------------------
     def get_objects(self, persona_id: UUID | str, limit: int = 10, recent_interactions_count: int = 100,
@@ -192,82 +206,71 @@ class PersonalizationAgent:
                     popularity_weight: float | None = None) -> PersonalizationAgentGetObjectsResponse:
         """Personalized objects for a persona (official parameters and defaults).
 
-        Extras: ``strategy`` (default: the agent's), ``now`` (the reference time of the decay) and
-        ``popularity_weight`` (default: ``self.config.popularity_weight``).
+        Extras: ``strategy`` (default: the agent's), ``now`` (the reference time of the decay;
+        default: the time of the call) and ``popularity_weight`` (default: ``self.config``'s).
         """
-        options = GetObjectsOptions(limit, recent_interactions_count, exclude_interacted_items, decay_rate,
-                                    exclude_items, use_agent_ranking, explain_results, instruction, filters,
-                                    strategy or self.strategy, now)
+        start = time.perf_counter()
+        options = GetObjectsOptions(
+            limit=limit, recent_interactions_count=recent_interactions_count,
+            exclude_interacted_items=exclude_interacted_items, decay_rate=decay_rate, exclude_items=exclude_items,
+            use_agent_ranking=use_agent_ranking, explain_results=explain_results, instruction=instruction,
+            filters=filters, strategy=strategy or self.strategy, now=datetime.now(timezone.utc) if now is None else now)
         get_strategy(options.strategy)
-        if filters is not None:
-            self.store.check_filter(filters)
-        if isinstance(instruction, str) and not instruction.strip():
-            options = replace(options, instruction=None)
-        config = self.config
-        if popularity_weight is not None:
-            if isinstance(popularity_weight, bool) or not isinstance(popularity_weight, (int, float)) \
-                    or not 0 <= popularity_weight <= 10:
-                raise InvalidInputError(f"popularity_weight must be a number from 0 to 10, got {popularity_weight!r}")
-            config = replace(config, popularity_weight=float(popularity_weight))
+        check_filters(self.store, filters)
+        config = self.config if popularity_weight is None else self.config.validated_copy(
+            popularity_weight=popularity_weight)
         persona = self.get_persona(persona_id)
+        setup = time.perf_counter() - start
         if not use_agent_ranking:  # the instruction only steers the agent; vector-only ranking ignores it
-            return recommend(self.store, self.collection, persona, options, config, self.vector_name)
-        from core.ranking.local.ranker import LocalRanker, LocalRankerConfig
-        from core.ranking.pipeline import AgentConfig, agent_recommend
+            response = recommend(self.store, self.collection, persona, options, config, self.vector_name)
+            return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=None,
+                                local_ranker=None, llm=None)
         # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
         local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
         llm, note = self.llm_ranker
-        return agent_recommend(self.store, self.collection, persona, options, config=config, vector_name=self.vector_name,
-                               agent_config=self._agent_config or AgentConfig(), ranker=llm or local, local=local,
-                               embedder=self.embedder, ranker_note=note)
+        response = agent_recommend(self.store, self.collection, persona, options, config=config,
+                                   vector_name=self.vector_name, agent_config=self._agent_config, ranker=llm or local, local=local,
+                                   embedder=self.embedder, ranker_note=note)
+        return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=self._agent_config,
+                            local_ranker=local.config, llm=llm.config if llm is not None else None)
 
     def query(self, persona_id: UUID | str, strength: float = 0.5, overfetch_factor: float = 1.5,
-              recent_interactions_count: int = 100, decay_rate: float = 0.1, *, now: datetime | None = None):
+              recent_interactions_count: int = 100, decay_rate: float = 0.1, *,
+              now: datetime | None = None) -> PersonalizedQuery:
         """Personalized search: ``agent.query(pid, strength=0.5).near_text("space")`` (or bm25 / hybrid)."""
-        from core.retrieval.search import PersonalizedQuery
-        return PersonalizedQuery(self, self.get_persona(persona_id), strength=strength,
-                                 overfetch_factor=overfetch_factor, recent_interactions_count=recent_interactions_count,
-                                 decay_rate=decay_rate, now=now)
+        options = QueryOptions(strength=strength, overfetch_factor=overfetch_factor,
+                               recent_interactions_count=recent_interactions_count, decay_rate=decay_rate,
+                               strategy=self.strategy, now=now)
+        return PersonalizedQuery(self.store, self.collection, self.get_persona(persona_id), options,
+                                 config=self.config, embedder=lambda: self.embedder, vector_name=self.vector_name)
 
     @property
-    def llm_ranker(self) -> tuple[Any, str | None]:
+    def llm_ranker(self) -> tuple[LLMRanker | None, str | None]:
         """The LLM agent (None when no LLM is configured) and a note for responses."""
-        if self._llm_ranker is None:
-            from core.ranking.llm.client import LLMConfig
-            from core.ranking.llm.ranker import LLMRanker
-            llm = self._llm if self._llm is not None else LLMConfig.from_env()
-            if isinstance(llm, LLMRanker):
-                self._llm_ranker = (llm, None)
-            else:
-                self._llm_ranker = (LLMRanker(llm), None) if llm.configured else (
-                    None, "no LLM configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server): "
-                          "ranked by the local agent (no LLM)")
-        return self._llm_ranker
+        with self._lock:
+            if self._llm_ranker is None:
+                llm = self._llm if self._llm is not None else LLMConfig.from_env()
+                if isinstance(llm, LLMRanker):
+                    self._llm_ranker = (llm, None)
+                else:
+                    self._llm_ranker = (LLMRanker(llm), None) if llm.configured else (None, NO_LLM_NOTE)
+            return self._llm_ranker
 
     @property
     def embedder(self):
-        if self._embedder is None:
-            from core.io.embedding import default_embedder
-            self._embedder = default_embedder()
-        return self._embedder
+        """The text model (loaded on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = default_embedder()
+            return self._embedder
 
 
-def _store_arg(store: Store | None, client: Store | None) -> Store:
-    if store is not None and client is not None:
-        raise InvalidInputError("pass the store positionally or as client=, not both")
-    store = store if store is not None else client
-    if store is None or not hasattr(store, "near_vectors"):
-        raise InvalidInputError(f"expected a store (e.g. EmbeddedStore(path)), got {type(store).__name__}")
-    return store
-
-
-def _schema(user_properties: dict[str, Any] | None) -> dict[str, str]:
-    """user_properties as ``{name: type}`` strings; weaviate ``DataType`` members are accepted."""
-    out = {}
-    for name, kind in (user_properties or {}).items():
-        text = str(getattr(kind, "value", kind)).lower()
-        if not isinstance(name, str) or not name or text not in _PROPERTY_TYPES:
-            raise InvalidInputError(f"user_properties[{name!r}] must be one of {sorted(_PROPERTY_TYPES)}, got {kind!r}")
-        out[name] = text
-    return out
-
+def _with_config(response: PersonalizationAgentGetObjectsResponse, seconds: float, options: GetObjectsOptions,
+                 vector_name: str | None, **configs: Any) -> PersonalizationAgentGetObjectsResponse:
+    """``response`` with a first trace step ``config``: the options and configs this request ran with."""
+    details = {"options": options.model_dump(mode="json"),
+               "filters": filter_text(options.filters),
+               "vector_name": vector_name,
+               **{name: None if c is None else c.model_dump(mode="json") for name, c in configs.items()}}
+    response.trace.insert(0, TraceStep(name="config", seconds=seconds, details=details))
+    return response

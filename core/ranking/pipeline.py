@@ -16,14 +16,15 @@ reason in the response: a request never fails because of the LLM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from core.configs import AgentConfig, PipelineConfig
 from core.errors import NotAvailableError
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
-from core.retrieval.vector_stage import PipelineConfig, exclusions, load_profile, rank_candidates
+from core.retrieval.vector_stage import exclusions, load_profile, rank_candidates
 from core.store.base import Store
 from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
 from core.ranking.pool import Searcher, build_pool, persona_summary
@@ -32,19 +33,6 @@ from core.trace import Tracer, jsonable
 
 MAX_POOL = 1000
 """The vector stage's largest list (``get_objects``' own limit cap)."""
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """Tunables of agent ranking."""
-
-    pool_factor: int = 3
-    min_pool: int = 20
-    max_searches: int = 3
-    planning: bool = True
-    search_limit: int | None = None
-    """Results per extra search (default: ``limit``)."""
-    hybrid_alpha: float = 0.5
 
 
 def agent_recommend(store: Store, collection: str, persona: Persona, options: GetObjectsOptions, *,

@@ -1,8 +1,9 @@
-"""Score fusion: min-max scaling, Weaviate's relative-score fusion of two hit lists, and the hybrid search built on it."""
+"""Score fusion: min-max scaling, Weaviate's two hybrid fusions (relative score, ranked) of two hit lists,
+and the hybrid search built on them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -29,13 +30,31 @@ def fuse_relative(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit
     return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
 
 
+RANKED_FUSION_K = 60
+"""Weaviate's constant in ranked fusion: a hit at 0-based rank ``r`` contributes ``weight / (r + 60)``."""
+
+
+def fuse_ranked(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit]:
+    """Weaviate's ranked (reciprocal-rank) fusion: ``alpha / (r_dense + 60) + (1 - alpha) / (r_sparse + 60)``.
+
+    ``r`` is the 0-based rank in each list; a list that misses an item adds nothing. Ties keep the
+    first-seen order (dense first).
+    """
+    total: dict[UUID, float] = {}
+    for hits, weight in ((dense, alpha), (sparse, 1 - alpha)):
+        for rank, hit in enumerate(hits):
+            total[hit.uuid] = total.get(hit.uuid, 0.0) + weight / (rank + RANKED_FUSION_K)
+    return sorted((Hit(u, s) for u, s in total.items()), key=lambda h: -h.score)
+
+
 def hybrid_search(store: Store, collection: str, text: str, vector: Any, limit: int, alpha: float, *,
                   filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
-                  vector_name: str | None = None) -> list[Hit]:
+                  vector_name: str | None = None,
+                  fusion: Callable[[list[Hit], list[Hit], float], list[Hit]] = fuse_relative) -> list[Hit]:
     """Weaviate-style hybrid search: ``alpha`` weighs the vector search (``vector``), ``1 - alpha`` BM25
-    (``text``), fused by :func:`fuse_relative`; ``alpha`` 1 skips BM25 and 0 skips the vector search."""
+    (``text``), fused by ``fusion`` (:func:`fuse_relative` or :func:`fuse_ranked`); ``alpha`` 1 skips BM25 and 0 skips the vector search."""
     dense = store.near_vectors(collection, vector, limit, filters=filters, exclude=exclude,
                                vector_name=vector_name)[0] if alpha > 0 else []
     sparse = store.bm25(collection, text, limit, filters=filters, exclude=exclude,
                         query_properties=query_properties) if alpha < 1 else []
-    return fuse_relative(dense, sparse, alpha)[:limit]
+    return fusion(dense, sparse, alpha)[:limit]

@@ -24,11 +24,11 @@ from uuid import UUID
 
 import numpy as np
 
+from core.configs import DEFAULT_HALF_LIFE_DAYS
 from core.errors import InvalidInputError
 from core.models import Persona
 from core.store.base import StoredInteraction
 
-DEFAULT_HALF_LIFE_DAYS = 30.0
 SECONDS_PER_DAY = 86_400.0
 
 

@@ -1,143 +1,239 @@
 """Personalized search: ``agent.query(persona_id, strength=...).near_text / bm25 / hybrid``.
 
-The plain search fetches ``ceil(limit * overfetch_factor)`` results. Each result gets a search
+The plain search fetches ``ceil((offset + limit) * overfetch_factor)`` results. Each gets a search
 score and a persona score (the agent's strategy scoring its vector, as in ``get_objects``); both
 are min-max scaled to [0, 1] over the fetched results and mixed::
 
     score = (1 - strength) * search + strength * persona
 
-so ``strength`` 0 returns the plain search order and 1 ranks the fetched results purely by the
-persona. Ties keep the search order. Hybrid fuses BM25 and vector scores as Weaviate's
-relative-score fusion does: each scaled to [0, 1], then ``alpha * vector + (1 - alpha) * bm25``.
+so ``strength`` 0 keeps the plain search order and 1 ranks the fetched results purely by the
+persona (ties keep the search order). Then ``offset`` skips that many, ``limit`` caps the list
+and ``auto_limit`` (Weaviate's autocut, :mod:`core.retrieval.autocut`) cuts it at a jump in
+``score``. The searches themselves follow Weaviate:
+
+- ``near_text``: the query texts' mean embedding, moved by ``move_to`` / ``move_away``
+  (:mod:`core.retrieval.moves`); ``distance`` (cosine distance, at most) and ``certainty``
+  (``1 - distance / 2``, at least) drop hits before the mix;
+- ``bm25``: the store's BM25 over ``query_properties`` (default: the collection's text fields);
+- ``hybrid``: vector and BM25 hits fused by relative score (each scaled to [0, 1], then
+  ``alpha * vector + (1 - alpha) * bm25``) or, with ``fusion_type=HybridFusion.RANKED``, by rank
+  (:mod:`core.retrieval.fusion`); ``max_vector_distance`` drops far vector hits before fusing;
+  ``query=None`` with a ``vector`` searches by the vector alone.
+
+Result shaping (``return_properties``, ``return_metadata``, ``include_vector``) is in
+:mod:`core.retrieval.results`. Options this engine cannot honour raise ``NotAvailableError``
+naming them; unknown keywords raise ``InvalidInputError`` naming them.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
 from uuid import UUID
 
 import numpy as np
 
-from core.errors import InvalidInputError, NotAvailableError
-from core.models import (GetObjectsOptions, Persona, PersonalizedQueryResponse, QueryMetadata, QueryObject)
-from core.retrieval.vector_stage import Tracer, load_profile
-from core.retrieval.fusion import fuse_relative, scale
-from core.store.base import Hit
+from core.configs import PipelineConfig
+from core.errors import InvalidInputError, NotAvailableError, NotFoundError
+from core.models import Persona, PersonalizedQueryResponse, QueryOptions, SearchOptions
+from core.retrieval.autocut import autocut
+from core.retrieval.fusion import fuse_ranked, fuse_relative, scale
+from core.retrieval.moves import combine, move_away, move_to, unit
+from core.retrieval.results import Found, shape_results
 from core.retrieval.strategies import build_scorer
+from core.retrieval.vector_stage import filter_text, load_profile
+from core.store.base import Hit, Store
+from core.trace import Tracer
 
-if TYPE_CHECKING:
-    from core.personalization.sync import PersonalizationAgent
+_COMMON = ("limit", "offset", "auto_limit", "filters", "rerank", "include_vector", "return_metadata",
+           "return_properties", "return_references")
+KEYWORDS = {
+    "near_text": ("certainty", "distance", "move_to", "move_away", "target_vector", *_COMMON),
+    "bm25": ("query_properties", *_COMMON),
+    "hybrid": ("alpha", "vector", "query_properties", "fusion_type", "max_vector_distance", "target_vector", *_COMMON),
+}
+"""The official keyword arguments of each search method (weaviate-agents 1.8.0)."""
 
 
-def _unit(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
-        raise InvalidInputError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
+def check_filters(store: Store, filters: Any) -> None:
+    """Reject a filter the store cannot evaluate, before any work."""
+    store.check_filter(filters)
 
 
 class PersonalizedQuery:
-    """Search methods bound to one persona and personalization settings."""
+    """Search methods bound to one persona and its personalization settings."""
 
-    def __init__(self, agent: "PersonalizationAgent", persona: Persona, *, strength: float = 0.5,
-                 overfetch_factor: float = 1.5, recent_interactions_count: int = 100, decay_rate: float = 0.1,
-                 now: datetime | None = None) -> None:
-        self.strength = _unit("strength", strength)
-        if isinstance(overfetch_factor, bool) or not isinstance(overfetch_factor, numbers.Real) \
-                or not 1 <= overfetch_factor <= 100:
-            raise InvalidInputError(f"overfetch_factor must be a number from 1 to 100, got {overfetch_factor!r}")
-        self.overfetch_factor = float(overfetch_factor)
-        self.options = GetObjectsOptions(recent_interactions_count=recent_interactions_count, decay_rate=decay_rate,
-                                         strategy=agent.strategy, now=now)
-        self.agent, self.persona = agent, persona
+    def __init__(self, store: Store, collection: str, persona: Persona, options: QueryOptions, *,
+                 config: PipelineConfig, embedder: Callable[[], Any], vector_name: str | None = None) -> None:
+        """``embedder`` is called (once) only when a search needs the text model."""
+        self.store, self.collection, self.persona = store, collection, persona
+        self.options, self.config, self.vector_name = options, config, vector_name
+        self._embedder = embedder
 
-    # the three search methods --------------------------------------------------------------
-    def near_text(self, query: str | Sequence[str], *, limit: int | None = None, filters: Any = None,
-                  **unsupported: Any) -> PersonalizedQueryResponse:
-        _reject(unsupported)
-        text = _text(query)
-        vector = self._embed(text)
-        return self._run("near_text", limit, filters, lambda k, f: self._near_vector(vector, k, f))
+    # the three official search methods -------------------------------------------------------
+    def near_text(self, query: str | Sequence[str], *, certainty: float | None = None, distance: float | None = None,
+                  move_to: Any = None, move_away: Any = None, limit: int | None = None, offset: int | None = None,
+                  auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
+                  target_vector: str | None = None, include_vector: bool | str | list[str] = False,
+                  return_metadata: Any = None, return_properties: Any = None, return_references: Any = None,
+                  **unknown: Any) -> PersonalizedQueryResponse:
+        """Personalized ``near_text`` (official keywords; see the module docstring)."""
+        _refuse("near_text", unknown, rerank=rerank, return_references=return_references)
+        return self.run(SearchOptions(method="near_text", **_given(
+            query=query, certainty=certainty, distance=distance, move_to=move_to, move_away=move_away, limit=limit,
+            offset=offset, auto_limit=auto_limit, filters=filters, target_vector=target_vector,
+            include_vector=include_vector, return_metadata=return_metadata, return_properties=return_properties)))
 
-    def bm25(self, query: str, *, query_properties: list[str] | None = None, limit: int | None = None,
-             filters: Any = None, **unsupported: Any) -> PersonalizedQueryResponse:
-        _reject(unsupported)
-        text = _text(query)
-        store, coll = self.agent.store, self.agent.collection
-        return self._run("bm25", limit, filters,
-                         lambda k, f: store.bm25(coll, text, k, filters=f, query_properties=query_properties))
+    def bm25(self, query: str | None, *, query_properties: list[str] | None = None, limit: int | None = None,
+             offset: int | None = None, auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
+             include_vector: bool | str | list[str] = False, return_metadata: Any = None,
+             return_properties: Any = None, return_references: Any = None, **unknown: Any) -> PersonalizedQueryResponse:
+        """Personalized ``bm25`` (official keywords; see the module docstring)."""
+        _refuse("bm25", unknown, rerank=rerank, return_references=return_references)
+        return self.run(SearchOptions(method="bm25", **_given(
+            query=query, query_properties=query_properties, limit=limit, offset=offset, auto_limit=auto_limit,
+            filters=filters, include_vector=include_vector, return_metadata=return_metadata,
+            return_properties=return_properties)))
 
-    def hybrid(self, query: str, *, alpha: float = 0.7, vector: Sequence[float] | None = None,
-               query_properties: list[str] | None = None, limit: int | None = None, filters: Any = None,
-               **unsupported: Any) -> PersonalizedQueryResponse:
-        _reject(unsupported)
-        alpha = _unit("alpha", alpha)
-        text = _text(query)
-        qvec = np.asarray(vector, dtype=np.float32) if vector is not None else (self._embed(text) if alpha > 0 else None)
-        store, coll = self.agent.store, self.agent.collection
+    def hybrid(self, query: str | None, *, alpha: float = 0.7, vector: Sequence[float] | None = None,
+               query_properties: list[str] | None = None, fusion_type: Any = None,
+               max_vector_distance: float | None = None, limit: int | None = None, offset: int | None = None,
+               auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
+               target_vector: str | None = None, include_vector: bool | str | list[str] = False,
+               return_metadata: Any = None, return_properties: Any = None, return_references: Any = None,
+               **unknown: Any) -> PersonalizedQueryResponse:
+        """Personalized ``hybrid`` (official keywords; see the module docstring)."""
+        _refuse("hybrid", unknown, rerank=rerank, return_references=return_references)
+        return self.run(SearchOptions(method="hybrid", **_given(
+            query=query, alpha=alpha, vector=vector, query_properties=query_properties, fusion_type=fusion_type,
+            max_vector_distance=max_vector_distance, limit=limit, offset=offset, auto_limit=auto_limit,
+            filters=filters, target_vector=target_vector, include_vector=include_vector,
+            return_metadata=return_metadata, return_properties=return_properties)))
 
-        def fused(k: int, f: Any) -> list[Hit]:
-            dense = self._near_vector(qvec, k, f) if alpha > 0 else []
-            sparse = store.bm25(coll, text, k, filters=f, query_properties=query_properties) if alpha < 1 else []
-            return fuse_relative(dense, sparse, alpha)[:k]
-        return self._run("hybrid", limit, filters, fused)
+    # one run -------------------------------------------------------------------------------
+    def run(self, search: SearchOptions) -> PersonalizedQueryResponse:
+        """Run one validated search, personalize it and shape the results (replays a ``config`` trace step)."""
+        check_filters(self.store, search.filters)
+        options = self.options if self.options.now else self.options.validated_copy(now=datetime.now(timezone.utc))
+        trace = Tracer()
+        trace.record("config", query=options.model_dump(mode="json"), search=search.model_dump(mode="json"),
+                     filters=filter_text(search.filters),
+                     pipeline=self.config.model_dump(mode="json"), vector_name=self.vector_name)
+        wanted = search.limit + search.offset
+        fetch = max(wanted, math.ceil(wanted * options.overfetch_factor))
+        found = self._search(search, fetch)
+        hits = found.hits
+        trace.record("search", method=search.method, fetched=len(hits), overfetch=fetch, **found.trace)
+        persona_scores = self._persona_scores(options, [h.uuid for h in hits])
+        trace.record("persona_scores", strength=options.strength, personalized=persona_scores is not None)
+        s_search = scale(np.array([h.score for h in hits]))
+        s_persona = scale(persona_scores) if persona_scores is not None else np.zeros(len(hits))
+        mixed = (1 - options.strength) * s_search + options.strength * s_persona
+        order = sorted(range(len(hits)), key=lambda i: (-mixed[i], i))[search.offset:wanted]
+        order = order[:autocut([float(mixed[i]) for i in order], search.auto_limit or 0)]
+        vectors = self._vectors([hits[i].uuid for i in order], search.include_vector)
+        objects = shape_results(self.store, self.collection, search, found, order, mixed, s_search, s_persona,
+                                options.strength, vectors)
+        trace.record("rank", returned=len(objects), offset=search.offset,
+                     autocut=search.auto_limit if search.auto_limit and search.auto_limit > 0 else None)
+        return PersonalizedQueryResponse(objects=objects, trace=trace.steps)
 
-    # shared machinery ----------------------------------------------------------------------
-    def _embed(self, text: str) -> np.ndarray:
-        spec = self.agent.store.get_collection(self.agent.collection)
-        embedder = self.agent.embedder
+    def _search(self, search: SearchOptions, k: int) -> Found:
+        if search.method == "bm25":
+            return Found(self._bm25(search, k), None, {})
+        name = search.target_vector or self.vector_name
+        if search.method == "near_text":
+            dense = self._near_vector(self._text_vector(search, name), k, search, name)
+            return Found(dense, {h.uuid: 1 - h.score for h in dense}, {"vector_name": name})
+        if search.query is None and search.vector is None:
+            raise InvalidInputError("hybrid needs a query, a vector, or both; got neither")
+        dense: list[Hit] = []
+        if search.alpha > 0 and (search.vector is not None or search.query is not None):
+            vector = unit(search.vector) if search.vector is not None else self._embed([search.query], name)
+            dense = self._near_vector(vector, k, search, name)
+        sparse = self._bm25(search, k) if search.alpha < 1 and search.query is not None else []
+        fuse = fuse_ranked if search.fusion_type == "ranked" else fuse_relative
+        return Found(fuse(dense, sparse, search.alpha)[:k], None,
+                     {"fusion_type": search.fusion_type, "vector_hits": len(dense), "bm25_hits": len(sparse)})
+
+    def _bm25(self, search: SearchOptions, k: int) -> list[Hit]:
+        if search.query is None:
+            raise NotAvailableError("bm25 without a query (a plain fetch of objects) is not supported; pass a "
+                                    "query, or use get_objects for a persona's recommendations")
+        return self.store.bm25(self.collection, search.query, k, filters=search.filters,
+                               query_properties=search.query_properties)
+
+    def _near_vector(self, vector: np.ndarray, k: int, search: SearchOptions, name: str | None) -> list[Hit]:
+        hits = self.store.near_vectors(self.collection, vector, k, filters=search.filters, vector_name=name)[0]
+        limit = _max_distance(search)
+        return hits if limit is None else [h for h in hits if 1 - h.score <= limit + 1e-9]
+
+    def _text_vector(self, search: SearchOptions, name: str | None) -> np.ndarray:
+        texts = [search.query] if isinstance(search.query, str) else list(search.query or ())
+        if not texts:
+            raise InvalidInputError("near_text needs a query")
+        query = self._embed(texts, name).astype(np.float64)
+        for move, apply in ((search.move_to, move_to), (search.move_away, move_away)):
+            if move is not None and move.force > 0 and (move.concepts or move.objects):
+                query = apply(query, self._move_target(move, name), move.force)
+        return unit(query)
+
+    def _move_target(self, move, name: str | None) -> np.ndarray:
+        parts = [self._embed(list(move.concepts), name)] if move.concepts else []
+        if move.objects:
+            missing = self.store.missing_items(self.collection, list(move.objects))
+            if missing:
+                raise NotFoundError(f"move objects {[str(m) for m in missing]} are not in collection "
+                                    f"{self.collection!r}")
+            parts.extend(self.store.get_vectors(self.collection, list(move.objects), vector_name=name))
+        return combine(np.stack(parts))
+
+    def _embed(self, texts: list[str], name: str | None) -> np.ndarray:
+        """The mean of the texts' unit embeddings (Weaviate's ``CombineVectors``), L2-normalised."""
+        spec = self.store.get_collection(self.collection)
+        embedder = self._embedder()
         if spec.dims != embedder.dims:
             raise NotAvailableError(f"collection {spec.name!r} has {spec.dims}-d vectors, but the text model "
                                     f"{embedder.name} makes {embedder.dims}-d ones; use bm25 or pass vector=")
-        return embedder.embed_one(text)
+        return unit(combine(embedder.embed_queries(texts)))
 
-    def _near_vector(self, vector: np.ndarray, k: int, filters: Any) -> list[Hit]:
-        return self.agent.store.near_vectors(self.agent.collection, vector, k, filters=filters)[0]
+    def _vectors(self, ids: list[UUID], include: bool | tuple[str, ...]) -> dict[str, np.ndarray]:
+        """The asked-for stored vectors of ``ids`` by name; ``True`` is the agent's (``"default"`` if unnamed)."""
+        if include is False or not ids:
+            return {}
+        names = (self.vector_name or "default",) if include is True else include
+        return {name: self.store.get_vectors(self.collection, ids, vector_name=name) for name in names}
 
-    def _run(self, method: str, limit: int | None, filters: Any, search) -> PersonalizedQueryResponse:
-        limit = 10 if limit is None else limit
-        GetObjectsOptions(limit=limit)  # validates
-        if filters is not None:
-            self.agent.store.check_filter(filters)
-        trace = Tracer()
-        fetch = max(limit, math.ceil(limit * self.overfetch_factor))
-        hits = search(fetch, filters)
-        trace.record("search", method=method, fetched=len(hits), overfetch=fetch)
-        persona_scores = self._persona_scores([h.uuid for h in hits])
-        trace.record("persona_scores", strength=self.strength, personalized=persona_scores is not None)
-        s_search = scale(np.array([h.score for h in hits]))
-        s_persona = scale(persona_scores) if persona_scores is not None else np.zeros(len(hits))
-        mixed = (1 - self.strength) * s_search + self.strength * s_persona
-        order = sorted(range(len(hits)), key=lambda i: (-mixed[i], i))[:limit]
-        items = self.agent.store.get_items(self.agent.collection, [hits[i].uuid for i in order])
-        objects = [QueryObject(hits[i].uuid, items[hits[i].uuid].properties,
-                               QueryMetadata(float(mixed[i]), float(s_search[i]), float(s_persona[i]), i + 1))
-                   for i in order]
-        trace.record("rank", returned=len(objects))
-        return PersonalizedQueryResponse(objects=objects, trace=trace.steps)
-
-    def _persona_scores(self, ids: list[UUID]) -> np.ndarray | None:
-        store, coll = self.agent.store, self.agent.collection
-        profile = load_profile(store, coll, self.persona, self.options, self.agent.config)
+    def _persona_scores(self, options: QueryOptions, ids: list[UUID]) -> np.ndarray | None:
+        profile = load_profile(self.store, self.collection, self.persona, options.profile_options(), self.config)
         if profile.is_empty or not ids:
             return None
-        scorer = build_scorer(self.options.strategy, profile, self.agent.config.strategy)
-        return scorer.score(store.get_vectors(coll, ids))[0]
+        scorer = build_scorer(options.strategy, profile, self.config.strategy)
+        return scorer.score(self.store.get_vectors(self.collection, ids))[0]
 
 
-def _text(query: Any) -> str:
-    if isinstance(query, (list, tuple)) and query and all(isinstance(q, str) for q in query):
-        query = " ".join(query)
-    if not isinstance(query, str) or not query.strip():
-        raise InvalidInputError(f"query must be a non-empty string, got {query!r}")
-    return query
+def _max_distance(search: SearchOptions) -> float | None:
+    """The cosine-distance threshold: ``distance``, ``certainty`` (``d = 2 (1 - c)``) or ``max_vector_distance``."""
+    if search.distance is not None:
+        return search.distance
+    if search.certainty is not None:
+        return 2 * (1 - search.certainty)
+    return search.max_vector_distance
 
 
-def _reject(unsupported: dict[str, Any]) -> None:
-    used = {k: v for k, v in unsupported.items() if v not in (None, False)}
+def _given(**kwargs: Any) -> dict[str, Any]:
+    """The arguments that were given (None means "the default", as in weaviate-client)."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+def _refuse(method: str, unknown: dict[str, Any], **unsupported: Any) -> None:
+    if unknown:
+        raise InvalidInputError(f"{method}() got unknown keyword(s) {sorted(unknown)}; "
+                                f"valid: query, {', '.join(KEYWORDS[method])}")
+    used = sorted(k for k, v in unsupported.items() if v is not None)
     if used:
-        raise NotAvailableError(f"search options {sorted(used)} are not supported by this engine; "
-                                "supported: query, limit, filters (+ query_properties for bm25/hybrid, alpha and "
-                                "vector for hybrid)")
+        raise NotAvailableError(f"{method}(): {used} not supported by this engine (no reranker module; "
+                                "no cross-references in the embedded store)")
+

@@ -8,34 +8,23 @@ directly for its pool, with the profile and exclusions it already has; an item's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 
+from core.configs import PipelineConfig
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
 from core.retrieval.explain_vector import item_explanation, rationale
 from core.retrieval.persona_match import PropertyMatch, match_item, persona_terms
 from core.retrieval.popularity import popularity
-from core.retrieval.profile import DEFAULT_HALF_LIFE_DAYS, Profile, weigh
+from core.retrieval.profile import Profile, weigh
 from core.retrieval.signals import nearest_interactions, popularity_signals
-from core.retrieval.strategies import StrategyConfig, build_scorer
+from core.retrieval.strategies import build_scorer
 from core.store.base import Store
 from core.trace import Tracer
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """Engine-wide tunables (per-call options live in :class:`GetObjectsOptions`)."""
-
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-    property_weight: float = 0.1
-    popularity_weight: float = 0.5
-    pool_factor: int = 3
-    min_pool: int = 30
-    strategy: StrategyConfig = field(default_factory=StrategyConfig)
 
 
 def load_profile(store: Store, collection: str, persona: Persona, options: GetObjectsOptions,
@@ -173,7 +162,7 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
     ids = [ids[i] for i in order]
     return Candidates(ids, scores[order], {k: np.asarray(v)[order] for k, v in signals.items()}, dict(
         strategy=options.strategy, queries=len(scorer.queries), pool=pool, candidates=len(ids),
-        filters=_filter_text(options.filters), top=[str(u) for u in ids[:shown]]))
+        filters=filter_text(options.filters), top=[str(u) for u in ids[:shown]]))
 
 
 def _cold_start(store: Store, collection: str, options: GetObjectsOptions, config: PipelineConfig, pool: int,
@@ -181,7 +170,7 @@ def _cold_start(store: Store, collection: str, options: GetObjectsOptions, confi
     """No usable interactions: a BM25 search for the persona's terms, else the most liked items, else nothing."""
     hits = store.bm25(collection, " ".join(terms), pool, filters=options.filters, exclude=exclude) if terms else []
     trace = dict(strategy="cold start: bm25 over persona terms", terms=terms, candidates=len(hits),
-                 filters=_filter_text(options.filters))
+                 filters=filter_text(options.filters))
     if hits:
         top = max(h.score for h in hits) or 1.0
         return Candidates([h.uuid for h in hits], np.array([h.score / top for h in hits], dtype=np.float32),
@@ -202,7 +191,8 @@ def _cold_start(store: Store, collection: str, options: GetObjectsOptions, confi
         "and no persona has liked anything yet; add likes or dislikes first."))
 
 
-def _filter_text(filters: Any) -> str | None:
+def filter_text(filters: Any) -> str | None:
+    """A filter as text for traces (None for no filter)."""
     if filters is None:
         return None
     # renders weaviate Filter objects, whose classes take ~1.4 s to import: only when a filter is used

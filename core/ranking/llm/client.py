@@ -21,95 +21,27 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
-import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
 
 
-from core.errors import InvalidInputError
+from core.configs import DEFAULT_BASE_URL, LLMConfig
 from core.ranking.base import CallRecord, LLMUnavailable, RankContext
-from core.ranking.llm.budget import CallBudget, check_limit
+from core.ranking.llm.budget import CallBudget
 from core.ranking.llm.cache import ResponseCache, cache_key
 from core.ranking.llm.prompts import response_format_schema
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gpt-4o-mini"
 if TYPE_CHECKING:
     import openai
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_CACHE_DIR = Path("~/.cache/personalization-lab/llm")
 PLACEHOLDER_KEY = "no-key-needed"
 """Sent to keyless local servers (Ollama, vLLM, LM Studio): the client insists on some key."""
 _RETRYABLE = {408, 409, 429}
 _SECRETS = re.compile(r"\bsk-[A-Za-z0-9_\-*.]{3,}|(?<=Bearer )\S+", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class LLMConfig:
-    """Which server and model to use, and how patiently. ``api_key`` never appears in ``repr``."""
-
-    api_key: str | None = field(default=None, repr=False)
-    base_url: str | None = None
-    model: str = DEFAULT_MODEL
-    timeout_s: float = 20.0
-    max_retries: int = 2
-    backoff_s: float = 0.5
-    use_json_schema: bool = True
-    cache_dir: Path | None = None
-    per_minute: int | None = None
-    per_day: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("api_key", "base_url"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
-                raise InvalidInputError(f"{name} must be a string or None, got {type(value).__name__}")
-            object.__setattr__(self, name, value.strip() or None if value else None)
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise InvalidInputError(f"model must be a non-empty model name, got {self.model!r}")
-        _check_number("timeout_s", self.timeout_s, positive=True)
-        _check_number("backoff_s", self.backoff_s, positive=False)
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, numbers.Integral) \
-                or not 0 <= self.max_retries <= 10:
-            raise InvalidInputError(f"max_retries must be an integer from 0 to 10, got {self.max_retries!r}")
-        if not isinstance(self.use_json_schema, bool):
-            raise InvalidInputError(f"use_json_schema must be True or False, got {self.use_json_schema!r}")
-        if self.cache_dir is not None:
-            object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
-        check_limit("per_minute", self.per_minute)
-        check_limit("per_day", self.per_day)
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> LLMConfig:
-        """Read OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and PERSONALIZATION_LLM_CACHE; overrides win."""
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise InvalidInputError(f"unknown LLMConfig field(s) {unknown}; valid fields are {sorted(names)}")
-        env = os.environ
-        base = cls(api_key=env.get("OPENAI_API_KEY") or None, base_url=env.get("OPENAI_BASE_URL") or None,
-                   model=env.get("OPENAI_MODEL") or DEFAULT_MODEL,
-                   cache_dir=Path(env.get("PERSONALIZATION_LLM_CACHE") or DEFAULT_CACHE_DIR))
-        return replace(base, **overrides)
-
-    @property
-    def configured(self) -> bool:
-        """True with an API key, or with a base URL alone (a keyless local server)."""
-        return bool(self.api_key or self.base_url)
-
-    @property
-    def server(self) -> str:
-        """The server's host (and port) for messages: no path, query or credentials."""
-        parts = urlsplit(self.base_url or DEFAULT_BASE_URL)
-        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 class _Failure(NamedTuple):
@@ -252,11 +184,3 @@ def _reply(response: Any) -> tuple[str, int | None, int | None]:
     usage = getattr(response, "usage", None)
     return (content if isinstance(content, str) else "", getattr(usage, "prompt_tokens", None),
             getattr(usage, "completion_tokens", None))
-
-
-def _check_number(name: str, value: Any, *, positive: bool) -> None:
-    ok = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value) \
-        and (value > 0 if positive else value >= 0)
-    if not ok:
-        raise InvalidInputError(f"{name} must be a {'positive' if positive else 'non-negative'} number of seconds, "
-                                f"got {value!r}")

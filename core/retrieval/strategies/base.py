@@ -16,19 +16,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from core.configs import StrategyConfig
 from core.retrieval.profile import Profile
 
 ONE = np.ones(1, dtype=np.float32)
-
-
-@dataclass(frozen=True)
-class StrategyConfig:
-    """Tunables shared by the strategies."""
-
-    negative_weight: float = 0.5
-    max_interests: int = 3
-    items_per_interest: int = 4
-    kmeans_iterations: int = 10
 
 
 @runtime_checkable

@@ -120,11 +120,3 @@ def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.nd
     return {name: check_vectors(vectors[name], n, dims, what=f"vectors {name!r}" if len(spec.vectors) > 1 else
                                 "vectors") for name, dims in spec.vectors.items()}
 
-
-def copy_json(value: Any) -> Any:
-    """A deep copy of a JSON-like value (dicts and lists copied, scalars shared): what the store hands out."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
-    return value

@@ -28,7 +28,7 @@ from core.store.base import Capabilities, CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.personas import PersonaTables
-from core.store.embedded.schema import (SCHEMA, check_vectors, copy_json, dump_vectors, fts_columns, load_vectors, migrate,
+from core.store.embedded.schema import (SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors, migrate,
                                         named_batches, to_json)
 
 T = TypeVar("T")
@@ -239,8 +239,7 @@ class EmbeddedStore(PersonaTables):
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
         index = self._index(collection)
-        return {u: Item(uuid=u, properties=copy_json(index.properties[p]))
-                for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: Item(uuid=u, properties=index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
@@ -253,7 +252,7 @@ class EmbeddedStore(PersonaTables):
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item(uuid=index.uuids[i], properties=copy_json(index.properties[i])) for i in range(offset, stop)]
+        return [Item(uuid=index.uuids[i], properties=index.properties[i]) for i in range(offset, stop)]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()

@@ -1,0 +1,159 @@
+"""Every engine config in one place: frozen pydantic models, validated at construction.
+
+A config is valid when built or never: unknown fields are rejected, numbers are range-checked
+(numpy numbers are accepted and stored as plain ``int`` / ``float``), and each error is an
+:class:`~core.errors.InvalidInputError` naming the class, the field and the bad value. Per-call
+options live in :mod:`core.models.options`.
+
+``model_dump(mode="json")`` of a config is what a response's ``config`` trace step records;
+``Config.model_validate(dump)`` rebuilds it. :class:`LLMConfig` leaves ``api_key`` out of its
+repr and of every dump (a replay reads the key from the environment again).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+
+from core.errors import InvalidInputError
+from core.models.fields import Config, Flag, Int, OptionalInt, Real
+
+DEFAULT_HALF_LIFE_DAYS = 30.0
+"""Days for a full-weight interaction to halve at ``decay_rate`` 1 (see :mod:`core.retrieval.profile`)."""
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_CACHE_DIR = Path("~/.cache/personalization-lab/llm")
+
+
+class StrategyConfig(Config):
+    """Tunables shared by the retrieval strategies (see :mod:`core.retrieval.strategies`)."""
+
+    negative_weight: Real(0, None) = 0.5
+    """``beta``: how much dislikes subtract."""
+    max_interests: Int(1, 100) = 3
+    items_per_interest: Int(1) = 4
+    kmeans_iterations: Int(1, 1000) = 10
+
+
+class PipelineConfig(Config):
+    """Engine-wide tunables of the vector stage (per-call options live in ``GetObjectsOptions``)."""
+
+    half_life_days: Real(positive=True, unit="of days") = DEFAULT_HALF_LIFE_DAYS
+    property_weight: Real(0, None) = 0.1
+    popularity_weight: Real(0, 10) = 0.5
+    pool_factor: Int(1, 1000) = 3
+    min_pool: Int(1, 100_000) = 30
+    strategy: StrategyConfig = Field(default_factory=StrategyConfig)
+
+
+class AgentConfig(Config):
+    """Tunables of agent ranking (see :mod:`core.ranking.pipeline`)."""
+
+    pool_factor: Int(1, 1000) = 3
+    min_pool: Int(1, 1000) = 20
+    max_searches: Int(0, 20) = 3
+    planning: Flag = True
+    search_limit: OptionalInt(1, 1000) = None
+    """Results per extra search (default: ``limit``)."""
+    hybrid_alpha: Real(0, 1) = 0.5
+
+
+LOCAL_COMPONENTS = ("like", "dislike", "instruction", "popularity", "property")
+"""The local agent's fusion components, in the column order of its weights."""
+LOCAL_LABELS = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match")
+LOCAL_SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0])
+
+
+class LocalRankerConfig(Config):
+    """Fusion weights (all >= 0), the MMR trade-off and the smallest contribution worth a mention."""
+
+    like: Real(0, None) = 1.0
+    dislike: Real(0, None) = 1.0
+    instruction: Real(0, None) = 3.0
+    popularity: Real(0, None) = 0.5
+    property: Real(0, None) = 0.1
+    mmr_lambda: Real(0, 1) = 0.8
+    mention_threshold: Real(0, None) = 0.01
+
+    def weights(self, instruction_given: bool) -> np.ndarray:
+        """The weight of each of :data:`LOCAL_COMPONENTS`; the instruction's is 0 without an instruction."""
+        w = [self.like, self.dislike, self.instruction if instruction_given else 0.0, self.popularity, self.property]
+        return np.array(w, dtype=np.float64)
+
+    def formula(self, instruction_given: bool) -> str:
+        """The relevance formula with these weights, as the rationale quotes it (no instruction term without one)."""
+        terms = [f"{'−' if sign < 0 else '+'} {w:g} × {label}"
+                 for label, sign, w in zip(LOCAL_LABELS, LOCAL_SIGNS, self.weights(instruction_given))
+                 if w or label != "instruction similarity"]
+        return " ".join(terms).lstrip("+ ")
+
+
+def _text_or_none(value: Any, info: ValidationInfo) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(f"{info.field_name} must be a string or None, got {type(value).__name__}")
+    return value.strip() or None if value else None
+
+
+def _model_name(value: Any, info: ValidationInfo) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"model must be a non-empty model name, got {value!r}")
+    return value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_text_or_none)]
+
+
+class LLMConfig(Config):
+    """Which OpenAI-compatible server and model to use, and how patiently.
+
+    ``api_key`` never appears in ``repr``/``str`` and is excluded from ``model_dump``.
+    """
+
+    api_key: OptionalText = Field(default=None, repr=False, exclude=True)
+    base_url: OptionalText = None
+    model: Annotated[str, BeforeValidator(_model_name)] = DEFAULT_MODEL
+    timeout_s: Real(positive=True, unit="of seconds") = 20.0
+    max_retries: Int(0, 10) = 2
+    backoff_s: Real(0, None) = 0.5
+    use_json_schema: Flag = True
+    cache_dir: Path | None = None
+    per_minute: OptionalInt(1) = None
+    per_day: OptionalInt(1) = None
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _cache_dir(cls, value: Any) -> Path | None:
+        if value is None:
+            return None
+        if not isinstance(value, (str, os.PathLike)):
+            raise InvalidInputError(f"cache_dir must be a path or None, got {type(value).__name__}")
+        return Path(value).expanduser()
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> LLMConfig:
+        """Read OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and PERSONALIZATION_LLM_CACHE; overrides win."""
+        env = os.environ
+        values = {"api_key": env.get("OPENAI_API_KEY") or None, "base_url": env.get("OPENAI_BASE_URL") or None,
+                  "model": env.get("OPENAI_MODEL") or DEFAULT_MODEL,
+                  "cache_dir": Path(env.get("PERSONALIZATION_LLM_CACHE") or DEFAULT_CACHE_DIR)}
+        return cls(**{**values, **overrides})
+
+    @property
+    def configured(self) -> bool:
+        """True with an API key, or with a base URL alone (a keyless local server)."""
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def server(self) -> str:
+        """The server's host (and port) for messages: no path, query or credentials."""
+        parts = urlsplit(self.base_url or DEFAULT_BASE_URL)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+__all__ = ["AgentConfig", "DEFAULT_BASE_URL", "DEFAULT_HALF_LIFE_DAYS", "DEFAULT_CACHE_DIR", "DEFAULT_MODEL", "LLMConfig", "LOCAL_COMPONENTS",
+           "LOCAL_LABELS", "LOCAL_SIGNS", "LocalRankerConfig", "PipelineConfig", "StrategyConfig"]

@@ -1,0 +1,45 @@
+"""Checks of the agent's constructor arguments: the store, names, the official compatibility keywords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import InvalidInputError
+from core.models.fields import check_real
+from core.store.base import Store
+
+
+def store_arg(client: Store | None, store: Store | None) -> Store:
+    """The store given as ``client`` (the official keyword) or ``store=``; exactly one of them."""
+    if client is not None and store is not None:
+        raise InvalidInputError("pass the store as client (positionally) or as store=, not both")
+    store = client if client is not None else store
+    if store is None or not hasattr(store, "near_vectors"):
+        raise InvalidInputError(f"client must be a store (e.g. EmbeddedStore(path)), got {type(store).__name__}")
+    return store
+
+
+def check_name(what: str, value: Any, *, optional: bool = False) -> str | None:
+    """``value`` if it is a non-empty name (or None when ``optional``), else an error naming ``what``."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a {'name or None' if optional else 'collection name'}, got {value!r}")
+    return value
+
+
+def compat_args(agents_host: Any, timeout: Any) -> tuple[str | None, float | None]:
+    """The official ``agents_host`` / ``timeout``, type-checked though unused."""
+    if agents_host is not None and not isinstance(agents_host, str):
+        raise InvalidInputError(f"agents_host must be a URL string or None, got {agents_host!r}")
+    if timeout is not None:
+        timeout = check_real(timeout, "timeout", positive=True, unit="of seconds")
+    return agents_host, timeout
+
+
+def typed(what: str, value: Any, kind: type) -> Any:
+    """``value`` if it is None or a ``kind``, else an error naming ``what``."""
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
+    return value
+
