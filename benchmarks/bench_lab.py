@@ -55,7 +55,7 @@ def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
     at.session_state["lab.shared_name"] = shared
     at.session_state["lab.persona"] = "Bench"
     at.run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("pages/3_recommend.py").run()
     toggle = next(t for t in at.toggle if "agent" in t.label.lower())
     toggle.set_value(agent_ranking).run()
     slider = next(s for s in at.slider if s.label == "limit")

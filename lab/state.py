@@ -7,11 +7,14 @@ Every key lives in ``st.session_state`` under a ``lab.`` prefix and is initialis
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import Persona, PersonalizationAgent
+from core import Persona, PersonalizationAgent, PersonalizationError
 
+from . import demos, menu
+from .persona_ui import display_name, store_draft
 from .resources import DEFAULT_SAMPLE, Workspace, sample_titles, session_llm, workspace
 
 PRIVATE = "private"
@@ -68,10 +71,25 @@ def active_persona(agent: PersonalizationAgent) -> Persona | None:
 
 
 def require_persona(agent: PersonalizationAgent) -> Persona:
-    """The active persona; without one, a pointer to the Personas page and the page stops here."""
+    """The active persona; without one, a demo persona to add with one click (for the sample
+    catalogs) and a pointer to the Personas page, and the page stops here."""
     persona = active_persona(agent)
     if persona is None:
-        st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
-        st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
+        st.info("No active persona yet: add a demo persona here, or create one on the Personas page.")
+        if error := st.session_state.pop("lab.require.error", None):
+            st.error(error)
+        for demo in demos.demos_for(agent.collection):
+            st.button(f"Add the demo persona {demo.name}", key=f"lab.require.demo.{demo.name}",
+                      help=demo.description, on_click=_add_demo, args=(agent, demo))
+        menu.link("Personas", "Open Personas")
         st.stop()
     return persona
+
+
+def _add_demo(agent: PersonalizationAgent, demo: demos.DemoPersona) -> None:
+    try:
+        persona = store_draft(agent, demo.draft(datetime.now(timezone.utc)))
+    except PersonalizationError as exc:
+        st.session_state["lab.require.error"] = str(exc)
+        return
+    st.session_state["lab.persona"] = display_name(persona)

@@ -13,12 +13,6 @@ NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 PASTA = ["spaghetti-carbonara", "cacio-e-pepe"]
 
 
-@pytest.fixture
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(scope="module")
 def workshop_store():
     store = EmbeddedStore(":memory:")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,10 @@ from lab import catalog_ui as ui
 from lab.charts import project_2d
 from lab.resources import DEFAULT_SAMPLE, workspace
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from .conftest import APP
+
+pytestmark = pytest.mark.usefixtures("no_llm")
+
 TINY = (b'id,title,genre,vector\n'
         b'a,Alpha,rock,"[1, 0, 0]"\n'
         b'b,Beta,jazz,"[0, 1, 0]"\n'
@@ -24,21 +26,16 @@ TINY = (b'id,title,genre,vector\n'
 DUPLICATE = b'id,title,vector\nx,One,"[1,0,0]"\ny,Two,"[0,1,0]"\nx,Three,"[0,0,1]"\n'
 
 
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def app(shared: str | None = None) -> AppTest:
-    """The lab on its default page, in a fresh shared workspace that the test can open too.
+    """The Catalog page, in a fresh shared workspace that the test can open too.
 
     The sample is pinned in session state: the sidebar's widgets lose their values on a page switch
     (reported; see ``test_sidebar_keeps_the_sample_across_page_switches``)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lab.shared_name"] = shared or f"test-{uuid.uuid4().hex[:8]}"
     at.session_state["lab.catalog"] = DEFAULT_SAMPLE
-    return at.run()
+    at.run()
+    return at.switch_page("pages/1_catalog.py").run()
 
 
 def ws_of(at: AppTest):
@@ -94,7 +91,7 @@ def test_uploading_a_csv_with_vectors_imports_it_and_makes_it_active():
     ws = ws_of(at)
     assert ws.store.get_collection("Songs").text_fields == ("title", "genre")
     assert PersonalizationAgent.exists(ws.store, "Songs")
-    at.switch_page("pages/explore.py").run()  # the imported collection stays active on other pages
+    at.switch_page("pages/5_explore.py").run()  # the imported collection stays active on other pages
     assert not at.exception and "collection **Songs**" in sidebar_text(at)
     assert sorted(map_traces(at)["catalog"]) == ["Alpha", "Beta", "Gamma"]
 
@@ -121,7 +118,7 @@ def test_an_unreadable_file_is_reported_before_the_mapping():
 
 def test_explore_without_a_persona_shows_the_map_and_points_to_personas():
     at = app()
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert not at.exception, at.exception
     assert "Personas page" in at.info[0].value
     traces = map_traces(at)
@@ -135,7 +132,7 @@ def test_explore_shows_the_personas_likes_dislikes_profile_and_recommendations()
     agent.add_interactions([PersonaInteraction(persona_id="map-tester", item_id=260, weight=1.0),
                             PersonaInteraction(persona_id="map-tester", item_id=1, weight=0.8),
                             PersonaInteraction(persona_id="map-tester", item_id=2571, weight=-1.0)])
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert not at.exception, at.exception
     assert not at.info
     traces = map_traces(at)
@@ -149,11 +146,11 @@ def test_explore_shows_the_personas_likes_dislikes_profile_and_recommendations()
 
 def test_sidebar_keeps_its_choices_across_page_switches():
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert "collection **Movies**" in sidebar_text(at)
     at.sidebar.selectbox(key="lab.catalog").set_value("workshop").run()
     at.sidebar.text_input(key="lab.shared_name").set_value("keep-me").run()
-    for page in ("pages/catalog.py", "pages/search.py", "pages/explore.py"):
+    for page in ("pages/1_catalog.py", "pages/4_search.py", "pages/5_explore.py"):
         at.switch_page(page).run()
         assert "collection **Workshop**" in sidebar_text(at) and "'keep-me'" in sidebar_text(at), page
 

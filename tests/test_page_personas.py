@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,14 +19,11 @@ from lab import demos as demo_personas
 from lab import persona_ui as ui
 from lab.resources import workspace
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/personas.py"
+from .conftest import APP
 
+pytestmark = pytest.mark.usefixtures("no_llm")
 
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+PAGE = "pages/2_personas.py"
 
 
 def open_page(catalog: str = "movies") -> tuple[AppTest, PersonalizationAgent]:

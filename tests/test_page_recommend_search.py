@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,20 +17,13 @@ from streamlit.testing.v1 import AppTest
 from core import Persona, PersonaInteraction, build_filter, display_title, parse_condition, to_uuid
 from lab import resources
 
+from .conftest import APP
 from .fake_openai import FakeOpenAI, Reply
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+pytestmark = pytest.mark.usefixtures("no_llm")
+
 LIMIT = 6
 QUERY = "pasta"
-
-
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    resources.shared_llm.clear()  # a cached LLM from another test must not rank here
-    yield
-    resources.shared_llm.clear()
 
 
 @pytest.fixture
@@ -111,7 +103,7 @@ def _engine(agent, pid, **extra):
 
 def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     vector, ranked = _engine(agent, pid)
     assert ranked.ranker == "local agent (no LLM)"
     assert _listed(at, "lab.recommend.card.vector.") == [str(o.uuid) for o in vector.objects]
@@ -126,7 +118,7 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
 
 def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     top = _listed(at, "lab.recommend.card.vector.")[0]
     at.button(key=f"lab.recommend.card.vector.{top}.like").click().run()
     assert not at.exception
@@ -142,7 +134,7 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     name, *_ = lab
     with FakeOpenAI() as fake:  # a session key typed into the sidebar, rejected by the server
         fake.script(Reply(status=401, error="invalid api key"))
-        at = _open(name, "pages/recommend.py", **SETTINGS,
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
                    **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
         assert fake.requests
     assert any("local agent finished" in w.value and "401" in w.value for w in at.warning)
@@ -154,7 +146,7 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
 
 def test_agent_ranking_off_shows_only_the_vector_list(lab):
     name, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
+    at = _open(name, "pages/3_recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
     assert len(_listed(at, "lab.recommend.card.vector.")) == LIMIT
     assert _listed(at, "lab.recommend.card.agent.") == []
     assert not at.get("plotly_chart")
@@ -171,7 +163,7 @@ def _add_condition(at, collection: str, prop: str, op: str, value: str) -> None:
 
 def test_filter_builder_and_its_conditions_reach_the_engine(lab):
     name, _, collection, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     _add_condition(at, collection, "course", "=", "dessert")
     assert not at.exception
     assert any("Filter.by_property('course').equal('dessert')" in c.value for c in at.code)
@@ -183,7 +175,7 @@ def test_filter_builder_and_its_conditions_reach_the_engine(lab):
 
 def test_a_bad_condition_is_an_error_not_a_traceback(lab):
     name, _, collection, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     _add_condition(at, collection, "course", ">", "main")
     assert not at.exception
     assert at.error and "needs a number" in at.error[0].value
@@ -191,13 +183,13 @@ def test_a_bad_condition_is_an_error_not_a_traceback(lab):
 
 def test_controls_keep_their_values_across_pages(lab):
     name, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     at.slider(key="lab.recommend.decay_rate").set_value(0.4)
     at.slider(key="lab.recommend.limit").set_value(3).run()
-    at.switch_page("pages/search.py")
+    at.switch_page("pages/4_search.py")
     at.run()
     assert at.slider(key="lab.search.decay_rate").value == pytest.approx(0.4)  # shared with the other pages
-    at.switch_page("pages/recommend.py")
+    at.switch_page("pages/3_recommend.py")
     at.run()
     assert at.slider(key="lab.recommend.limit").value == 3
     assert len(_listed(at, "lab.recommend.card.vector.")) == 3
@@ -205,7 +197,7 @@ def test_controls_keep_their_values_across_pages(lab):
 
 def test_search_at_strength_zero_is_the_plain_bm25_order(lab):
     name, ws, collection, agent, pid = lab
-    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+    at = _open(name, "pages/4_search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
                                           "lab.search.strength": 0.0, "lab.decay_rate": 0.0})
     plain = [str(h.uuid) for h in ws.store.bm25(collection, QUERY, LIMIT)]
     engine = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT)
@@ -218,7 +210,7 @@ def test_search_at_strength_zero_is_the_plain_bm25_order(lab):
 
 def test_search_chart_matches_the_personalized_ranks(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+    at = _open(name, "pages/4_search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
                                           "lab.search.strength": 0.8, "lab.decay_rate": 0.0})
     plain = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
     personal = agent.query(pid, strength=0.8, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
@@ -232,7 +224,7 @@ def test_search_chart_matches_the_personalized_ranks(lab):
     assert _chart(at) == _expected_chart([Row(h) for h in plain], [Row(h) for h in personal])
 
 
-@pytest.mark.parametrize("page", ["pages/recommend.py", "pages/search.py"])
+@pytest.mark.parametrize("page", ["pages/3_recommend.py", "pages/4_search.py"])
 def test_without_a_persona_the_page_points_to_personas(page):
     name = f"test-rec-empty-{uuid.uuid4().hex[:10]}"
     at = _open(name, page, persona=None)

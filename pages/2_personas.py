@@ -18,11 +18,11 @@ import streamlit as st
 from core import Persona, PersonalizationAgent, PersonalizationError, display_title
 from lab import demos as demo_personas
 from lab import persona_ui as ui
-from lab import sidebar, state
+from lab import page, state
 from lab.cards import item_card, plain
 from lab.charts import decay_figure
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Personas")
 
 NOW = datetime.now(timezone.utc)
 FLASH = "lab.personas.flash"

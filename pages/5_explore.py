@@ -9,11 +9,11 @@ import streamlit as st
 
 from core import STRATEGIES, PersonalizationError, display_title
 from lab import catalog_ui as ui
-from lab import sidebar, state
+from lab import menu, page, state
 from lab.cards import plain
 from lab.charts import embedding_map_figure
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Explore")
 st.title("Explore")
 
 
@@ -34,7 +34,7 @@ def persona_layers(cmap: ui.CatalogMap, strategy: str):
     if persona is None:
         st.info("No active persona yet: create one on the Personas page to see its likes, dislikes, "
                 "profile and recommendations on this map.")
-        st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
+        menu.link("Personas", "Open Personas")
         return ui.map_layers(cmap, {}, [], []), []
     now = datetime.now(timezone.utc)
     roles = {str(u): r for u, r in ui.interaction_roles(agent, persona.persona_id).items()}

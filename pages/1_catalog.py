@@ -7,10 +7,10 @@ import streamlit as st
 
 from core import PersonalizationError
 from lab import catalog_ui as ui
-from lab import sidebar
+from lab import page
 from lab.cards import item_card, plain
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Catalog")
 st.session_state.setdefault("catalog.upload_round", 0)
 st.title("Catalog")
 if flash := st.session_state.pop("catalog.flash", None):
@@ -65,8 +65,8 @@ def preview(count: int) -> None:
     pages = max(1, -(-count // size))
     if st.session_state.get("catalog.page", 1) > pages:
         st.session_state["catalog.page"] = 1
-    page = right.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="catalog.page")
-    items = ws.store.iter_items(collection, offset=(page - 1) * size, limit=size)
+    number = right.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="catalog.page")
+    items = ws.store.iter_items(collection, offset=(number - 1) * size, limit=size)
     st.dataframe(ui.preview_frame([i.properties for i in items]), hide_index=True)
     for col, item in zip(st.columns(4), items[:4]):
         with col:

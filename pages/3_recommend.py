@@ -14,13 +14,13 @@ import streamlit as st
 
 from core import STRATEGIES, PersonalizationError
 from lab import recommend_ui as ui
-from lab import sidebar, state
+from lab import page, state
 from lab.cards import plain
 from lab.charts import rank_change_figure, rank_change_table
 
 P = "lab.recommend."
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Recommend")
 st.title("Recommend")
 persona = state.require_persona(agent)
 
