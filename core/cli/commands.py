@@ -18,7 +18,6 @@ AND-ed. The arguments are defined in :mod:`core.cli.args`; results are printed b
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -34,6 +33,7 @@ from core import (
     PersonalizationAgent,
     PersonalizationError,
     Store,
+    install_sample_agent,
     to_uuid,
 )
 from core.cli import args as cli_args
@@ -47,6 +47,7 @@ from core.cli.format import (
     table,
     title_of,
 )
+from core.values import parse_value
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
 
 __all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
@@ -88,15 +89,14 @@ def _agent(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
 
 
 def _prop(text: str) -> tuple[str, Any]:
-    """``key=value``: the value as JSON if it parses, ``a|b`` as a list, else as text."""
+    """``key=value``, the value typed by :func:`core.values.parse_value` (``a|b`` a list, numbers, JSON...)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise InvalidInputError(f"--prop must look like key=value, got {text!r}")
     try:
-        value = json.loads(raw)
-    except ValueError:
-        value = [v.strip() for v in raw.split("|") if v.strip()] if "|" in raw else raw
-    return key.strip(), value
+        return key.strip(), parse_value(raw)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"--prop {key.strip()}: {exc}") from None
 
 
 def _split_columns(text: str | None) -> list[str]:
@@ -139,10 +139,9 @@ def _check_new(store: Store, collection: str | None, replace: bool) -> None:
 def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
     info = next((s for s in samples.list_samples() if s.name == args.name), None)
     _check_new(store, args.collection or (info and info.collection), args.replace)
-    spec = samples.install_sample(store, args.name, args.collection, replace=args.replace)
-    PersonalizationAgent.create(store, spec.name)
-    data = {"sample": args.name, "collection": spec.name, "items": store.count(spec.name)}
-    return Output(data, f"installed sample {args.name!r} as collection {spec.name!r} ({data['items']} items); "
+    agent = install_sample_agent(store, args.name, args.collection, replace=args.replace)
+    data = {"sample": args.name, "collection": agent.collection, "items": store.count(agent.collection)}
+    return Output(data, f"installed sample {args.name!r} as collection {agent.collection!r} ({data['items']} items); "
                         "personalization agent ready")
 
 
