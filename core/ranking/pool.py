@@ -15,7 +15,7 @@ from uuid import UUID
 import numpy as np
 
 from core.errors import NotAvailableError
-from core.retrieval.explain_vector import display_title
+from core.titles import display_title, item_titles
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.profile import Profile
 from core.retrieval.fusion import fuse_relative
@@ -28,7 +28,7 @@ def persona_summary(store: Store, collection: str, profile: Profile, top: int = 
     """The persona's properties, terms and strongest recent likes and dislikes after decay."""
     rows = list(range(len(profile.interactions)))
     eff = profile.effective
-    titles = _titles(store, collection, [i.item_id for i in profile.interactions])
+    titles = item_titles(store, collection, [i.item_id for i in profile.interactions])
 
     def interests(keep, order) -> tuple[Interest, ...]:
         chosen = sorted((r for r in rows if keep(eff[r])), key=order)[:top]
@@ -88,7 +88,8 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
     X = store.get_vectors(collection, ids)
     signals = _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config)
     rank = {u: r for r, u in enumerate(ranked, start=1)}
-    return [Candidate(u, display_title(items[u].properties, str(u)), items[u].properties, rank.get(u),
+    fields = store.get_collection(collection).text_fields
+    return [Candidate(u, display_title(items[u].properties, str(u), fields), items[u].properties, rank.get(u),
                       tuple(sources[u]), X[n], signals[n]) for n, u in enumerate(ids)]
 
 
@@ -121,12 +122,8 @@ def _add_nearest(store: Store, collection: str, profile: Profile, X: np.ndarray,
             continue
         sims = X @ profile.vectors[rows].T
         idx, best = sims.argmax(axis=1), sims.max(axis=1)
-        titles = _titles(store, collection, [profile.interactions[r].item_id for r in rows])
+        titles = item_titles(store, collection, [profile.interactions[r].item_id for r in rows])
         for k, sig in enumerate(out):
             item = profile.interactions[rows[idx[k]]].item_id
             sig[f"nearest_{kind}"] = titles.get(item, str(item))
             sig[f"nearest_{kind}_similarity"] = float(best[k])
-
-
-def _titles(store: Store, collection: str, ids: list[UUID]) -> dict[UUID, str]:
-    return {u: display_title(item.properties, str(u)) for u, item in store.get_items(collection, ids).items()}

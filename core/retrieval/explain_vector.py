@@ -13,19 +13,7 @@ import numpy as np
 
 from core.models import GetObjectsOptions
 from core.retrieval.profile import Profile
-
-TITLE_KEYS = ("title", "name", "label", "headline")
-
-
-def display_title(properties: dict[str, Any], fallback: str = "") -> str:
-    """A short human title for an item: its title/name property, else its original ID."""
-    for key in TITLE_KEYS:
-        value = properties.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    original = properties.get("original_id")
-    return str(original) if original is not None else fallback
-
+from core.titles import TITLE_KEYS, display_title  # noqa: F401 - re-exported: the title helper's old home
 
 def nearest(profile: Profile, X: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each row of ``X``: the index (into ``rows``) of the most similar interaction, and that similarity."""

@@ -15,7 +15,8 @@ from uuid import UUID
 
 import numpy as np
 
-from core.retrieval.explain_vector import display_title, item_explanation, nearest, rationale
+from core.retrieval.explain_vector import item_explanation, nearest, rationale
+from core.titles import item_titles
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject, TraceStep
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.profile import DEFAULT_HALF_LIFE_DAYS, Profile, weigh
@@ -171,16 +172,12 @@ def _nearest_interactions(store: Store, collection: str, profile: Profile, ids: 
         if not len(rows):
             continue
         idx, sim = nearest(profile, X, rows)
-        titles = _titles(store, collection, [profile.interactions[r].item_id for r in rows])
+        titles = item_titles(store, collection, [profile.interactions[r].item_id for r in rows])
         for n in range(len(ids)):
             item = profile.interactions[rows[idx[n]]].item_id
             out[n][f"nearest_{kind}"] = titles.get(item, str(item))
             out[n][f"nearest_{kind}_similarity"] = float(sim[n])
     return out
-
-
-def _titles(store: Store, collection: str, ids: list[UUID]) -> dict[UUID, str]:
-    return {u: display_title(item.properties, str(u)) for u, item in store.get_items(collection, ids).items()}
 
 
 def _filter_text(filters: Any) -> str | None:
