@@ -5,7 +5,6 @@ The stable names live here; the lab and the CLI import only from this module.
 
 from core.personalization.sync import PersonalizationAgent
 from core.io.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
-from core.retrieval.explain_vector import display_title
 from core.errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
                      PersonalizationError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
@@ -23,6 +22,16 @@ from core.store.base import CollectionSpec, Hit, Store
 from core.store.embedded.store import EmbeddedStore
 from core.retrieval.strategies import StrategyConfig
 from core.where import build_filter, parse_condition
+# --- the lab's and the CLI's shared helpers (issue 7: one front door) ---
+from core.titles import display_title, item_titles
+from core.values import format_value, parse_scalar, parse_value
+from core.where import WHERE_HELP
+from core.retrieval.profile import WeightedInteraction, check_decay
+from core.personalization.inspect import ProfileVectors, profile_vectors, weighted_interactions
+from core.personalization.samples import install_sample_agent
+from core.io.catalog import MAX_CATALOG_ROWS
+from core.io.tables import read_table
+from core.ranking.llm.ranker import LLMRanker
 
 __all__ = [
     "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",
@@ -34,4 +43,8 @@ __all__ = [
     "ParsedCatalog", "import_catalog", "read_catalog", "read_interactions",
     "SampleCatalog", "SampleInfo", "install_catalog", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
     "build_filter", "parse_condition", "display_title", "to_datetime", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
+    # --- the lab's and the CLI's shared helpers (issue 7: one front door) ---
+    "MAX_CATALOG_ROWS", "ProfileVectors", "WHERE_HELP", "WeightedInteraction", "format_value", "install_sample_agent",
+    "item_titles", "parse_scalar", "parse_value", "profile_vectors", "read_table", "weighted_interactions",
+    "LLMRanker", "check_decay",
 ]

@@ -25,6 +25,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                      PersonalizationAgentGetObjectsResponse, to_datetime)
+from core.personalization import inspect
 from core.retrieval.vector_stage import PipelineConfig, recommend
 from core.store.base import Store
 
@@ -225,6 +226,10 @@ class PersonalizationAgent:
         return PersonalizedQuery(self, self.get_persona(persona_id), strength=strength,
                                  overfetch_factor=overfetch_factor, recent_interactions_count=recent_interactions_count,
                                  decay_rate=decay_rate, now=now)
+
+    def profile_vectors(self, persona_id: UUID | str, **options: Any) -> inspect.ProfileVectors:
+        """The query vector(s) a strategy searches with (see :func:`core.personalization.inspect.profile_vectors`)."""
+        return inspect.profile_vectors(self, persona_id, **options)
 
     @property
     def llm_ranker(self) -> tuple[Any, str | None]:
