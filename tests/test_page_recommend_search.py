@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import Persona, PersonaInteraction, build_filter, display_title, parse_condition, to_uuid
 from lab import resources
+from lab.state import LLM_SESSION
 
 from .conftest import APP
 from .fake_openai import FakeOpenAI, Reply
@@ -144,6 +145,32 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     assert not any("sk-test" in str(v) for v in shown)  # the session key is never displayed
 
 
+def test_the_session_llm_is_built_once_per_key_url_and_model(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
+    name, *_ = lab
+    with FakeOpenAI() as fake:  # rejects response_format, then the key: the local agent finishes each run
+        fake.reject_response_format = True
+        fake.script(Reply(status=401, error="invalid api key"))
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
+                   **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
+        fingerprint, ranker = at.session_state[LLM_SESSION]
+        assert "sk-test" not in fingerprint and not ranker.client.use_json_schema
+        assert any("response_format" in r.body for r in fake.requests)
+        first = len(fake.requests)
+        at.run()
+        assert at.session_state[LLM_SESSION][1] is ranker
+        later = fake.requests[first:]
+        assert later and not any("response_format" in r.body for r in later)  # it remembered the rejection
+        at.session_state["lab.llm_model"] = "other-model"
+        at.run()
+        renewed = at.session_state[LLM_SESSION][1]
+        assert renewed is not ranker and renewed.config.model == "other-model"
+        at.session_state["lab.llm_key"] = ""
+        at.run()
+    assert LLM_SESSION not in at.session_state
+    assert "Agent: local agent (no LLM)" in " ".join(c.value for c in at.sidebar.caption)
+
+
 def test_agent_ranking_off_shows_only_the_vector_list(lab):
     name, *_ = lab
     at = _open(name, "pages/3_recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
@@ -230,3 +257,15 @@ def test_without_a_persona_the_page_points_to_personas(page):
     at = _open(name, page, persona=None)
     assert any("Personas" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_without_a_persona_a_demo_persona_is_one_click_away():
+    name = f"test-rec-demo-{uuid.uuid4().hex[:10]}"
+    at = _open(name, "pages/3_recommend.py", persona=None)
+    [first, *_] = [b for b in at.button if b.label.startswith("Add the demo persona")]
+    demo = first.label.removeprefix("Add the demo persona ")
+    first.click().run()
+    assert not at.exception and at.session_state["lab.persona"] == demo
+    agent = resources.workspace(f"shared:{name}").agent("Workshop")
+    assert len(agent.get_interactions(to_uuid(demo), "all")) >= 3
+    assert _listed(at, "lab.recommend.card.vector.") and _listed(at, "lab.recommend.card.agent.")
