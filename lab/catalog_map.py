@@ -45,8 +45,9 @@ def build_map(items: Sequence[Item], vectors: np.ndarray, text_fields: Sequence[
     points, probe = project_2d(vectors, extra=np.vstack([np.zeros((1, dims)), np.eye(dims)]))
     total = float(((vectors - vectors.mean(axis=0)) ** 2).sum()) if len(vectors) else 0.0
     kept = float(((points - points.mean(axis=0)) ** 2).sum()) if len(points) else 0.0
-    return CatalogMap(tuple(str(i.uuid) for i in items), tuple(display_title(i.properties, str(i.uuid), text_fields) for i in items),
-                      points, probe[0], probe[1:] - probe[0], kept / total if total else 0.0)
+    titles = tuple(display_title(i.properties, str(i.uuid), text_fields) for i in items)
+    return CatalogMap(tuple(str(i.uuid) for i in items), titles, points, probe[0], probe[1:] - probe[0],
+                      kept / total if total else 0.0)
 
 
 @st.cache_data(show_spinner="Projecting the catalog…", max_entries=32)

@@ -61,7 +61,8 @@ def history(agent: PersonalizationAgent, persona: UUID, decay_rate: float, now: 
     rows = []
     for w in weighted:
         props = items[w.item_id].properties if w.item_id in items else {}
-        rows.append(HistoryRow(display_title(props, str(w.item_id), fields), props.get("original_id", str(w.item_id)), w))
+        title = display_title(props, str(w.item_id), fields)
+        rows.append(HistoryRow(title, props.get("original_id", str(w.item_id)), w))
     return rows
 
 

@@ -1,16 +1,17 @@
 """Personas: create, select, edit and delete personas; ready-made demo personas; rate catalog items
 (found with plain BM25) at a chosen time; the interaction history with its time decay; JSON export/import.
 
-The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core`` and renders. Every change runs in a
-widget callback (before the script), so it can make a persona the active one (the sidebar's
-``lab.persona``) and the whole page shows the new state; the outcome is kept under
-``lab.personas.flash`` and shown next to the widget that caused it.
+The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core``
+and renders. Every change runs in a widget callback (before the script), so it can make a persona
+the active one (the sidebar's ``lab.persona``) and the whole page shows the new state; the outcome
+is kept under ``lab.personas.flash`` and shown next to the widget that caused it.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +30,7 @@ ws, collection, agent = page.start("Personas")
 NOW = datetime.now(timezone.utc)
 FLASH = "lab.personas.flash"
 ROWS, JSON = "key/value rows", "JSON object"
+VALUE_HELP = "`a|b` becomes a list, numbers and true/false are typed, quoted text and `007` stay text"
 # lab.personas.version is bumped to give the property editors fresh keys
 for key, default in ((FLASH, {}), ("lab.personas.version", 0), ("lab.personas.weight", 1.0),
                      ("lab.personas.replace", True), ("lab.personas.backdate", False), ("lab.decay_rate", 0.1)):
@@ -165,9 +167,8 @@ def _properties_input(prefix: str, rows: list[dict], json_text: str) -> None:
         st.data_editor(pd.DataFrame(rows, columns=["key", "value"], dtype=object), key=f"{prefix}.rows",
                        num_rows="dynamic", hide_index=True,
                        column_config={"key": st.column_config.TextColumn("property"),
-                                      "value": st.column_config.TextColumn(
-                                          "value", help="a|b → a list; numbers and true/false are parsed")})
-        st.caption("Values: `a|b` becomes a list, numbers and true/false are parsed, anything else is text.")
+                                      "value": st.column_config.TextColumn("value", help=VALUE_HELP)})
+        st.caption(f"Values, as in the CLI's `--prop`: {VALUE_HELP}.")
     else:
         st.text_area("Properties (a JSON object)", key=f"{prefix}.json", height=150)
 
@@ -234,9 +235,9 @@ def _rate_tab(agent: PersonalizationAgent, persona: Persona) -> None:
         notes = ([f"BM25 {score:.2f}"] if score is not None else []) + \
             ([f"your weight {latest[item.uuid]:+.2f}"] if item.uuid in latest else [])
         with columns[n % 2]:
-            item_card(item.properties, caption=" · ".join(notes) or None, text_fields=fields, actions=lambda i=item, t=title: st.button(
-                f"{icon} Save weight {weight:+.2f}", key=f"lab.personas.rate.{i.uuid.hex}", on_click=_on_rate,
-                args=(agent, persona, i.uuid, t)))
+            save = partial(st.button, f"{icon} Save weight {weight:+.2f}", key=f"lab.personas.rate.{item.uuid.hex}",
+                           on_click=_on_rate, args=(agent, persona, item.uuid, title))
+            item_card(item.properties, caption=" · ".join(notes) or None, text_fields=fields, actions=save)
 
 
 def _history_tab(agent: PersonalizationAgent, persona: Persona) -> None:

@@ -58,8 +58,8 @@ def fresh_lab(path: str = ""):
 
 
 def check_chrome(page, label: str, heading: str | None = None) -> None:
-    """The page called ``label`` (its heading: ``heading``, default the label) rendered with the lab's menu (labels in order, current one
-    marked), not Streamlit's file-name menu, in the wide layout, with the shared sidebar."""
+    """The page called ``label`` (its heading: ``heading``, default the label) rendered with the lab's
+    menu (labels in order), not Streamlit's file-name menu, in the wide layout, with the shared sidebar."""
     expect(page.get_by_role("heading", name=heading or label).first).to_be_visible(timeout=WAIT_MS)
     links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
     labels = [links.nth(i).locator('[data-testid="stMarkdownContainer"]').inner_text() for i in range(links.count())]
