@@ -2,9 +2,9 @@
 
     python -m benchmarks.bench_lab [--runs 20]
 
-1. Start-up: a fresh Python process runs the lab's first page with Streamlit's AppTest (the
-   server-side script run a browser waits for, MovieLens sample loaded into a new workspace) and
-   reports the seconds and whether torch was imported (it must not be).
+1. Start-up: a fresh Python process runs the lab's first page (``app.py``, the Start page) with
+   Streamlit's AppTest (the server-side script run a browser waits for, MovieLens sample loaded
+   into a new workspace) and reports the seconds and whether torch was imported (it must not be).
 2. Recommend at ~10k items (movies, 9,742): with a demo-style persona, p50/p95 of the server-side
    rerun after the limit slider moves, vector-only (agent ranking off) and with the local agent.
 """
