@@ -1,21 +1,26 @@
 """The Personalization Lab: ``streamlit run app.py``.
 
-Pages are listed explicitly (``st.navigation``); each one only reads widgets, calls ``core`` and
-renders. The lab opens on the embedded store with a shipped sample catalog, offline.
+This is the entry page (``/``); Streamlit discovers the other pages in ``pages/`` by their file
+names (``/catalog``, ``/personas``, ``/recommend``, ``/search``, ``/explore``). Every page, this
+one included, starts with ``lab.page.start``: the wide layout, the menu and the shared sidebar.
+The lab opens on the embedded store with a shipped sample catalog, offline.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Personalization Lab", layout="wide")
+from lab import page
+from lab.cards import plain
+from lab.menu import APP_TITLE, MENU, link
 
-PAGES = [
-    st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:", default=True),
-    st.Page("pages/personas.py", title="Personas", icon=":material/person:"),
-    st.Page("pages/recommend.py", title="Recommend", icon=":material/auto_awesome:"),
-    st.Page("pages/search.py", title="Search", icon=":material/search:"),
-    st.Page("pages/explore.py", title="Explore", icon=":material/scatter_plot:"),
-]
-
-st.navigation(PAGES).run()
+ws, collection, agent = page.start("Start")
+st.title(APP_TITLE)
+st.markdown("A self-hostable re-implementation of Weaviate's Personalization Agent: personas, their "
+            "interactions with time decay, vector-only recommendations and an agent that reranks them.")
+st.caption(f"Active collection **{plain(collection)}** · {ws.store.count(collection):,} items · "
+           f"{len(agent.list_personas())} persona(s) in this workspace")
+for entry in MENU[1:]:
+    with st.container(border=True):
+        link(entry.label)
+        st.caption(entry.summary)

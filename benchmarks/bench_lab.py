@@ -2,9 +2,9 @@
 
     python -m benchmarks.bench_lab [--runs 20]
 
-1. Start-up: a fresh Python process runs the lab's first page with Streamlit's AppTest (the
-   server-side script run a browser waits for, MovieLens sample loaded into a new workspace) and
-   reports the seconds and whether torch was imported (it must not be).
+1. Start-up: a fresh Python process runs the lab's first page (``app.py``, the Start page) with
+   Streamlit's AppTest (the server-side script run a browser waits for, MovieLens sample loaded
+   into a new workspace) and reports the seconds and whether torch was imported (it must not be).
 2. Recommend at ~10k items (movies, 9,742): with a demo-style persona, p50/p95 of the server-side
    rerun after the limit slider moves, vector-only (agent ranking off) and with the local agent.
 """
@@ -55,7 +55,7 @@ def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
     at.session_state["lab.shared_name"] = shared
     at.session_state["lab.persona"] = "Bench"
     at.run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("pages/3_recommend.py").run()
     toggle = next(t for t in at.toggle if "agent" in t.label.lower())
     toggle.set_value(agent_ranking).run()
     slider = next(s for s in at.slider if s.label == "limit")

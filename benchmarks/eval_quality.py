@@ -44,8 +44,8 @@ from uuid import UUID
 
 import numpy as np
 
-from core import STRATEGIES, EmbeddedStore, PersonaInteraction, PersonalizationAgent, to_uuid
-from core.io.samples import install_sample, load_sample_interactions
+from core import STRATEGIES, EmbeddedStore, PersonaInteraction, PersonalizationAgent, install_sample_agent, to_uuid
+from core.io.samples import load_sample_interactions
 
 SAMPLE = "movies"
 MIN_RATINGS = 10
@@ -169,9 +169,8 @@ def load_agent(splits: Sequence[UserSplit]) -> tuple[PersonalizationAgent, dict[
     """A fresh in-memory store with the sample installed and every training rating added."""
     store = EmbeddedStore(":memory:")
     t = time.perf_counter()
-    spec = install_sample(store, SAMPLE)
+    agent = install_sample_agent(store, SAMPLE)
     install_s = time.perf_counter() - t
-    agent = PersonalizationAgent.create(store, spec.name)
     t = time.perf_counter()
     rows = [PersonaInteraction(persona_id=s.persona_id, item_id=r.item, weight=rating_to_weight(r.rating),
                                created_at=r.timestamp)

@@ -1,52 +1,70 @@
 """A self-hostable personalization engine with the API of Weaviate's PersonalizationAgent.
 
-The stable names live here; the lab and the CLI import only from this module.
+The stable names live here, grouped by layer (see the README, "How the engine is laid out"); the lab
+and the CLI import only from this module.
 """
 
-from core.personalization.sync import PersonalizationAgent
-from core.io.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
-from core.retrieval.explain_vector import display_title
+# vocabulary: models, configs, errors, IDs, values, titles, filter expressions
+from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
 from core.errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
-                     PersonalizationError, StoreError, UnsupportedFilterError)
+                         PersonalizationError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
-from core.models import (GetObjectsOptions, Item, Persona, PersonaInteraction, PersonaInteractionResponse,
-                     PersonalizationAgentGetObjectsResponse, PersonalizationResponse, PersonalizedObject,
-                     PersonalizedQueryResponse, QueryObject, TraceStep, Usage, to_datetime)
-from core.retrieval.vector_stage import PipelineConfig
-from core.retrieval.profile import DEFAULT_HALF_LIFE_DAYS, decay_factor
-from core.ranking.llm.client import LLMConfig
-from core.ranking.local.ranker import LocalRanker, LocalRankerConfig
-from core.ranking.pipeline import AgentConfig
-from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
-                      load_sample_interactions)
-from core.store.base import CollectionSpec, Hit, Store
-from core.store.embedded.store import EmbeddedStore
-from core.where import build_filter, parse_condition
+from core.models import (METADATA_FIELDS, GetObjectsOptions, Item, Movement, Persona, PersonaInteraction,
+                         PersonaInteractionResponse, PersonalizationAgentGetObjectsResponse, PersonalizationResponse,
+                         PersonalizedObject, PersonalizedQueryResponse, QueryMetadata, QueryObject, QueryOptions,
+                         SearchOptions, TraceStep, Usage, to_datetime)
+from core.titles import display_title
+from core.values import format_value, parse_scalar, parse_value
+from core.where import WHERE_HELP, build_filter, parse_condition
 
-# seams: stores by location and their capabilities, named vectors, the strategy registry
-from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
-from core.store.base import DEFAULT_VECTOR, Capabilities
+# stores: the protocol, its capabilities, the embedded default and the factory
+from core.store.base import DEFAULT_VECTOR, Capabilities, CollectionSpec, Hit, Store
+from core.store.embedded.store import EmbeddedStore
 from core.store.factory import open_store
 
+# file import: tables, catalogs, the shipped samples
+from core.io.catalog import MAX_CATALOG_ROWS, ParsedCatalog, import_catalog, read_catalog, read_interactions
+from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
+                             load_sample_interactions)
+from core.io.tables import read_table
+
+# retrieval: decay, the strategy registry
+from core.retrieval.profile import WeightedInteraction, check_decay, decay_factor
+from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
+
+# the agent's rankers
+from core.ranking.llm.ranker import LLMRanker
+from core.ranking.local.ranker import LocalRanker
+
+# public objects: the agents, their searches, what tools inspect, the install helper
+from core.personalization.aio import AsyncPersonalizationAgent, AsyncPersonalizedQuery
+from core.personalization.inspect import ProfileVectors, profile_vectors, weighted_interactions
+from core.personalization.samples import install_sample_agent
+from core.personalization.sync import PersonalizationAgent
+from core.retrieval.search import PersonalizedQuery
+
 __all__ = [
-    "AlreadyExistsError", "CatalogImportError", "CollectionSpec", "DEFAULT_HALF_LIFE_DAYS", "EmbeddedStore",
-    "GetObjectsOptions", "Hit", "InvalidInputError", "Item", "NotAvailableError", "NotFoundError", "Persona",
-    "PersonaInteraction", "PersonaInteractionResponse", "PersonalizationAgent", "PersonalizationAgentGetObjectsResponse",
-    "PersonalizationError", "PersonalizationResponse", "PersonalizedObject", "PersonalizedQueryResponse",
-    "PipelineConfig", "QueryObject", "STRATEGIES", "Store", "StoreError", "StrategyConfig", "TraceStep",
-    "UnsupportedFilterError", "Usage", "decay_factor", "generate_uuid5", "to_uuid",
-    "ParsedCatalog", "import_catalog", "read_catalog", "read_interactions",
-    "SampleCatalog", "SampleInfo", "install_catalog", "install_sample", "list_samples", "load_sample", "load_sample_interactions",
-    "build_filter", "parse_condition", "display_title", "to_datetime", "AgentConfig", "LLMConfig", "LocalRanker", "LocalRankerConfig",
-    "Capabilities", "DEFAULT_VECTOR", "Strategy", "open_store", "register", "strategy_names",
-]
-
-# Official-API parity (weaviate-agents 1.8.0): the async agent, request options and query objects.
-from core.models import METADATA_FIELDS, Movement, QueryMetadata, QueryOptions, SearchOptions  # noqa: E402
-from core.personalization.aio import AsyncPersonalizationAgent, AsyncPersonalizedQuery  # noqa: E402
-from core.retrieval.search import PersonalizedQuery  # noqa: E402
-
-__all__ += [
-    "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "METADATA_FIELDS", "Movement", "PersonalizedQuery",
-    "QueryMetadata", "QueryOptions", "SearchOptions",
+    # vocabulary
+    "AgentConfig", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
+    "AlreadyExistsError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
+    "PersonalizationError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
+    "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
+    "PersonaInteractionResponse", "PersonalizationAgentGetObjectsResponse", "PersonalizationResponse",
+    "PersonalizedObject", "PersonalizedQueryResponse", "QueryMetadata", "QueryObject", "QueryOptions",
+    "SearchOptions", "TraceStep", "Usage", "to_datetime", "display_title", "format_value", "parse_scalar",
+    "parse_value", "WHERE_HELP", "build_filter", "parse_condition",
+    # stores
+    "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "Store", "open_store",
+    # file import
+    "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
+    "install_sample", "list_samples", "load_sample", "load_sample_interactions", "read_catalog", "read_interactions",
+    "read_table",
+    # retrieval
+    "STRATEGIES", "Strategy", "StrategyConfig", "WeightedInteraction", "check_decay", "decay_factor", "register",
+    "strategy_names",
+    # rankers
+    "LLMRanker", "LocalRanker",
+    # public objects
+    "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "PersonalizationAgent", "PersonalizedQuery",
+    "ProfileVectors", "install_sample_agent", "profile_vectors", "weighted_interactions",
 ]

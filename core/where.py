@@ -2,9 +2,10 @@
 
 The CLI's ``--where`` option and the lab use the same grammar: ``PROP OP VALUE`` where OP is one
 of ``= == != < <= > >=``, ``~`` (contains any of ``a,b``), ``!~`` (contains none of ``a,b``), or
-``PROP like PATTERN`` with ``*`` and ``?`` wildcards. Values are typed: integers, floats,
-``true``/``false`` and ISO dates (naive ones taken as UTC) become numbers, booleans and
-datetimes; anything quoted (``"007"``) or otherwise stays text. A bad expression raises
+``PROP like PATTERN`` with ``*`` and ``?`` wildcards. Values are typed by
+:func:`core.values.parse_scalar` (the grammar of persona properties) with ISO dates on: numbers,
+``true``/``false`` and ISO dates (naive ones taken as UTC) become numbers, booleans and datetimes;
+anything quoted (``"2000"``), digits with a leading zero (``007``) or else stays text. A bad expression raises
 :class:`~core.errors.InvalidInputError` naming the expression.
 
     >>> parse_condition("year>=2000")
@@ -16,10 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import InvalidInputError
+from core.values import parse_scalar
 
 __all__ = ["WHERE_HELP", "Condition", "build_filter", "parse_condition"]
 
@@ -30,9 +31,6 @@ _OPS = {"=": "equal", "==": "equal", "!=": "not_equal", "<": "less_than", "<=": 
         ">": "greater_than", ">=": "greater_or_equal", "~": "contains_any", "!~": "contains_none"}
 _SYMBOL_EXPR = re.compile(r"^\s*([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*?)\s*$")
 _LIKE_EXPR = re.compile(r"^\s*(\S+)\s+like\s+(.+?)\s*$", re.IGNORECASE)
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,11 @@ def parse_condition(expr: str, *, what: str = "where expression") -> Condition:
         raise InvalidInputError(f"bad {what} {expr!r}: expected {WHERE_HELP}")
     prop, op, raw = match.group(1), _OPS[match.group(2)], match.group(3)
     if op in ("contains_any", "contains_none"):
-        values = [_scalar(v.strip()) for v in raw.split(",") if v.strip()]
+        values = [parse_scalar(v, dates=True) for v in raw.split(",") if v.strip()]
         if not values:
             raise InvalidInputError(f"bad {what} {expr!r}: {match.group(2)} needs values like a,b")
         return Condition(prop, op, values)
-    value = _scalar(raw)
+    value = parse_scalar(raw, dates=True)
     if op.startswith(("less", "greater")) and (isinstance(value, (bool, str))):
         raise InvalidInputError(f"bad {what} {expr!r}: {match.group(2)} needs a number or an "
                                 f"ISO date, got {raw!r}")
@@ -80,23 +78,3 @@ def build_filter(conditions: Sequence[Condition]) -> Any:
 
 def _unquote(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
-
-
-def _scalar(text: str) -> Any:
-    """A filter value: quoted → text; integers, floats, true/false and ISO dates → typed; else text."""
-    if _unquote(text) != text:
-        return _unquote(text)
-    if _INT.match(text):
-        return int(text)
-    if _FLOAT.match(text):
-        return float(text)
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    if _DATE.match(text):
-        try:
-            # not plain fromisoformat(text): a date with a zone ("2020-01-31Z") parses only this way
-            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: FURB162
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    return text

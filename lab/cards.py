@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -30,10 +30,12 @@ def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
 
 
 def item_card(properties: dict[str, Any], *, header: str = "", caption: str | None = None,
-              fields: list[str] | None = None, actions: Callable[[], None] | None = None) -> None:
-    """One bordered card: a header line, the item's title, a few properties, a caption, actions."""
+              fields: list[str] | None = None, actions: Callable[[], None] | None = None,
+              text_fields: Sequence[str] = ()) -> None:
+    """One bordered card: a header line, the item's title, a few properties (``fields``, default
+    all), a caption, actions. ``text_fields`` are the collection's (for ``core.display_title``)."""
     with st.container(border=True):
-        title = display_title(properties)
+        title = display_title(properties, "", text_fields)
         image = properties.get("image_url")
         if isinstance(image, str) and image.startswith(("http://", "https://")):
             st.image(image, width=96)

@@ -8,17 +8,14 @@ fixed string of this module that only refers to ``%{hovertext}`` and numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core import DEFAULT_HALF_LIFE_DAYS, InvalidInputError, PersonalizationAgentGetObjectsResponse, decay_factor
-from core.retrieval.explain_vector import display_title
-from core.models import to_datetime
-from core.retrieval.profile import SECONDS_PER_DAY, check_decay
+from core import (DEFAULT_HALF_LIFE_DAYS, InvalidInputError, PersonalizationAgentGetObjectsResponse, WeightedInteraction,
+                  check_decay, decay_factor, display_title)
 
 ROSE, FELL, UNCHANGED = "rose", "fell", "unchanged"
 ENTERED, LEFT = "entered from agent searches", "left"
@@ -117,23 +114,22 @@ _SIGNS = (("liked", "#009E73", lambda w: w > 0), ("disliked", "#D55E00", lambda 
           ("neutral", "#999999", lambda w: w == 0))
 
 
-def decay_figure(rows: Sequence[tuple[str, float, datetime]], decay_rate: float, now: datetime,
+def decay_figure(rows: Sequence[tuple[str, WeightedInteraction]], decay_rate: float,
                  half_life_days: float = DEFAULT_HALF_LIFE_DAYS) -> go.Figure:
     """Each interaction's weight (open marker) and effective weight after decay (filled, on a stem).
 
-    ``rows`` are ``(title, weight, created_at)``; x is the age in days before ``now`` and the
-    factor is ``core.decay_factor``, so the numbers match the engine's. The decay curve
-    ``0.5 ** (decay_rate * age / half_life_days)`` is drawn against the right-hand axis.
+    ``rows`` are ``(title, interaction)`` with the interactions as the engine weighed them
+    (``core.weighted_interactions`` at the same ``decay_rate``), so x is their age in days and
+    the filled markers are the engine's effective weights. The decay curve
+    ``core.decay_factor(age, decay_rate, half_life_days)`` is drawn against the right-hand axis.
     """
     check_decay(decay_rate, half_life_days)
-    now = to_datetime(now, what="now")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    ages = [(now - to_datetime(c)).total_seconds() / SECONDS_PER_DAY for _, _, c in rows]
     for label, colour, keep in _SIGNS:
-        picked = [(r, a) for r, a in zip(rows, ages) if keep(r[1])]
+        picked = [(title, it) for title, it in rows if keep(it.weight)]
         if picked:
-            _add_lollipops(fig, label, colour, picked, decay_rate, half_life_days)
-    xs = np.linspace(0.0, max([half_life_days, *ages]) * 1.05, 200)
+            _add_lollipops(fig, label, colour, picked)
+    xs = np.linspace(0.0, max([half_life_days, *(max(it.age_days, 0.0) for _, it in rows)]) * 1.05, 200)
     fig.add_trace(go.Scatter(x=xs, y=[decay_factor(x, decay_rate, half_life_days) for x in xs], mode="lines",
                              name="decay factor", line={"color": "#0072B2", "dash": "dash"},
                              hovertemplate="%{x:.0f} days: × %{y:.3f}<extra></extra>"), secondary_y=True)
@@ -145,15 +141,12 @@ def decay_figure(rows: Sequence[tuple[str, float, datetime]], decay_rate: float,
     return fig
 
 
-def _add_lollipops(fig: go.Figure, label: str, colour: str, picked: list[tuple[tuple[str, float, datetime], float]],
-                   decay_rate: float, half_life_days: float) -> None:
-    ages = [a for _, a in picked]
-    weights = [float(r[1]) for r, _ in picked]
-    factors = [decay_factor(a, decay_rate, half_life_days) for a in ages]
-    effective = [w * f for w, f in zip(weights, factors)]
-    titles = [r[0] for r, _ in picked]
-    custom = [[to_datetime(r[2]).strftime("%Y-%m-%d"), w, f, e]
-              for (r, _), w, f, e in zip(picked, weights, factors, effective)]
+def _add_lollipops(fig: go.Figure, label: str, colour: str, picked: list[tuple[str, WeightedInteraction]]) -> None:
+    ages = [it.age_days for _, it in picked]
+    weights = [float(it.weight) for _, it in picked]
+    effective = [it.effective_weight for _, it in picked]
+    titles = [title for title, _ in picked]
+    custom = [[it.created_at.strftime("%Y-%m-%d"), it.weight, it.decay, it.effective_weight] for _, it in picked]
     stems_x = [v for a in ages for v in (a, a, None)]
     stems_y = [v for w in weights for v in (0.0, w, None)]
     common = {"legendgroup": label, "hovertext": titles, "customdata": custom, "hovertemplate": _DECAY_HOVER}

@@ -16,9 +16,8 @@ from uuid import UUID
 import streamlit as st
 
 from core import (InvalidInputError, PersonaInteraction, PersonalizationAgent, PersonalizationAgentGetObjectsResponse,
-                  PersonalizationError, PersonalizedObject, PersonalizedQueryResponse, build_filter, display_title,
-                  parse_condition)
-from core.where import WHERE_HELP
+                  PersonalizationError, PersonalizedObject, PersonalizedQueryResponse, WHERE_HELP, build_filter,
+                  display_title, parse_condition)
 
 from .cards import item_card, plain
 from .charts import rank_change_figure
@@ -100,7 +99,8 @@ def item_titles(ws: Workspace, collection: str) -> dict[str, str]:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _titles(_store: Any, workspace: str, collection: str, count: int) -> dict[str, str]:
-    return {str(i.uuid): display_title(i.properties, str(i.uuid)) for i in _store.iter_items(collection)}
+    fields = _store.get_collection(collection).text_fields
+    return {str(i.uuid): display_title(i.properties, str(i.uuid), fields) for i in _store.iter_items(collection)}
 
 
 def exclude_picker(ws: Workspace, collection: str, key: str) -> list[str]:
@@ -130,8 +130,9 @@ def agent_note(obj: PersonalizedObject) -> str:
 def result_card(agent: PersonalizationAgent, persona_id: UUID, item_id: UUID, properties: dict[str, Any], *,
                 header: str, caption: str | None, key: str) -> None:
     """An item card with Like / Dislike buttons that store an interaction and rerun the page."""
-    item_card(properties, header=header, caption=caption,
-              actions=partial(_feedback, agent, persona_id, item_id, display_title(properties), key))
+    fields = agent.store.get_collection(agent.collection).text_fields
+    item_card(properties, header=header, caption=caption, text_fields=fields,
+              actions=partial(_feedback, agent, persona_id, item_id, display_title(properties, "", fields), key))
 
 
 def _feedback(agent: PersonalizationAgent, persona_id: UUID, item_id: UUID, title: str, key: str) -> None:

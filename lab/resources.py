@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from core import (EmbeddedStore, LLMConfig, PersonalizationAgent, SampleCatalog, install_catalog, list_samples,
-                  load_sample)
-from core.ranking.llm.ranker import LLMRanker
+from core import (EmbeddedStore, LLMConfig, LLMRanker, PersonalizationAgent, SampleCatalog, install_sample_agent,
+                  list_samples, load_sample)
 
 DEFAULT_SAMPLE = "movies"
 
@@ -45,8 +44,7 @@ class Workspace:
         catalog = sample(name)
         with self.lock:
             if not self.store.has_collection(catalog.info.collection):
-                install_catalog(self.store, catalog)
-                PersonalizationAgent.create(self.store, catalog.info.collection)
+                install_sample_agent(self.store, catalog)
         return catalog.info.collection
 
     def agent(self, collection: str, llm: LLMRanker | LLMConfig | None = None) -> PersonalizationAgent:
@@ -71,7 +69,8 @@ def shared_llm() -> LLMRanker | LLMConfig:
 
 
 def session_llm(api_key: str, base_url: str | None, model: str | None) -> LLMRanker:
-    """An LLM agent for a key typed into this session only: kept in memory, never cached to disk."""
+    """A new LLM agent for a key typed into one session (``lab.state`` keeps it in that session's
+    memory only, so its call budget and what it learned about the server last as long as the session)."""
     overrides = {"api_key": api_key, "base_url": base_url or None}
     if model:
         overrides["model"] = model

@@ -6,15 +6,20 @@ Every key lives in ``st.session_state`` under a ``lab.`` prefix and is initialis
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import Persona, PersonalizationAgent
+from core import LLMRanker, Persona, PersonalizationAgent, PersonalizationError
 
+from . import demos, menu
+from .persona_ui import display_name, store_draft
 from .resources import DEFAULT_SAMPLE, Workspace, sample_titles, session_llm, workspace
 
 PRIVATE = "private"
+LLM_SESSION = "lab.llm_session"
 WIDGET_KEYS = ("lab.catalog", "lab.shared_name", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
 
 
@@ -50,10 +55,26 @@ def current_collection(ws: Workspace) -> str:
 
 def current_agent(ws: Workspace, collection: str) -> PersonalizationAgent:
     """The agent for this session: with the session's own API key if one was typed in."""
+    return ws.agent(collection, current_llm())
+
+
+def current_llm() -> LLMRanker | None:
+    """The session's own LLM agent, built once per (key, base URL, model) and kept in this session's
+    memory (``lab.llm_session``), so its call budget holds across reruns and it remembers what the
+    server rejected; None without a typed key (the process-wide LLM, if any, ranks)."""
     key = st.session_state["lab.llm_key"].strip()
-    llm = session_llm(key, st.session_state.get("lab.llm_base_url"), st.session_state.get("lab.llm_model")) \
-        if key else None
-    return ws.agent(collection, llm)
+    if not key:
+        st.session_state.pop(LLM_SESSION, None)
+        return None
+    base_url = st.session_state["lab.llm_base_url"].strip()
+    model = st.session_state["lab.llm_model"].strip()
+    # a digest, not the key: the key itself stays only in its widget's session value
+    fingerprint = hashlib.sha256("\n".join((key, base_url, model)).encode()).hexdigest()
+    kept = st.session_state.get(LLM_SESSION)
+    if kept is None or kept[0] != fingerprint:
+        kept = (fingerprint, session_llm(key, base_url, model))
+        st.session_state[LLM_SESSION] = kept
+    return kept[1]
 
 
 def personas(agent: PersonalizationAgent) -> dict[str, Persona]:
@@ -68,10 +89,25 @@ def active_persona(agent: PersonalizationAgent) -> Persona | None:
 
 
 def require_persona(agent: PersonalizationAgent) -> Persona:
-    """The active persona; without one, a pointer to the Personas page and the page stops here."""
+    """The active persona; without one, a demo persona to add with one click (for the sample
+    catalogs) and a pointer to the Personas page, and the page stops here."""
     persona = active_persona(agent)
     if persona is None:
-        st.info("No active persona yet: create one on the Personas page, then pick it in the sidebar.")
-        st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
+        st.info("No active persona yet: add a demo persona here, or create one on the Personas page.")
+        if error := st.session_state.pop("lab.require.error", None):
+            st.error(error)
+        for demo in demos.demos_for(agent.collection):
+            st.button(f"Add the demo persona {demo.name}", key=f"lab.require.demo.{demo.name}",
+                      help=demo.description, on_click=_add_demo, args=(agent, demo))
+        menu.link("Personas", "Open Personas")
         st.stop()
     return persona
+
+
+def _add_demo(agent: PersonalizationAgent, demo: demos.DemoPersona) -> None:
+    try:
+        persona = store_draft(agent, demo.draft(datetime.now(timezone.utc)))
+    except PersonalizationError as exc:
+        st.session_state["lab.require.error"] = str(exc)
+        return
+    st.session_state["lab.persona"] = display_name(persona)

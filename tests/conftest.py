@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +27,32 @@ def store():
 @pytest.fixture
 def agent(store):
     return PersonalizationAgent.create(store, "Things", user_properties={"favorite_genres": "text[]", "age": "int"})
+
+
+# --- the lab (AppTest and browser tests) --------------------------------------------------------
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+"""The lab's entry script, for ``AppTest.from_file(APP)``."""
+
+LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+
+
+def pytest_configure(config):
+    # Until pyproject.toml registers the markers.
+    config.addinivalue_line("markers", "browser: drives a real Chromium against a lab server on 127.0.0.1")
+
+
+@pytest.fixture
+def no_llm(monkeypatch):
+    """No LLM configured by the environment, and no process-wide LLM agent cached by the lab."""
+    for name in LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+    _forget_shared_llm()
+    yield
+    _forget_shared_llm()
+
+
+def _forget_shared_llm() -> None:
+    resources = sys.modules.get("lab.resources")  # nothing is cached while the lab was never imported
+    if resources is not None:
+        resources.shared_llm.clear()

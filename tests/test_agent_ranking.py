@@ -7,22 +7,16 @@ from datetime import datetime, timezone
 import pytest
 from weaviate.classes.query import Filter
 
-from core import EmbeddedStore, Persona, PersonaInteraction, PersonalizationAgent, install_sample
+from core import EmbeddedStore, Persona, PersonaInteraction, PersonalizationAgent, install_sample_agent
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 PASTA = ["spaghetti-carbonara", "cacio-e-pepe"]
 
 
-@pytest.fixture
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(scope="module")
 def workshop_store():
     store = EmbeddedStore(":memory:")
-    install_sample(store, "workshop")
+    install_sample_agent(store, "workshop")
     return store
 
 

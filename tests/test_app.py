@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+from .conftest import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/catalog.py", "pages/personas.py", "pages/recommend.py", "pages/search.py", "pages/explore.py"]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
-
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+PAGES = ["pages/1_catalog.py", "pages/2_personas.py", "pages/3_recommend.py", "pages/4_search.py", "pages/5_explore.py"]
 
 
-def test_app_opens_on_the_catalog_of_a_sample():
+def test_app_opens_on_a_start_page_over_a_sample_catalog():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
+    assert at.title[0].value == "Personalization Lab"
     captions = " ".join(c.value for c in at.sidebar.caption)
     assert "Movies" in captions and "9,742 items" in captions and "local agent (no LLM)" in captions
+    assert "9,742 items" in " ".join(c.value for c in at.main.caption)
+
+
+def test_every_page_draws_the_menu_in_order_and_the_start_page_links_each_page():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    sidebar = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert sidebar == ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore"]
+    # The links' targets are the URL paths Streamlit derived from the file names.
+    assert [link.proto.page for link in at.main.get("page_link")] == ["catalog", "personas", "recommend", "search",
+                                                                       "explore"]
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert [link.proto.label for link in at.sidebar.get("page_link")] == sidebar
 
 
 @pytest.mark.parametrize("page", PAGES)

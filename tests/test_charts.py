@@ -10,7 +10,8 @@ from uuid import UUID
 import numpy as np
 import pytest
 
-from core import InvalidInputError, PersonalizationAgentGetObjectsResponse, PersonalizedObject, decay_factor
+from core import (InvalidInputError, Persona, PersonaInteraction, PersonalizationAgentGetObjectsResponse, PersonalizedObject,
+                  decay_factor, weighted_interactions)
 from lab.charts import (ENTERED, FELL, LEFT, ROSE, UNCHANGED, decay_figure, embedding_map_figure, project_2d,
                         rank_change_figure, rank_change_table)
 
@@ -82,29 +83,32 @@ def test_rank_change_figure_of_empty_responses():
     assert rank_change_table(empty, empty) == []
 
 
-def test_decay_figure_effective_weights_match_the_engine():
-    rows = [("Fresh like", 1.0, NOW), ("Month-old like", 0.8, NOW - timedelta(days=30)),
-            ("Old dislike", -1.0, NOW - timedelta(days=60)), ("Naive dislike", -0.5, datetime(2024, 5, 2, 12, 0))]
-    fig = decay_figure(rows, decay_rate=1.0, now=NOW)
+def test_decay_figure_draws_the_engines_effective_weights(agent):
+    agent.add_persona(Persona(persona_id="p", properties={}))
+    agent.add_interactions([PersonaInteraction(persona_id="p", item_id="a", weight=1.0, created_at=NOW),
+                            PersonaInteraction(persona_id="p", item_id="b", weight=0.8, created_at=NOW - timedelta(days=30)),
+                            PersonaInteraction(persona_id="p", item_id="c", weight=-1.0, created_at=NOW - timedelta(days=60)),
+                            PersonaInteraction(persona_id="p", item_id="d", weight=-0.5, created_at=datetime(2024, 5, 2, 12, 0))])  # naive: UTC
+    weighted = weighted_interactions(agent, "p", decay_rate=1.0, now=NOW)  # newest first
+    fig = decay_figure([(f"Item {w.item_id.hex[:4]}", w) for w in weighted], decay_rate=1.0)
     by_name = {t.name: t for t in fig.data}
     liked, disliked = by_name["liked: after decay"], by_name["disliked: after decay"]
+    # by hand: 0.5 ** (1.0 * age / 30)
     assert list(liked.x) == pytest.approx([0.0, 30.0]) and list(liked.y) == pytest.approx([1.0, 0.4])
-    assert list(disliked.x) == pytest.approx([60.0, 30.0])  # naive datetimes are UTC, as in the engine
-    assert list(disliked.y) == pytest.approx([-0.25, -0.25])
+    assert list(disliked.x) == pytest.approx([30.0, 60.0]) and list(disliked.y) == pytest.approx([-0.25, -0.25])
     assert list(by_name["liked: weight"].y) == [1.0, 0.8]
-    assert list(liked.hovertext) == ["Fresh like", "Month-old like"]
-    assert liked.marker.color != disliked.marker.color
+    assert len(liked.hovertext) == 2 and liked.marker.color != disliked.marker.color
     curve = by_name["decay factor"]
     assert curve.yaxis == "y2" and curve.y[0] == 1.0
     assert curve.y[-1] == pytest.approx(decay_factor(curve.x[-1], 1.0))
-    half = decay_figure(rows, decay_rate=0.1, now=NOW, half_life_days=3.0)
-    assert list(next(t for t in half.data if t.name == "liked: after decay").y) == pytest.approx([1.0, 0.4])
+    slow = decay_figure([], decay_rate=0.1, half_life_days=3.0)
+    assert slow.data[0].y[-1] == pytest.approx(decay_factor(slow.data[0].x[-1], 1.0))  # 0.1 / 3 days = 1.0 / 30
 
 
 def test_decay_figure_rejects_bad_rate_and_handles_no_rows():
-    with pytest.raises(InvalidInputError):
-        decay_figure([], decay_rate=2.0, now=NOW)
-    assert [t.name for t in decay_figure([], decay_rate=0.1, now=NOW).data] == ["decay factor"]
+    with pytest.raises(InvalidInputError, match="decay_rate must be a number in"):
+        decay_figure([], decay_rate=2.0)
+    assert [t.name for t in decay_figure([], decay_rate=0.1).data] == ["decay factor"]
 
 
 def test_pca_of_points_on_a_line_puts_all_variance_on_the_first_axis():

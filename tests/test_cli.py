@@ -391,3 +391,8 @@ def test_recommend_popularity_option_reaches_the_engine(tmp_path, capsys):
         return next(o["personalized_rank"] for o in payload["objects"] if o["properties"]["original_id"] == name)
     assert rank_of(boosted, "tiramisu") < rank_of(plain, "tiramisu")
     assert main(["--db", db, "recommend", "alice", "--popularity", "-1"]) == 2
+
+
+def test_a_server_url_as_db_names_the_missing_backend(capsys):
+    assert main(["--db", "http://localhost:8080", "collections"]) == 2
+    assert "Weaviate backend is not available" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""End to end in a real browser: catalog -> persona -> likes -> recommendations, with screenshots.
+"""End to end in a real browser: every URL as a fresh server's first request, then the walkthrough
+catalog -> persona -> likes -> recommendations, with screenshots.
 
 Starts the lab on 127.0.0.1 and drives Debian's Chromium with playwright. Screenshots go to
 ``tmp_path``; with ``UPDATE_SCREENSHOTS=1`` they also refresh ``docs/screenshots/`` (the README's).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 SHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 90_000
+MENU = ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore"]
+VIEWPORT = {"width": 1440, "height": 1000}
+# Streamlit's "centered" layout caps the page body at 736 px; "wide" lets it fill the window.
+CENTERED_MAX_PX = 736
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:
@@ -36,21 +42,64 @@ def go(page, name: str) -> None:
     expect(page.get_by_role("heading", name=name).first).to_be_visible(timeout=WAIT_MS)
 
 
-@pytest.fixture(scope="module")
-def browser_page():
+@contextmanager
+def fresh_lab(path: str = ""):
+    """A newly started lab server whose very first request is ``path``; the browser page."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does)")
     with lab_server() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.goto(url)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.goto(url + path)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def check_chrome(page, label: str, heading: str | None = None) -> None:
+    """The page called ``label`` (its heading: ``heading``, default the label) rendered with the lab's
+    menu (labels in order), not Streamlit's file-name menu, in the wide layout, with the shared sidebar."""
+    expect(page.get_by_role("heading", name=heading or label).first).to_be_visible(timeout=WAIT_MS)
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
+    labels = [links.nth(i).locator('[data-testid="stMarkdownContainer"]').inner_text() for i in range(links.count())]
+    assert labels == MENU
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0, "Streamlit's file-name menu is shown"
+    body = page.locator('[data-testid="stMainBlockContainer"]')
+    assert body.evaluate("e => getComputedStyle(e).maxWidth") == "none"
+    assert body.bounding_box()["width"] > CENTERED_MAX_PX + 200
+    expect(page.get_by_text("Agent: local agent (no LLM)").first).to_be_visible(timeout=WAIT_MS)
+    assert page.title() == f"{label} · Personalization Lab"
+
+
+def test_recommend_deep_link_is_a_fresh_servers_first_request():
+    with fresh_lab("/recommend") as page:
+        check_chrome(page, "Recommend")
+        assert page.url.endswith("/recommend")
+        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()
+        expect(page.get_by_role("heading", name="Vector-only").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_role("heading", name="Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text("#1 ·").first).to_be_visible(timeout=WAIT_MS)
+        assert page.url.endswith("/recommend")
+
+
+@pytest.mark.parametrize(("path", "label", "heading"), [
+    ("/personas", "Personas", "Personas"), ("/catalog", "Catalog", "Catalog"), ("/search", "Search", "Search"),
+    ("/explore", "Explore", "Explore"), ("/", "Start", "Personalization Lab")])
+def test_every_other_url_works_as_a_fresh_servers_first_request(path, label, heading):
+    with fresh_lab(path) as page:
+        check_chrome(page, label, heading)
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    with fresh_lab() as page:
         yield page
-        browser.close()
 
 
 def test_walkthrough_catalog_persona_likes_recommend(browser_page, tmp_path):
     page = browser_page
-    expect(page.get_by_role("heading", name="Catalog").first).to_be_visible(timeout=WAIT_MS)
+    go(page, "Catalog")
     expect(page.get_by_text("9,742 items").first).to_be_visible(timeout=WAIT_MS)
     shoot(page, tmp_path, "catalog")
 

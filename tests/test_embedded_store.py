@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotFoundError, Persona, StoreError, to_uuid
+from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotFoundError, StoreError, to_uuid
 from core.store.base import StoredInteraction
 
 from .store_contract import NOW, VECTORS, StoreContract, items, uid

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,13 +11,16 @@ from streamlit.testing.v1 import AppTest
 
 from core import (AlreadyExistsError, CatalogImportError, CollectionSpec, EmbeddedStore, Item, Persona,
                   PersonaInteraction, PersonalizationAgent)
+from lab import catalog_map as maps
 from lab import catalog_ui as ui
+from lab import catalog_upload as uploads
 from lab.charts import project_2d
 from lab.resources import DEFAULT_SAMPLE, workspace
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+from .conftest import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
+
 TINY = (b'id,title,genre,vector\n'
         b'a,Alpha,rock,"[1, 0, 0]"\n'
         b'b,Beta,jazz,"[0, 1, 0]"\n'
@@ -26,21 +28,16 @@ TINY = (b'id,title,genre,vector\n'
 DUPLICATE = b'id,title,vector\nx,One,"[1,0,0]"\ny,Two,"[0,1,0]"\nx,Three,"[0,0,1]"\n'
 
 
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def app(shared: str | None = None) -> AppTest:
-    """The lab on its default page, in a fresh shared workspace that the test can open too.
+    """The Catalog page, in a fresh shared workspace that the test can open too.
 
     The sample is pinned in session state: the sidebar's widgets lose their values on a page switch
     (reported; see ``test_sidebar_keeps_the_sample_across_page_switches``)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lab.shared_name"] = shared or f"test-{uuid.uuid4().hex[:8]}"
     at.session_state["lab.catalog"] = DEFAULT_SAMPLE
-    return at.run()
+    at.run()
+    return at.switch_page("pages/1_catalog.py").run()
 
 
 def ws_of(at: AppTest):
@@ -96,7 +93,7 @@ def test_uploading_a_csv_with_vectors_imports_it_and_makes_it_active():
     ws = ws_of(at)
     assert ws.store.get_collection("Songs").text_fields == ("title", "genre")
     assert PersonalizationAgent.exists(ws.store, "Songs")
-    at.switch_page("pages/explore.py").run()  # the imported collection stays active on other pages
+    at.switch_page("pages/5_explore.py").run()  # the imported collection stays active on other pages
     assert not at.exception and "collection **Songs**" in sidebar_text(at)
     assert sorted(map_traces(at)["catalog"]) == ["Alpha", "Beta", "Gamma"]
 
@@ -123,11 +120,11 @@ def test_an_unreadable_file_is_reported_before_the_mapping():
 
 def test_explore_without_a_persona_shows_the_map_and_points_to_personas():
     at = app()
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert not at.exception, at.exception
     assert "Personas page" in at.info[0].value
     traces = map_traces(at)
-    assert list(traces) == ["catalog"] and len(traces["catalog"]) == ui.MAX_MAP_POINTS
+    assert list(traces) == ["catalog"] and len(traces["catalog"]) == maps.MAX_MAP_POINTS
 
 
 def test_explore_shows_the_personas_likes_dislikes_profile_and_recommendations():
@@ -137,25 +134,25 @@ def test_explore_shows_the_personas_likes_dislikes_profile_and_recommendations()
     agent.add_interactions([PersonaInteraction(persona_id="map-tester", item_id=260, weight=1.0),
                             PersonaInteraction(persona_id="map-tester", item_id=1, weight=0.8),
                             PersonaInteraction(persona_id="map-tester", item_id=2571, weight=-1.0)])
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert not at.exception, at.exception
     assert not at.info
     traces = map_traces(at)
     assert sorted(traces["liked"]) == ["Star Wars: Episode IV - A New Hope", "Toy Story"]
     assert traces["disliked"] == ["The Matrix"]
     assert len(traces["recommended"]) == 10 and len(traces["profile"]) == 1
-    assert len(traces["catalog"]) == ui.MAX_MAP_POINTS
+    assert len(traces["catalog"]) == maps.MAX_MAP_POINTS
     widget(at.selectbox, "Strategy").set_value("knn").run()
     assert len(map_traces(at)["profile"]) == 2  # knn searches with one query per liked item
 
 
 def test_sidebar_keeps_its_choices_across_page_switches():
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("pages/explore.py").run()
+    at.switch_page("pages/5_explore.py").run()
     assert "collection **Movies**" in sidebar_text(at)
     at.sidebar.selectbox(key="lab.catalog").set_value("workshop").run()
     at.sidebar.text_input(key="lab.shared_name").set_value("keep-me").run()
-    for page in ("pages/catalog.py", "pages/search.py", "pages/explore.py"):
+    for page in ("pages/1_catalog.py", "pages/4_search.py", "pages/5_explore.py"):
         at.switch_page(page).run()
         assert "collection **Workshop**" in sidebar_text(at) and "'keep-me'" in sidebar_text(at), page
 
@@ -165,8 +162,7 @@ def test_sidebar_keeps_its_choices_across_page_switches():
 def test_stats_count_properties_and_top_values_of_lists_and_categories():
     cuisines = ["Thai", "Thai", "Italian", None, "Thai"]
     diets = [["vegan", "vegetarian"], ["vegan"], [], ["vegan"], []]
-    items = [Item(uuid=uuid.uuid4(),
-                  properties={"name": f"dish {i}", "cuisine": cuisines[i], "diet": diets[i], "spicy": i == 0})
+    items = [Item(uuid=uuid.uuid4(), properties={"name": f"dish {i}", "cuisine": cuisines[i], "diet": diets[i], "spicy": i == 0})
              for i in range(5)]
     stats = ui.compute_stats(items)
     assert stats.count == 5
@@ -184,29 +180,29 @@ def test_preview_frame_keeps_numbers_and_turns_lists_and_mixed_columns_into_text
 
 def test_guess_mapping_finds_id_title_vector_and_text_columns():
     rows = [{"sku": 1, "name": "Lamp", "about": "a lamp", "price": 3.5, "emb": [0.1, 0.2], "url": "https://x"}]
-    assert ui.guess_mapping(list(rows[0]), rows) == ui.Mapping("sku", "name", ("name", "about"), "emb")
-    assert ui.default_collection_name("my products-2024.csv") == "MyProducts2024"
+    assert uploads.guess_mapping(list(rows[0]), rows) == uploads.Mapping("sku", "name", ("name", "about"), "emb")
+    assert uploads.default_collection_name("my products-2024.csv") == "MyProducts2024"
 
 
 def test_import_upload_stores_nothing_on_a_bad_file_and_refuses_taken_names():
     store = EmbeddedStore(":memory:")
-    mapping = ui.Mapping("id", "title", ("title",), "vector")
+    mapping = uploads.Mapping("id", "title", ("title",), "vector")
     with pytest.raises(CatalogImportError, match=r"row 3, column 'id'"):
-        ui.import_upload(store, "Bad", DUPLICATE, "dup.csv", mapping)
+        uploads.import_upload(store, "Bad", DUPLICATE, "dup.csv", mapping)
     assert store.list_collections() == []
     calls = []
-    spec = ui.import_upload(store, " Songs ", TINY, "tiny.csv", mapping, progress=lambda d, t: calls.append((d, t)))
+    spec = uploads.import_upload(store, " Songs ", TINY, "tiny.csv", mapping, progress=lambda d, t: calls.append((d, t)))
     assert (spec.name, spec.dims, calls) == ("Songs", 3, [(3, 3)]) and PersonalizationAgent.exists(store, "Songs")
     for taken in ("Songs", "Movies"):
         with pytest.raises(AlreadyExistsError):
-            ui.import_upload(store, taken, TINY, "tiny.csv", mapping)
+            uploads.import_upload(store, taken, TINY, "tiny.csv", mapping)
 
 
 def test_the_map_projects_extra_vectors_exactly_like_project_2d():
     rng = np.random.default_rng(1)
     vectors, extra = rng.normal(size=(50, 6)), rng.normal(size=(3, 6))
     items = [Item(uuid=uuid.uuid4(), properties={"title": f"t{i}"}) for i in range(50)]
-    cmap = ui.build_map(items, vectors)
+    cmap = maps.build_map(items, vectors)
     points, projected = project_2d(vectors, extra)
     assert np.allclose(cmap.points, points) and np.allclose(cmap.project(extra), projected)
     assert 0 < cmap.explained <= 1
@@ -214,15 +210,15 @@ def test_the_map_projects_extra_vectors_exactly_like_project_2d():
 
 def test_map_layers_subsample_the_catalog_but_keep_every_highlight():
     n = 300
-    cmap = ui.CatalogMap(tuple(f"id{i}" for i in range(n)), tuple(f"t{i}" for i in range(n)),
+    cmap = maps.CatalogMap(tuple(f"id{i}" for i in range(n)), tuple(f"t{i}" for i in range(n)),
                          np.arange(2 * n, dtype=float).reshape(n, 2), np.zeros(2), np.eye(3)[:, :2], 0.5)
     highlight = {"id7": "liked", "id250": "disliked", "id3": "recommended"}
-    points, titles, roles = ui.map_layers(cmap, highlight, np.array([[1.0, 2.0, 3.0]]), ["profile"], max_points=100)
+    points, titles, roles = maps.map_layers(cmap, highlight, np.array([[1.0, 2.0, 3.0]]), ["profile"], max_points=100)
     assert roles.count("catalog") == 100 and len(points) == len(titles) == len(roles) == 104
     assert {t for t, r in zip(titles, roles) if r != "catalog"} == {"t7", "t250", "t3", "profile"}
     assert "t7" not in [t for t, r in zip(titles, roles) if r == "catalog"]
     assert points[-1].tolist() == [1.0, 2.0]
-    again = ui.map_layers(cmap, highlight, np.zeros((0, 3)), [], max_points=100)
+    again = maps.map_layers(cmap, highlight, np.zeros((0, 3)), [], max_points=100)
     assert again[1][:100] == titles[:100]  # seeded: the same sample every run
 
 
@@ -241,10 +237,10 @@ def test_file_text_in_an_error_is_shown_as_text_not_markdown():
 
 
 def test_mapped_title_and_image_columns_become_what_cards_show():
-    mapping = ui.Mapping("sku", "product", ("product",), None, "picture")
-    props = ui.display_properties({"sku": 1, "product": "Red mug", "picture": "https://x.example/mug.png"}, mapping)
+    mapping = uploads.Mapping("sku", "product", ("product",), None, "picture")
+    props = uploads.display_properties({"sku": 1, "product": "Red mug", "picture": "https://x.example/mug.png"}, mapping)
     assert props["title"] == "Red mug" and props["image_url"] == "https://x.example/mug.png"
-    unsafe = ui.display_properties({"product": "Mug", "picture": "javascript:alert(1)"}, mapping)
+    unsafe = uploads.display_properties({"product": "Mug", "picture": "javascript:alert(1)"}, mapping)
     assert "image_url" not in unsafe
-    guess = ui.guess_mapping(["sku", "product", "picture_url"], [{"sku": 1, "product": "Mug", "picture_url": "https://a"}])
+    guess = uploads.guess_mapping(["sku", "product", "picture_url"], [{"sku": 1, "product": "Mug", "picture_url": "https://a"}])
     assert guess.image_column == "picture_url" and "picture_url" not in guess.text_columns

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,19 +16,16 @@ from streamlit.testing.v1 import AppTest
 from core import (InvalidInputError, NotFoundError, PersonalizationAgent, decay_factor, load_sample, to_datetime,
                   to_uuid)
 from lab import demos as demo_personas
+from lab import persona_files as files
+from lab import persona_props as props
 from lab import persona_ui as ui
 from lab.resources import workspace
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+from .conftest import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/personas.py"
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
-
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+PAGE = "pages/2_personas.py"
 
 
 def open_page(catalog: str = "movies") -> tuple[AppTest, PersonalizationAgent]:
@@ -171,7 +167,7 @@ def test_export_json_round_trips_through_import():
     at, agent = open_page()
     add_demo(at, "Sci-fi fan")
     exported = at.code[0].value
-    assert exported == ui.export_json(agent, agent.get_persona(to_uuid("Sci-fi fan")))  # what the download holds
+    assert exported == files.export_json(agent, agent.get_persona(to_uuid("Sci-fi fan")))  # what the download holds
     assert at.get("download_button")[0].label == "Download persona JSON"
     at.text_area(key="lab.personas.import_text").input(exported)
     at.text_input(key="lab.personas.import_name").input("Sci-fi twin")
@@ -229,39 +225,34 @@ def test_selecting_a_persona_on_the_page_makes_it_active():
     assert "Persona: Fantasy reader" in messages(at.subheader)
 
 
-# --- lab/persona_ui.py ----------------------------------------------------------------------------
+# --- lab/persona_props.py, persona_ui.py, persona_files.py ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, value", [
-    ("Sci-Fi|Drama", ["Sci-Fi", "Drama"]), ("42", 42), ("-0.5", -0.5), ("true", True), ("hello world", "hello world"),
-    ("1|2", [1, 2]), ('["a"]', ["a"]), ('"42"', "42"), ("nan", "nan"), ("a||b|", ["a", "b"]),
-])
-def test_parse_value(text, value):
-    assert ui.parse_value(text) == value and type(ui.parse_value(text)) is type(value)
-
-
-@pytest.mark.parametrize("value", [["Sci-Fi", "Drama"], ["only"], 42, 4.0, True, None, "12", "a|b", {"x": [1]},
-                                   "plain", ["1", 2]])
-def test_format_value_round_trips(value):
-    assert json.dumps(ui.parse_value(ui.format_value(value))) == json.dumps(value)
+def test_property_rows_use_the_cli_grammar():
+    rows = [{"key": "code", "value": "007"}, {"key": "ids", "value": "1|2"}, {"key": "age", "value": "42"}]
+    assert props.rows_to_properties(rows) == {"code": "007", "ids": [1, 2], "age": 42}
+    assert props.properties_to_rows({"code": "007", "n": "12"}) == [{"key": "code", "value": "007"},
+                                                                      {"key": "n", "value": '"12"'}]
+    with pytest.raises(InvalidInputError, match=r"property 'x': '\[1, 2' starts like JSON"):
+        props.rows_to_properties([{"key": "x", "value": "[1, 2"}])
 
 
 def test_rows_to_properties_rejects_bad_rows():
-    assert ui.rows_to_properties([{"key": "", "value": ""}, {"key": " a ", "value": " 1 "}]) == {"a": 1}
+    assert props.rows_to_properties([{"key": "", "value": ""}, {"key": " a ", "value": " 1 "}]) == {"a": 1}
     for rows, message in [([{"key": "", "value": "x"}], "no name"), ([{"key": "a", "value": None}], "no value"),
                           ([{"key": "a", "value": "1"}, {"key": "a", "value": "2"}], "twice"),
                           ([{"key": "name", "value": "x"}], "display name")]:
         with pytest.raises(InvalidInputError, match=message):
-            ui.rows_to_properties(rows)
+            props.rows_to_properties(rows)
     with pytest.raises(InvalidInputError, match="JSON object"):
-        ui.json_to_properties("[1, 2]")
+        props.json_to_properties("[1, 2]")
 
 
 def test_apply_editor_state_follows_streamlits_order():
     base = [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}, {"key": "c", "value": "3"}]
     state = {"edited_rows": {"0": {"value": "10"}}, "deleted_rows": [1], "added_rows": [{"key": "d", "value": "4"}]}
-    assert ui.apply_editor_state(base, state) == [{"key": "a", "value": "10"}, {"key": "c", "value": "3"},
+    assert props.apply_editor_state(base, state) == [{"key": "a", "value": "10"}, {"key": "c", "value": "3"},
                                                  {"key": "d", "value": "4"}]
-    assert ui.apply_editor_state(base, None) == base
+    assert props.apply_editor_state(base, None) == base
 
 
 @pytest.mark.parametrize("sample", sorted(demo_personas.DEMOS))
@@ -285,7 +276,7 @@ def test_store_draft_stores_nothing_when_an_item_is_unknown(agent):
         ui.store_draft(agent, draft)
     assert agent.list_personas() == []
     with pytest.raises(InvalidInputError, match=r"interactions\[0\]"):
-        ui.store_draft(agent, ui.parse_import('{"name": "Zed", "interactions": [{"item_id": "a", "weight": 2}]}'))
+        ui.store_draft(agent, files.parse_import('{"name": "Zed", "interactions": [{"item_id": "a", "weight": 2}]}'))
     assert agent.list_personas() == []
 
 
@@ -293,9 +284,9 @@ def test_export_then_import_with_a_fixed_clock(agent):
     now = datetime(2025, 6, 1, 12, tzinfo=timezone.utc)
     ui.store_draft(agent, ui.PersonaDraft("Yan", {"age": 30}, (ui.DraftInteraction("a", 0.5, now - timedelta(days=30)),
                                                                ui.DraftInteraction("b", -1.0, now))))
-    exported = json.loads(ui.export_json(agent, agent.get_persona(to_uuid("Yan"))))
+    exported = json.loads(files.export_json(agent, agent.get_persona(to_uuid("Yan"))))
     assert exported["name"] == "Yan" and exported["properties"] == {"age": 30}
     assert [(i["weight"], i["created_at"]) for i in exported["interactions"]] == [
         (0.5, "2025-05-02T12:00:00Z"), (-1.0, "2025-06-01T12:00:00Z")]
-    rows = ui.history(agent, to_uuid("Yan"), 1.0, now)
+    rows = files.history(agent, to_uuid("Yan"), 1.0, now)
     assert [(r.weight, round(r.age_days, 6), r.effective) for r in rows] == [(-1.0, 0.0, -1.0), (0.5, 30.0, 0.25)]

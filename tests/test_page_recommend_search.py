@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,23 +16,15 @@ from streamlit.testing.v1 import AppTest
 
 from core import Persona, PersonaInteraction, build_filter, display_title, parse_condition, to_uuid
 from lab import resources
+from lab.state import LLM_SESSION
 
+from .conftest import APP
 from .fake_openai import FakeOpenAI, Reply
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]  # AppTest runs the real pages
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LIMIT = 6
 QUERY = "pasta"
-
-
-@pytest.fixture(autouse=True)
-def no_llm(monkeypatch):
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    resources.shared_llm.clear()  # a cached LLM from another test must not rank here
-    yield
-    resources.shared_llm.clear()
 
 
 @pytest.fixture
@@ -113,7 +104,7 @@ def _engine(agent, pid, **extra):
 
 def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     vector, ranked = _engine(agent, pid)
     assert ranked.ranker == "local agent (no LLM)"
     assert _listed(at, "lab.recommend.card.vector.") == [str(o.uuid) for o in vector.objects]
@@ -128,7 +119,7 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
 
 def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     top = _listed(at, "lab.recommend.card.vector.")[0]
     at.button(key=f"lab.recommend.card.vector.{top}.like").click().run()
     assert not at.exception
@@ -144,7 +135,7 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     name, *_ = lab
     with FakeOpenAI() as fake:  # a session key typed into the sidebar, rejected by the server
         fake.script(Reply(status=401, error="invalid api key"))
-        at = _open(name, "pages/recommend.py", **SETTINGS,
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
                    **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
         assert fake.requests
     assert any("local agent finished" in w.value and "401" in w.value for w in at.warning)
@@ -154,9 +145,35 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     assert not any("sk-test" in str(v) for v in shown)  # the session key is never displayed
 
 
+def test_the_session_llm_is_built_once_per_key_url_and_model(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
+    name, *_ = lab
+    with FakeOpenAI() as fake:  # rejects response_format, then the key: the local agent finishes each run
+        fake.reject_response_format = True
+        fake.script(Reply(status=401, error="invalid api key"))
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
+                   **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
+        fingerprint, ranker = at.session_state[LLM_SESSION]
+        assert "sk-test" not in fingerprint and not ranker.client.use_json_schema
+        assert any("response_format" in r.body for r in fake.requests)
+        first = len(fake.requests)
+        at.run()
+        assert at.session_state[LLM_SESSION][1] is ranker
+        later = fake.requests[first:]
+        assert later and not any("response_format" in r.body for r in later)  # it remembered the rejection
+        at.session_state["lab.llm_model"] = "other-model"
+        at.run()
+        renewed = at.session_state[LLM_SESSION][1]
+        assert renewed is not ranker and renewed.config.model == "other-model"
+        at.session_state["lab.llm_key"] = ""
+        at.run()
+    assert LLM_SESSION not in at.session_state
+    assert "Agent: local agent (no LLM)" in " ".join(c.value for c in at.sidebar.caption)
+
+
 def test_agent_ranking_off_shows_only_the_vector_list(lab):
     name, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
+    at = _open(name, "pages/3_recommend.py", **SETTINGS, **{"lab.recommend.use_agent": False})
     assert len(_listed(at, "lab.recommend.card.vector.")) == LIMIT
     assert _listed(at, "lab.recommend.card.agent.") == []
     assert not at.get("plotly_chart")
@@ -173,7 +190,7 @@ def _add_condition(at, collection: str, prop: str, op: str, value: str) -> None:
 
 def test_filter_builder_and_its_conditions_reach_the_engine(lab):
     name, _, collection, agent, pid = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     _add_condition(at, collection, "course", "=", "dessert")
     assert not at.exception
     assert any("Filter.by_property('course').equal('dessert')" in c.value for c in at.code)
@@ -185,7 +202,7 @@ def test_filter_builder_and_its_conditions_reach_the_engine(lab):
 
 def test_a_bad_condition_is_an_error_not_a_traceback(lab):
     name, _, collection, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     _add_condition(at, collection, "course", ">", "main")
     assert not at.exception
     assert at.error and "needs a number" in at.error[0].value
@@ -193,13 +210,13 @@ def test_a_bad_condition_is_an_error_not_a_traceback(lab):
 
 def test_controls_keep_their_values_across_pages(lab):
     name, *_ = lab
-    at = _open(name, "pages/recommend.py", **SETTINGS)
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
     at.slider(key="lab.recommend.decay_rate").set_value(0.4)
     at.slider(key="lab.recommend.limit").set_value(3).run()
-    at.switch_page("pages/search.py")
+    at.switch_page("pages/4_search.py")
     at.run()
     assert at.slider(key="lab.search.decay_rate").value == pytest.approx(0.4)  # shared with the other pages
-    at.switch_page("pages/recommend.py")
+    at.switch_page("pages/3_recommend.py")
     at.run()
     assert at.slider(key="lab.recommend.limit").value == 3
     assert len(_listed(at, "lab.recommend.card.vector.")) == 3
@@ -207,7 +224,7 @@ def test_controls_keep_their_values_across_pages(lab):
 
 def test_search_at_strength_zero_is_the_plain_bm25_order(lab):
     name, ws, collection, agent, pid = lab
-    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+    at = _open(name, "pages/4_search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
                                           "lab.search.strength": 0.0, "lab.decay_rate": 0.0})
     plain = [str(h.uuid) for h in ws.store.bm25(collection, QUERY, LIMIT)]
     engine = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT)
@@ -220,7 +237,7 @@ def test_search_at_strength_zero_is_the_plain_bm25_order(lab):
 
 def test_search_chart_matches_the_personalized_ranks(lab):
     name, _, _, agent, pid = lab
-    at = _open(name, "pages/search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
+    at = _open(name, "pages/4_search.py", **{"lab.search.query": QUERY, "lab.search.limit": LIMIT,
                                           "lab.search.strength": 0.8, "lab.decay_rate": 0.0})
     plain = agent.query(pid, strength=0, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
     personal = agent.query(pid, strength=0.8, decay_rate=0.0).bm25(QUERY, limit=LIMIT).objects
@@ -234,9 +251,21 @@ def test_search_chart_matches_the_personalized_ranks(lab):
     assert _chart(at) == _expected_chart([Row(h) for h in plain], [Row(h) for h in personal])
 
 
-@pytest.mark.parametrize("page", ["pages/recommend.py", "pages/search.py"])
+@pytest.mark.parametrize("page", ["pages/3_recommend.py", "pages/4_search.py"])
 def test_without_a_persona_the_page_points_to_personas(page):
     name = f"test-rec-empty-{uuid.uuid4().hex[:10]}"
     at = _open(name, page, persona=None)
     assert any("Personas" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_without_a_persona_a_demo_persona_is_one_click_away():
+    name = f"test-rec-demo-{uuid.uuid4().hex[:10]}"
+    at = _open(name, "pages/3_recommend.py", persona=None)
+    [first, *_] = [b for b in at.button if b.label.startswith("Add the demo persona")]
+    demo = first.label.removeprefix("Add the demo persona ")
+    first.click().run()
+    assert not at.exception and at.session_state["lab.persona"] == demo
+    agent = resources.workspace(f"shared:{name}").agent("Workshop")
+    assert len(agent.get_interactions(to_uuid(demo), "all")) >= 3
+    assert _listed(at, "lab.recommend.card.vector.") and _listed(at, "lab.recommend.card.agent.")

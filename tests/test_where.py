@@ -36,7 +36,7 @@ def test_each_operator(expr, op, value):
     ("2000", 2000),
     ("-3", -3),
     ("+3", 3),
-    ("007", 7),  # unquoted digits are a number; quote them to keep the text
+    ("007", "007"),  # a leading zero marks a code: text, as for persona properties (core.values)
     ("3.5", 3.5),
     (".5", 0.5),
     ("2.", 2.0),

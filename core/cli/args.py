@@ -90,7 +90,8 @@ def _persona_commands(command: AddCommand, persona: argparse.ArgumentParser) -> 
     p = command("persona create", "create a persona", agent=True, parent=actions)
     p.add_argument("id", help="persona ID (any text; stored as its deterministic UUID)")
     p.add_argument("--prop", action="append", metavar="KEY=VALUE",
-                   help="a property: JSON if it parses, a|b as a list, else text (repeatable)")
+                   help="a property: a|b a list, numbers and true/false typed, [..]/{..} JSON, "
+                        "quoted or 007-like text stays text (repeatable)")
     command("persona list", "list personas", agent=True, parent=actions)
     for key, help in (("persona show", "show a persona and its interactions"),
                       ("persona delete", "delete a persona and its interactions")):

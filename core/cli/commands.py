@@ -18,106 +18,21 @@ AND-ed. The arguments are defined in :mod:`core.cli.args`; results are printed b
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Sequence
 from typing import Any
 
-from core import (
-    AlreadyExistsError,
-    EmbeddedStore,
-    InvalidInputError,
-    NotFoundError,
-    Persona,
-    PersonaInteraction,
-    PersonalizationAgent,
-    PersonalizationError,
-    Store,
-    to_uuid,
-)
+from core import (AlreadyExistsError, InvalidInputError, NotFoundError, Persona, PersonaInteraction,
+                  PersonalizationAgent, PersonalizationError, Store, install_sample_agent, open_store, to_uuid)
 from core.cli import args as cli_args
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
+from core.cli.context import Progress, agent_of, prop, split_columns, where_filter
+from core.cli.format import Output, persona_output, recommend_output, search_output, table, title_of
 from core.io import catalog, samples
-from core.cli.format import (
-    Output,
-    persona_output,
-    recommend_output,
-    search_output,
-    table,
-    title_of,
-)
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
 
 __all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
            "parse_condition", "table", "title_of"]
-
-
-# -- shared helpers ----------------------------------------------------------------------------
-
-def _where(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
-    conditions = [parse_condition(e, what="--where expression") for e in exprs or ()]
-    known = set(store.property_names(collection)) if conditions else set()
-    for c in conditions:
-        if c.prop not in known:
-            raise InvalidInputError(f"--where property {c.prop!r} is not in collection {collection!r}; "
-                                    f"properties: {', '.join(sorted(known))}")
-    return build_filter(conditions)
-
-
-def _collection(store: Store, args: argparse.Namespace) -> str:
-    if args.collection:
-        return args.collection
-    agents = [name for name in store.list_collections() if store.has_agent(name)]
-    if len(agents) == 1:
-        return agents[0]
-    if not agents:
-        raise NotFoundError(f"the store {args.db!r} has no collection with a personalization agent; "
-                            "run `load-sample NAME` or `import FILE ...` first")
-    raise InvalidInputError(f"the store holds several agent collections ({', '.join(agents)}); "
-                            "choose one with --collection")
-
-
-def _agent(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
-    name = _collection(store, args)
-    store.get_collection(name)  # NotFoundError naming the existing collections
-    if not store.has_agent(name):
-        raise NotFoundError(f"collection {name!r} has no personalization agent; install or import the catalog "
-                            "with this CLI (`load-sample`, `import`) to create one")
-    return PersonalizationAgent.connect(store, name)
-
-
-def _prop(text: str) -> tuple[str, Any]:
-    """``key=value``: the value as JSON if it parses, ``a|b`` as a list, else as text."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise InvalidInputError(f"--prop must look like key=value, got {text!r}")
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        value = [v.strip() for v in raw.split("|") if v.strip()] if "|" in raw else raw
-    return key.strip(), value
-
-
-def _split_columns(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
-
-
-class _Progress:
-    """A tqdm bar fed by ``import_catalog``'s ``progress(done, total)``; silent when not on a terminal."""
-
-    def __init__(self, desc: str) -> None:
-        self.desc, self.bar = desc, None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, desc=self.desc, unit="item", disable=None, file=sys.stderr)
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 # -- catalog commands --------------------------------------------------------------------------
@@ -139,18 +54,17 @@ def _check_new(store: Store, collection: str | None, replace: bool) -> None:
 def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
     info = next((s for s in samples.list_samples() if s.name == args.name), None)
     _check_new(store, args.collection or (info and info.collection), args.replace)
-    spec = samples.install_sample(store, args.name, args.collection, replace=args.replace)
-    PersonalizationAgent.create(store, spec.name)
-    data = {"sample": args.name, "collection": spec.name, "items": store.count(spec.name)}
-    return Output(data, f"installed sample {args.name!r} as collection {spec.name!r} ({data['items']} items); "
+    agent = install_sample_agent(store, args.name, args.collection, replace=args.replace)
+    data = {"sample": args.name, "collection": agent.collection, "items": store.count(agent.collection)}
+    return Output(data, f"installed sample {args.name!r} as collection {agent.collection!r} ({data['items']} items); "
                         "personalization agent ready")
 
 
 def cmd_import(store: Store, args: argparse.Namespace) -> Output:
-    parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=_split_columns(args.text_columns),
+    parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=split_columns(args.text_columns),
                                   vector_column=args.vector_column, format=args.format)
     _check_new(store, args.collection, args.replace)
-    progress = _Progress("embedding" if parsed.vectors is None else "vectors")
+    progress = Progress("embedding" if parsed.vectors is None else "vectors")
     try:
         spec = catalog.import_catalog(store, args.collection, parsed, progress=progress,
                                       title_property=args.title_column, replace=args.replace)
@@ -180,15 +94,15 @@ def _persona_data(persona: Persona) -> dict[str, Any]:
 
 
 def cmd_persona_create(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
-    persona = Persona(persona_id=args.id, properties=dict(_prop(p) for p in args.prop or ()))
+    agent = agent_of(store, args)
+    persona = Persona(persona_id=args.id, properties=dict(prop(p) for p in args.prop or ()))
     agent.add_persona(persona)
     data = {"id": args.id, **_persona_data(persona)}
     return Output(data, f"created persona {args.id!r} ({persona.persona_id}) in {agent.collection!r}")
 
 
 def cmd_persona_list(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     data = [{**_persona_data(p), "interactions": len(agent.get_interactions(p.persona_id, "all"))}
             for p in agent.list_personas()]
     rows = [[d["persona_id"], d["interactions"], d["properties"]] for d in data]
@@ -196,7 +110,7 @@ def cmd_persona_list(store: Store, args: argparse.Namespace) -> Output:
 
 
 def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     persona = agent.get_persona(args.id)
     interactions = agent.get_interactions(args.id, "all")
     items = store.get_items(agent.collection, [i.item_id for i in interactions])
@@ -204,13 +118,13 @@ def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:
 
 
 def cmd_persona_delete(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     agent.delete_persona(args.id)
     return Output({"deleted": str(to_uuid(args.id))}, f"deleted persona {args.id!r} and its interactions")
 
 
 def cmd_interact(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     interactions = _file_interactions(args) if args.file else [_one_interaction(store, agent, args)]
     if not args.create_personas:
         absent = sorted({str(i.persona_id) for i in interactions if not agent.has_persona(i.persona_id)})
@@ -247,20 +161,20 @@ def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
 # -- ranking commands --------------------------------------------------------------------------
 
 def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     response = agent.get_objects(
         args.persona, limit=args.limit, recent_interactions_count=args.recent,
         exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
         exclude_items=args.exclude or (), use_agent_ranking=False,
-        filters=_where(store, agent.collection, args.where), strategy=args.strategy, now=args.now,
+        filters=where_filter(store, agent.collection, args.where), strategy=args.strategy, now=args.now,
         popularity_weight=args.popularity)
     return recommend_output(response, store.get_collection(agent.collection).text_fields)
 
 
 def cmd_search(store: Store, args: argparse.Namespace) -> Output:
-    agent = _agent(store, args)
+    agent = agent_of(store, args)
     query = agent.query(args.persona, strength=args.strength, decay_rate=args.decay_rate, now=args.now)
-    filters = _where(store, agent.collection, args.where)
+    filters = where_filter(store, agent.collection, args.where)
     if args.mode == "bm25":
         response = query.bm25(args.query, limit=args.limit, filters=filters)
     elif args.mode == "hybrid":
@@ -306,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> Output:
     if not args.needs_store:
         return args.handler(None, args)
-    store = EmbeddedStore(args.db)
+    store = open_store(args.db)
     try:
         return args.handler(store, args)
     finally:

@@ -20,11 +20,11 @@ from core.models import (
     PersonalizationAgentGetObjectsResponse,
     PersonalizedQueryResponse,
 )
+from core.titles import TITLE_KEYS, display_title
 
 __all__ = ["TITLE_KEYS", "TRUNCATE", "Output", "persona_output", "recommend_output", "search_output", "table",
            "title_of"]
 
-TITLE_KEYS = ("title", "name", "label", "headline")
 TRUNCATE = {"title": 40, "explanation": 70, "properties": 60, "description": 50, "text_fields": 40}
 
 
@@ -54,12 +54,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def title_of(properties: dict[str, Any], text_fields: Sequence[str] = ()) -> str:
-    """An item's display title: a title/name property, else its first text field, else its original ID."""
-    for key in (*TITLE_KEYS, *text_fields[:1], "original_id"):
-        value = properties.get(key)
-        if value not in (None, "", []):
-            return _cell(value)
-    return ""
+    """An item's display title (:func:`core.titles.display_title`: the lab and the engine use it too)."""
+    return display_title(properties, "", text_fields)
 
 
 def persona_output(label: str, persona: Persona, interactions: Sequence[PersonaInteractionResponse],

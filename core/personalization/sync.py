@@ -33,6 +33,7 @@ from core.models import (GetObjectsOptions, Persona, PersonaInteraction, Persona
                          PersonalizationAgentGetObjectsResponse, QueryOptions, TraceStep, to_datetime)
 from core.personalization.arguments import check_name as _check_name, compat_args as _compat_args, \
     store_arg as _store_arg, typed as _typed
+from core.personalization import inspect
 from core.personalization.schema import check_persona, user_properties_schema
 from core.ranking.llm.ranker import LLMRanker
 from core.ranking.local.ranker import LocalRanker
@@ -229,8 +230,8 @@ class PersonalizationAgent:
         local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
         llm, note = self.llm_ranker
         response = agent_recommend(self.store, self.collection, persona, options, config=config,
-                                   vector_name=self.vector_name, agent_config=self._agent_config, ranker=llm or local, local=local,
-                                   embedder=self.embedder, ranker_note=note)
+                                   vector_name=self.vector_name, agent_config=self._agent_config, ranker=llm or local,
+                                   local=local, embedder=self.embedder, ranker_note=note)
         return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=self._agent_config,
                             local_ranker=local.config, llm=llm.config if llm is not None else None)
 
@@ -243,6 +244,10 @@ class PersonalizationAgent:
                                strategy=self.strategy, now=now)
         return PersonalizedQuery(self.store, self.collection, self.get_persona(persona_id), options,
                                  config=self.config, embedder=lambda: self.embedder, vector_name=self.vector_name)
+
+    def profile_vectors(self, persona_id: UUID | str, **options: Any) -> inspect.ProfileVectors:
+        """The query vector(s) a strategy searches with (see :func:`core.personalization.inspect.profile_vectors`)."""
+        return inspect.profile_vectors(self, persona_id, **options)
 
     @property
     def llm_ranker(self) -> tuple[LLMRanker | None, str | None]:

@@ -15,22 +15,22 @@ from uuid import UUID
 import numpy as np
 
 from core.errors import NotAvailableError
-from core.retrieval.explain_vector import display_title
 from core.retrieval.fusion import hybrid_search
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile
-from core.retrieval.signals import nearest_interactions, titles
+from core.retrieval.signals import item_titles, nearest_interactions
 from core.retrieval.strategies import StrategyConfig, build_scorer
 from core.store.base import Hit, Store
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
+from core.titles import display_title
 
 
 def persona_summary(store: Store, collection: str, profile: Profile, top: int = 5) -> PersonaSummary:
     """The persona's properties, terms and strongest recent likes and dislikes after decay."""
     rows = list(range(len(profile.interactions)))
     eff = profile.effective
-    names = titles(store, collection, [i.item_id for i in profile.interactions])
+    names = item_titles(store, collection, [i.item_id for i in profile.interactions])
 
     def interests(keep, order) -> tuple[Interest, ...]:
         chosen = sorted((r for r in rows if keep(eff[r])), key=order)[:top]
@@ -89,7 +89,8 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
     X = store.get_vectors(collection, ids, vector_name=vector_name)
     signals = _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config)
     rank = {u: r for r, u in enumerate(ranked, start=1)}
-    return [Candidate(u, display_title(items[u].properties, str(u)), items[u].properties, rank.get(u),
+    fields = store.get_collection(collection).text_fields
+    return [Candidate(u, display_title(items[u].properties, str(u), fields), items[u].properties, rank.get(u),
                       tuple(sources[u]), X[n], signals[n]) for n, u in enumerate(ids)]
 
 

@@ -13,19 +13,6 @@ from typing import Any
 from core.models import GetObjectsOptions
 from core.retrieval.profile import Profile
 
-TITLE_KEYS = ("title", "name", "label", "headline")
-
-
-def display_title(properties: dict[str, Any], fallback: str = "") -> str:
-    """A short human title for an item: its title/name property, else its original ID."""
-    for key in TITLE_KEYS:
-        value = properties.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    original = properties.get("original_id")
-    return str(original) if original is not None else fallback
-
-
 def item_explanation(signals: dict[str, Any]) -> str:
     """One sentence per signal that is present, joined."""
     parts = []

@@ -38,6 +38,8 @@ def decay_factor(age_days: float, decay_rate: float, half_life_days: float = DEF
 
 
 def check_decay(decay_rate: float, half_life_days: float = DEFAULT_HALF_LIFE_DAYS) -> None:
+    """Raise :class:`InvalidInputError` naming the value unless ``decay_rate`` is in [0, 1] and
+    ``half_life_days`` a positive finite number of days."""
     if isinstance(decay_rate, bool) or not isinstance(decay_rate, (int, float)) or not 0 <= decay_rate <= 1:
         raise InvalidInputError(f"decay_rate must be a number in [0, 1], got {decay_rate!r}")
     if not isinstance(half_life_days, (int, float)) or not half_life_days > 0 or not math.isfinite(half_life_days):

@@ -2,7 +2,7 @@
 
 The vector stage, the agent's candidate pool and the explanations all read these: each item's
 closest like and closest dislike (title and cosine similarity), its persona-property match, and
-its popularity with the like count behind it. Titles come from :func:`display_title`.
+its popularity with the like count behind it. Titles come from :func:`core.titles.display_title`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from uuid import UUID
 
 import numpy as np
 
-from core.retrieval.explain_vector import display_title
 from core.retrieval.popularity import Popularity
 from core.retrieval.profile import Profile
 from core.store.base import Store
+from core.titles import display_title
 
 
-def titles(store: Store, collection: str, ids: Sequence[UUID]) -> dict[UUID, str]:
-    """Each item's display title (its title/name property, else its original ID, else its UUID)."""
-    return {u: display_title(item.properties, str(u)) for u, item in store.get_items(collection, ids).items()}
+def item_titles(store: Store, collection: str, ids: Sequence[UUID]) -> dict[UUID, str]:
+    """``{uuid: display title}`` of the stored items among ``ids`` (:func:`core.titles.display_title`,
+    with the collection's text fields)."""
+    fields = store.get_collection(collection).text_fields
+    return {u: display_title(item.properties, str(u), fields) for u, item in store.get_items(collection, ids).items()}
 
 
 def nearest_interactions(store: Store, collection: str, profile: Profile, X: np.ndarray) -> list[dict[str, Any]]:
@@ -37,7 +39,7 @@ def nearest_interactions(store: Store, collection: str, profile: Profile, X: np.
             continue
         sims = X @ profile.vectors[rows].T
         idx, best = sims.argmax(axis=1), sims.max(axis=1)
-        names = titles(store, collection, [profile.interactions[r].item_id for r in rows])
+        names = item_titles(store, collection, [profile.interactions[r].item_id for r in rows])
         for n, signals in enumerate(out):
             item = profile.interactions[rows[idx[n]]].item_id
             signals[f"nearest_{kind}"] = names.get(item, str(item))

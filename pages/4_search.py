@@ -11,13 +11,13 @@ import streamlit as st
 
 from core import PersonalizationError
 from lab import recommend_ui as ui
-from lab import sidebar, state
+from lab import page, state
 from lab.cards import plain
 from lab.charts import rank_change_table
 
 P = "lab.search."
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Search")
 st.title("Search")
 persona = state.require_persona(agent)
 

@@ -1,38 +1,40 @@
 """Personas: create, select, edit and delete personas; ready-made demo personas; rate catalog items
 (found with plain BM25) at a chosen time; the interaction history with its time decay; JSON export/import.
 
-The page reads widgets, calls ``lab.persona_ui`` / ``core`` and renders. Every change runs in a
-widget callback (before the script), so it can make a persona the active one (the sidebar's
-``lab.persona``) and the whole page shows the new state; the outcome is kept under
-``lab.personas.flash`` and shown next to the widget that caused it.
+The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core``
+and renders. Every change runs in a widget callback (before the script), so it can make a persona
+the active one (the sidebar's ``lab.persona``) and the whole page shows the new state; the outcome
+is kept under ``lab.personas.flash`` and shown next to the widget that caused it.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from core import Persona, PersonalizationAgent, PersonalizationError, display_title
 from lab import demos as demo_personas
+from lab import persona_files as files
+from lab import persona_props as props
 from lab import persona_ui as ui
-from lab import sidebar, state
+from lab import page, state
 from lab.cards import item_card, plain
 from lab.charts import decay_figure
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Personas")
 
 NOW = datetime.now(timezone.utc)
 FLASH = "lab.personas.flash"
 ROWS, JSON = "key/value rows", "JSON object"
-st.session_state.setdefault(FLASH, {})
-st.session_state.setdefault("lab.personas.version", 0)  # bumped to give the property editors fresh keys
-st.session_state.setdefault("lab.personas.weight", 1.0)
-st.session_state.setdefault("lab.personas.replace", True)
-st.session_state.setdefault("lab.personas.backdate", False)
-st.session_state.setdefault("lab.decay_rate", 0.1)
+VALUE_HELP = "`a|b` becomes a list, numbers and true/false are typed, quoted text and `007` stay text"
+# lab.personas.version is bumped to give the property editors fresh keys
+for key, default in ((FLASH, {}), ("lab.personas.version", 0), ("lab.personas.weight", 1.0),
+                     ("lab.personas.replace", True), ("lab.personas.backdate", False), ("lab.decay_rate", 0.1)):
+    st.session_state.setdefault(key, default)
 # Re-assigned so it stays a plain session value (shared with Recommend) and survives page switches.
 st.session_state["lab.decay_rate"] = st.session_state["lab.decay_rate"]
 
@@ -67,8 +69,8 @@ def _select(persona: Persona | None) -> None:
 
 def _read_properties(prefix: str, base_rows: list[dict]) -> dict:
     if st.session_state.get(f"{prefix}.mode", ROWS) == JSON:
-        return ui.json_to_properties(st.session_state.get(f"{prefix}.json", "{}"))
-    return ui.rows_to_properties(ui.apply_editor_state(base_rows, st.session_state.get(f"{prefix}.rows")))
+        return props.json_to_properties(st.session_state.get(f"{prefix}.json", "{}"))
+    return props.rows_to_properties(props.apply_editor_state(base_rows, st.session_state.get(f"{prefix}.rows")))
 
 
 def _on_pick() -> None:
@@ -107,7 +109,7 @@ def _on_import(agent: PersonalizationAgent) -> None:
         _flash("import", "error", f"{upload.name} is not a UTF-8 text file")
         return
     name = st.session_state.get("lab.personas.import_name", "")
-    ok, persona = _attempt("import", lambda: ui.import_persona(agent, text, name),
+    ok, persona = _attempt("import", lambda: files.import_persona(agent, text, name),
                            "Persona imported; it is now the active persona.")
     if ok:
         _select(persona)
@@ -148,8 +150,8 @@ def _overview(agent: PersonalizationAgent) -> None:
     rows = []
     for name, persona in known.items():
         stored = agent.get_interactions(persona.persona_id, "all")
-        props = {k: v for k, v in persona.properties.items() if k != ui.NAME}
-        rows.append({"persona": name, "properties": json.dumps(props, ensure_ascii=False),
+        shown = {k: v for k, v in persona.properties.items() if k != props.NAME}
+        rows.append({"persona": name, "properties": json.dumps(shown, ensure_ascii=False),
                      "likes": sum(s.weight > 0 for s in stored), "dislikes": sum(s.weight < 0 for s in stored),
                      "last interaction (UTC)": stored[0].created_at if stored else None})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -165,9 +167,8 @@ def _properties_input(prefix: str, rows: list[dict], json_text: str) -> None:
         st.data_editor(pd.DataFrame(rows, columns=["key", "value"], dtype=object), key=f"{prefix}.rows",
                        num_rows="dynamic", hide_index=True,
                        column_config={"key": st.column_config.TextColumn("property"),
-                                      "value": st.column_config.TextColumn(
-                                          "value", help="a|b → a list; numbers and true/false are parsed")})
-        st.caption("Values: `a|b` becomes a list, numbers and true/false are parsed, anything else is text.")
+                                      "value": st.column_config.TextColumn("value", help=VALUE_HELP)})
+        st.caption(f"Values, as in the CLI's `--prop`: {VALUE_HELP}.")
     else:
         st.text_area("Properties (a JSON object)", key=f"{prefix}.json", height=150)
 
@@ -228,14 +229,15 @@ def _rate_tab(agent: PersonalizationAgent, persona: Persona) -> None:
     weight = float(st.session_state["lab.personas.weight"])
     icon = ":material/thumb_up:" if weight > 0 else ":material/thumb_down:" if weight < 0 else ":material/thumbs_up_down:"
     columns = st.columns(2)
+    fields = agent.store.get_collection(agent.collection).text_fields
     for n, (item, score) in enumerate(results):
-        title = display_title(item.properties, str(item.uuid))
+        title = display_title(item.properties, str(item.uuid), fields)
         notes = ([f"BM25 {score:.2f}"] if score is not None else []) + \
             ([f"your weight {latest[item.uuid]:+.2f}"] if item.uuid in latest else [])
         with columns[n % 2]:
-            item_card(item.properties, caption=" · ".join(notes) or None, actions=lambda i=item, t=title: st.button(
-                f"{icon} Save weight {weight:+.2f}", key=f"lab.personas.rate.{i.uuid.hex}", on_click=_on_rate,
-                args=(agent, persona, i.uuid, t)))
+            save = partial(st.button, f"{icon} Save weight {weight:+.2f}", key=f"lab.personas.rate.{item.uuid.hex}",
+                           on_click=_on_rate, args=(agent, persona, item.uuid, title))
+            item_card(item.properties, caption=" · ".join(notes) or None, text_fields=fields, actions=save)
 
 
 def _history_tab(agent: PersonalizationAgent, persona: Persona) -> None:
@@ -243,26 +245,26 @@ def _history_tab(agent: PersonalizationAgent, persona: Persona) -> None:
     rate = st.slider("decay_rate (shared with Recommend)", 0.0, 1.0, step=0.05, key="lab.personas.decay",
                      on_change=_on_decay)
     st.caption(f"effective weight = weight × 0.5 ^ (decay_rate × age / 30 days), at {NOW:%Y-%m-%d %H:%M} UTC")
-    rows = ui.history(agent, persona.persona_id, rate, NOW)
+    rows = files.history(agent, persona.persona_id, rate, NOW)
     if not rows:
         st.info("No interactions yet: rate some items in the first tab.")
         return
-    st.dataframe(pd.DataFrame(ui.history_table(rows)), hide_index=True)
-    st.plotly_chart(decay_figure([(r.title, r.weight, r.created_at) for r in rows], rate, NOW))
+    st.dataframe(pd.DataFrame(files.history_table(rows)), hide_index=True)
+    st.plotly_chart(decay_figure([(r.title, r.interaction) for r in rows], rate, agent.config.half_life_days))
 
 
 def _properties_tab(agent: PersonalizationAgent, persona: Persona) -> None:
     prefix = f"lab.personas.edit.{persona.persona_id.hex}.{st.session_state['lab.personas.version']}"
-    rows = ui.properties_to_rows(persona.properties)
-    props = {k: v for k, v in persona.properties.items() if k != ui.NAME}
-    _properties_input(prefix, rows, json.dumps(props, ensure_ascii=False, indent=2))
+    rows = props.properties_to_rows(persona.properties)
+    shown = {k: v for k, v in persona.properties.items() if k != props.NAME}
+    _properties_input(prefix, rows, json.dumps(shown, ensure_ascii=False, indent=2))
     st.button("Save properties", key="lab.personas.save", on_click=_on_save, args=(agent, persona, prefix, rows))
     _show("properties")
 
 
 def _export_tab(agent: PersonalizationAgent, persona: Persona) -> None:
-    text = ui.export_json(agent, persona)
-    st.download_button("Download persona JSON", data=text, file_name=ui.file_name(ui.display_name(persona)),
+    text = files.export_json(agent, persona)
+    st.download_button("Download persona JSON", data=text, file_name=files.file_name(ui.display_name(persona)),
                        mime="application/json", key="lab.personas.export")
     with st.expander("Show the JSON"):
         st.code(text, language="json")

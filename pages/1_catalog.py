@@ -7,10 +7,11 @@ import streamlit as st
 
 from core import PersonalizationError
 from lab import catalog_ui as ui
-from lab import sidebar
+from lab import catalog_upload as uploads
+from lab import page
 from lab.cards import item_card, plain
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Catalog")
 st.session_state.setdefault("catalog.upload_round", 0)
 st.title("Catalog")
 if flash := st.session_state.pop("catalog.flash", None):
@@ -65,12 +66,13 @@ def preview(count: int) -> None:
     pages = max(1, -(-count // size))
     if st.session_state.get("catalog.page", 1) > pages:
         st.session_state["catalog.page"] = 1
-    page = right.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="catalog.page")
-    items = ws.store.iter_items(collection, offset=(page - 1) * size, limit=size)
+    number = right.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, key="catalog.page")
+    items = ws.store.iter_items(collection, offset=(number - 1) * size, limit=size)
     st.dataframe(ui.preview_frame([i.properties for i in items]), hide_index=True)
     for col, item in zip(st.columns(4), items[:4]):
         with col:
-            item_card(item.properties, caption=f"id {item.properties.get('original_id', item.uuid)}")
+            item_card(item.properties, caption=f"id {item.properties.get('original_id', item.uuid)}",
+                      text_fields=ws.store.get_collection(collection).text_fields)
 
 
 def upload() -> None:
@@ -78,13 +80,13 @@ def upload() -> None:
     st.caption("One row per item: an ID column, text columns to embed with all-MiniLM-L6-v2 (offline) and "
                "optionally a column of precomputed vectors. A bad file is rejected with the row and column; "
                "nothing is stored.")
-    file = st.file_uploader("Catalog file", type=ui.UPLOAD_TYPES,
+    file = st.file_uploader("Catalog file", type=uploads.UPLOAD_TYPES,
                             key=f"catalog.upload.{st.session_state['catalog.upload_round']}")
     if file is None:
         return
     data, name = file.getvalue(), file.name
     try:
-        peek = ui.peek_file(data, name)
+        peek = uploads.peek_file(data, name)
     except PersonalizationError as exc:
         st.error(plain(str(exc)))
         return
@@ -95,7 +97,7 @@ def upload() -> None:
         run_import(data, name, mapping, target)
 
 
-def mapping_form(peek: ui.FilePeek, name: str, key: str) -> tuple[ui.Mapping, str]:
+def mapping_form(peek: uploads.FilePeek, name: str, key: str) -> tuple[uploads.Mapping, str]:
     cols, guess = list(peek.columns), peek.guess
     optional = [None, *cols]
     left, right = st.columns(2)
@@ -109,15 +111,15 @@ def mapping_form(peek: ui.FilePeek, name: str, key: str) -> tuple[ui.Mapping, st
                            format_func=lambda c: "(none)" if c is None else c, key=f"catalog.image.{key}")
     texts = right.multiselect("Text columns to embed", cols, default=list(guess.text_columns),
                               key=f"catalog.text.{key}")
-    target = right.text_input("Collection name", value=ui.default_collection_name(name), key=f"catalog.name.{key}")
-    return ui.Mapping(id_column, title, tuple(texts), vector, image), target
+    target = right.text_input("Collection name", value=uploads.default_collection_name(name), key=f"catalog.name.{key}")
+    return uploads.Mapping(id_column, title, tuple(texts), vector, image), target
 
 
-def run_import(data: bytes, name: str, mapping: ui.Mapping, target: str) -> None:
+def run_import(data: bytes, name: str, mapping: uploads.Mapping, target: str) -> None:
     bar = st.progress(0.0, text="Reading the file…")
     report = (lambda done, total: bar.progress(done / max(total, 1), text=f"Embedded {done:,} of {total:,} items"))
     try:
-        spec = ui.import_upload(ws.store, target, data, name, mapping, progress=report)
+        spec = uploads.import_upload(ws.store, target, data, name, mapping, progress=report)
     except PersonalizationError as exc:
         bar.empty()
         st.error(plain(str(exc)))

@@ -9,18 +9,19 @@ and LLM replies are cached by the engine itself.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import streamlit as st
 
-from core import STRATEGIES, PersonalizationError
+from core import STRATEGIES, PersonalizationError, display_title
 from lab import recommend_ui as ui
-from lab import sidebar, state
+from lab import page, state
 from lab.cards import plain
 from lab.charts import rank_change_figure, rank_change_table
 
 P = "lab.recommend."
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Recommend")
 st.title("Recommend")
 persona = state.require_persona(agent)
 
@@ -101,9 +102,11 @@ if use_agent:
                                header=ui.rank_header(obj.personalized_rank, ui.agent_note(obj)),
                                caption=obj.explanation, key=f"{P}card.agent.{obj.uuid}")
         st.subheader("Rank changes")
-        st.plotly_chart(rank_change_figure(vector, ranked), key=P + "rank_chart")
+        fields = ws.store.get_collection(collection).text_fields
+        title_of = partial(display_title, fallback="", text_fields=fields)
+        st.plotly_chart(rank_change_figure(vector, ranked, title_of=title_of), key=P + "rank_chart")
         with st.expander("Rank changes as a table"):
-            st.dataframe(rank_change_table(vector, ranked), hide_index=True)
+            st.dataframe(rank_change_table(vector, ranked, title_of=title_of), hide_index=True)
 
 with st.expander("Trace"):
     responses = {"Agent": ranked, "Vector-only": vector} if ranked is not None else {"Vector-only": vector}

@@ -8,16 +8,16 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from core import STRATEGIES, PersonalizationError, display_title
-from lab import catalog_ui as ui
-from lab import sidebar, state
+from lab import catalog_map as maps
+from lab import menu, page, state
 from lab.cards import plain
 from lab.charts import embedding_map_figure
 
-ws, collection, agent = sidebar.render()
+ws, collection, agent = page.start("Explore")
 st.title("Explore")
 
 
-def explain(cmap: ui.CatalogMap, dims: int) -> None:
+def explain(cmap: maps.CatalogMap, dims: int) -> None:
     st.caption(
         f"Each grey dot is an item, placed by a PCA of its {dims}-dimensional vector onto the two directions "
         f"in which this catalog varies most (they keep {cmap.explained:.0%} of the variance). Nearby dots tend "
@@ -25,30 +25,30 @@ def explain(cmap: ui.CatalogMap, dims: int) -> None:
         "close together here. Green ▲ are the persona's likes, orange ▼ its dislikes, blue ◆ the current "
         "vector-only recommendations and black ★ the profile: the query vector(s) the engine searches with "
         "(`centroid`: mean of likes minus half the mean of dislikes; `multi_interest`: one per interest; "
-        f"`knn`: one per liked item). At most {ui.MAX_MAP_POINTS:,} other items are drawn (a fixed sample).")
+        f"`knn`: one per liked item). At most {maps.MAX_MAP_POINTS:,} other items are drawn (a fixed sample).")
 
 
-def persona_layers(cmap: ui.CatalogMap, strategy: str):
+def persona_layers(cmap: maps.CatalogMap, strategy: str):
     """Highlights and profile points of the active persona, plus the recommendation list."""
     persona = state.active_persona(agent)
     if persona is None:
         st.info("No active persona yet: create one on the Personas page to see its likes, dislikes, "
                 "profile and recommendations on this map.")
-        st.page_link("pages/personas.py", label="Open Personas", icon=":material/person:")
-        return ui.map_layers(cmap, {}, [], []), []
+        menu.link("Personas", "Open Personas")
+        return maps.map_layers(cmap, {}, [], []), []
     now = datetime.now(timezone.utc)
-    roles = {str(u): r for u, r in ui.interaction_roles(agent, persona.persona_id).items()}
+    roles = {str(u): r for u, r in maps.interaction_roles(agent, persona.persona_id).items()}
     response = agent.get_objects(persona.persona_id, limit=10, use_agent_ranking=False, strategy=strategy, now=now)
     for obj in response.objects:
         roles.setdefault(str(obj.uuid), "recommended")
-    queries, labels = ui.profile_queries(agent, persona, strategy, now)
-    return ui.map_layers(cmap, roles, queries, labels), response.objects
+    profile = agent.profile_vectors(persona.persona_id, strategy=strategy, now=now)
+    return maps.map_layers(cmap, roles, profile.vectors, profile.labels), response.objects
 
 
 def draw() -> None:
     strategy = st.columns([1, 3])[0].selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(agent.strategy),
                                                key="explore.strategy")
-    cmap = ui.catalog_map(ws.name, collection, ws.store.count(collection), ws.store)
+    cmap = maps.catalog_map(ws.name, collection, ws.store.count(collection), ws.store)
     explain(cmap, ws.store.get_collection(collection).dims)
     (points, titles, roles), recommended = persona_layers(cmap, strategy)
     marked = [f"{roles.count(r)} {label}" for r, label in (("liked", "liked"), ("disliked", "disliked"),
@@ -59,7 +59,8 @@ def draw() -> None:
     st.plotly_chart(figure.update_layout(height=700))
     if recommended:
         st.markdown("**Vector-only recommendations** (blue ◆)")
-        st.dataframe([{"rank": o.personalized_rank, "title": display_title(o.properties, str(o.uuid)),
+        fields = ws.store.get_collection(collection).text_fields
+        st.dataframe([{"rank": o.personalized_rank, "title": display_title(o.properties, str(o.uuid), fields),
                        "score": o.score} for o in recommended], hide_index=True)
 
 

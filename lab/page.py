@@ -1,0 +1,32 @@
+"""What every page of the lab does first: page config, the menu and the shared sidebar.
+
+The page files live in ``pages/`` and Streamlit discovers them itself (``1_catalog.py`` is served
+at ``/catalog``, ordered by its number, ``app.py`` at ``/``). Each script is the entry point of its
+own URL, so each one sets the wide layout and draws the sidebar through :func:`start`: a deep
+link opened as a fresh server's very first request looks exactly like a page reached by a click.
+Streamlit's own menu shows file names (lower case, no Material icons), so it is switched off
+(``client.showSidebarNavigation = false`` in ``.streamlit/config.toml``) and :data:`MENU` is drawn
+instead with ``st.page_link``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import PersonalizationAgent
+
+from . import sidebar
+from .menu import APP_TITLE, MENU, PAGES
+from .resources import Workspace
+
+
+def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
+    """Configure the page called ``title`` (a :data:`MENU` label), draw the menu and the sidebar;
+    the active workspace, collection and agent."""
+    if title not in PAGES:
+        raise ValueError(f"unknown lab page {title!r}; the pages are {', '.join(PAGES)}")
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide")
+    for entry in MENU:
+        st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
+    st.sidebar.divider()
+    return sidebar.render()
