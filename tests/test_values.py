@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from core import InvalidInputError, format_value, parse_condition, parse_scalar, parse_value
-from core.cli.commands import _prop
+from core.cli.context import prop as _prop
 from lab import persona_props
 
 
