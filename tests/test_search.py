@@ -6,7 +6,7 @@ import inspect
 
 import numpy as np
 import pytest
-from weaviate.classes.query import Filter, HybridFusion, MetadataQuery, Move
+from weaviate.classes.query import Filter, HybridFusion, HybridVector, MetadataQuery, Move
 
 from core import (CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotAvailableError, NotFoundError,
                   PersonaInteraction, PersonalizationAgent, PersonalizedQuery, PipelineConfig, QueryOptions,
@@ -261,6 +261,8 @@ def test_unknown_and_unsupported_keywords_are_named(plain):
             getattr(plain, method)("first" if method == "near_text" else "item", **kwargs)
     with pytest.raises(NotAvailableError, match="without a query"):
         plain.bm25(None)
+    with pytest.raises(NotAvailableError, match="HybridVector"):
+        plain.hybrid("horror", vector=HybridVector.near_text("horror"))
     with pytest.raises(NotAvailableError, match="multi-target"):
         plain.near_text("first", target_vector=["a", "b"])
     assert ids(plain.near_text("first", target_vector="default", limit=2)) == ["a", "b"]
