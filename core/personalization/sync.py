@@ -30,7 +30,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                          PersonalizationAgentGetObjectsResponse, QueryOptions, TraceStep, to_datetime)
-from core.models.fields import check_real
+from core.personalization.arguments import check_name, compat_args, store_arg, typed_or_none
 from core.personalization.schema import check_persona, user_properties_schema
 from core.ranking.llm.ranker import LLMRanker
 from core.ranking.local.ranker import LocalRanker
@@ -62,17 +62,17 @@ class PersonalizationAgent:
         ``LLMConfig.from_env()``; not configured -> the local agent) or a ready ``LLMRanker`` (share
         one per process so its call budget and cache cover every agent).
         """
-        store = _store_arg(client, store)
-        _check_name("reference_collection", reference_collection)
+        store = store_arg(client, store)
+        check_name("reference_collection", reference_collection)
         if not store.has_collection(reference_collection):
             raise NotFoundError(f"reference collection {reference_collection!r} does not exist; "
                                 f"existing: {store.list_collections()}")
-        self.agents_host, self.timeout = _compat_args(agents_host, timeout)
+        self.agents_host, self.timeout = compat_args(agents_host, timeout)
         self.store, self.collection = store, reference_collection
-        self.vector_name = _check_name("vector_name", vector_name, optional=True)
+        self.vector_name = check_name("vector_name", vector_name, optional=True)
         self.strategy = GetObjectsOptions(strategy=strategy).strategy
-        self.config = _typed("config", config, PipelineConfig) or PipelineConfig()
-        self._agent_config = _typed("agent_config", agent_config, AgentConfig) or AgentConfig()
+        self.config = typed_or_none("config", config, PipelineConfig) or PipelineConfig()
+        self._agent_config = typed_or_none("agent_config", agent_config, AgentConfig) or AgentConfig()
         self._embedder, self._llm = embedder, llm
         self._llm_ranker: tuple[Any, str | None] | None = None
         self._lock = threading.Lock()
@@ -106,9 +106,9 @@ class PersonalizationAgent:
     def exists(cls, client: Store | None = None, reference_collection: str | None = None,
                agents_host: str | None = None, timeout: float | None = None, *, store: Store | None = None) -> bool:
         """Whether an agent was created for ``reference_collection`` (``agents_host``/``timeout`` unused)."""
-        store = _store_arg(client, store)
-        _compat_args(agents_host, timeout)
-        _check_name("reference_collection", reference_collection)
+        store = store_arg(client, store)
+        compat_args(agents_host, timeout)
+        check_name("reference_collection", reference_collection)
         return store.has_collection(reference_collection) and store.has_agent(reference_collection)
 
     @property
@@ -271,36 +271,3 @@ def _with_config(response: PersonalizationAgentGetObjectsResponse, seconds: floa
                **{name: None if c is None else c.model_dump(mode="json") for name, c in configs.items()}}
     response.trace.insert(0, TraceStep(name="config", seconds=seconds, details=details))
     return response
-
-
-def _store_arg(client: Store | None, store: Store | None) -> Store:
-    if client is not None and store is not None:
-        raise InvalidInputError("pass the store as client (positionally) or as store=, not both")
-    store = client if client is not None else store
-    if store is None or not hasattr(store, "near_vectors"):
-        raise InvalidInputError(f"client must be a store (e.g. EmbeddedStore(path)), got {type(store).__name__}")
-    return store
-
-
-def _check_name(what: str, value: Any, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a {'name or None' if optional else 'collection name'}, got {value!r}")
-    return value
-
-
-def _compat_args(agents_host: Any, timeout: Any) -> tuple[str | None, float | None]:
-    """The official ``agents_host`` / ``timeout``, type-checked though unused."""
-    if agents_host is not None and not isinstance(agents_host, str):
-        raise InvalidInputError(f"agents_host must be a URL string or None, got {agents_host!r}")
-    if timeout is not None:
-        timeout = check_real(timeout, "timeout", positive=True, unit="of seconds")
-    return agents_host, timeout
-
-
-def _typed(what: str, value: Any, kind: type) -> Any:
-    if value is not None and not isinstance(value, kind):
-        raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
-    return value
-

@@ -1,0 +1,45 @@
+"""Checks of the official agent arguments that have no model of their own (the store, names, unused ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import InvalidInputError
+from core.models.fields import check_real
+from core.store.base import Store
+
+
+def store_arg(client: Store | None, store: Store | None) -> Store:
+    """The store given as ``client`` (the official name, positionally) or as ``store=``."""
+    if client is not None and store is not None:
+        raise InvalidInputError("pass the store as client (positionally) or as store=, not both")
+    store = client if client is not None else store
+    if store is None or not hasattr(store, "near_vectors"):
+        raise InvalidInputError(f"client must be a store (e.g. EmbeddedStore(path)), got {type(store).__name__}")
+    return store
+
+
+def check_name(what: str, value: Any, *, optional: bool = False) -> str | None:
+    """A non-empty name (a collection, a vector); None too when ``optional``."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{what} must be a {'name or None' if optional else 'collection name'}, got {value!r}")
+    return value
+
+
+def compat_args(agents_host: Any, timeout: Any) -> tuple[str | None, float | None]:
+    """The official ``agents_host`` / ``timeout``, type-checked though unused."""
+    if agents_host is not None and not isinstance(agents_host, str):
+        raise InvalidInputError(f"agents_host must be a URL string or None, got {agents_host!r}")
+    if timeout is not None:
+        timeout = check_real(timeout, "timeout", positive=True, unit="of seconds")
+    return agents_host, timeout
+
+
+def typed_or_none(what: str, value: Any, kind: type) -> Any:
+    """``value`` if it is None or a ``kind`` (e.g. a config), else an error naming ``what``."""
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
+    return value
+
