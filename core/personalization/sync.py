@@ -156,24 +156,26 @@ class PersonalizationAgent:
             raise InvalidInputError("interactions must be a list of PersonaInteraction")
         stamp = to_datetime(now, what="now") if now is not None else datetime.now(timezone.utc)
         rows = list(interactions)
+        replace: dict[tuple[UUID, UUID], int] = {}
         for n, it in enumerate(rows):
             if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
                 raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
-        # one read of each field per row: a model's attribute access costs several times a tuple's
-        pairs = [(it.persona_id, it.item_id) for it in rows]
-        replace = {p: n for n, p in enumerate(pairs)} if remove_previous_interactions else \
-            {pairs[n]: n for n, it in enumerate(rows) if it.replace_previous_interactions}
+            if remove_previous_interactions or it.replace_previous_interactions:
+                replace[(it.persona_id, it.item_id)] = n
         if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
-            keep = [k for k, pair in enumerate(pairs) if replace.get(pair, k) <= k]
-            rows, pairs = [rows[k] for k in keep], [pairs[k] for k in keep]
-        personas = self._check_known(pairs, create_persona_if_not_exists)
+            rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
+        personas = self._check_known(rows, create_persona_if_not_exists)
         self.store.add_interactions(self.collection, rows, default_time=stamp, replace_pairs=list(replace),
                                     create_personas=personas if create_persona_if_not_exists else ())
 
-    def _check_known(self, pairs: list[tuple[UUID, UUID]], create_personas: bool) -> list[UUID]:
-        """Reject unknown items (and unknown personas unless they may be created); the batch's personas."""
-        items = list({i.int: i for _, i in pairs}.values())  # int keys hash far faster than UUIDs
-        personas = list({p.int: p for p, _ in pairs}.values())
+    def _check_known(self, rows: list[PersonaInteraction], create_personas: bool) -> list[UUID]:
+        """Reject unknown items (and unknown personas unless they may be created); the batch's personas.
+
+        No per-row tuples: in a bulk load they would be hundreds of thousands of objects for the
+        garbage collector to scan. Int keys hash far faster than UUIDs.
+        """
+        items = list({(i := r.item_id).int: i for r in rows}.values())
+        personas = list({(p := r.persona_id).int: p for r in rows}.values())
         missing = sorted(str(i) for i in self.store.missing_items(self.collection, items))
         if missing:
             raise NotFoundError(f"{len(missing)} item(s) are not in collection {self.collection!r}, "
