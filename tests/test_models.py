@@ -79,6 +79,9 @@ def test_invalid_input_is_a_value_error_and_missing_fields_are_named():
         PersonaInteraction(persona_id="alice", item_id="a")
     with pytest.raises(InvalidInputError, match="uuid is required"):
         Item(properties={})
+    with pytest.raises(InvalidInputError, match="properties must be a dict, got list"):
+        Item(uuid="a", properties=["x"])
+    assert Item(uuid=7, properties={"t": 1}).uuid == uid(7)
 
 
 def test_numpy_numbers_are_plain_numbers():

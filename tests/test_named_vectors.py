@@ -12,8 +12,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from core import (CollectionSpec, EmbeddedStore, InvalidInputError, NotFoundError, PersonaInteraction,
-                  PersonalizationAgent, open_store)
+from core import (CollectionSpec, EmbeddedStore, InvalidInputError, NotAvailableError, NotFoundError, Persona,
+                  PersonaInteraction, PersonalizationAgent, open_store)
 
 from .store_contract import VECTORS, items, uid
 
@@ -126,10 +126,26 @@ def test_open_store_by_location(tmp_path):
     first.create_collection(CollectionSpec("C", 4))
     first.close()
     assert open_store(f"sqlite:///{tmp_path / 's.db'}").list_collections() == ["C"]
-    from core import NotAvailableError
     with pytest.raises(NotAvailableError, match="Weaviate backend is not available"):
         open_store("http://localhost:8080")
     with pytest.raises(InvalidInputError, match="unknown store URL scheme"):
         open_store("ftp://x/y")
     with pytest.raises(InvalidInputError, match="a store location"):
         open_store("  ")
+
+
+def test_search_targets_a_named_vector():
+    store = EmbeddedStore()
+    store.create_collection(SPEC)
+    store.add_items("Multi", items(), {"text": VECTORS, "behaviour": BEHAVIOUR})
+    agent = PersonalizationAgent.create(store, "Multi")
+    agent.add_persona(Persona(persona_id="p", properties={}))
+    query = agent.query("p", strength=0.0)
+    by_behaviour = query.hybrid(None, vector=[0, 1], alpha=1.0, target_vector="behaviour", limit=2,
+                                include_vector=["behaviour"])
+    assert {o.uuid for o in by_behaviour.objects} == {uid("b"), uid("e")}
+    assert np.asarray(by_behaviour.objects[0].vector["behaviour"]).shape == (2,)
+    by_text = query.hybrid(None, vector=[1, 0, 0, 0], alpha=1.0, limit=1)
+    assert [o.uuid for o in by_text.objects] == [uid("a")]
+    with pytest.raises(NotAvailableError, match="'behaviour' of collection 'Multi' has 2 dimensions"):
+        PersonalizationAgent(store, "Multi", vector_name="behaviour").query("p").near_text("anything")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 import pytest
-from weaviate.classes.query import Filter, HybridFusion, MetadataQuery, Move
+from weaviate.classes.query import Filter, HybridFusion, HybridVector, MetadataQuery, Move
 
 from core import (CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotAvailableError, NotFoundError,
                   PersonaInteraction, PersonalizationAgent, PersonalizedQuery, PipelineConfig, QueryOptions,
@@ -262,6 +261,8 @@ def test_unknown_and_unsupported_keywords_are_named(plain):
             getattr(plain, method)("first" if method == "near_text" else "item", **kwargs)
     with pytest.raises(NotAvailableError, match="without a query"):
         plain.bm25(None)
+    with pytest.raises(NotAvailableError, match="HybridVector"):
+        plain.hybrid("horror", vector=HybridVector.near_text("horror"))
     with pytest.raises(NotAvailableError, match="multi-target"):
         plain.near_text("first", target_vector=["a", "b"])
     assert ids(plain.near_text("first", target_vector="default", limit=2)) == ["a", "b"]
@@ -282,12 +283,10 @@ def test_a_query_replays_from_its_config_step(alice, store):
     assert [(o.uuid, o.metadata.score) for o in again.objects] == [(o.uuid, o.metadata.score) for o in first.objects]
 
 
-@pytest.mark.skipif("vector_name" not in inspect.signature(EmbeddedStore.near_vectors).parameters,
-                    reason="NAMED VECTORS: needs the store's vector_name (the lead's store change)")
-def test_named_vectors_reach_the_store(alice, store):
-    """NAMED-VECTOR TEST: target_vector / include_vector names are passed to the store."""
+def test_unknown_vector_names_are_rejected_by_the_store(alice, store):
+    """target_vector / include_vector names reach the store, which names the vectors it has."""
     q = PersonalizationAgent.connect(store, "Things").query("alice", strength=0.0, now=NOW)
-    with pytest.raises(Exception, match="nope"):
+    with pytest.raises(InvalidInputError, match=r"no vector named 'nope'; named vectors: \['default'\]"):
         q.hybrid(None, vector=[1, 0, 0, 0], target_vector="nope")
-    with pytest.raises(Exception, match="nope"):
+    with pytest.raises(InvalidInputError, match="no vector named 'nope'"):
         q.bm25("horror", include_vector=["nope"])

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator, ValidationError, ValidationInfo
 
 from core.errors import InvalidInputError
 from core.ids import to_uuid
@@ -237,3 +237,14 @@ def _properties(value: Any, info: ValidationInfo) -> dict[str, Any]:
 
 Properties = Annotated[dict[str, Any], BeforeValidator(_properties)]
 """A dict of properties, deep-copied on the way in (pydantic then checks the keys are strings)."""
+
+
+def _dict(value: Any, info: ValidationInfo) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInputError(f"{_name(info)} must be a dict, got {type(value).__name__}")
+    return value
+
+
+ItemProperties = Annotated[dict[str, Any], PlainValidator(_dict)]
+"""A dict of properties, taken as it is (not copied): for catalog items, which a store builds by
+the hundred thousand; whether to hand out copies is the store's decision."""

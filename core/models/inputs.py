@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from core.models.fields import ID, Flag, Model, OptionalDatetime, Properties, Weight
+from core.models.fields import ID, Flag, Model, OptionalDatetime, Properties, ItemProperties, Weight
 
 
 class Item(Model):
-    """One catalog object: its UUID and its properties (plain JSON values)."""
+    """One catalog object: its UUID and its properties (plain JSON values).
+
+    Unlike personas and results, an item does not copy ``properties``: stores build items by the
+    hundred thousand, and handing out copies is the store's job.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     uuid: ID
-    properties: Properties = Field(default_factory=dict)
+    properties: ItemProperties = Field(default_factory=dict)
 
 
 class Persona(Model):

@@ -150,13 +150,15 @@ def _include_vector(value: Any, info: ValidationInfo) -> bool | tuple[str, ...]:
 def _vector(value: Any, info: ValidationInfo) -> tuple[float, ...] | None:
     if value is None:
         return None
+    if isinstance(value, dict) or hasattr(type(value), "model_fields"):
+        raise NotAvailableError(f"vector must be a list of numbers: named-vector dicts and HybridVector "
+                                f"sub-searches are not supported, got {type(value).__name__}")
     try:
-        values = tuple(float(v) for v in value)
+        values = () if isinstance(value, str) else tuple(float(v) for v in value)
     except (TypeError, ValueError):
         values = ()
     if not values or any(v != v for v in values):
-        raise InvalidInputError(f"vector must be a non-empty list of numbers (hybrid vectors given as "
-                                f"HybridVector.near_text/near_vector are not supported), got {type(value).__name__}")
+        raise InvalidInputError(f"vector must be a non-empty list of numbers, got {value!r}")
     return values
 
 

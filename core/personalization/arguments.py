@@ -1,4 +1,4 @@
-"""Checks of the agent's constructor arguments: the store, names, the official compatibility keywords."""
+"""Checks of the official agent arguments that have no model of their own (the store, names, unused ones)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from core.store.base import Store
 
 
 def store_arg(client: Store | None, store: Store | None) -> Store:
-    """The store given as ``client`` (the official keyword) or ``store=``; exactly one of them."""
+    """The store given as ``client`` (the official name, positionally) or as ``store=``."""
     if client is not None and store is not None:
         raise InvalidInputError("pass the store as client (positionally) or as store=, not both")
     store = client if client is not None else store
@@ -20,7 +20,7 @@ def store_arg(client: Store | None, store: Store | None) -> Store:
 
 
 def check_name(what: str, value: Any, *, optional: bool = False) -> str | None:
-    """``value`` if it is a non-empty name (or None when ``optional``), else an error naming ``what``."""
+    """A non-empty name (a collection, a vector); None too when ``optional``."""
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -37,8 +37,8 @@ def compat_args(agents_host: Any, timeout: Any) -> tuple[str | None, float | Non
     return agents_host, timeout
 
 
-def typed(what: str, value: Any, kind: type) -> Any:
-    """``value`` if it is None or a ``kind``, else an error naming ``what``."""
+def typed_or_none(what: str, value: Any, kind: type) -> Any:
+    """``value`` if it is None or a ``kind`` (e.g. a config), else an error naming ``what``."""
     if value is not None and not isinstance(value, kind):
         raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
     return value

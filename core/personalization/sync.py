@@ -31,8 +31,7 @@ from core.ids import to_uuid
 from core.io.embedding import default_embedder
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                          PersonalizationAgentGetObjectsResponse, QueryOptions, TraceStep, to_datetime)
-from core.personalization.arguments import check_name as _check_name, compat_args as _compat_args, \
-    store_arg as _store_arg, typed as _typed
+from core.personalization.arguments import check_name, compat_args, store_arg, typed_or_none
 from core.personalization import inspect
 from core.personalization.schema import check_persona, user_properties_schema
 from core.ranking.llm.ranker import LLMRanker
@@ -65,20 +64,20 @@ class PersonalizationAgent:
         ``LLMConfig.from_env()``; not configured -> the local agent) or a ready ``LLMRanker`` (share
         one per process so its call budget and cache cover every agent).
         """
-        store = _store_arg(client, store)
-        _check_name("reference_collection", reference_collection)
+        store = store_arg(client, store)
+        check_name("reference_collection", reference_collection)
         if not store.has_collection(reference_collection):
             raise NotFoundError(f"reference collection {reference_collection!r} does not exist; "
                                 f"existing: {store.list_collections()}")
-        self.agents_host, self.timeout = _compat_args(agents_host, timeout)
+        self.agents_host, self.timeout = compat_args(agents_host, timeout)
         self.store, self.collection = store, reference_collection
         # the vector the agent ranks with: as given, else the one it was created with; None is the default vector
-        self.vector_name = _check_name("vector_name", vector_name, optional=True) or \
+        self.vector_name = check_name("vector_name", vector_name, optional=True) or \
             store.get_collection(reference_collection).vector_name
         store.get_collection(reference_collection).vector(self.vector_name)  # an unknown name fails here
         self.strategy = get_strategy(GetObjectsOptions(strategy=strategy).strategy).name
-        self.config = _typed("config", config, PipelineConfig) or PipelineConfig()
-        self._agent_config = _typed("agent_config", agent_config, AgentConfig) or AgentConfig()
+        self.config = typed_or_none("config", config, PipelineConfig) or PipelineConfig()
+        self._agent_config = typed_or_none("agent_config", agent_config, AgentConfig) or AgentConfig()
         self._embedder, self._llm = embedder, llm
         self._llm_ranker: tuple[Any, str | None] | None = None
         self._lock = threading.Lock()
@@ -112,9 +111,9 @@ class PersonalizationAgent:
     def exists(cls, client: Store | None = None, reference_collection: str | None = None,
                agents_host: str | None = None, timeout: float | None = None, *, store: Store | None = None) -> bool:
         """Whether an agent was created for ``reference_collection`` (``agents_host``/``timeout`` unused)."""
-        store = _store_arg(client, store)
-        _compat_args(agents_host, timeout)
-        _check_name("reference_collection", reference_collection)
+        store = store_arg(client, store)
+        compat_args(agents_host, timeout)
+        check_name("reference_collection", reference_collection)
         return store.has_collection(reference_collection) and store.has_agent(reference_collection)
 
     @property
@@ -166,7 +165,7 @@ class PersonalizationAgent:
         for n, it in enumerate(rows):
             if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
                 raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
-            if it.replace_previous_interactions or remove_previous_interactions:
+            if remove_previous_interactions or it.replace_previous_interactions:
                 replace[(it.persona_id, it.item_id)] = n
         if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
             rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
@@ -175,9 +174,13 @@ class PersonalizationAgent:
                                     create_personas=personas if create_persona_if_not_exists else ())
 
     def _check_known(self, rows: list[PersonaInteraction], create_personas: bool) -> list[UUID]:
-        """Reject unknown items (and unknown personas unless they may be created); the batch's personas."""
-        items = list({r.item_id.int: r.item_id for r in rows}.values())  # int keys hash far faster than UUIDs
-        personas = list({r.persona_id.int: r.persona_id for r in rows}.values())
+        """Reject unknown items (and unknown personas unless they may be created); the batch's personas.
+
+        No per-row tuples: in a bulk load they would be hundreds of thousands of objects for the
+        garbage collector to scan. Int keys hash far faster than UUIDs.
+        """
+        items = list({(i := r.item_id).int: i for r in rows}.values())
+        personas = list({(p := r.persona_id).int: p for r in rows}.values())
         missing = sorted(str(i) for i in self.store.missing_items(self.collection, items))
         if missing:
             raise NotFoundError(f"{len(missing)} item(s) are not in collection {self.collection!r}, "

@@ -194,9 +194,10 @@ class PersonalizedQuery:
         """The mean of the texts' unit embeddings (Weaviate's ``CombineVectors``), L2-normalised."""
         spec = self.store.get_collection(self.collection)
         embedder = self._embedder()
-        if spec.dims != embedder.dims:
-            raise NotAvailableError(f"collection {spec.name!r} has {spec.dims}-d vectors, but the text model "
-                                    f"{embedder.name} makes {embedder.dims}-d ones; use bm25 or pass vector=")
+        vector, dims = spec.vector(name or self.vector_name)
+        if dims != embedder.dims:
+            raise NotAvailableError(f"vector {vector!r} of collection {spec.name!r} has {dims} dimensions, but the "
+                                    f"text model {embedder.name} makes {embedder.dims}-d ones; use bm25 or pass vector=")
         return unit(combine(embedder.embed_queries(texts)))
 
     def _vectors(self, ids: list[UUID], include: bool | tuple[str, ...]) -> dict[str, np.ndarray]:

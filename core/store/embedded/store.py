@@ -23,7 +23,7 @@ from uuid import UUID
 import numpy as np
 
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
-from core.models import Item
+from core.models import Item, copy_json
 from core.store.base import Capabilities, CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
@@ -239,7 +239,9 @@ class EmbeddedStore(PersonaTables):
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
         index = self._index(collection)
-        return {u: Item(uuid=u, properties=index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+        # stored items were validated on the way in: construct without re-validating, hand out copies
+        return {u: Item.model_construct(uuid=u, properties=copy_json(index.properties[p]))
+                for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
@@ -252,7 +254,8 @@ class EmbeddedStore(PersonaTables):
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item(uuid=index.uuids[i], properties=index.properties[i]) for i in range(offset, stop)]
+        return [Item.model_construct(uuid=index.uuids[i], properties=copy_json(index.properties[i]))
+                for i in range(offset, stop)]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()
