@@ -6,10 +6,13 @@ tells the store that the collection changed (``self._changed``), which drops its
 
 from __future__ import annotations
 
+import gc
 import json
 import numbers
+import operator
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from uuid import UUID
 
@@ -72,9 +75,10 @@ class PersonaTables:
         # UUID's int (hashing UUID objects is several times slower).
         persona_ints = [r.persona_id.int for r in rows]
         item_ints = [r.item_id.int for r in rows]
+        created = [r.created_at for r in rows]
         weights = _weights(rows)
         blob = {k: k.to_bytes(16, "big") for k in set(item_ints)}
-        stamp = {t: (t or default_time).timestamp() for t in {r.created_at for r in rows}}
+        stamp = {t: (t or default_time).timestamp() for t in set(created)}
         with self._tx() as db:
             cid = self._cid(collection)
             db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,'{}')",
@@ -88,13 +92,16 @@ class PersonaTables:
             db.executemany("DELETE FROM interactions WHERE persona=? AND item_id=?",
                            ((keys[p.bytes], i.bytes) for p, i in replace_pairs if p.bytes in keys))
             self._changed(collection)
-            persona_keys = [key[k] for k in persona_ints]
-            # Inserted grouped by persona (stable, so each persona's rows keep their order and ids): the
-            # persona index then grows at one place at a time instead of at every persona's.
-            order = np.argsort(np.array(persona_keys, dtype=np.int64), kind="stable").tolist()
-            db.executemany(f"INSERT INTO interactions(cid, persona, item_id, weight, created_at) VALUES ({cid},?,?,?,?)",
-                           ((persona_keys[n], blob[item_ints[n]], weights[n], stamp[rows[n].created_at])
-                            for n in order))
+            columns = [[key[k] for k in persona_ints], [blob[k] for k in item_ints], weights,
+                       [stamp[c] for c in created]]
+            if len(rows) > 1:
+                # Inserted grouped by persona (stable, so each persona's rows keep their order and ids): the
+                # persona index then grows at one place at a time instead of at every persona's.
+                pick = operator.itemgetter(*np.argsort(np.array(columns[0]), kind="stable").tolist())
+                columns = [pick(column) for column in columns]
+            with _gc_paused():  # the row tuples are acyclic: collecting while they are made only costs time
+                db.executemany(f"INSERT INTO interactions(cid, persona, item_id, weight, created_at) "
+                               f"VALUES ({cid},?,?,?,?)", zip(*columns))
 
     def _persona_keys(self, db: sqlite3.Connection, cid: int, ids: Sequence[UUID]) -> dict[bytes, int]:
         """Integer keys of the given personas that exist, by their 16-byte UUID."""
@@ -156,3 +163,15 @@ def _weights(rows: Sequence[InteractionRow]) -> list[float]:
         raise InvalidInputError(f"interaction #{n} has weight {weights[n]!r}; weights are numbers in [-1, 1]; "
                                 "nothing was stored")
     return weights
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (if it was on) for the duration of the block."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
