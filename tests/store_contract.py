@@ -303,6 +303,19 @@ class StoreContract:
         western = Filter.by_property("genres").contains_any(["Western"])
         assert store.near_vectors("Things", VECTORS[1], 6, filters=western) == [[]]
 
+    def test_item_properties_are_read_only_views_of_the_stored_items(self, store):
+        views = store.item_properties("Things", [uid("b"), uid("zz")])
+        assert list(views) == [uid("b")]
+        assert dict(views[uid("b")]) == store.get_items("Things", [uid("b")])[uid("b")].properties
+        with pytest.raises(TypeError):
+            views[uid("b")]["title"] = "changed"  # type: ignore[index]
+
+    def test_collection_config_changes_are_seen_at_once(self, store):
+        store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
+        assert store.get_collection("Things").user_properties == {"age": "int"}
+        store.set_agent_config("Things", user_properties={}, vector_name=None)
+        assert store.get_collection("Things").user_properties == {}
+
     def test_mutating_the_items_passed_in_changes_nothing_stored(self, store):
         extra = [Item(uuid="g", properties={"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"})]
         store.add_items("Things", extra, np.array([[1, 1, 0, 0]], np.float32))

@@ -118,7 +118,8 @@ class PersonalizationAgent:
 
     @property
     def user_properties(self) -> dict[str, str]:
-        return self.store.get_collection(self.collection).user_properties
+        """The persona property schema given to :meth:`create` (a copy)."""
+        return dict(self.store.get_collection(self.collection).user_properties)
 
     # personas ----------------------------------------------------------------------------
     def add_persona(self, persona: Persona) -> None:

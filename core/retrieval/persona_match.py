@@ -11,7 +11,7 @@ Cold-start personas (no interactions) are served by a BM25 search over these ter
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,14 @@ class PropertyMatch:
     share: float
 
 
-def match_item(terms: list[str], item_properties: dict[str, Any]) -> PropertyMatch:
+NO_MATCH = PropertyMatch((), 0.0)
+"""What an item matches of a persona without terms."""
+
+
+def match_item(terms: list[str], item_properties: Mapping[str, Any]) -> PropertyMatch:
     """Match ``terms`` against one item's properties (see the module docstring)."""
     if not terms:
-        return PropertyMatch((), 0.0)
+        return NO_MATCH
     values = set()
     padded = []
     for text in (s for v in item_properties.values() for s in _strings(v)):

@@ -23,7 +23,7 @@ def item_titles(store: Store, collection: str, ids: Sequence[UUID]) -> dict[UUID
     """``{uuid: display title}`` of the stored items among ``ids`` (:func:`core.titles.display_title`,
     with the collection's text fields)."""
     fields = store.get_collection(collection).text_fields
-    return {u: display_title(item.properties, str(u), fields) for u, item in store.get_items(collection, ids).items()}
+    return {u: display_title(props, str(u), fields) for u, props in store.item_properties(collection, ids).items()}
 
 
 def nearest_interactions(store: Store, collection: str, profile: Profile, X: np.ndarray) -> list[dict[str, Any]]:

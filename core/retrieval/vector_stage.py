@@ -18,7 +18,7 @@ import numpy as np
 from core.configs import PipelineConfig
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
 from core.retrieval.explain_vector import item_explanation, rationale
-from core.retrieval.persona_match import PropertyMatch, match_item, persona_terms
+from core.retrieval.persona_match import NO_MATCH, PropertyMatch, match_item, persona_terms
 from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile, weigh
 from core.retrieval.signals import nearest_interactions, popularity_signals
@@ -90,8 +90,8 @@ def rank_candidates(store: Store, collection: str, profile: Profile, options: Ge
     pool = max(limit * config.pool_factor, config.min_pool)
     terms = persona_terms(profile.persona.properties)
     cands = _candidates(store, collection, profile, options, config, pool, exclude, terms, limit, vector_name)
-    items = store.get_items(collection, cands.ids)
-    matches = [match_item(terms, items[u].properties) for u in cands.ids]
+    items = store.item_properties(collection, cands.ids) if terms else {}
+    matches = [match_item(terms, items[u]) if terms else NO_MATCH for u in cands.ids]
     boost = np.array([config.property_weight * m.share for m in matches], dtype=np.float32)
     final = cands.scores + boost
     order = sorted(range(len(cands.ids)), key=lambda i: (-final[i], i))[:limit]
@@ -124,7 +124,7 @@ def recommend(store: Store, collection: str, persona: Persona, options: GetObjec
 def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, options: GetObjectsOptions,
              vector_name: str | None) -> list[PersonalizedObject]:
     cands, ids = ranked.candidates, ranked.ids
-    items = store.get_items(collection, ids)
+    items = store.item_properties(collection, ids)
     X = store.get_vectors(collection, ids, vector_name=vector_name) if ids else np.zeros((0, 1), np.float32)
     near = nearest_interactions(store, collection, profile, X)
     objects = []
@@ -137,7 +137,7 @@ def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, op
         if cands.bm25_terms:
             sig["bm25_terms"] = cands.bm25_terms
         objects.append(PersonalizedObject(
-            uuid=cands.ids[i], original_rank=i + 1, personalized_rank=rank, properties=items[cands.ids[i]].properties,
+            uuid=cands.ids[i], original_rank=i + 1, personalized_rank=rank, properties=dict(items[cands.ids[i]]),
             score=final, signals=sig, explanation=item_explanation(sig) if options.explain_results else None))
     return objects
 

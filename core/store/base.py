@@ -15,7 +15,7 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
   models are computed by the engine from it, memoised with :meth:`Store.memo` until the next write.
 - **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
 - **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
-  changes the store.
+  changes the store. ``item_properties`` is the one uncopied, read-only view, for the engine's reads.
 """
 
 from __future__ import annotations
@@ -178,7 +178,16 @@ class Store(Protocol):
         """Replace the ``vector_name`` vectors of existing items."""
         ...
     def count(self, collection: str) -> int: ...
-    def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]: ...
+    def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
+        """The stored items among ``ids``, as copies the caller may change."""
+        ...
+    def item_properties(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Mapping[str, Any]]:
+        """The properties of the stored items among ``ids`` as read-only views, without copying.
+
+        For the engine's own reads (titles, property matches) on every request; what reaches a
+        caller is copied by the result models. Nested lists are the store's own: never mutate them.
+        """
+        ...
     def get_vectors(self, collection: str, ids: Sequence[UUID], *, vector_name: str | None = None) -> np.ndarray: ...
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]: ...
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]: ...

@@ -22,7 +22,12 @@ from uuid import UUID
 import numpy as np
 
 from core.errors import InvalidInputError
-from core.store.base import CollectionSpec
+from core.store.base import Capabilities, CollectionSpec
+
+CAPABILITIES = Capabilities(filter_operators=frozenset((
+    "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",
+    "contains_any", "contains_all", "contains_none")), filter_targets=frozenset({"property", "id"}))
+"""What :mod:`core.store.embedded.filter_eval` evaluates (references, geo and timestamps it does not)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections(

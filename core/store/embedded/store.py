@@ -17,27 +17,20 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any
 from uuid import UUID
 
 import numpy as np
 
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.models import Item, copy_json
-from core.store.base import Capabilities, CollectionSpec, Hit, ItemPrior
+from core.store.base import CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.personas import PersonaTables
-from core.store.embedded.schema import (SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors, migrate,
-                                        named_batches, to_json)
-
-T = TypeVar("T")
-
-CAPABILITIES = Capabilities(filter_operators=frozenset((
-    "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",
-    "contains_any", "contains_all", "contains_none")), filter_targets=frozenset({"property", "id"}))
-"""What :mod:`core.store.embedded.filter_eval` evaluates (references, geo and timestamps it does not)."""
-
+from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors,
+                                        migrate, named_batches, to_json)
 
 class EmbeddedStore(PersonaTables):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
@@ -59,6 +52,7 @@ class EmbeddedStore(PersonaTables):
         self._lock = threading.RLock()
         self._indexes: dict[str, VectorIndex] = {}
         self._memos: dict[str, dict[str, Any]] = {}
+        self._specs: dict[str, CollectionSpec] = {}
 
     # plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -85,7 +79,7 @@ class EmbeddedStore(PersonaTables):
     def _changed(self, collection: str) -> None:
         self._memos.pop(collection, None)
 
-    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
+    def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
         with self._lock:
             memos = self._memos.setdefault(collection, {})
             if key not in memos:
@@ -114,15 +108,20 @@ class EmbeddedStore(PersonaTables):
                        "tokenize='unicode61 remove_diacritics 2')")
 
     def get_collection(self, name: str) -> CollectionSpec:
+        spec = self._specs.get(name)  # read on every request: kept until the collection's config changes
+        return spec if spec is not None else self._read_collection(name)
+
+    def _read_collection(self, name: str) -> CollectionSpec:
         with self._lock:
             row = self._db.execute(
                 "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model, vectors"
                 " FROM collections WHERE name=?", (name,)).fetchone()
         if row is None:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
-        return CollectionSpec(name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])),
-                              vector_name=row[3], user_properties=json.loads(row[4]), embedding_model=row[5],
-                              vectors=load_vectors(row[6]))
+        spec = self._specs[name] = CollectionSpec(
+            name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])), vector_name=row[3],
+            user_properties=json.loads(row[4]), embedding_model=row[5], vectors=load_vectors(row[6]))
+        return spec
 
     def has_collection(self, name: str) -> bool:
         with self._lock:
@@ -141,6 +140,7 @@ class EmbeddedStore(PersonaTables):
             db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
             db.execute("DELETE FROM collections WHERE id=?", (cid,))
             self._indexes.pop(name, None)
+            self._specs.pop(name, None)
             self._changed(name)
 
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
@@ -149,6 +149,7 @@ class EmbeddedStore(PersonaTables):
             cid = self._cid(name)
             db.execute("UPDATE collections SET agent=1, user_properties=?, vector_name=? WHERE id=?",
                        (json.dumps(user_properties), vector_name, cid))
+            self._specs.pop(name, None)
 
     def has_agent(self, name: str) -> bool:
         with self._lock:
@@ -242,6 +243,10 @@ class EmbeddedStore(PersonaTables):
         # stored items were validated on the way in: construct without re-validating, hand out copies
         return {u: Item.model_construct(uuid=u, properties=copy_json(index.properties[p]))
                 for u in ids if (p := index.pos.get(u)) is not None}
+
+    def item_properties(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Mapping[str, Any]]:
+        index = self._index(collection)
+        return {u: MappingProxyType(index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
         pos = self._index(collection).pos
