@@ -66,3 +66,18 @@ def test_vectors_are_normalised_and_zero_rejected():
     np.testing.assert_allclose(store.get_vectors("Things", [uid("x")])[0], [0.6, 0.8], rtol=1e-6)
     with pytest.raises(Exception, match="all zeros"):
         store.add_items("Things", [Item(uuid="y", properties={})], np.array([[0.0, 0.0]]))
+
+
+def test_a_bulk_batch_keeps_every_row_and_each_personas_order():
+    store = EmbeddedStore()
+    store.create_collection(CollectionSpec("Things", 4))
+    store.add_items("Things", items(), VECTORS)
+    people = [to_uuid(f"p{k}") for k in range(3)]
+    rows = [StoredInteraction(people[n % 3], uid("abcdef"[n % 6]), round((n % 21) / 10 - 1, 1), NOW)
+            for n in range(601)]  # two full multi-row inserts of 250 and a rest of 101, interleaved personas
+    store.add_interactions("Things", rows, create_personas=people)
+    for person in people:
+        mine = [r for r in rows if r.persona_id == person]
+        got = store.recent_interactions("Things", person, None)  # same time: newest inserted first
+        assert [(r.item_id, r.weight) for r in got] == [(r.item_id, r.weight) for r in reversed(mine)]
+    assert len(store.scan_interactions("Things")) == 601

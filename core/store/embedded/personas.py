@@ -7,6 +7,7 @@ tells the store that the collection changed (``self._changed``), which drops its
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import numbers
 import operator
@@ -100,8 +101,7 @@ class PersonaTables:
                 pick = operator.itemgetter(*np.argsort(np.array(columns[0]), kind="stable").tolist())
                 columns = [pick(column) for column in columns]
             with _gc_paused():  # the row tuples are acyclic: collecting while they are made only costs time
-                db.executemany(f"INSERT INTO interactions(cid, persona, item_id, weight, created_at) "
-                               f"VALUES ({cid},?,?,?,?)", zip(*columns))
+                _insert_rows(db, cid, columns)
 
     def _persona_keys(self, db: sqlite3.Connection, cid: int, ids: Sequence[UUID]) -> dict[bytes, int]:
         """Integer keys of the given personas that exist, by their 16-byte UUID."""
@@ -163,6 +163,24 @@ def _weights(rows: Sequence[InteractionRow]) -> list[float]:
         raise InvalidInputError(f"interaction #{n} has weight {weights[n]!r}; weights are numbers in [-1, 1]; "
                                 "nothing was stored")
     return weights
+
+
+_ROWS_PER_INSERT = 250
+"""Rows per multi-row ``INSERT ... VALUES``: 1,000 parameters, ~1.5x the rate of one statement per row."""
+
+
+def _insert_rows(db: sqlite3.Connection, cid: int, columns: list[Sequence]) -> None:
+    """Insert the interaction rows given as four columns (persona key, item blob, weight, time)."""
+    head = "INSERT INTO interactions(cid, persona, item_id, weight, created_at) VALUES "
+    flat = list(itertools.chain.from_iterable(zip(*columns)))
+    step = 4 * _ROWS_PER_INSERT
+    full = len(flat) // step * step
+    if full:
+        db.executemany(head + ",".join([f"({cid},?,?,?,?)"] * _ROWS_PER_INSERT),
+                       (flat[i:i + step] for i in range(0, full, step)))
+    if full < len(flat):
+        rest = (len(flat) - full) // 4
+        db.execute(head + ",".join([f"({cid},?,?,?,?)"] * rest), flat[full:])
 
 
 @contextmanager
