@@ -39,7 +39,7 @@ from core.ranking.local.ranker import LocalRanker
 # public objects: the agents, their searches, what tools inspect, the install helper
 from core.personalization.aio import AsyncPersonalizationAgent, AsyncPersonalizedQuery
 from core.personalization.inspect import ProfileVectors, profile_vectors, weighted_interactions
-from core.personalization.samples import install_sample_agent
+from core.personalization.samples import import_catalog_agent, install_sample_agent
 from core.personalization.sync import PersonalizationAgent
 from core.retrieval.search import PersonalizedQuery
 
@@ -66,5 +66,5 @@ __all__ = [
     "LLMRanker", "LocalRanker",
     # public objects
     "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "PersonalizationAgent", "PersonalizedQuery",
-    "ProfileVectors", "install_sample_agent", "profile_vectors", "weighted_interactions",
+    "ProfileVectors", "import_catalog_agent", "install_sample_agent", "profile_vectors", "weighted_interactions",
 ]

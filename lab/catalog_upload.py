@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import (MAX_CATALOG_ROWS, AlreadyExistsError, CollectionSpec, InvalidInputError, Item, PersonalizationAgent,
-                  Store, import_catalog, list_samples, read_catalog, read_table)
+from core import (MAX_CATALOG_ROWS, AlreadyExistsError, CollectionSpec, InvalidInputError, Item, Store,
+                  import_catalog_agent, list_samples, read_catalog, read_table)
 
 from .catalog_ui import preview_frame
 
@@ -115,10 +115,10 @@ def import_upload(store: Store, collection: str, data: bytes, filename: str, map
                                  "choose another name")
     parsed = read_catalog(data, format=filename, id_column=mapping.id_column, text_columns=mapping.text_columns,
                           vector_column=mapping.vector_column)
-    parsed = replace(parsed, items=[Item(uuid=i.uuid, properties=display_properties(i.properties, mapping)) for i in parsed.items])
-    spec = import_catalog(store, name, parsed, progress=progress, title_property=mapping.title_column)
-    PersonalizationAgent.create(store, name)
-    return spec
+    parsed = replace(parsed, items=[Item(uuid=i.uuid, properties=display_properties(i.properties, mapping))
+                                   for i in parsed.items])
+    agent = import_catalog_agent(store, name, parsed, progress=progress, title_property=mapping.title_column)
+    return store.get_collection(agent.collection)
 
 
 def display_properties(properties: dict[str, Any], mapping: Mapping) -> dict[str, Any]:

@@ -23,7 +23,8 @@ import sys
 from typing import Any
 
 from core import (AlreadyExistsError, InvalidInputError, NotFoundError, Persona, PersonaInteraction,
-                  PersonalizationAgent, PersonalizationError, Store, install_sample_agent, open_store, to_uuid)
+                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, install_sample_agent,
+                  open_store, to_uuid)
 from core.cli import args as cli_args
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
 from core.cli.context import Progress, agent_of, prop, split_columns, where_filter
@@ -66,11 +67,11 @@ def cmd_import(store: Store, args: argparse.Namespace) -> Output:
     _check_new(store, args.collection, args.replace)
     progress = Progress("embedding" if parsed.vectors is None else "vectors")
     try:
-        spec = catalog.import_catalog(store, args.collection, parsed, progress=progress,
-                                      title_property=args.title_column, replace=args.replace)
+        agent = import_catalog_agent(store, args.collection, parsed, progress=progress,
+                                     title_property=args.title_column, replace=args.replace)
     finally:
         progress.close()
-    PersonalizationAgent.create(store, spec.name)
+    spec = store.get_collection(agent.collection)
     data = {"collection": spec.name, "items": len(parsed), "dims": spec.dims, "text_fields": list(spec.text_fields)}
     return Output(data, f"imported {len(parsed)} items into collection {spec.name!r} ({spec.dims}-d vectors); "
                         "personalization agent ready")

@@ -1,8 +1,9 @@
-"""One step from a shipped sample catalog to a ready agent: install the catalog, attach an agent.
+"""One step from a catalog to a ready agent: store the catalog, attach an agent.
 
-The CLI's ``load-sample``, the lab's workspaces, the benchmarks and the tests all start this way;
-doing it through :func:`install_sample_agent` keeps them identical (the catalog is removed again
-if attaching the agent fails, so no collection without an agent is left behind).
+:func:`install_sample_agent` does it for a shipped sample (the CLI's ``load-sample``, the lab's
+workspaces, the benchmarks and the tests), :func:`import_catalog_agent` for a parsed file (the
+CLI's ``import``, the lab's upload). In both, the new collection is removed again if attaching the
+agent fails, so no collection without an agent is left behind.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import InvalidInputError
+from core.io.catalog import ParsedCatalog, import_catalog
 from core.io.samples import SampleCatalog, install_catalog, load_sample
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
 
-__all__ = ["install_sample_agent"]
+__all__ = ["import_catalog_agent", "install_sample_agent"]
 
 
 def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: str | None = None, *,
@@ -32,8 +34,27 @@ def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: 
     elif not isinstance(sample, SampleCatalog):
         raise InvalidInputError(f"sample must be a sample name or a SampleCatalog, got {type(sample).__name__}")
     spec = install_catalog(store, sample, collection, replace=replace)
+    return _with_agent(store, spec.name, user_properties, agent_options)
+
+
+def import_catalog_agent(store: Store, collection: str, parsed: ParsedCatalog, *, replace: bool = False,
+                         user_properties: dict[str, Any] | None = None, **import_and_agent: Any) -> PersonalizationAgent:
+    """Import ``parsed`` (from :func:`core.read_catalog`) as ``collection`` and create its agent.
+
+    ``progress``, ``title_property``, ``embedder`` and ``embedding_model`` go to
+    :func:`core.import_catalog` (whose errors these are); everything else to
+    :meth:`PersonalizationAgent.create`.
+    """
+    keys = ("progress", "title_property", "embedder", "embedding_model")
+    spec = import_catalog(store, collection, parsed, replace=replace,
+                          **{k: import_and_agent.pop(k) for k in keys if k in import_and_agent})
+    return _with_agent(store, spec.name, user_properties, import_and_agent)
+
+
+def _with_agent(store: Store, collection: str, user_properties: dict[str, Any] | None,
+                options: dict[str, Any]) -> PersonalizationAgent:
     try:
-        return PersonalizationAgent.create(store, spec.name, user_properties, **agent_options)
+        return PersonalizationAgent.create(store, collection, user_properties, **options)
     except BaseException:
-        store.delete_collection(spec.name)
+        store.delete_collection(collection)
         raise
