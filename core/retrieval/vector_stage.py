@@ -16,7 +16,8 @@ from uuid import UUID
 import numpy as np
 
 from core.configs import PipelineConfig
-from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
+from core.models import (GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject,
+                         copy_json)
 from core.retrieval.explain_vector import item_explanation, rationale
 from core.retrieval.persona_match import NO_MATCH, PropertyMatch, match_item, persona_terms
 from core.retrieval.popularity import popularity
@@ -136,9 +137,9 @@ def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, op
             sig["matched_terms"] = list(ranked.matches[i].matched)
         if cands.bm25_terms:
             sig["bm25_terms"] = cands.bm25_terms
-        objects.append(PersonalizedObject(
-            uuid=cands.ids[i], original_rank=i + 1, personalized_rank=rank, properties=dict(items[cands.ids[i]]),
-            score=final, signals=sig, explanation=item_explanation(sig) if options.explain_results else None))
+        objects.append(PersonalizedObject.model_construct(  # the engine's own values; properties copied here
+            uuid=cands.ids[i], original_rank=i + 1, personalized_rank=rank,
+            properties=copy_json(dict(items[cands.ids[i]])), score=final, signals=sig, explanation=item_explanation(sig) if options.explain_results else None))
     return objects
 
 
