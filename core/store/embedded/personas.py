@@ -72,6 +72,11 @@ class PersonaTables:
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
                          create_personas: Iterable[UUID] = ()) -> None:
+        with _gc_paused():  # bulk loads make many acyclic objects: a cyclic collection then only costs time
+            self._add_interactions(collection, rows, default_time, replace_pairs, create_personas)
+
+    def _add_interactions(self, collection: str, rows: Sequence[InteractionRow], default_time: datetime | None,
+                          replace_pairs: Iterable[tuple[UUID, UUID]], create_personas: Iterable[UUID]) -> None:
         # Bulk imports repeat the same IDs and times: convert each distinct one once, keyed by the
         # UUID's int (hashing UUID objects is several times slower).
         persona_ints = [r.persona_id.int for r in rows]
@@ -100,8 +105,7 @@ class PersonaTables:
                 # persona index then grows at one place at a time instead of at every persona's.
                 pick = operator.itemgetter(*np.argsort(np.array(columns[0]), kind="stable").tolist())
                 columns = [pick(column) for column in columns]
-            with _gc_paused():  # the row tuples are acyclic: collecting while they are made only costs time
-                _insert_rows(db, cid, columns)
+            _insert_rows(db, cid, columns)
 
     def _persona_keys(self, db: sqlite3.Connection, cid: int, ids: Sequence[UUID]) -> dict[bytes, int]:
         """Integer keys of the given personas that exist, by their 16-byte UUID."""
