@@ -1,15 +1,17 @@
-"""Shared fixtures: a six-item known-answer catalog with an agent attached."""
+"""Shared fixtures: a six-item known-answer catalog with an agent, the fake LLM server, the lab's app."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from core import CollectionSpec, EmbeddedStore, PersonalizationAgent
 
+from .fake_openai import FakeOpenAI
 from .store_contract import VECTORS, items
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,17 +31,22 @@ def agent(store):
     return PersonalizationAgent.create(store, "Things", user_properties={"favorite_genres": "text[]", "age": "int"})
 
 
+@pytest.fixture
+def fake_llm():
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 (``tests/fake_openai.py``); no thread outlives it."""
+    before = set(threading.enumerate())
+    with FakeOpenAI() as server:
+        yield server
+    leftover = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leftover, f"threads left running: {leftover}"
+
+
 # --- the lab (AppTest and browser tests) --------------------------------------------------------
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 """The lab's entry script, for ``AppTest.from_file(APP)``."""
 
 LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
-
-
-def pytest_configure(config):
-    # Until pyproject.toml registers the markers.
-    config.addinivalue_line("markers", "browser: drives a real Chromium against a lab server on 127.0.0.1")
 
 
 @pytest.fixture

@@ -108,21 +108,15 @@ import json  # noqa: E402
 
 from core.ranking.llm.client import LLMConfig  # noqa: E402
 
-from .fake_openai import FakeOpenAI, Reply  # noqa: E402
+from .fake_openai import Reply  # noqa: E402
 
 PLAN = json.dumps({"searches": [{"query": "japanese noodles", "reason": "the persona likes Japanese food"}]})
 RERANK = json.dumps({"ranking": [{"id": "c3", "reason": "another Roman pasta"}, {"id": "c1", "reason": "close"}],
                      "rationale": "pasta first"})
 
 
-@pytest.fixture
-def server():
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-def llm_agent(workshop_store, server, tmp_path, **config):
-    llm = LLMConfig(api_key="sk-test-secret", base_url=server.url, model="test-model", timeout_s=2,
+def llm_agent(workshop_store, fake_llm, tmp_path, **config):
+    llm = LLMConfig(api_key="sk-test-secret", base_url=fake_llm.url, model="test-model", timeout_s=2,
                     max_retries=1, backoff_s=0.01, cache_dir=tmp_path / "cache", **config)
     agent = PersonalizationAgent(workshop_store, "Workshop", llm=llm)
     for persona in agent.list_personas():
@@ -135,12 +129,12 @@ def llm_agent(workshop_store, server, tmp_path, **config):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_llm_agent_plans_reranks_and_caches(workshop_store, server, tmp_path):
-    agent = llm_agent(workshop_store, server, tmp_path)
-    server.script(Reply(PLAN), Reply(RERANK))
+def test_llm_agent_plans_reranks_and_caches(workshop_store, fake_llm, tmp_path):
+    agent = llm_agent(workshop_store, fake_llm, tmp_path)
+    fake_llm.script(Reply(PLAN), Reply(RERANK))
     first = ask(agent, limit=4, instruction="pasta tonight")
     assert first.ranker == "LLM test-model" and not first.fallback
-    assert first.usage.requests == 2 and first.usage.request_tokens > 0 and len(server.requests) == 2
+    assert first.usage.requests == 2 and first.usage.request_tokens > 0 and len(fake_llm.requests) == 2
     vector_only = agent.get_objects("pat", limit=4, use_agent_ranking=False, now=NOW)
     pool_first, pool_third = vector_only.objects[0].uuid, vector_only.objects[2].uuid
     assert [o.uuid for o in first.objects][:2] == [pool_third, pool_first]  # c3, c1 as the LLM said
@@ -149,38 +143,38 @@ def test_llm_agent_plans_reranks_and_caches(workshop_store, server, tmp_path):
     searches = next(s for s in first.trace if s.name == "searches").details["searches"]
     assert searches[0]["query"] == "japanese noodles"
     again = ask(agent, limit=4, instruction="pasta tonight")
-    assert again.usage.requests == 0 and len(server.requests) == 2
+    assert again.usage.requests == 0 and len(fake_llm.requests) == 2
     assert [o.uuid for o in again.objects] == [o.uuid for o in first.objects]
     for path in (tmp_path / "cache").rglob("*"):
         assert not path.is_file() or b"sk-test-secret" not in path.read_bytes()
 
 
 @pytest.mark.integration
-def test_llm_failure_falls_back_to_the_local_agent(workshop_store, server, tmp_path):
-    agent = llm_agent(workshop_store, server, tmp_path)
-    server.script(Reply(status=500, error="boom"))
+def test_llm_failure_falls_back_to_the_local_agent(workshop_store, fake_llm, tmp_path):
+    agent = llm_agent(workshop_store, fake_llm, tmp_path)
+    fake_llm.script(Reply(status=500, error="boom"))
     response = ask(agent, limit=5)
     assert response.fallback and response.ranker == "local agent (no LLM)"
     assert "500" in response.fallback_reason and "sk-test-secret" not in response.fallback_reason
     assert len(names(response)) == 5 and response.usage.requests == 2  # one call, retried once, then local
-    assert len(server.requests) == 2
+    assert len(fake_llm.requests) == 2
 
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, server, tmp_path):
-    agent = llm_agent(workshop_store, server, tmp_path, per_minute=1)
-    server.script(Reply(PLAN), Reply(RERANK))
+def test_llm_budget_exhausted_falls_back_without_calling(workshop_store, fake_llm, tmp_path):
+    agent = llm_agent(workshop_store, fake_llm, tmp_path, per_minute=1)
+    fake_llm.script(Reply(PLAN), Reply(RERANK))
     ask(agent, limit=3)  # plan uses the one call; rerank finds the budget spent
     response = ask(agent, limit=3, instruction="something else")
     assert response.fallback and "budget" in response.fallback_reason
-    assert len(server.requests) == 1
+    assert len(fake_llm.requests) == 1
 
 
 @pytest.mark.integration
-def test_a_repaired_plan_reply_is_reported_in_the_trace(workshop_store, server, tmp_path):
-    agent = llm_agent(workshop_store, server, tmp_path)
-    server.script(Reply("sorry, I cannot plan today"), Reply(RERANK))
+def test_a_repaired_plan_reply_is_reported_in_the_trace(workshop_store, fake_llm, tmp_path):
+    agent = llm_agent(workshop_store, fake_llm, tmp_path)
+    fake_llm.script(Reply("sorry, I cannot plan today"), Reply(RERANK))
     response = ask(agent, limit=3)
     plan = next(s for s in response.trace if s.name == "plan").details
     assert plan["searches"] == [] and any(w.startswith("plan:") for w in plan["warnings"])
