@@ -288,7 +288,7 @@ def test_config_from_env_and_repr_hides_the_key(monkeypatch, tmp_path):
         LLMRanker(LLMConfig())
 
 
-# -- the real openai client against the fake_llm server ----------------------------------------------
+# -- the real openai client against the fake server ----------------------------------------------
 
 @pytest.mark.integration
 def test_good_reply_orders_explains_and_counts_usage(fake_llm):
