@@ -269,3 +269,10 @@ def test_without_a_persona_a_demo_persona_is_one_click_away():
     agent = resources.workspace(f"shared:{name}").agent("Workshop")
     assert len(agent.get_interactions(to_uuid(demo), "all")) >= 3
     assert _listed(at, "lab.recommend.card.vector.") and _listed(at, "lab.recommend.card.agent.")
+
+
+def test_recommend_offers_the_lists_and_responses_as_downloads(lab):
+    name, *_ = lab
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the lists (CSV)", "Download the responses and traces (JSON)"]
