@@ -50,6 +50,17 @@ def shared_control(widget: Callable[..., Any], label: str, *, key: str, shared: 
     return widget(label, key=key, on_change=_copy, args=(key, shared), **kwargs)
 
 
+def reset_controls(values: dict[str, Any], *mirrors: str) -> None:
+    """Button callback: put every control back to ``values`` (before the widgets are drawn again).
+
+    ``mirrors`` are page widgets that show a shared value (see :func:`shared_control`); they are
+    dropped so they pick the reset value up.
+    """
+    st.session_state.update(values)
+    for key in mirrors:
+        st.session_state.pop(key, None)
+
+
 def _copy(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
 

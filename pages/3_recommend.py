@@ -25,9 +25,11 @@ ws, collection, agent = page.start("Recommend")
 st.title("Recommend")
 persona = state.require_persona(agent)
 
-ui.defaults({P + "limit": 10, P + "recent": 100, ui.DECAY_RATE: 0.1, P + "popularity": 0.5,
-             P + "strategy": STRATEGIES[0], P + "exclude_interacted": True, P + "explain": True,
-             P + "use_agent": True, P + "instruction": ""})
+DEFAULTS = {P + "limit": 10, P + "recent": 100, ui.DECAY_RATE: 0.1, P + "popularity": 0.5,
+            P + "strategy": STRATEGIES[0], P + "exclude_interacted": True, P + "explain": True,
+            P + "use_agent": True, P + "instruction": ""}
+"""The official ``get_objects`` defaults (and the engine's popularity prior)."""
+ui.defaults(DEFAULTS)
 ui.show_flash()
 history = agent.get_interactions(persona.persona_id, "all")
 likes = sum(1 for i in history if i.weight > 0)
@@ -48,6 +50,8 @@ with st.container(border=True):
     use_agent = cols[2].toggle("use_agent_ranking", key=P + "use_agent", **ui.PERSIST)
     instruction = cols[3].text_input("instruction (agent only)", key=P + "instruction", disabled=not use_agent,
                                      placeholder="e.g. something light for a rainy evening", **ui.PERSIST)
+    st.button("Reset the controls to the defaults", key=P + "reset", icon=":material/restart_alt:",
+              on_click=ui.reset_controls, args=(DEFAULTS, P + "decay_rate"))
     with st.expander("Filters and excluded items"):
         filters, _ = ui.filter_builder(ws.store.property_names(collection), key=f"{P}filters.{collection}")
         exclude_items = ui.exclude_picker(ws, collection, key=f"{P}exclude.{collection}")

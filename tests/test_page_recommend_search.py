@@ -276,3 +276,16 @@ def test_recommend_offers_the_lists_and_responses_as_downloads(lab):
     at = _open(name, "pages/3_recommend.py", **SETTINGS)
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the lists (CSV)", "Download the responses and traces (JSON)"]
+
+
+def test_reset_puts_every_control_back_to_the_official_defaults(lab):
+    name, *_ = lab
+    at = _open(name, "pages/3_recommend.py", **{"lab.recommend.limit": 4, "lab.decay_rate": 0.7,
+                                                 "lab.recommend.strategy": "knn", "lab.recommend.use_agent": False})
+    assert at.slider(key="lab.recommend.limit").value == 4
+    at.button(key="lab.recommend.reset").click().run()
+    assert not at.exception
+    assert at.slider(key="lab.recommend.limit").value == 10
+    assert at.slider(key="lab.recommend.decay_rate").value == 0.1
+    assert at.selectbox(key="lab.recommend.strategy").value == "centroid"
+    assert at.toggle(key="lab.recommend.use_agent").value is True
