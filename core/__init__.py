@@ -6,8 +6,8 @@ and the CLI import only from this module.
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
 from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
-from core.errors import (AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError, NotFoundError,
-                         PersonalizationError, StoreError, UnsupportedFilterError)
+from core.errors import (AccessDeniedError, AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError,
+                         NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
 from core.models import (METADATA_FIELDS, GetObjectsOptions, Item, Movement, Persona, PersonaInteraction,
                          PersonaInteractionResponse, PersonalizationAgentGetObjectsResponse, PersonalizationResponse,
@@ -21,6 +21,7 @@ from core.where import WHERE_HELP, build_filter, parse_condition
 from core.store.base import DEFAULT_VECTOR, Capabilities, CollectionSpec, Hit, Store
 from core.store.embedded.store import EmbeddedStore
 from core.store.factory import open_store
+from core.store.overlay import OverlayStore, SharedCatalogs
 
 # file import: tables, catalogs, the shipped samples
 from core.io.catalog import MAX_CATALOG_ROWS, ParsedCatalog, import_catalog, read_catalog, read_interactions
@@ -43,18 +44,29 @@ from core.personalization.samples import import_catalog_agent, install_sample_ag
 from core.personalization.sync import PersonalizationAgent
 from core.retrieval.search import PersonalizedQuery
 
+# workspaces: file-backed stores in a data directory, sharing the shipped samples read-only
+from core.workspaces.archive import export_workspace, import_workspace
+from core.workspaces.copy import copy_persona
+from core.workspaces.library import SampleLibrary
+from core.workspaces.passcodes import ADMIN_ENV, admin_configured, admin_matches
+from core.workspaces.refs import DATA_ENV, WorkspaceRef, default_data_dir
+from core.workspaces.registry import Workspaces
+from core.workspaces.report import CollectionSummary, WorkspaceInfo, describe, overview
+from core.workspaces.workspace import Workspace
+
 __all__ = [
     # vocabulary
     "AgentConfig", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
-    "AlreadyExistsError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
-    "PersonalizationError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
+    "AccessDeniedError", "AlreadyExistsError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
+    "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
     "PersonaInteractionResponse", "PersonalizationAgentGetObjectsResponse", "PersonalizationResponse",
     "PersonalizedObject", "PersonalizedQueryResponse", "QueryMetadata", "QueryObject", "QueryOptions",
     "SearchOptions", "TraceStep", "Usage", "to_datetime", "display_title", "format_value", "parse_scalar",
     "parse_value", "WHERE_HELP", "build_filter", "parse_condition",
     # stores
-    "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "Store", "open_store",
+    "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "OverlayStore", "SharedCatalogs", "Store",
+    "open_store",
     # file import
     "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
     "install_sample", "list_samples", "load_sample", "load_sample_interactions", "read_catalog", "read_interactions",
@@ -67,4 +79,8 @@ __all__ = [
     # public objects
     "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "PersonalizationAgent", "PersonalizedQuery",
     "ProfileVectors", "import_catalog_agent", "install_sample_agent", "profile_vectors", "weighted_interactions",
+    # workspaces
+    "ADMIN_ENV", "CollectionSummary", "DATA_ENV", "SampleLibrary", "Workspace", "WorkspaceInfo", "WorkspaceRef",
+    "Workspaces", "admin_configured", "admin_matches", "copy_persona", "default_data_dir", "describe",
+    "export_workspace", "import_workspace", "overview",
 ]

@@ -52,3 +52,11 @@ class NotAvailableError(PersonalizationError):
 
 class StoreError(PersonalizationError):
     """The storage backend failed (file unreadable, server unreachable)."""
+
+
+class ReadOnlyError(PersonalizationError):
+    """A write was refused: the collection is a shared sample, or the workspace is read-only."""
+
+
+class AccessDeniedError(PersonalizationError):
+    """A passcode was missing or wrong for a protected workspace or the admin view."""

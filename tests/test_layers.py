@@ -14,6 +14,7 @@ CORE = Path(__file__).resolve().parent.parent / "core"
 LAYERS = [  # top first
     ("cli", ("core.cli", "core.__main__")),
     ("front door", ("core",)),
+    ("workspaces", ("core.workspaces",)),
     ("public objects", ("core.personalization",)),
     ("agent", ("core.ranking",)),
     ("retrieval", ("core.retrieval",)),

@@ -1,0 +1,212 @@
+"""A workspace's store: its own file for what people write, shared read-only catalogs for the rest.
+
+:class:`OverlayStore` implements the :class:`~core.store.base.Store` protocol over two stores:
+
+- ``own`` (a workspace's embedded store file) holds everything the workspace writes: personas,
+  interactions, agent configs and the catalogs uploaded into it;
+- ``shared`` (:class:`SharedCatalogs`, one per process) holds catalogs every workspace reads —
+  the shipped samples — loaded once and never copied.
+
+A shared catalog appears in a workspace once it is *attached* (:meth:`OverlayStore.attach`): the
+own file then holds a stub collection of that name (the spec, no items) that personas and the
+agent config hang on, and every item read or search goes to the shared copy. Writing items into
+a shared catalog raises :class:`~core.errors.ReadOnlyError`; deleting it from a workspace drops
+the stub with the workspace's personas, not the catalog.
+
+``read_only`` (a reason, e.g. "this shared workspace is protected by a passcode") refuses every
+write with :class:`~core.errors.ReadOnlyError` naming it: a passcode-protected shared workspace
+opened without its passcode can be read and copied, not changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from uuid import UUID
+
+import numpy as np
+
+from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
+from core.models import Item, Persona
+from core.store.base import CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, Store, StoredInteraction
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class SharedCatalogs(Protocol):
+    """Read-only catalogs shared by every workspace of a process (the lab's shipped samples)."""
+
+    def names(self) -> frozenset[str]:
+        """The collection names that are shared (whether loaded yet or not)."""
+        ...
+
+    def store_for(self, collection: str) -> Store:
+        """The store holding ``collection``, loading it first if needed (thread-safe)."""
+        ...
+
+
+class OverlayStore:
+    """:class:`~core.store.base.Store` over a workspace's ``own`` store and ``shared`` catalogs (see module)."""
+
+    def __init__(self, own: Store, shared: SharedCatalogs | None = None, *, read_only: str | None = None) -> None:
+        self.own = own
+        self.shared = shared
+        self.read_only = read_only
+        self.capabilities = own.capabilities
+
+    # routing ------------------------------------------------------------------------------
+    def is_shared(self, collection: str) -> bool:
+        """Whether ``collection`` is one of the shared, read-only catalogs."""
+        return self.shared is not None and collection in self.shared.names()
+
+    def _items(self, collection: str) -> Store:
+        """Where ``collection``'s items live (the collection must be in this workspace)."""
+        if self.is_shared(collection):
+            if not self.own.has_collection(collection):
+                raise NotFoundError(f"collection {collection!r} is not in this workspace; existing: "
+                                    f"{self.list_collections()}")
+            return self.shared.store_for(collection)
+        return self.own
+
+    def _write(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"cannot {what}: {self.read_only}; nothing was changed")
+
+    def _write_items(self, collection: str) -> None:
+        self._write(f"add items to {collection!r}")
+        if self.is_shared(collection):
+            raise ReadOnlyError(f"collection {collection!r} is a shared sample catalog and read-only; import your "
+                                "own catalog under another name to change items; nothing was changed")
+
+    def attach(self, collection: str) -> CollectionSpec:
+        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec."""
+        if not self.is_shared(collection):
+            raise NotFoundError(f"{collection!r} is not a shared catalog; shared: {sorted(self.shared.names()) if self.shared else []}")
+        if not self.own.has_collection(collection):
+            self._write(f"add catalog {collection!r} to the workspace")
+            spec = self.shared.store_for(collection).get_collection(collection)
+            try:
+                self.own.create_collection(CollectionSpec(
+                    name=spec.name, dims=spec.dims, text_fields=spec.text_fields, embedding_model=spec.embedding_model,
+                    vectors=dict(spec.vectors)))
+            except AlreadyExistsError:  # another session attached it meanwhile
+                pass
+        return self.own.get_collection(collection)
+
+    # collections --------------------------------------------------------------------------
+    def create_collection(self, spec: CollectionSpec) -> None:
+        self._write(f"create collection {spec.name!r}")
+        if self.is_shared(spec.name):
+            raise AlreadyExistsError(f"collection {spec.name!r} is the name of a shared sample catalog; "
+                                     "choose another name")
+        self.own.create_collection(spec)
+
+    def get_collection(self, name: str) -> CollectionSpec:
+        return self.own.get_collection(name)
+
+    def has_collection(self, name: str) -> bool:
+        return self.own.has_collection(name)
+
+    def list_collections(self) -> list[str]:
+        return self.own.list_collections()
+
+    def delete_collection(self, name: str) -> None:
+        self._write(f"delete collection {name!r}")
+        self.own.delete_collection(name)  # for a shared catalog: the stub and its personas, not the catalog
+
+    def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
+        self._write(f"configure the agent of {name!r}")
+        self.own.set_agent_config(name, user_properties=user_properties, vector_name=vector_name)
+
+    def has_agent(self, name: str) -> bool:
+        return self.own.has_agent(name)
+
+    # items --------------------------------------------------------------------------------
+    def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
+        self._write_items(collection)
+        return self.own.add_items(collection, items, vectors)
+
+    def put_vectors(self, collection: str, ids: Sequence[UUID], vectors: np.ndarray, *,
+                    vector_name: str | None = None) -> None:
+        self._write_items(collection)
+        self.own.put_vectors(collection, ids, vectors, vector_name=vector_name)
+
+    def count(self, collection: str) -> int:
+        return self._items(collection).count(collection)
+
+    def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
+        return self._items(collection).get_items(collection, ids)
+
+    def item_properties(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Mapping[str, Any]]:
+        return self._items(collection).item_properties(collection, ids)
+
+    def get_vectors(self, collection: str, ids: Sequence[UUID], *, vector_name: str | None = None) -> np.ndarray:
+        return self._items(collection).get_vectors(collection, ids, vector_name=vector_name)
+
+    def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
+        return self._items(collection).missing_items(collection, ids)
+
+    def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
+        return self._items(collection).iter_items(collection, offset=offset, limit=limit)
+
+    def property_names(self, collection: str) -> list[str]:
+        return self._items(collection).property_names(collection)
+
+    # search -------------------------------------------------------------------------------
+    def check_filter(self, filters: Any) -> None:
+        self.own.check_filter(filters)
+
+    def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+        return self._items(collection).near_vectors(collection, queries, limit, filters=filters, exclude=exclude,
+                                                    vector_name=vector_name)
+
+    def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
+                   filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
+                   vector_name: str | None = None) -> list[Hit]:
+        return self._items(collection).search_max(collection, queries, weights, limit, filters=filters,
+                                                  exclude=exclude, prior=prior, vector_name=vector_name)
+
+    def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None, exclude: Iterable[UUID] = (),
+             query_properties: Sequence[str] | None = None) -> list[Hit]:
+        return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
+                                            query_properties=query_properties)
+
+    # personas and interactions: always the workspace's own -------------------------------
+    def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
+        self._write("save a persona")
+        self.own.put_persona(collection, persona, must_exist=must_exist)
+
+    def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
+        return self.own.get_persona(collection, persona_id)
+
+    def delete_persona(self, collection: str, persona_id: UUID) -> bool:
+        self._write("delete a persona")
+        return self.own.delete_persona(collection, persona_id)
+
+    def list_personas(self, collection: str) -> list[Persona]:
+        return self.own.list_personas(collection)
+
+    def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
+                         replace_pairs: Iterable[tuple[UUID, UUID]] = (),
+                         create_personas: Iterable[UUID] = ()) -> None:
+        self._write("record interactions")
+        self.own.add_interactions(collection, rows, default_time=default_time, replace_pairs=replace_pairs,
+                                  create_personas=create_personas)
+
+    def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
+        return self.own.recent_interactions(collection, persona_id, limit)
+
+    def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
+        return self.own.interacted_items(collection, persona_id)
+
+    def scan_interactions(self, collection: str) -> InteractionScan:
+        return self.own.scan_interactions(collection)
+
+    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
+        return self.own.memo(collection, key, build)  # memos derive from interactions, which are the workspace's
+
+    def close(self) -> None:
+        self.own.close()  # the shared catalogs belong to the process

@@ -1,0 +1,61 @@
+"""The shipped sample catalogs, loaded once per process and shared read-only by every workspace.
+
+:class:`SampleLibrary` implements :class:`~core.store.overlay.SharedCatalogs`: one in-memory
+embedded store into which each sample is installed the first time any workspace reads it. A
+workspace never copies a sample's items or vectors; its own file only names the collection
+(see :class:`~core.store.overlay.OverlayStore`).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from core.errors import NotFoundError
+from core.io.samples import SampleInfo, install_catalog, list_samples, load_sample
+from core.store.base import Store
+from core.store.embedded.store import EmbeddedStore
+
+
+class SampleLibrary:
+    """Every shipped sample by collection name, each loaded on first use (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.store = EmbeddedStore(":memory:")
+        self._infos = {info.collection: info for info in list_samples()}
+        self._samples = {collection: info.name for collection, info in self._infos.items()}
+        self._loaded: set[str] = set()
+        self._lock = threading.Lock()
+
+    def names(self) -> frozenset[str]:
+        return frozenset(self._samples)
+
+    def sample_of(self, collection: str) -> str:
+        """The sample name (``"movies"``) of a shared collection (``"Movies"``)."""
+        if collection not in self._samples:
+            raise NotFoundError(f"{collection!r} is not a shipped sample; samples: {sorted(self._samples)}")
+        return self._samples[collection]
+
+    def collection_of(self, sample: str) -> str:
+        """The collection name (``"Movies"``) of sample ``sample`` (``"movies"``)."""
+        for collection, name in self._samples.items():
+            if name == sample:
+                return collection
+        raise NotFoundError(f"no sample catalog named {sample!r}; valid names: {sorted(self._samples.values())}")
+
+    def info(self, collection: str) -> SampleInfo:
+        """What ``catalog.json`` says about the sample behind ``collection``."""
+        self.sample_of(collection)
+        return self._infos[collection]
+
+    def loaded(self) -> list[str]:
+        """The collections loaded so far in this process."""
+        return sorted(self._loaded)
+
+    def store_for(self, collection: str) -> Store:
+        if collection not in self._loaded:
+            name = self.sample_of(collection)
+            with self._lock:
+                if collection not in self._loaded:  # the store keeps its own copy: the loaded lists are dropped
+                    install_catalog(self.store, load_sample(name), collection)
+                    self._loaded.add(collection)
+        return self.store

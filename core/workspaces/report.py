@@ -1,0 +1,77 @@
+"""What is in each workspace, for the teacher view and ``python -m core workspace list``.
+
+Read with a separate SQLite connection per file, so describing thirty workspaces opens none of
+their stores (and keeps none in memory).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from core.errors import StoreError
+from core.workspaces.refs import WorkspaceRef
+from core.workspaces.registry import Workspaces
+
+
+@dataclass(frozen=True)
+class CollectionSummary:
+    """One collection of a workspace: its personas, interactions and own items (0 for a shared sample)."""
+
+    name: str
+    personas: int
+    interactions: int
+    items: int
+    shared: bool
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """One workspace as the teacher view lists it."""
+
+    ref: WorkspaceRef
+    created_at: str | None
+    last_active: str | None
+    size_bytes: int
+    protected: bool
+    open: bool
+    forked_from: str | None = None
+    collections: list[CollectionSummary] = field(default_factory=list)
+
+    @property
+    def personas(self) -> int:
+        return sum(c.personas for c in self.collections)
+
+
+_COUNTS = ("SELECT c.name, (SELECT COUNT(*) FROM personas p WHERE p.cid = c.id),"
+           " (SELECT COUNT(*) FROM interactions i WHERE i.cid = c.id),"
+           " (SELECT COUNT(*) FROM items t WHERE t.cid = c.id) FROM collections c ORDER BY c.name")
+
+
+def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
+    """What workspace ``ref`` holds, read from its files."""
+    meta = workspaces.meta(ref)
+    path = ref.path(workspaces.root)
+    shared = workspaces.shared.names() if workspaces.shared is not None else frozenset()
+    rows = []
+    if path.is_file():
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                rows = db.execute(_COUNTS).fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {ref.label} at {path}: {exc}") from exc
+    return WorkspaceInfo(
+        ref=ref, created_at=meta.get("created_at"), last_active=meta.get("last_active"),
+        size_bytes=workspaces.size_bytes(ref), protected=bool(meta.get("passcode")),
+        open=ref in workspaces.open_refs(), forked_from=meta.get("forked_from"),
+        collections=[CollectionSummary(name, personas, interactions, items, name in shared)
+                     for name, personas, interactions, items in rows])
+
+
+def overview(workspaces: Workspaces) -> list[WorkspaceInfo]:
+    """Every workspace in the data directory, most recently active first."""
+    infos = [describe(workspaces, ref) for ref in workspaces.refs()]
+    return sorted(infos, key=lambda info: info.last_active or "", reverse=True)
