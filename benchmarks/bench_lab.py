@@ -43,16 +43,17 @@ def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
     from streamlit.testing.v1 import AppTest
 
     from core import Persona, PersonaInteraction
-    from lab.resources import workspace
+    from core import WorkspaceRef
+    from lab.resources import workspaces
 
     shared = f"bench-{time.time_ns()}"
-    ws = workspace(f"shared:{shared}")
-    agent = ws.agent(ws.ensure_sample("movies"))
+    ws = workspaces().open(WorkspaceRef.shared(shared), create=True)
+    agent = ws.agent("Movies")
     agent.add_persona(Persona(persona_id="bench", properties={"name": "Bench"}))
     agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=m, weight=w) for m, w in
                             ((260, 1.0), (1196, 1.0), (2571, 1.0), (1214, 0.8), (541, 0.8), (2424, -1.0))])
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["lab.shared_name"] = shared
+    at.session_state["lab.ws"] = WorkspaceRef.shared(shared).key
     at.session_state["lab.persona"] = "Bench"
     at.run()
     at.switch_page("pages/3_recommend.py").run()

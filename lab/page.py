@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import PersonalizationAgent
+from core import PersonalizationAgent, Workspace
 
 from . import sidebar
 from .menu import APP_TITLE, MENU, PAGES
-from .resources import Workspace
 
 
 def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
@@ -29,4 +28,10 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()
-    return sidebar.render()
+    ws, collection, agent = sidebar.render()
+    if collection is None or agent is None:
+        st.title(title)
+        st.info(f"{ws.ref.label.capitalize()} is read-only without its passcode and has no catalog yet. Enter the "
+                "passcode in the sidebar, or open your own workspace.")
+        st.stop()
+    return ws, collection, agent

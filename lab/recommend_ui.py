@@ -15,13 +15,12 @@ from uuid import UUID
 
 import streamlit as st
 
-from core import (InvalidInputError, PersonaInteraction, PersonalizationAgent, PersonalizationAgentGetObjectsResponse,
+from core import (InvalidInputError, Workspace, PersonaInteraction, PersonalizationAgent, PersonalizationAgentGetObjectsResponse,
                   PersonalizationError, PersonalizedObject, PersonalizedQueryResponse, WHERE_HELP, build_filter,
                   display_title, parse_condition)
 
 from .cards import item_card, plain
 from .charts import rank_change_figure
-from .resources import Workspace
 
 OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "~", "!~", "like")
 SEARCH_METHODS = ("bm25", "near_text", "hybrid")
@@ -105,7 +104,7 @@ def filter_code(conditions: list[Any]) -> str:
 
 def item_titles(ws: Workspace, collection: str) -> dict[str, str]:
     """``{uuid: title}`` of every item, computed once per workspace, collection and item count."""
-    return _titles(ws.store, ws.name, collection, ws.store.count(collection))
+    return _titles(ws.store, ws.catalog_key(collection), collection, ws.store.count(collection))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -1,63 +1,54 @@
-"""The lab's cached resources, in one place: sample catalogs, workspaces, the shared LLM agent.
+"""The lab's cached resources, in one place: the sample library, the workspaces, the shared LLM agent.
 
 Pages only read widgets, call ``core`` and render; everything expensive is created here once per
-server process (``st.cache_resource``). A *workspace* is one in-memory embedded store: each
-browser session gets its own (a workshop room does not see each other's personas) unless people
-choose the same shared workspace name.
+server process (``st.cache_resource``). The shipped samples are loaded once into one
+:class:`core.SampleLibrary` and read by every workspace; each workspace is a file in the data
+directory (``$PERSONALIZATION_LAB_DATA``, see :func:`core.default_data_dir`), so personas,
+interactions and uploaded catalogs survive a reload and a server restart. A workspace nobody used
+for ``$PERSONALIZATION_LAB_IDLE_MINUTES`` (default 30) is closed and reopened on demand.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+import os
 
 import streamlit as st
 
-from core import (EmbeddedStore, LLMConfig, LLMRanker, PersonalizationAgent, SampleCatalog, install_sample_agent,
-                  list_samples, load_sample)
+from core import LLMConfig, LLMRanker, SampleLibrary, Workspaces, default_data_dir
 
 DEFAULT_SAMPLE = "movies"
+IDLE_ENV = "PERSONALIZATION_LAB_IDLE_MINUTES"
+DEFAULT_IDLE_MINUTES = 30.0
 
 
 @st.cache_resource(show_spinner=False)
-def sample(name: str) -> SampleCatalog:
-    """A shipped catalog, loaded once per process (items and vectors are shared, never mutated)."""
-    return load_sample(name)
+def library() -> SampleLibrary:
+    """The shipped catalogs, each loaded on first use and shared read-only by every workspace."""
+    return SampleLibrary()
 
 
-@st.cache_data(show_spinner=False)
-def sample_titles() -> dict[str, str]:
-    """Shipped catalogs as ``{name: title}``."""
-    return {info.name: info.title for info in list_samples()}
+@st.cache_resource(show_spinner=False)
+def workspaces() -> Workspaces:
+    """Every workspace of this server, in the data directory."""
+    return Workspaces(default_data_dir(), library(), idle_seconds=idle_minutes() * 60)
 
 
-@dataclass
-class Workspace:
-    """One embedded store with its catalogs; safe to share between the sessions that chose it."""
-
-    name: str
-    store: EmbeddedStore = field(default_factory=lambda: EmbeddedStore(":memory:"))
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def ensure_sample(self, name: str) -> str:
-        """Install shipped catalog ``name`` unless present; its collection name."""
-        catalog = sample(name)
-        with self.lock:
-            if not self.store.has_collection(catalog.info.collection):
-                install_sample_agent(self.store, catalog)
-        return catalog.info.collection
-
-    def agent(self, collection: str, llm: LLMRanker | LLMConfig | None = None) -> PersonalizationAgent:
-        """An agent over ``collection`` ranking with ``llm`` (None: the process-wide LLM, if any)."""
-        if not PersonalizationAgent.exists(self.store, collection):
-            PersonalizationAgent.create(self.store, collection)
-        return PersonalizationAgent(self.store, collection, llm=llm if llm is not None else shared_llm())
+def idle_minutes() -> float:
+    raw = os.environ.get(IDLE_ENV, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_IDLE_MINUTES
+    except ValueError:
+        value = DEFAULT_IDLE_MINUTES
+    return value if value > 0 else DEFAULT_IDLE_MINUTES
 
 
-@st.cache_resource(show_spinner="Preparing the workspace…", max_entries=200)
-def workspace(name: str) -> Workspace:
-    """The workspace called ``name`` (a session's private id, or a shared name people agree on)."""
-    return Workspace(name)
+def default_collection() -> str:
+    """The collection a new workspace opens on: the MovieLens sample's, else any sample's."""
+    names = library().names()
+    try:
+        return library().collection_of(DEFAULT_SAMPLE)
+    except LookupError:
+        return min(names) if names else ""
 
 
 @st.cache_resource(show_spinner=False)

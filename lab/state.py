@@ -1,35 +1,37 @@
-"""Per-session state of the lab: which workspace, catalog and persona are active.
+"""Per-session state of the lab: which workspace, collection and persona are active.
 
 Every key lives in ``st.session_state`` under a ``lab.`` prefix and is initialised with
-``setdefault``, so pages can be opened in any order.
+``setdefault``, so pages can be opened in any order. The workspace is also in the page's address
+(``?ws=<id>`` for a private one, ``?shared=<name>`` for a shared one, with ``&collection=``), so a
+reload (F5), a bookmark or a tab reopened after a server restart returns to the same workspace.
+Passcodes typed for shared workspaces stay in this session's memory only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import LLMRanker, Persona, PersonalizationAgent, PersonalizationError
+from core import (AccessDeniedError, LLMRanker, NotFoundError, Persona, PersonalizationAgent, PersonalizationError,
+                  Workspace, WorkspaceRef)
 
 from . import demos, menu
 from .persona_ui import display_name, store_draft
-from .resources import DEFAULT_SAMPLE, Workspace, sample_titles, session_llm, workspace
+from .resources import default_collection, session_llm, shared_llm, workspaces
 
-PRIVATE = "private"
 LLM_SESSION = "lab.llm_session"
-WIDGET_KEYS = ("lab.catalog", "lab.shared_name", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
+WS, PASSCODES, PRIVATE_WS, NOTICE = "lab.ws", "lab.passcodes", "lab.private_ws", "lab.ws_notice"
+NEXT_COLLECTION = "lab.next_collection"
+"""A page sets this to make a collection the active one from the next run on."""
+WIDGET_KEYS = ("lab.collection", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
 
 
 def init() -> None:
-    """Defaults for a new browser session: a private workspace with the default sample catalog."""
-    st.session_state.setdefault("lab.session_id", uuid.uuid4().hex)
-    st.session_state.setdefault("lab.shared_name", "")
-    titles = sample_titles()
-    st.session_state.setdefault("lab.catalog", DEFAULT_SAMPLE if DEFAULT_SAMPLE in titles else next(iter(titles)))
-    st.session_state.setdefault("lab.collection", None)
+    """Defaults for a new browser session; the workspace comes from the URL when it names one."""
+    st.session_state.setdefault(PASSCODES, {})
+    st.session_state.setdefault("lab.collection", st.query_params.get("collection") or None)
     st.session_state.setdefault("lab.persona", None)
     st.session_state.setdefault("lab.llm_key", "")
     st.session_state.setdefault("lab.llm_base_url", "")
@@ -38,24 +40,100 @@ def init() -> None:
     # its own sidebar widgets: re-assigning the keys makes them plain session state that survives.
     for key in WIDGET_KEYS:
         st.session_state[key] = st.session_state[key]
+    if NEXT_COLLECTION in st.session_state:  # set by a page after the selector was drawn (an import)
+        st.session_state["lab.collection"] = st.session_state.pop(NEXT_COLLECTION)
+    if WS not in st.session_state:
+        st.session_state[WS] = _from_url()
+
+
+def _from_url() -> str:
+    """The workspace the URL names, else a new private one (saying why when the URL's is gone)."""
+    spaces = workspaces()
+    try:
+        if private := st.query_params.get("ws"):
+            ref = WorkspaceRef("private", private)
+            spaces.open(ref)
+            st.session_state[PRIVATE_WS] = ref.key
+            return ref.key
+        if shared := st.query_params.get("shared"):
+            return WorkspaceRef.shared(shared).key
+    except PersonalizationError as exc:
+        st.session_state[NOTICE] = f"{exc}. You are in a new private workspace."
+    ref = spaces.create_private().ref
+    st.session_state[PRIVATE_WS] = ref.key
+    return ref.key
 
 
 def current_workspace() -> Workspace:
-    shared = st.session_state["lab.shared_name"].strip()
-    return workspace(f"shared:{shared}" if shared else f"{PRIVATE}:{st.session_state['lab.session_id']}")
+    """The session's workspace, opened (and created, for a new shared name) from its file."""
+    spaces = workspaces()
+    spaces.close_idle()
+    ref = WorkspaceRef.parse(st.session_state[WS])
+    passcode = st.session_state[PASSCODES].get(ref.key)
+    try:
+        ws = spaces.open(ref, passcode=passcode, create=True)
+    except AccessDeniedError:  # the passcode was changed since it was typed here
+        st.session_state[PASSCODES].pop(ref.key, None)
+        st.session_state[NOTICE] = f"The passcode of {ref.label} has changed; it is read-only until you enter the new one."
+        ws = spaces.open(ref, create=True)
+    except NotFoundError:  # deleted (by its owner or the teacher view) while this session used it
+        st.session_state[NOTICE] = f"{ref.label.capitalize()} no longer exists; you are in a new private workspace."
+        ws = spaces.create_private()
+        st.session_state[WS] = st.session_state[PRIVATE_WS] = ws.ref.key
+    _to_url(ws.ref)
+    return ws
 
 
-def current_collection(ws: Workspace) -> str:
-    """The active collection: an uploaded one if chosen, else the selected sample (installed on demand)."""
+def _to_url(ref: WorkspaceRef) -> None:
+    params = st.query_params
+    wanted = {"ws": ref.name} if ref.kind == "private" else {"shared": ref.name}
+    for key in ("ws", "shared"):
+        if key not in wanted and key in params:
+            del params[key]
+    for key, value in wanted.items():
+        if params.get(key) != value:
+            params[key] = value
+
+
+def switch_to(ref: WorkspaceRef, passcode: str | None = None) -> None:
+    """Make ``ref`` this session's workspace (``passcode`` checked first, when given)."""
+    if passcode:
+        workspaces().open(ref, passcode=passcode, create=True)  # AccessDeniedError for a wrong one
+        st.session_state[PASSCODES][ref.key] = passcode
+    st.session_state[WS] = ref.key
+    if ref.kind == "private":
+        st.session_state[PRIVATE_WS] = ref.key
+    st.session_state["lab.persona"] = None  # the collection stays, if the new workspace can use it
+
+
+def own_private() -> WorkspaceRef:
+    """This session's private workspace (made now if the session has only used shared ones)."""
+    key = st.session_state.get(PRIVATE_WS)
+    if key and workspaces().exists(WorkspaceRef.parse(key)):
+        return WorkspaceRef.parse(key)
+    ref = workspaces().create_private().ref
+    st.session_state[PRIVATE_WS] = ref.key
+    return ref
+
+
+def current_collection(ws: Workspace) -> str | None:
+    """The active collection: the one chosen if this workspace can use it, else the default sample
+    (or the workspace's first collection); None when there is nothing to work on (read-only, empty)."""
+    available = ws.available()
     chosen = st.session_state["lab.collection"]
-    if chosen and ws.store.has_collection(chosen):
-        return chosen
-    return ws.ensure_sample(st.session_state["lab.catalog"])
+    if chosen not in available:
+        fallback = default_collection()
+        chosen = fallback if fallback in available else (available[0] if available else None)
+        st.session_state["lab.collection"] = chosen
+    if chosen is not None:
+        st.query_params["collection"] = chosen
+    return chosen
 
 
 def current_agent(ws: Workspace, collection: str) -> PersonalizationAgent:
     """The agent for this session: with the session's own API key if one was typed in."""
-    return ws.agent(collection, current_llm())
+    llm = current_llm()
+    return ws.agent(collection, llm=llm if llm is not None else shared_llm())
 
 
 def current_llm() -> LLMRanker | None:

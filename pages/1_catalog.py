@@ -18,21 +18,10 @@ if flash := st.session_state.pop("catalog.flash", None):
     st.success(flash)
 
 
-def switcher() -> None:
-    """Pick any collection of this workspace (samples installed so far and imported catalogs)."""
-    names = ws.store.list_collections()
-    if len(names) < 2:
-        return
-    st.session_state["catalog.switch"] = collection  # follows the sidebar's choice on every run
-    st.selectbox("Collection in this workspace", names, key="catalog.switch",
-                 on_change=lambda: st.session_state.update({"lab.collection": st.session_state["catalog.switch"],
-                                                            "lab.persona": None}))
-
-
 def overview() -> int:
     spec = ws.store.get_collection(collection)
     count = ws.store.count(collection)
-    stats = ui.catalog_stats(ws.name, collection, count, ws.store)
+    stats = ui.catalog_stats(ws.catalog_key(collection), collection, count, ws.store)
     st.subheader(plain(collection))
     cols = st.columns(3)
     cols[0].metric("Items", f"{count:,}")
@@ -124,7 +113,7 @@ def run_import(data: bytes, name: str, mapping: uploads.Mapping, target: str) ->
         bar.empty()
         st.error(plain(str(exc)))
         return
-    st.session_state.update({"lab.collection": spec.name,
+    st.session_state.update({"lab.next_collection": spec.name,
                              "catalog.upload_round": st.session_state["catalog.upload_round"] + 1,
                              "catalog.flash": f"Imported {ws.store.count(spec.name):,} items into "
                                               f"{plain(spec.name)}; it is now the active collection."})
@@ -132,7 +121,6 @@ def run_import(data: bytes, name: str, mapping: uploads.Mapping, target: str) ->
 
 
 try:
-    switcher()
     preview(overview())
 except PersonalizationError as exc:
     st.error(plain(str(exc)))

@@ -48,7 +48,7 @@ def persona_layers(cmap: maps.CatalogMap, strategy: str):
 def draw() -> None:
     strategy = st.columns([1, 3])[0].selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(agent.strategy),
                                                key="explore.strategy")
-    cmap = maps.catalog_map(ws.name, collection, ws.store.count(collection), ws.store)
+    cmap = maps.catalog_map(ws.catalog_key(collection), collection, ws.store.count(collection), ws.store)
     explain(cmap, ws.store.get_collection(collection).dims)
     (points, titles, roles), recommended = persona_layers(cmap, strategy)
     marked = [f"{roles.count(r)} {label}" for r, label in (("liked", "liked"), ("disliked", "disliked"),

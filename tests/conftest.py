@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .fake_openai import FakeOpenAI
 from .store_contract import VECTORS, items
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The lab's workspaces live in a data directory: the tests' own, never the user's.
+os.environ["PERSONALIZATION_LAB_DATA"] = tempfile.mkdtemp(prefix="lab-test-data-")
 
 
 @pytest.fixture
@@ -45,6 +48,23 @@ def fake_llm():
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 """The lab's entry script, for ``AppTest.from_file(APP)``."""
+
+
+
+def lab_workspace(name: str):
+    """The shared lab workspace ``name`` (made if new), as the lab's sessions open it."""
+    from core import WorkspaceRef
+    from lab.resources import workspaces
+    return workspaces().open(WorkspaceRef.shared(name), create=True)
+
+
+def use_workspace(at, name: str, collection: str | None = None) -> None:
+    """Put AppTest session ``at`` in shared workspace ``name`` (and ``collection``) before it runs."""
+    from core import WorkspaceRef
+    at.session_state["lab.ws"] = WorkspaceRef.shared(name).key
+    if collection:
+        at.session_state["lab.collection"] = collection
+
 
 LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
 

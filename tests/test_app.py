@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .conftest import APP
+from .conftest import APP, lab_workspace, use_workspace
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
@@ -36,7 +36,7 @@ def test_every_page_draws_the_menu_in_order_and_the_start_page_links_each_page()
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_the_workshop_catalog(page):
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab.catalog"] = "workshop"
+    at.session_state["lab.collection"] = "Workshop"
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
@@ -44,25 +44,27 @@ def test_every_page_renders_on_the_workshop_catalog(page):
 
 
 def test_sessions_are_isolated_unless_they_share_a_workspace():
-    from lab.resources import workspace
+    from core import Persona, WorkspaceRef
+    from lab.resources import workspaces
 
     def session(shared: str = "") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
-        at.session_state["lab.catalog"] = "workshop"
-        at.session_state["lab.shared_name"] = shared
+        at.session_state["lab.collection"] = "Workshop"
+        if shared:
+            use_workspace(at, shared)
         return at.run()
 
     def personas_seen(at: AppTest) -> list:
         return list(at.sidebar.selectbox(key="lab.persona").options)
 
     alice, bob = session(), session()
-    ws = workspace(f"private:{alice.session_state['lab.session_id']}")
-    from core import Persona
+    assert alice.session_state["lab.ws"] != bob.session_state["lab.ws"]
+    ws = workspaces().open(WorkspaceRef.parse(alice.session_state["lab.ws"]))
     ws.agent("Workshop").add_persona(Persona(persona_id="alice-only", properties={"name": "Alice"}))
     assert personas_seen(alice.run()) == ["Alice"] and personas_seen(bob.run()) == []
 
     room_a, room_b = session("room-42"), session("room-42")
-    workspace("shared:room-42").agent("Workshop").add_persona(Persona(persona_id="team", properties={"name": "Team"}))
+    lab_workspace("room-42").agent("Workshop").add_persona(Persona(persona_id="team", properties={"name": "Team"}))
     assert personas_seen(room_a.run()) == ["Team"] == personas_seen(room_b.run())
 
 

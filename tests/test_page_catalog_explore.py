@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import (AlreadyExistsError, CatalogImportError, CollectionSpec, EmbeddedStore, Item, Persona,
+from core import (WorkspaceRef, AlreadyExistsError, CatalogImportError, CollectionSpec, EmbeddedStore, Item, Persona,
                   PersonaInteraction, PersonalizationAgent)
 from lab import catalog_map as maps
 from lab import catalog_ui as ui
 from lab import catalog_upload as uploads
 from lab.charts import project_2d
-from lab.resources import DEFAULT_SAMPLE, workspace
 
-from .conftest import APP
+from .conftest import APP, lab_workspace, use_workspace
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
@@ -34,14 +33,13 @@ def app(shared: str | None = None) -> AppTest:
     The sample is pinned in session state: the sidebar's widgets lose their values on a page switch
     (reported; see ``test_sidebar_keeps_the_sample_across_page_switches``)."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["lab.shared_name"] = shared or f"test-{uuid.uuid4().hex[:8]}"
-    at.session_state["lab.catalog"] = DEFAULT_SAMPLE
+    use_workspace(at, shared or f"test-{uuid.uuid4().hex[:8]}", "Movies")
     at.run()
     return at.switch_page("pages/1_catalog.py").run()
 
 
 def ws_of(at: AppTest):
-    return workspace(f"shared:{at.session_state['lab.shared_name']}")
+    return lab_workspace(WorkspaceRef.parse(at.session_state["lab.ws"]).name)
 
 
 def sidebar_text(at: AppTest) -> str:
@@ -150,11 +148,12 @@ def test_sidebar_keeps_its_choices_across_page_switches():
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("pages/5_explore.py").run()
     assert "collection **Movies**" in sidebar_text(at)
-    at.sidebar.selectbox(key="lab.catalog").set_value("workshop").run()
-    at.sidebar.text_input(key="lab.shared_name").set_value("keep-me").run()
+    at.sidebar.selectbox(key="lab.collection").set_value("Workshop").run()
+    at.sidebar.text_input(key="lab.join.name").set_value("keep-me")
+    next(b for b in at.sidebar.button if b.label == "Open shared workspace").click().run()
     for page in ("pages/1_catalog.py", "pages/4_search.py", "pages/5_explore.py"):
         at.switch_page(page).run()
-        assert "collection **Workshop**" in sidebar_text(at) and "'keep-me'" in sidebar_text(at), page
+        assert "collection **Workshop**" in sidebar_text(at) and at.session_state["lab.ws"] == "shared:keep-me", page
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The Personas page (Streamlit AppTest over app.py) and its helpers in lab/persona_ui.py.
 
 Each page test uses its own shared workspace ``test-personas-<random>``, reached from the test
-through ``lab.resources.workspace`` (one process-wide cache), so it can check what the page stored.
+through ``tests.conftest.lab_workspace`` (the lab's own process-wide workspaces), so it can check what the page stored.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from lab import demos as demo_personas
 from lab import persona_files as files
 from lab import persona_props as props
 from lab import persona_ui as ui
-from lab.resources import workspace
 
-from .conftest import APP
+from .conftest import APP, lab_workspace, use_workspace
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
@@ -32,13 +31,12 @@ def open_page(catalog: str = "movies") -> tuple[AppTest, PersonalizationAgent]:
     """The Personas page on a fresh shared workspace, and an agent on that workspace's store."""
     name = f"test-personas-{uuid.uuid4().hex[:10]}"
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab.shared_name"] = name
-    at.session_state["lab.catalog"] = catalog
+    use_workspace(at, name, load_sample(catalog).info.collection)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     collection = load_sample(catalog).info.collection
-    return at, PersonalizationAgent.connect(workspace(f"shared:{name}").store, collection)
+    return at, PersonalizationAgent.connect(lab_workspace(name).store, collection)
 
 
 def messages(elements) -> str:

@@ -18,7 +18,7 @@ from core import Persona, PersonaInteraction, build_filter, display_title, parse
 from lab import resources
 from lab.state import LLM_SESSION
 
-from .conftest import APP
+from .conftest import APP, lab_workspace, use_workspace
 from .fake_openai import FakeOpenAI, Reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
@@ -31,8 +31,8 @@ QUERY = "pasta"
 def lab():
     """A shared workshop workspace with persona "Pat": two likes and a dislike."""
     name = f"test-rec-{uuid.uuid4().hex[:10]}"
-    ws = resources.workspace(f"shared:{name}")
-    collection = ws.ensure_sample("workshop")
+    ws = lab_workspace(name)
+    collection = ws.ensure("Workshop")
     agent = ws.agent(collection)
     by_id = {i.properties["original_id"]: i.uuid for i in ws.store.iter_items(collection)}
     pid = to_uuid(f"{name}-pat")
@@ -45,8 +45,7 @@ def lab():
 
 def _open(name: str, page: str, persona: str | None = "Pat", **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lab.shared_name"] = name
-    at.session_state["lab.catalog"] = "workshop"
+    use_workspace(at, name, "Workshop")
     if persona:
         at.session_state["lab.persona"] = persona
     for key, value in state.items():
@@ -266,7 +265,7 @@ def test_without_a_persona_a_demo_persona_is_one_click_away():
     demo = first.label.removeprefix("Add the demo persona ")
     first.click().run()
     assert not at.exception and at.session_state["lab.persona"] == demo
-    agent = resources.workspace(f"shared:{name}").agent("Workshop")
+    agent = lab_workspace(name).agent("Workshop")
     assert len(agent.get_interactions(to_uuid(demo), "all")) >= 3
     assert _listed(at, "lab.recommend.card.vector.") and _listed(at, "lab.recommend.card.agent.")
 

@@ -23,6 +23,16 @@ class Workspace:
     lock: threading.RLock
 
     @property
+    def name(self) -> str:
+        """The workspace's key, ``"private:<id>"`` or ``"shared:<name>"``."""
+        return self.ref.key
+
+    def catalog_key(self, collection: str) -> str:
+        """A key for what is computed from ``collection``'s items: one per shared sample in the whole
+        process (every workspace reads the same copy), one per workspace for an uploaded catalog."""
+        return f"sample:{collection}" if self.store.is_shared(collection) else f"{self.ref.key}:{collection}"
+
+    @property
     def writable(self) -> bool:
         return self.store.read_only is None
 
