@@ -33,6 +33,8 @@ MENU = (
               "a plain search beside the same search personalized"),
     MenuEntry("pages/5_explore.py", "Explore", ":material/scatter_plot:",
               "the catalog's embeddings with a persona's likes, dislikes and profile"),
+    MenuEntry("pages/6_workspace.py", "Workspace", ":material/folder_shared:",
+              "where your work is saved; export, import, passcode, copies, reset; the teacher view"),
 )
 PAGES = {entry.label: entry for entry in MENU}
 

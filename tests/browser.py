@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -28,10 +29,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def lab_server(timeout_s: float = 60.0):
-    """Start the lab on a free loopback port; yield its URL; stop it."""
+def lab_server(timeout_s: float = 60.0, data_dir: str | Path | None = None, env: dict[str, str] | None = None):
+    """Start the lab on a free loopback port with its workspaces in ``data_dir`` (default: a new
+    temporary folder; pass the same one to two servers in turn to restart "the same" lab) and
+    ``env`` added to the environment; yield its URL; stop it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    extra, env = env or {}, {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    env["PERSONALIZATION_LAB_DATA"] = str(data_dir or tempfile.mkdtemp(prefix="lab-browser-data-"))
+    env.update(extra)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
