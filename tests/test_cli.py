@@ -396,3 +396,38 @@ def test_recommend_popularity_option_reaches_the_engine(tmp_path, capsys):
 def test_a_server_url_as_db_names_the_missing_backend(capsys):
     assert main(["--db", "http://localhost:8080", "collections"]) == 2
     assert "Weaviate backend is not available" in capsys.readouterr().err
+
+
+# --- workspaces: the lab's data directory from the command line -----------------------------------
+
+def test_workspace_commands_share_the_labs_workspaces(tmp_path, capsys, monkeypatch):
+    from core import SampleLibrary, WorkspaceRef, Workspaces
+
+    data = str(tmp_path / "data")
+    run = lambda *argv: main(["--data-dir", data, *argv])  # noqa: E731
+    assert run("workspace", "new", "--shared", "room-12") == 0
+    assert run("--workspace", "shared:room-12", "load-sample", "workshop") == 0
+    assert run("--workspace", "shared:room-12", "persona", "create", "alice") == 0
+    assert run("--workspace", "shared:room-12", "interact", "alice", "cacio-e-pepe", "1") == 0
+    assert run("workspace", "passcode", "shared:room-12", "--new", "tulip-42") == 0
+    capsys.readouterr()
+    assert run("--workspace", "shared:room-12", "persona", "create", "bob") == 2
+    assert "protected by a passcode" in capsys.readouterr().err
+    assert run("--workspace", "shared:room-12", "--passcode", "tulip-42", "persona", "create", "bob") == 0
+    lab = Workspaces(data, SampleLibrary()).open(WorkspaceRef.shared("room-12"))  # what the lab would open
+    assert sorted(p.properties.get("name", "") or str(p.persona_id) for p in lab.store.list_personas("Workshop")) \
+        and len(lab.store.list_personas("Workshop")) == 2 and lab.store.own.count("Workshop") == 0
+    archive = tmp_path / "room.zip"
+    assert run("workspace", "export", "shared:room-12", str(archive)) == 0
+    capsys.readouterr()
+    assert run("--json", "workspace", "import", str(archive)) == 0
+    imported = json.loads(capsys.readouterr().out)["workspace"]
+    assert run("--workspace", imported, "--json", "recommend", "alice", "--limit", "3") == 0
+    assert len(json.loads(capsys.readouterr().out)["objects"]) == 3
+    assert run("workspace", "delete", "shared:room-12", "--passcode", "tulip-42") == 2  # no --yes
+    monkeypatch.setenv("PERSONALIZATION_WORKSPACE_PASSCODE", "tulip-42")
+    assert run("workspace", "delete", "shared:room-12", "--yes") == 0
+    assert not (tmp_path / "data" / "shared" / "room-12.sqlite").exists()
+    capsys.readouterr()
+    assert run("--json", "workspace", "list") == 0
+    assert [w["workspace"] for w in json.loads(capsys.readouterr().out)] == [imported]

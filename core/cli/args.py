@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.retrieval.strategies import STRATEGIES
+from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
 from core.where import WHERE_HELP
 
@@ -44,12 +45,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, not a table")
+    cli_workspaces.add_options(common, suppress=True)
     parser = argparse.ArgumentParser(prog="python -m core",
                                      description="Personalized recommendations and search over a local catalog.")
     # the same options on the main parser, with real defaults (the subcommands' copies are SUPPRESSed
     # so that they only override when given)
     parser.add_argument("--db", help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
+    cli_workspaces.add_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(key: str, help: str, *, agent: bool = False, parent=sub) -> argparse.ArgumentParser:
@@ -64,6 +67,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _persona_commands(command, persona)
     _interact_command(command)
     _ranking_commands(command)
+    cli_workspaces.add_commands(sub, common)
     return parser
 
 

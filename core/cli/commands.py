@@ -22,10 +22,11 @@ import os
 import sys
 from typing import Any
 
-from core import (AlreadyExistsError, InvalidInputError, NotFoundError, Persona, PersonaInteraction,
+from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayStore, Persona, PersonaInteraction,
                   PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, install_sample_agent,
                   open_store, to_uuid)
 from core.cli import args as cli_args
+from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
 from core.cli.context import Progress, agent_of, prop, split_columns, where_filter
 from core.cli.format import Output, persona_output, recommend_output, search_output, table, title_of
@@ -54,6 +55,12 @@ def _check_new(store: Store, collection: str | None, replace: bool) -> None:
 
 def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
     info = next((s for s in samples.list_samples() if s.name == args.name), None)
+    if isinstance(store, OverlayStore) and info and store.is_shared(args.collection or info.collection):
+        store.attach(info.collection)  # a workspace reads the shared sample: nothing to copy
+        agent = PersonalizationAgent(store, info.collection) if PersonalizationAgent.exists(store, info.collection) \
+            else PersonalizationAgent.create(store, info.collection)
+        return Output({"sample": args.name, "collection": info.collection, "items": store.count(info.collection)},
+                      f"added the shared sample {args.name!r} ({store.count(info.collection)} items) to the workspace")
     _check_new(store, args.collection or (info and info.collection), args.replace)
     agent = install_sample_agent(store, args.name, args.collection, replace=args.replace)
     data = {"sample": args.name, "collection": agent.collection, "items": store.count(agent.collection)}
@@ -221,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> Output:
     if not args.needs_store:
         return args.handler(None, args)
-    store = open_store(args.db)
+    store = cli_workspaces.open_store(args) if args.workspace else open_store(args.db)
     try:
         return args.handler(store, args)
     finally:

@@ -29,7 +29,8 @@ def collection_of(store: Store, args: argparse.Namespace) -> str:
     if len(agents) == 1:
         return agents[0]
     if not agents:
-        raise NotFoundError(f"the store {args.db!r} has no collection with a personalization agent; "
+        where = f"workspace {args.workspace!r}" if getattr(args, "workspace", None) else f"the store {args.db!r}"
+        raise NotFoundError(f"{where} has no collection with a personalization agent; "
                             "run `load-sample NAME` or `import FILE ...` first")
     raise InvalidInputError(f"the store holds several agent collections ({', '.join(agents)}); "
                             "choose one with --collection")
