@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -71,6 +73,7 @@ def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
 
 
 def main() -> None:
+    os.environ["PERSONALIZATION_LAB_DATA"] = tempfile.mkdtemp(prefix="bench-lab-")  # never the user's workspaces
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
