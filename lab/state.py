@@ -168,23 +168,35 @@ def active_persona(agent: PersonalizationAgent) -> Persona | None:
 
 def require_persona(agent: PersonalizationAgent) -> Persona:
     """The active persona; without one, a demo persona to add with one click (for the sample
-    catalogs) and a pointer to the Personas page, and the page stops here."""
+    catalogs; in a read-only shared workspace, into one's own private workspace) and a pointer to
+    the Personas page, and the page stops here."""
     persona = active_persona(agent)
     if persona is None:
-        st.info("No active persona yet: add a demo persona here, or create one on the Personas page.")
+        read_only = getattr(agent.store, "read_only", None)
+        st.info("No active persona yet: add a demo persona here, or create one on the Personas page."
+                + (f" ({read_only}: a demo persona goes into your own private workspace.)" if read_only else ""))
         if error := st.session_state.pop("lab.require.error", None):
             st.error(error)
         for demo in demos.demos_for(agent.collection):
-            st.button(f"Add the demo persona {demo.name}", key=f"lab.require.demo.{demo.name}",
-                      help=demo.description, on_click=_add_demo, args=(agent, demo))
+            st.button(f"Add the demo persona {demo.name}" + (" to my own workspace" if read_only else ""),
+                      key=f"lab.require.demo.{demo.name}", help=demo.description,
+                      on_click=_add_demo, args=(agent.collection if read_only else agent, demo))
         menu.link("Personas", "Open Personas")
         st.stop()
     return persona
 
 
-def _add_demo(agent: PersonalizationAgent, demo: demos.DemoPersona) -> None:
+def _add_demo(agent: PersonalizationAgent | str, demo: demos.DemoPersona) -> None:
+    """Add ``demo`` through ``agent``, or (given a collection name) into this session's private workspace."""
     try:
-        persona = store_draft(agent, demo.draft(datetime.now(timezone.utc)))
+        if isinstance(agent, str):
+            own = workspaces().open(own_private())
+            target = own.agent(agent, llm=shared_llm())
+            persona = store_draft(target, demo.draft(datetime.now(timezone.utc)))
+            switch_to(own.ref)
+            st.session_state[NEXT_COLLECTION] = agent
+        else:
+            persona = store_draft(agent, demo.draft(datetime.now(timezone.utc)))
     except PersonalizationError as exc:
         st.session_state["lab.require.error"] = str(exc)
         return

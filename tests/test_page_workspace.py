@@ -109,3 +109,19 @@ def test_teacher_view_needs_the_admin_passcode(monkeypatch):
     at.selectbox(key="workspace.admin.target").set_value(f"shared:{name}").run()
     button(at, "Reset it").click().run()
     assert lab_workspace(name).store.list_personas("Workshop") == []  # (the page reopened the sample)
+
+
+def test_in_a_protected_room_a_demo_persona_goes_into_ones_own_workspace():
+    name = room(with_persona=False)
+    from lab.resources import workspaces as spaces
+    spaces().set_passcode(WorkspaceRef.shared(name), "tulip-42")
+    at = AppTest.from_file(APP, default_timeout=60)
+    use_workspace(at, name, "Workshop")
+    at.switch_page("pages/3_recommend.py").run()
+    [first, *_] = [b for b in at.button if b.label.endswith("to my own workspace")]
+    first.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["lab.ws"].startswith("private:") and at.session_state["lab.collection"] == "Workshop"
+    mine = spaces().open(WorkspaceRef.parse(at.session_state["lab.ws"]))
+    assert len(mine.store.list_personas("Workshop")) == 1
+    assert lab_workspace(name).store.list_personas("Workshop") == []
