@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import PersonalizationAgent
 
-from . import sidebar
+from . import sidebar, tour
 from .menu import APP_TITLE, MENU, PAGES
 from .resources import Workspace
 
@@ -29,4 +29,6 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()
-    return sidebar.render()
+    ws, collection, agent = sidebar.render()
+    tour.seen(collection)
+    return ws, collection, agent

@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import STRATEGIES, PersonalizationError, display_title
 from lab import recommend_ui as ui
-from lab import downloads, page, state
+from lab import downloads, page, state, tour
 from lab.cards import plain
 from lab.charts import rank_change_figure, rank_change_table
 
@@ -112,6 +112,7 @@ if use_agent:
         with st.expander("Rank changes as a table"):
             st.dataframe(rank_change_table(vector, ranked, title_of=title_of), hide_index=True)
 
+tour.compared(ran=ranked is not None, decay_rate=decay_rate, instruction=instruction)
 responses = {"Agent": ranked, "Vector-only": vector} if ranked is not None else {"Vector-only": vector}
 fields = ws.store.get_collection(collection).text_fields
 downloads.download_buttons(responses, partial(display_title, fallback="", text_fields=fields), key=P + "download")
