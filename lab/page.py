@@ -11,6 +11,8 @@ instead with ``st.page_link``.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import streamlit as st
 
 from core import PersonalizationAgent
@@ -18,6 +20,8 @@ from core import PersonalizationAgent
 from . import sidebar, tour
 from .menu import APP_TITLE, MENU, PAGES
 from .resources import Workspace
+
+PENDING = "lab.page.pending"
 
 
 def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
@@ -29,6 +33,14 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()
+    st.session_state.update(st.session_state.pop(PENDING, {}))
     ws, collection, agent = sidebar.render()
     tour.seen(collection)
     return ws, collection, agent
+
+
+def before_sidebar(values: dict[str, Any]) -> NoReturn:
+    """Rerun with ``values`` put into the session before the sidebar draws its widgets (a widget's
+    value cannot change once it is drawn in a run): e.g. the persona a link names."""
+    st.session_state[PENDING] = values
+    st.rerun()
