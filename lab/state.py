@@ -21,7 +21,7 @@ from .resources import DEFAULT_SAMPLE, Workspace, sample_titles, session_llm, wo
 PRIVATE = "private"
 LLM_SESSION = "lab.llm_session"
 LLM_FORM = "lab.llm_form"
-"""Prefix of the sidebar form's fields; the committed values are ``lab.llm_key``, ``lab.llm_base_url``, ``lab.llm_model``."""
+"""Prefix of the sidebar form's fields; the committed values: ``lab.llm_key``, ``_base_url``, ``_model``."""
 WIDGET_KEYS = ("lab.catalog", "lab.shared_name", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
 
 
@@ -85,7 +85,8 @@ def use_llm_key() -> None:
     They become the session values ``current_llm`` reads, in this session's memory only; the key
     field is emptied. Without a key nothing changes and the form says why.
     """
-    typed = {name: str(st.session_state.get(f"{LLM_FORM}.{name}") or "").strip() for name in ("key", "base_url", "model")}
+    typed = {name: str(st.session_state.get(f"{LLM_FORM}.{name}") or "").strip()
+             for name in ("key", "base_url", "model")}
     if not typed["key"]:
         st.session_state[f"{LLM_FORM}.error"] = "Type a key first (any text for a keyless local server)."
         return

@@ -17,6 +17,7 @@ import streamlit as st
 from .menu import link
 
 KEY = "lab.tour"
+DONE, TO_DO = ":green[:material/check_box:]", ":material/check_box_outline_blank:"
 DEFAULT_DECAY = 0.1
 """The official ``get_objects`` default decay rate: step 4 wants a comparison away from it."""
 
@@ -113,7 +114,7 @@ def render(*, has_persona: bool) -> None:
         st.subheader("Your first run")
         st.progress(sum(done) / len(done), text=f"{sum(done)} of {len(done)} steps done")
         for number, (step, ok) in enumerate(zip(STEPS, done), 1):
-            mark, state = (":material/check_box:", "done") if ok else (":material/check_box_outline_blank:", "to do")
+            mark, state = (DONE, "done") if ok else (TO_DO, "to do")
             text_col, link_col = st.columns([5, 2], vertical_alignment="center")
             text_col.markdown(f"{mark} **{number}. {step.title}** · {state}")
             text_col.caption(step.how)
