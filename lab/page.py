@@ -11,12 +11,16 @@ instead with ``st.page_link``.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 import streamlit as st
 
 from core import PersonalizationAgent, Workspace
 
-from . import sidebar
+from . import sidebar, tour
 from .menu import APP_TITLE, MENU, PAGES
+
+PENDING = "lab.page.pending"
 
 
 def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
@@ -28,10 +32,19 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()
+    st.session_state.update(st.session_state.pop(PENDING, {}))
     ws, collection, agent = sidebar.render()
     if collection is None or agent is None:
         st.title(title)
         st.info(f"{ws.ref.label.capitalize()} is read-only without its passcode and has no catalog yet. Enter the "
                 "passcode in the sidebar, or open your own workspace.")
         st.stop()
+    tour.seen(collection)
     return ws, collection, agent
+
+
+def before_sidebar(values: dict[str, Any]) -> NoReturn:
+    """Rerun with ``values`` put into the session before the sidebar draws its widgets (a widget's
+    value cannot change once it is drawn in a run): e.g. the persona a link names."""
+    st.session_state[PENDING] = values
+    st.rerun()

@@ -106,9 +106,24 @@ def _collection_selector(bar, ws: Workspace) -> None:
 
 
 def _llm_status(bar, agent: PersonalizationAgent) -> None:
+    """Which agent ranks, and a form that commits a session API key (with base URL and model) at once:
+    typed values count only after "Use this key", never when the field merely loses focus."""
     ranker, note = agent.llm_ranker
-    bar.caption(f"Agent: {ranker.name}" if ranker is not None else "Agent: local agent (no LLM)")
+    mine = state.current_llm() is not None
+    if ranker is None:
+        bar.caption("Agent: local agent (no LLM)")
+    else:
+        bar.caption(f"Agent: {ranker.config.model} via your key" if mine else f"Agent: {ranker.name}")
+    form = state.LLM_FORM
     with bar.expander("Use an LLM for this session"):
-        st.text_input("API key (kept in this session's memory only)", key="lab.llm_key", type="password")
-        st.text_input("Base URL (optional, e.g. http://localhost:11434/v1 for Ollama)", key="lab.llm_base_url")
-        st.text_input("Model (optional)", key="lab.llm_model")
+        with st.form(form, border=False):
+            st.text_input("API key (kept in this session's memory only)", key=f"{form}.key", type="password")
+            st.text_input("Base URL (optional, e.g. http://localhost:11434/v1 for Ollama)", key=f"{form}.base_url",
+                          value=st.session_state["lab.llm_base_url"])
+            st.text_input("Model (optional)", key=f"{form}.model", value=st.session_state["lab.llm_model"])
+            st.form_submit_button("Use this key", key=f"{form}.use", on_click=state.use_llm_key)
+        if error := st.session_state.pop(f"{form}.error", None):
+            st.error(error)
+        if mine:
+            st.caption("Your key is in this session's memory only: never on disk, in a log or in the URL.")
+            st.button("Forget the key", key=f"{form}.forget", on_click=state.forget_llm_key)

@@ -25,6 +25,8 @@ LLM_SESSION = "lab.llm_session"
 WS, PASSCODES, PRIVATE_WS, NOTICE = "lab.ws", "lab.passcodes", "lab.private_ws", "lab.ws_notice"
 NEXT_COLLECTION = "lab.next_collection"
 """A page sets this to make a collection the active one from the next run on."""
+LLM_FORM = "lab.llm_form"
+"""Prefix of the sidebar form's fields; the committed values: ``lab.llm_key``, ``_base_url``, ``_model``."""
 WIDGET_KEYS = ("lab.collection", "lab.persona", "lab.llm_key", "lab.llm_base_url", "lab.llm_model")
 
 
@@ -139,20 +141,41 @@ def current_agent(ws: Workspace, collection: str) -> PersonalizationAgent:
 def current_llm() -> LLMRanker | None:
     """The session's own LLM agent, built once per (key, base URL, model) and kept in this session's
     memory (``lab.llm_session``), so its call budget holds across reruns and it remembers what the
-    server rejected; None without a typed key (the process-wide LLM, if any, ranks)."""
+    server rejected; None without a key committed by "Use this key" (the process-wide LLM, if any, ranks)."""
     key = st.session_state["lab.llm_key"].strip()
     if not key:
         st.session_state.pop(LLM_SESSION, None)
         return None
     base_url = st.session_state["lab.llm_base_url"].strip()
     model = st.session_state["lab.llm_model"].strip()
-    # a digest, not the key: the key itself stays only in its widget's session value
+    # a digest, not the key: the key itself stays only in its session value
     fingerprint = hashlib.sha256("\n".join((key, base_url, model)).encode()).hexdigest()
     kept = st.session_state.get(LLM_SESSION)
     if kept is None or kept[0] != fingerprint:
         kept = (fingerprint, session_llm(key, base_url, model))
         st.session_state[LLM_SESSION] = kept
     return kept[1]
+
+
+def use_llm_key() -> None:
+    """"Use this key" (a form callback): commit the typed key, base URL and model together.
+
+    They become the session values ``current_llm`` reads, in this session's memory only; the key
+    field is emptied. Without a key nothing changes and the form says why.
+    """
+    typed = {name: str(st.session_state.get(f"{LLM_FORM}.{name}") or "").strip()
+             for name in ("key", "base_url", "model")}
+    if not typed["key"]:
+        st.session_state[f"{LLM_FORM}.error"] = "Type a key first (any text for a keyless local server)."
+        return
+    st.session_state.update({"lab.llm_key": typed["key"], "lab.llm_base_url": typed["base_url"],
+                             "lab.llm_model": typed["model"], f"{LLM_FORM}.key": ""})
+
+
+def forget_llm_key() -> None:
+    """"Forget the key" (a button callback): drop the session's key and its LLM agent."""
+    st.session_state["lab.llm_key"] = ""
+    st.session_state.pop(LLM_SESSION, None)
 
 
 def personas(agent: PersonalizationAgent) -> dict[str, Persona]:

@@ -8,10 +8,11 @@ import streamlit as st
 from core import PersonalizationError
 from lab import catalog_ui as ui
 from lab import catalog_upload as uploads
-from lab import page
+from lab import page, tour
 from lab.cards import item_card, plain
 
 ws, collection, agent = page.start("Catalog")
+tour.visited_catalog()
 st.session_state.setdefault("catalog.upload_round", 0)
 st.title("Catalog")
 if flash := st.session_state.pop("catalog.flash", None):

@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import STRATEGIES, PersonalizationError, display_title
 from lab import recommend_ui as ui
-from lab import downloads, page, state
+from lab import downloads, page, recommend_link, state, tour
 from lab.cards import plain
 from lab.charts import rank_change_figure, rank_change_table
 
@@ -23,13 +23,15 @@ P = "lab.recommend."
 
 ws, collection, agent = page.start("Recommend")
 st.title("Recommend")
-persona = state.require_persona(agent)
 
+# The official ``get_objects`` defaults (and the engine's popularity prior). A comment, not a string:
+# Streamlit's magic would print a bare string literal on the page.
 DEFAULTS = {P + "limit": 10, P + "recent": 100, ui.DECAY_RATE: 0.1, P + "popularity": 0.5,
             P + "strategy": STRATEGIES[0], P + "exclude_interacted": True, P + "explain": True,
             P + "use_agent": True, P + "instruction": ""}
-"""The official ``get_objects`` defaults (and the engine's popularity prior)."""
 ui.defaults(DEFAULTS)
+recommend_link.restore(ws, collection, agent)  # a link's settings, on the session's first run
+persona = state.require_persona(agent)
 ui.show_flash()
 history = agent.get_interactions(persona.persona_id, "all")
 likes = sum(1 for i in history if i.weight > 0)
@@ -60,6 +62,7 @@ settings = {"limit": limit, "recent_interactions_count": int(recent), "decay_rat
             "exclude_interacted_items": exclude_interacted, "exclude_items": exclude_items,
             "explain_results": explain, "filters": filters, "strategy": strategy,
             "popularity_weight": float(popularity)}
+recommend_link.publish(DEFAULTS, collection, st.session_state["lab.persona"])
 try:
     started = time.perf_counter()
     vector = agent.get_objects(persona.persona_id, use_agent_ranking=False, **settings)
@@ -112,6 +115,7 @@ if use_agent:
         with st.expander("Rank changes as a table"):
             st.dataframe(rank_change_table(vector, ranked, title_of=title_of), hide_index=True)
 
+tour.compared(ran=ranked is not None, decay_rate=decay_rate, instruction=instruction)
 responses = {"Agent": ranked, "Vector-only": vector} if ranked is not None else {"Vector-only": vector}
 fields = ws.store.get_collection(collection).text_fields
 downloads.download_buttons(responses, partial(display_title, fallback="", text_fields=fields), key=P + "download")

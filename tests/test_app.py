@@ -26,9 +26,11 @@ def test_every_page_draws_the_menu_in_order_and_the_start_page_links_each_page()
     at = AppTest.from_file(APP, default_timeout=60).run()
     sidebar = [link.proto.label for link in at.sidebar.get("page_link")]
     assert sidebar == ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore", "Workspace"]
-    # The links' targets are the URL paths Streamlit derived from the file names.
-    assert [link.proto.page for link in at.main.get("page_link")] == ["catalog", "personas", "recommend", "search",
-                                                                       "explore", "workspace"]
+    # The links' targets are the URL paths Streamlit derived from the file names: first the guided
+    # first run's five steps, then one card per page.
+    assert [link.proto.page for link in at.main.get("page_link")] == [
+        "catalog", "personas", "recommend", "recommend", "recommend",
+        "catalog", "personas", "recommend", "search", "explore", "workspace"]
     for page in PAGES:
         at.switch_page(page).run()
         assert [link.proto.label for link in at.sidebar.get("page_link")] == sidebar

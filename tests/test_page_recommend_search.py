@@ -132,7 +132,7 @@ def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
 def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(lab, tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
     name, *_ = lab
-    with FakeOpenAI() as fake:  # a session key typed into the sidebar, rejected by the server
+    with FakeOpenAI() as fake:  # a session key committed in the sidebar, rejected by the server
         fake.script(Reply(status=401, error="invalid api key"))
         at = _open(name, "pages/3_recommend.py", **SETTINGS,
                    **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
