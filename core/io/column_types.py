@@ -1,6 +1,7 @@
 """Typed catalog columns: detect a column's type from its cells, and convert every cell to it.
 
-A column is one of five types (:data:`COLUMN_KINDS`), or ``keep`` (the file's values unchanged):
+A column is one of five types (:data:`COLUMN_KINDS`), or ``keep`` (no conversion: JSON and Parquet
+values as they are, CSV cells as text; detection proposes it for mixed or nested JSON values):
 
 - **text**: strings, kept verbatim (numbers and booleans become their text, ``007`` stays ``007``);
 - **number**: ``42``, ``-3.5``, ``1e3`` (leading zeros allowed once chosen); all-integer columns

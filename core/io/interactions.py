@@ -41,11 +41,11 @@ class InteractionImportReport:
 
     def summary(self) -> str:
         """One sentence, e.g. ``stored 1,234 interactions of 12 personas (12 new) in 'Movies'``."""
-        text = (f"stored {self.stored:,} interactions of {self.personas:,} personas ({self.new_personas:,} new) "
-                f"in {self.collection!r}")
+        text = (f"stored {_count(self.stored, 'interaction')} of {_count(self.personas, 'persona')} "
+                f"({self.new_personas:,} new) in {self.collection!r}")
         if self.skipped_rows:
             shown = ", ".join(self.unknown_items[:5]) + (", ..." if len(self.unknown_items) > 5 else "")
-            text += (f"; skipped {self.skipped_rows:,} rows naming {len(self.unknown_items):,} items "
+            text += (f"; skipped {_count(self.skipped_rows, 'row')} naming {_count(len(self.unknown_items), 'item')} "
                      f"not in the catalog ({shown})")
         return text
 
