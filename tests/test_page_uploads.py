@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import LogMapping, PersonalizationAgent, RatingMapping, build_filter, parse_condition, read_interaction_log, \
-    to_uuid
+from core import (LogMapping, Persona, PersonaInteraction, PersonalizationAgent, RatingMapping, build_filter,
+                  import_catalog_agent, parse_condition, read_catalog, read_interaction_log, to_uuid)
 from lab import interaction_upload as uploads
 from lab.resources import workspace
 
@@ -182,3 +182,30 @@ def test_a_chosen_type_that_does_not_fit_names_the_row_and_column():
     assert not at.exception
     assert "row 1, column 'released': '2020-01-31' is not a number" in errors(at)
     assert not workspace(f"shared:{name}").store.has_collection("Shop")
+
+
+def test_the_recommend_pages_filter_builder_compares_typed_values():
+    name = f"test-uploads-{uuid.uuid4().hex[:10]}"
+    ws = workspace(f"shared:{name}")
+    shop = read_catalog(SHOP, format="csv", id_column="sku", text_columns=["name"], vector_column="vector",
+                        detect_types=True)
+    agent = import_catalog_agent(ws.store, "Shop", shop)
+    agent.add_persona(Persona(persona_id=to_uuid("pat"), properties={"name": "Pat"}))
+    agent.add_interactions([PersonaInteraction(persona_id="pat", item_id="k1", weight=1.0)])
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in {"lab.shared_name": name, "lab.catalog": "movies", "lab.collection": "Shop",
+                       "lab.persona": "Pat", "lab.recommend.use_agent": False}.items():
+        at.session_state[key] = value
+    at.switch_page("pages/3_recommend.py").run()
+    assert not at.exception, at.exception
+    key = "lab.recommend.filters.Shop"
+    for prop, op, value in (("in_stock", "=", "true"), ("released", ">=", "2021-01-01")):
+        at.selectbox(key=f"{key}.prop").select(prop)
+        at.selectbox(key=f"{key}.op").select(op)
+        at.text_input(key=f"{key}.value").input(value)
+        at.button(key=f"{key}.add").click().run()
+        assert not at.exception and not at.error, (at.exception, errors(at))
+    assert any("Filter.by_property('in_stock').equal(True)" in c.value for c in at.code)
+    listed = {b.key.split(".")[-2] for b in at.button if b.key and b.key.startswith("lab.recommend.card.vector.")
+              and b.key.endswith(".like")}
+    assert listed == {str(to_uuid("m1"))}  # in stock and released since 2021 (k2 is out of stock)
