@@ -102,6 +102,12 @@ def test_the_mapping_is_guessed_from_names_and_values(header, rows, expected):
     assert log_of("\n".join([header, *rows])).guess == expected
 
 
+def test_a_missing_column_is_named_by_its_role():
+    log = log_of("user,item,time\nu,a,\n")
+    with pytest.raises(CatalogImportError, match="the timestamp column is missing; the file has columns: user, item"):
+        convert_log(log, LogMapping("user", "item", timestamp_column="when"))
+
+
 def test_a_mapping_is_checked():
     with pytest.raises(InvalidInputError, match="same column"):
         LogMapping("user", "user")

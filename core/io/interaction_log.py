@@ -62,10 +62,6 @@ class LogMapping:
         if self.timestamp_unit not in TIME_UNITS:
             raise InvalidInputError(f"timestamp_unit must be one of {', '.join(TIME_UNITS)}, got {self.timestamp_unit!r}")
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.persona_column, self.item_column, self.rating_column, self.timestamp_column) if c)
-
 
 @dataclass(frozen=True)
 class InteractionLog:
@@ -120,8 +116,8 @@ def read_interaction_log(source: Source, *, format: str | None = None) -> Intera
 
 def guess_log_mapping(table: Table) -> LogMapping:
     """Columns by their names (``user``/``user_id``/``persona_id``, ``item``/``item_id``/``movieId``,
-    ``rating``/``weight``, ``timestamp``/``time``); the rating mapping from the values (weights when
-    all lie in [-1, 1] or the column is called weight, else the observed min..max as the scale)."""
+    ``rating``/``weight``, ``timestamp``/``time``); the rating mapping from the values
+    (:meth:`RatingMapping.guess`: weights when all lie in [-1, 1], else the observed min..max as the scale)."""
     columns = list(table.columns)
     persona = _named(columns, _PERSONA_NAMES, ("user", "persona")) or columns[0]
     item = _named([c for c in columns if c != persona], _ITEM_NAMES, ("item", "movie", "book", "product")) \
@@ -149,8 +145,10 @@ def convert_log(log: InteractionLog, mapping: LogMapping, *, progress: Callable[
     """Every row (or ``rows``, e.g. ``slice(10)`` for a preview) through ``mapping``; the first bad
     cell raises :class:`CatalogImportError` with its row and column. ``progress(done, total)``
     is called every 20,000 rows."""
-    for column, what in zip(mapping.columns, ("persona", "item", "rating", "timestamp")):
-        log.table.require(column, what)
+    for column, what in ((mapping.persona_column, "persona"), (mapping.item_column, "item"),
+                         (mapping.rating_column, "rating"), (mapping.timestamp_column, "timestamp")):
+        if column is not None:
+            log.table.require(column, what)
     selected = log.table.rows if rows is None else log.table.rows[rows]
     first = 1 if rows is None else (rows.start or 0) + 1
     out = ConvertedLog([], [], [], [], [], {})
