@@ -23,8 +23,13 @@ from core.store.embedded.store import EmbeddedStore
 from core.store.factory import open_store
 from core.store.overlay import OverlayStore, SharedCatalogs
 
-# file import: tables, catalogs, the shipped samples
-from core.io.catalog import MAX_CATALOG_ROWS, ParsedCatalog, import_catalog, read_catalog, read_interactions
+# file import: tables, catalogs and their column types, interaction logs, the shipped samples
+from core.io.catalog import MAX_CATALOG_ROWS, ParsedCatalog, import_catalog, read_catalog
+from core.io.column_types import COLUMN_KINDS, ColumnType, detect_column_type, detect_column_types, parse_column_type
+from core.io.interaction_log import (MAX_INTERACTION_ROWS, ConvertedLog, InteractionLog, LogMapping, convert_log,
+                                     read_interaction_log, read_interactions)
+from core.io.interactions import InteractionImportReport, import_interactions
+from core.io.ratings import RATING_KINDS, RatingMapping
 from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
                              load_sample_interactions)
 from core.io.tables import read_table
@@ -70,7 +75,9 @@ __all__ = [
     # file import
     "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
     "install_sample", "list_samples", "load_sample", "load_sample_interactions", "read_catalog", "read_interactions",
-    "read_table",
+    "read_table", "COLUMN_KINDS", "ColumnType", "detect_column_type", "detect_column_types", "parse_column_type",
+    "MAX_INTERACTION_ROWS", "ConvertedLog", "InteractionLog", "LogMapping", "convert_log", "read_interaction_log",
+    "InteractionImportReport", "import_interactions", "RATING_KINDS", "RatingMapping",
     # retrieval
     "STRATEGIES", "Strategy", "StrategyConfig", "WeightedInteraction", "check_decay", "decay_factor", "register",
     "strategy_names",

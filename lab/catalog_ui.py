@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import Item, Store
+from core import Item, Store, detect_column_type
 
 HIDDEN = ("original_id", "image_url")  # never "top values": unique per item
 MAX_CATEGORIES = 50
@@ -78,6 +78,9 @@ def _kind(value: Any) -> str:
         return "yes/no"
     if isinstance(value, (int, float)):
         return "number"
+    if isinstance(value, str) and value[:4].isdigit() and value[4:5] == "-" and \
+            detect_column_type([value]).kind == "date":  # the cheap test first: this runs for every value
+        return "date"
     return {list: "list", dict: "object"}.get(type(value), "text")
 
 

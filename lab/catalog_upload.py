@@ -1,14 +1,15 @@
 """The Catalog page's import of your own file: read it, guess the column mapping, embed and store it.
 
 ``guess_mapping``, ``import_upload`` and ``display_properties`` take plain values and are tested
-directly; ``peek_file`` is cached per uploaded file (``st.cache_data``).
+directly; ``peek_file`` is cached per uploaded file (``st.cache_data``) and detects each column's
+type, which ``column_types_form`` offers to change.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core import (MAX_CATALOG_ROWS, AlreadyExistsError, CollectionSpec, InvalidInputError, Item, Store,
-                  import_catalog_agent, list_samples, read_catalog, read_table)
+                  detect_column_types, import_catalog_agent, list_samples, read_catalog, read_table)
 
 from .catalog_ui import preview_frame
 
@@ -32,6 +33,8 @@ class Mapping:
     text_columns: tuple[str, ...]
     vector_column: str | None
     image_column: str | None = None
+    column_types: dict[str, str] = field(default_factory=dict)
+    """Each other column's type (``core.parse_column_type`` specs: ``"boolean"``, ``"list:;"``...)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class FilePeek:
     rows: int
     preview: pd.DataFrame
     guess: Mapping
+    types: dict[str, str] = field(default_factory=dict)
+    """The detected type of every column, as ``core.parse_column_type`` specs."""
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=4)
@@ -47,20 +52,43 @@ def peek_file(data: bytes, filename: str) -> FilePeek:
     """The columns and row count of an uploaded file, a preview and a guessed mapping; a bad
     file raises :class:`core.CatalogImportError` (the full check runs again on import)."""
     table = read_table(data, filename, id_columns=set(), raw_columns=set(), max_rows=MAX_CATALOG_ROWS)
+    types = {c: t.spec for c, t in detect_column_types(table).items()}
     return FilePeek(tuple(table.columns), len(table.rows), preview_frame(table.rows[:5]),
-                    guess_mapping(table.columns, table.rows[:200]))
+                    guess_mapping(table.columns, table.rows[:200], types), types)
 
 
-def guess_mapping(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> Mapping:
+TYPE_LABELS = {"text": "text", "number": "number", "boolean": "boolean (true/false, yes/no, 1/0)",
+               "date": "date (ISO-8601; filters compare dates)", "list": "list, split at |", "list:;": "list, split at ;",
+               "list:,": "list, split at ,", "list:json": "list (JSON)", "keep": "as read (no conversion)"}
+
+
+def column_types_form(peek: FilePeek, mapping: Mapping, key: str) -> dict[str, str]:
+    """A type for every column but the ID and vector columns, the detected one preselected."""
+    columns = [c for c in peek.columns if c not in (mapping.id_column, mapping.vector_column)]
+    typed = [f"{c} {peek.types[c]}" for c in columns if peek.types.get(c, "text") != "text"]
+    chosen: dict[str, str] = {}
+    with st.expander(f"Column types (detected: {', '.join(typed) or 'all text'})"):
+        st.caption("Values are converted on import, and filters then compare them as such (in_stock = true, "
+                   "released >= 2020-01-01, tags ~ red). A cell that does not fit is reported with its row.")
+        for cell, column in zip(st.columns(3) * len(columns), columns):
+            chosen[column] = cell.selectbox(f"Type of {column}", list(TYPE_LABELS), format_func=TYPE_LABELS.get,
+                                            index=list(TYPE_LABELS).index(peek.types.get(column, "text")),
+                                            key=f"{key}.type.{column}")
+    return chosen
+
+
+def guess_mapping(columns: Sequence[str], rows: Sequence[dict[str, Any]], types: dict[str, str] | None = None) -> Mapping:
     """A starting point the user then corrects: the ID column by name, the title among the names
-    the lab shows as titles, a vector column by name or content, and every text-like column."""
+    the lab shows as titles, a vector column by name or content, and every text-like column (not
+    one whose detected type, in ``types``, is a number, boolean or date)."""
     lower = {c.lower(): c for c in columns}
     id_column = next((lower[n] for n in ("id", "item_id", "itemid", "sku", "uuid") if n in lower),
                      next((c for c in columns if c.lower().endswith("id")), columns[0]))
     title = next((lower[n] for n in ("title", "name", "label", "headline") if n in lower), None)
     vector = next((c for c in columns if c != id_column and (re.search(r"vector|embedding", c, re.I)
                                                             or _looks_like_vector(rows, c))), None)
-    texts = [c for c in columns if c not in (id_column, vector) and _looks_like_text(rows, c)]
+    texts = [c for c in columns if c not in (id_column, vector) and _looks_like_text(rows, c)
+             and (types or {}).get(c) not in ("number", "boolean", "date")]
     if title and title in texts:
         texts.remove(title)
         texts.insert(0, title)
@@ -114,7 +142,7 @@ def import_upload(store: Store, collection: str, data: bytes, filename: str, map
         raise AlreadyExistsError(f"a collection named {name!r} exists already (or is a sample's name); "
                                  "choose another name")
     parsed = read_catalog(data, format=filename, id_column=mapping.id_column, text_columns=mapping.text_columns,
-                          vector_column=mapping.vector_column)
+                          vector_column=mapping.vector_column, column_types=mapping.column_types)
     parsed = replace(parsed, items=[Item(uuid=i.uuid, properties=display_properties(i.properties, mapping))
                                    for i in parsed.items])
     agent = import_catalog_agent(store, name, parsed, progress=progress, title_property=mapping.title_column)

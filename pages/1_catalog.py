@@ -3,6 +3,8 @@ of your own catalog file (CSV, TSV, JSON, JSON Lines, Parquet), which then becom
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core import PersonalizationError
@@ -68,8 +70,8 @@ def preview(count: int) -> None:
 def upload() -> None:
     st.subheader("Import your own catalog")
     st.caption("One row per item: an ID column, text columns to embed with all-MiniLM-L6-v2 (offline) and "
-               "optionally a column of precomputed vectors. A bad file is rejected with the row and column; "
-               "nothing is stored.")
+               "optionally a column of precomputed vectors; each other column gets a type (detected, yours to "
+               "change). A bad file is rejected with the row and column; nothing is stored.")
     file = st.file_uploader("Catalog file", type=uploads.UPLOAD_TYPES,
                             key=f"catalog.upload.{st.session_state['catalog.upload_round']}")
     if file is None:
@@ -102,7 +104,8 @@ def mapping_form(peek: uploads.FilePeek, name: str, key: str) -> tuple[uploads.M
     texts = right.multiselect("Text columns to embed", cols, default=list(guess.text_columns),
                               key=f"catalog.text.{key}")
     target = right.text_input("Collection name", value=uploads.default_collection_name(name), key=f"catalog.name.{key}")
-    return uploads.Mapping(id_column, title, tuple(texts), vector, image), target
+    mapping = uploads.Mapping(id_column, title, tuple(texts), vector, image)
+    return replace(mapping, column_types=uploads.column_types_form(peek, mapping, f"catalog.{key}")), target
 
 
 def run_import(data: bytes, name: str, mapping: uploads.Mapping, target: str) -> None:

@@ -1,5 +1,5 @@
-"""Personas: create, select, edit and delete personas; ready-made demo personas; rate catalog items
-(found with plain BM25) at a chosen time; the interaction history with its time decay; JSON export/import.
+"""Personas: create, select, edit and delete personas; demo personas; rate catalog items (plain BM25) at a
+chosen time; the history with its time decay; JSON export/import; upload an interaction log (``lab.interaction_upload``).
 
 The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core``
 and renders. Every change runs in a widget callback (before the script), so it can make a persona
@@ -21,7 +21,7 @@ from lab import demos as demo_personas
 from lab import persona_files as files
 from lab import persona_props as props
 from lab import persona_ui as ui
-from lab import page, state
+from lab import interaction_upload, page, state
 from lab.cards import item_card, plain
 from lab.charts import decay_figure
 
@@ -282,13 +282,11 @@ st.title("Personas")
 _overview(agent)
 
 st.subheader("Add a persona")
-new, demos, imported = st.tabs(["New", "Demo personas", "Import JSON"])
-with new:
-    _create_tab(agent)
-with demos:
-    _demo_tab(agent, collection)
-with imported:
-    _import_tab(agent)
+adders = (_create_tab, partial(_demo_tab, collection=collection), _import_tab,
+          partial(interaction_upload.section, done=partial(_flash, "overview", "success")))
+for tab, render in zip(st.tabs(["New", "Demo personas", "Import JSON", "Upload interactions"]), adders):
+    with tab:
+        render(agent)
 
 active = state.active_persona(agent)
 if active is not None:

@@ -118,6 +118,21 @@ class StoreContract:
         store.delete_persona("Things", to_uuid("u2"))
         assert len(store.scan_interactions("Things")) == 2
 
+    def test_create_personas_takes_new_personas_with_their_properties(self, store):
+        ann, ben, cy = to_uuid("ann"), to_uuid("ben"), to_uuid("cy")
+        store.put_persona("Things", Persona(persona_id=ben, properties={"name": "Ben", "age": 4}), must_exist=False)
+        store.add_interactions("Things", [StoredInteraction(ann, uid("a"), 1.0, NOW),
+                                          StoredInteraction(ben, uid("b"), 0.5, NOW)],
+                               create_personas=[Persona(persona_id=ann, properties={"name": "ann"}),
+                                                Persona(persona_id=ben, properties={"name": "ben"})])
+        assert store.get_persona("Things", ann).properties == {"name": "ann"}
+        assert store.get_persona("Things", ben).properties == {"name": "Ben", "age": 4}  # existing: left alone
+        with pytest.raises(InvalidInputError):  # one bad row: the new persona is not created either
+            store.add_interactions("Things", [StoredInteraction(cy, uid("a"), 1.0, NOW),
+                                              StoredInteraction(cy, uid("b"), 3.0, NOW)],
+                                   create_personas=[Persona(persona_id=cy, properties={"name": "cy"})])
+        assert store.get_persona("Things", cy) is None and len(store.scan_interactions("Things")) == 2
+
     def test_memo_is_dropped_by_every_write(self, store):
         calls = []
         build = lambda: calls.append(1) or len(calls)  # noqa: E731

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.io import catalog
-from core.io.catalog import ParsedCatalog, import_catalog, read_catalog, read_interactions
+from core.io.catalog import ParsedCatalog, import_catalog, read_catalog
+from core.io.interaction_log import read_interactions
 from core.io.embedding import MODEL_NAME, default_embedder
 from core.errors import AlreadyExistsError, CatalogImportError, InvalidInputError
 from core.ids import generate_uuid5

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
 from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
@@ -27,7 +28,7 @@ Handler = Callable[[Any, argparse.Namespace], Output]
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 COMMANDS = ("samples", "load-sample", "import", "collections", "persona create", "persona list", "persona show",
-            "persona delete", "interact", "recommend", "search")
+            "persona delete", "interact", "import-interactions", "recommend", "search")
 """Every command name :func:`build_parser` needs a handler for."""
 
 _STORELESS = frozenset({"samples"})  # commands that run without opening the store
@@ -86,6 +87,11 @@ def _catalog_commands(command: AddCommand) -> None:
     p.add_argument("--title-column", help="column to show as the title (becomes the first text field)")
     p.add_argument("--format", help="file format when the name does not tell")
     p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
+    p.add_argument("--column-type", action="append", metavar="COLUMN=TYPE",
+                   help=f"a column's type, one of {', '.join(COLUMN_KINDS)} (list splits at |; list:; list:, "
+                        "list:json choose), repeatable; other columns get their detected type")
+    p.add_argument("--no-type-detection", action="store_true",
+                   help="keep the file's values in columns without --column-type (CSV numbers typed, the rest text)")
     command("collections", "list the store's collections")
 
 
@@ -115,6 +121,24 @@ def _interact_command(command: AddCommand) -> None:
     p.add_argument("--weight-column", default="weight")
     p.add_argument("--format", help="file format when the name does not tell")
     p.add_argument("--create-personas", action="store_true", help="create personas that do not exist yet")
+    p = command("import-interactions", "import an interaction log (csv, tsv, json, jsonl, parquet; .gz too): "
+                "its personas and interactions in one step, all or nothing", agent=True)
+    p.add_argument("file")
+    for name, what in (("persona", "persona IDs"), ("item", "the catalog's item IDs"),
+                       ("rating", "ratings or weights"), ("timestamp", "times (ISO-8601, unix s or ms)")):
+        p.add_argument(f"--{name}-column", help=f"column with {what} (default: detected from the names)")
+    ratings = p.add_mutually_exclusive_group()
+    ratings.add_argument("--rating-scale", metavar="LOW:HIGH", help="map ratings LOW..HIGH linearly to -1..1")
+    ratings.add_argument("--like-threshold", type=float, metavar="T", help="rating >= T is a like (+1), below a dislike (-1)")
+    ratings.add_argument("--weights", action="store_true", help="the rating column holds weights in [-1, 1]")
+    ratings.add_argument("--all-likes", action="store_true", help="no rating column: every row is a like (+1)")
+    p.add_argument("--timestamp-unit", choices=("auto", "s", "ms"), default="auto",
+                   help="unit of numeric times (auto: milliseconds above 10^11)")
+    p.add_argument("--no-timestamp", action="store_true", help="ignore any time column: store at the current time")
+    p.add_argument("--skip-unknown-items", action="store_true",
+                   help="leave out rows whose item is not in the collection (counted) instead of failing")
+    p.add_argument("--no-names", action="store_true", help="do not store the file's persona ID as the name property")
+    p.add_argument("--format", help="file format when the name does not tell")
 
 
 def _ranking_commands(command: AddCommand) -> None:

@@ -7,6 +7,7 @@ Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_D
     python -m core load-sample workshop
     python -m core persona create alice --prop "favorite_cuisines=Italian|Thai"
     python -m core interact alice spaghetti-carbonara 1.0
+    python -m core import-interactions ratings.csv --rating-scale 1:5 --skip-unknown-items
     python -m core recommend alice --limit 5 --where "course=main"
 
 Commands that work on an agent take ``--collection``; without it the store's only agent
@@ -23,14 +24,14 @@ import sys
 from typing import Any
 
 from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayStore, Persona, PersonaInteraction,
-                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, install_sample_agent,
-                  open_store, to_uuid)
+                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, import_interactions,
+                  install_sample_agent, open_store, read_interaction_log, to_uuid)
 from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
-from core.cli.context import Progress, agent_of, prop, split_columns, where_filter
+from core.cli.context import Progress, agent_of, column_types, log_mapping, prop, split_columns, where_filter
 from core.cli.format import Output, persona_output, recommend_output, search_output, table, title_of
-from core.io import catalog, samples
+from core.io import catalog, interaction_log, samples
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
 
 __all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
@@ -70,7 +71,8 @@ def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
 
 def cmd_import(store: Store, args: argparse.Namespace) -> Output:
     parsed = catalog.read_catalog(args.file, id_column=args.id_column, text_columns=split_columns(args.text_columns),
-                                  vector_column=args.vector_column, format=args.format)
+                                  vector_column=args.vector_column, format=args.format,
+                                  column_types=column_types(args.column_type), detect_types=not args.no_type_detection)
     _check_new(store, args.collection, args.replace)
     progress = Progress("embedding" if parsed.vectors is None else "vectors")
     try:
@@ -79,9 +81,12 @@ def cmd_import(store: Store, args: argparse.Namespace) -> Output:
     finally:
         progress.close()
     spec = store.get_collection(agent.collection)
-    data = {"collection": spec.name, "items": len(parsed), "dims": spec.dims, "text_fields": list(spec.text_fields)}
-    return Output(data, f"imported {len(parsed)} items into collection {spec.name!r} ({spec.dims}-d vectors); "
-                        "personalization agent ready")
+    types = {c: t.spec for c, t in parsed.column_types.items()}
+    data = {"collection": spec.name, "items": len(parsed), "dims": spec.dims, "text_fields": list(spec.text_fields),
+            "column_types": types}
+    shown = ", ".join(f"{c} {t}" for c, t in types.items()) or "as in the file"
+    return Output(data, f"imported {len(parsed)} items into collection {spec.name!r} ({spec.dims}-d vectors; "
+                        f"column types: {shown}); personalization agent ready")
 
 
 def cmd_collections(store: Store, args: argparse.Namespace) -> Output:
@@ -162,8 +167,29 @@ def _one_interaction(store: Store, agent: PersonalizationAgent, args: argparse.N
 def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
     if args.persona is not None or args.at or args.replace:
         raise InvalidInputError("--file takes no PERSONA ITEM WEIGHT, --at or --replace: they come from the file")
-    return catalog.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
+    return interaction_log.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
                                      weight_column=args.weight_column, format=args.format)
+
+
+def cmd_import_interactions(store: Store, args: argparse.Namespace) -> Output:
+    agent = agent_of(store, args)
+    log = read_interaction_log(args.file, format=args.format)
+    mapping = log_mapping(log, args)
+    progress = Progress("rows")
+    try:
+        report = import_interactions(store, agent.collection, log, mapping, skip_unknown_items=args.skip_unknown_items,
+                                     name_property=None if args.no_names else "name", progress=progress)
+    finally:
+        progress.close()
+    columns = {"persona": mapping.persona_column, "item": mapping.item_column, "rating": mapping.rating_column,
+               "timestamp": mapping.timestamp_column}
+    data = {"collection": report.collection, "rows": report.rows, "stored": report.stored,
+            "personas": report.personas, "new_personas": report.new_personas, "skipped_rows": report.skipped_rows,
+            "unknown_items": list(report.unknown_items), "columns": columns, "rating": mapping.rating.describe(),
+            "seconds": round(report.seconds, 3)}
+    lines = [", ".join(f"{k}: {v or '(none)'}" for k, v in columns.items()), f"weights: {mapping.rating.describe()}",
+             f"{report.summary()} in {report.seconds:.1f} s ({report.rows / max(report.seconds, 1e-9):,.0f} rows/s)"]
+    return Output(data, "\n".join(lines))
 
 
 # -- ranking commands --------------------------------------------------------------------------
@@ -197,7 +223,8 @@ def cmd_search(store: Store, args: argparse.Namespace) -> Output:
 HANDLERS: dict[str, Handler] = {
     "samples": cmd_samples, "load-sample": cmd_load_sample, "import": cmd_import, "collections": cmd_collections,
     "persona create": cmd_persona_create, "persona list": cmd_persona_list, "persona show": cmd_persona_show,
-    "persona delete": cmd_persona_delete, "interact": cmd_interact, "recommend": cmd_recommend, "search": cmd_search,
+    "persona delete": cmd_persona_delete, "interact": cmd_interact, "import-interactions": cmd_import_interactions,
+    "recommend": cmd_recommend, "search": cmd_search,
 }
 """Each command's handler, by the name :func:`core.cli.args.build_parser` knows it by."""
 

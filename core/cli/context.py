@@ -1,4 +1,5 @@
-"""What every CLI command needs: its collection and agent, ``--where`` and ``--prop`` parsing, a progress bar."""
+"""What every CLI command needs: its collection and agent, ``--where``, ``--prop``, ``--column-type`` and the
+interaction-log options parsed, a progress bar."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from core import InvalidInputError, NotFoundError, PersonalizationAgent, Store, build_filter, parse_condition, parse_value
+from core import (ColumnType, InteractionLog, InvalidInputError, LogMapping, NotFoundError, PersonalizationAgent,
+                  RatingMapping, Store, build_filter, parse_column_type, parse_condition, parse_value)
 
 
 def where_filter(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
@@ -55,6 +57,42 @@ def prop(text: str) -> tuple[str, Any]:
         return key.strip(), parse_value(raw)
     except InvalidInputError as exc:
         raise InvalidInputError(f"--prop {key.strip()}: {exc}") from None
+
+
+def column_types(specs: Sequence[str] | None) -> dict[str, ColumnType]:
+    """``--column-type in_stock=boolean`` (repeatable) as ``{"in_stock": ColumnType("boolean")}``."""
+    out = {}
+    for text in specs or ():
+        column, sep, kind = text.partition("=")
+        if not sep or not column.strip():
+            raise InvalidInputError(f"--column-type must look like COLUMN=TYPE (in_stock=boolean), got {text!r}")
+        try:
+            out[column.strip()] = parse_column_type(kind)
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"--column-type {column.strip()}: {exc}") from None
+    return out
+
+
+def log_mapping(log: InteractionLog, args: argparse.Namespace) -> LogMapping:
+    """The log's guessed mapping with the ``import-interactions`` options applied on top."""
+    guess = log.guess
+    column = None if args.all_likes else (args.rating_column or guess.rating_column)
+    if args.all_likes or column is None:
+        rating = RatingMapping("likes")
+    elif args.rating_scale:
+        rating = RatingMapping.parse_scale(args.rating_scale)
+    elif args.like_threshold is not None:
+        rating = RatingMapping("threshold", threshold=args.like_threshold)
+    elif args.weights:
+        rating = RatingMapping("weights")
+    else:
+        rating = guess.rating if column == guess.rating_column else log.rating_guess(column)
+    if column is None and (args.rating_scale or args.like_threshold is not None or args.weights):
+        raise InvalidInputError(f"no rating column was found in {', '.join(log.columns)}; name it with "
+                                "--rating-column, or pass --all-likes")
+    stamp = None if args.no_timestamp else (args.timestamp_column or guess.timestamp_column)
+    return LogMapping(args.persona_column or guess.persona_column, args.item_column or guess.item_column,
+                      column, rating, stamp, args.timestamp_unit)
 
 
 def split_columns(text: str | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Catalog and interaction-file import: CSV, TSV, JSON, JSON Lines and Parquet.
+"""Catalog import: CSV, TSV, JSON, JSON Lines and Parquet.
 
 Reading is all-or-nothing: every row is checked before anything is returned, and the first
 problem raises :class:`~core.errors.CatalogImportError` naming the 1-based data row (header
@@ -8,17 +8,15 @@ catalog behind.
 
 Item IDs go through :func:`core.ids.to_uuid` (a UUID is kept, anything else becomes the
 deterministic UUID5) and the original value is kept in the ``original_id`` property. The file
-readers live in :mod:`core.io.tables` and the vector handling in :mod:`core.io.vectors`.
+readers live in :mod:`core.io.tables`, column types in :mod:`core.io.column_types` and the vector
+handling in :mod:`core.io.vectors`; interaction logs in :mod:`core.io.interaction_log`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import numbers
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
@@ -27,16 +25,15 @@ import numpy as np
 from core.io.embedding import Embedder, ProgressCallback
 from core.errors import AlreadyExistsError, CatalogImportError, InvalidInputError
 from core.ids import ORIGINAL_ID_PROPERTY, to_uuid
-from core.models import Item, PersonaInteraction, to_datetime
+from core.models import Item
 from core.store.base import CollectionSpec, Store
-from core.io.tables import FLOAT, FORMATS, Source, Table, is_empty, plain, read_table
+from core.io.column_types import ColumnType, convert_table, detect_column_types, parse_column_type
+from core.io.tables import FORMATS, Source, Table, is_empty, plain, read_table
 from core.io.vectors import catalog_vectors, row_vector
 
-__all__ = ["FORMATS", "MAX_CATALOG_ROWS", "MAX_INTERACTION_ROWS", "ParsedCatalog", "Source", "import_catalog",
-           "read_catalog", "read_interactions"]
+__all__ = ["FORMATS", "MAX_CATALOG_ROWS", "ParsedCatalog", "Source", "import_catalog", "read_catalog"]
 
 MAX_CATALOG_ROWS = 200_000
-MAX_INTERACTION_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,8 @@ class ParsedCatalog:
     id_column: str
     text_columns: tuple[str, ...]
     columns: tuple[str, ...] = ()
+    column_types: Mapping[str, ColumnType] = field(default_factory=dict)
+    """The type each converted column was given (the others kept the file's values)."""
 
     def __len__(self) -> int:
         return len(self.items)
@@ -63,12 +62,16 @@ class ParsedCatalog:
 def read_catalog(
     source: Source, *, id_column: str, text_columns: Sequence[str], vector_column: str | None = None,
     format: str | None = None, expected_dims: int | None = None,
+    column_types: Mapping[str, ColumnType | str] | None = None, detect_types: bool = False,
 ) -> ParsedCatalog:
     """Read and check a catalog file; raises :class:`CatalogImportError` on the first bad row.
 
     ``format`` is ``"csv"``, ``"tsv"``, ``"json"``, ``"jsonl"`` or ``"parquet"``, or a file name
     to take it from (``"movies.csv"``); without it the path's (or file object's) name is used.
     ``text_columns`` may be empty only when ``vector_column`` supplies the vectors.
+    ``column_types`` (``{"in_stock": "boolean", "tags": "list:;"}``, see :mod:`core.io.column_types`)
+    converts those columns' cells; with ``detect_types`` every other column (but the ID and vector
+    columns) gets its detected type, else it keeps the file's values (CSV numbers typed).
     """
     text_columns = _column_names(text_columns, "text_columns")
     if not text_columns and vector_column is None:
@@ -78,7 +81,10 @@ def read_catalog(
     if expected_dims is not None and (isinstance(expected_dims, bool) or not isinstance(expected_dims, int)
                                       or expected_dims < 1):
         raise InvalidInputError(f"expected_dims must be a positive integer, got {expected_dims!r}")
-    table = read_table(source, format, id_columns={id_column}, raw_columns={vector_column},
+    types = {c: parse_column_type(t) for c, t in (column_types or {}).items()}
+    if clash := sorted(str(c) for c in {id_column, vector_column} & set(types)):
+        raise InvalidInputError(f"column {clash[0]!r} holds the ids or vectors; it takes no column type")
+    table = read_table(source, format, id_columns={id_column}, raw_columns=detect_types or {vector_column, *types},
                        max_rows=MAX_CATALOG_ROWS)
     table.require(id_column, "id")
     for column in text_columns:
@@ -89,7 +95,11 @@ def read_catalog(
         raise CatalogImportError(
             f"the name {ORIGINAL_ID_PROPERTY!r} is reserved for the original id; rename this column",
             column=ORIGINAL_ID_PROPERTY)
-    return _build_catalog(table, id_column, text_columns, vector_column, expected_dims)
+    if detect_types:
+        types = {**detect_column_types(table, skip={id_column, vector_column}), **types}
+    convert_table(table, types)
+    parsed = _build_catalog(table, id_column, text_columns, vector_column, expected_dims)
+    return replace(parsed, column_types=types)
 
 
 def import_catalog(
@@ -123,36 +133,6 @@ def import_catalog(
         store.delete_collection(collection)  # no empty collection left behind
         raise
     return spec
-
-
-def read_interactions(
-    source: Source, *, persona_column: str = "persona_id", item_column: str = "item_id",
-    weight_column: str | None = "weight", created_at_column: str | None = "created_at",
-    format: str | None = None,
-) -> list[PersonaInteraction]:
-    """Read persona interactions (one per row); raises :class:`CatalogImportError` on any bad row.
-
-    IDs go through :func:`core.ids.to_uuid` (``"alice"`` and a movieId both work). Weights must
-    be numbers in [-1, 1]; ``weight_column=None`` gives every row weight 1. The created_at column
-    is optional (ISO-8601 or unix seconds; an empty cell means "when stored").
-    """
-    table = read_table(source, format, id_columns={persona_column, item_column}, raw_columns=set(),
-                       max_rows=MAX_INTERACTION_ROWS)
-    table.require(persona_column, "persona")
-    table.require(item_column, "item")
-    if weight_column is not None:
-        table.require(weight_column, "weight")
-    has_time = created_at_column is not None and created_at_column in table.columns
-    out = []
-    for number, row in enumerate(table.rows, start=1):
-        weight = 1.0 if weight_column is None else _weight(row.get(weight_column), number, weight_column)
-        created = _created_at(row.get(created_at_column), number, created_at_column) if has_time else None
-        out.append(PersonaInteraction(
-            persona_id=_row_uuid(row.get(persona_column), number, persona_column),
-            item_id=_row_uuid(row.get(item_column), number, item_column),
-            weight=weight, created_at=created,
-        ))
-    return out
 
 
 # -- catalog rows ----------------------------------------------------------------------------
@@ -214,7 +194,7 @@ def _text_fields(parsed: ParsedCatalog, title_property: str | None) -> tuple[str
     return (title_property, *(f for f in fields if f != title_property))
 
 
-# -- interaction cells -----------------------------------------------------------------------
+# -- cells -----------------------------------------------------------------------------------
 
 def _row_uuid(value: Any, number: int, column: str) -> UUID:
     if is_empty(value):
@@ -223,31 +203,6 @@ def _row_uuid(value: Any, number: int, column: str) -> UUID:
         return to_uuid(value, what="id")
     except InvalidInputError as exc:
         raise CatalogImportError(str(exc), row=number, column=column) from None
-
-
-def _weight(value: Any, number: int, column: str) -> float:
-    if is_empty(value):
-        raise CatalogImportError("the weight is missing; it must be a number in [-1, 1]", row=number, column=column)
-    if isinstance(value, str) and FLOAT.match(value.strip()):
-        value = float(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        value = float(value)
-        if math.isfinite(value) and -1.0 <= value <= 1.0:
-            return value
-    raise CatalogImportError(f"weight must be a number in [-1, 1], got {value!r}", row=number, column=column)
-
-
-def _created_at(value: Any, number: int, column: str) -> datetime | None:
-    if is_empty(value):
-        return None
-    if isinstance(value, str) and FLOAT.match(value.strip()):
-        value = float(value)
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    try:
-        return to_datetime(value, what="created_at")
-    except (InvalidInputError, OverflowError, OSError, ValueError) as exc:
-        raise CatalogImportError(f"bad date {value!r}: {exc}", row=number, column=column) from None
 
 
 def _column_names(columns: Sequence[str] | str, what: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ Every problem raises :class:`~core.errors.CatalogImportError` naming the 1-based
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import math
@@ -53,9 +54,10 @@ class Table:
             )
 
 
-def read_table(source: Source, format: str | None, *, id_columns: set[str], raw_columns: set[str | None],
+def read_table(source: Source, format: str | None, *, id_columns: set[str], raw_columns: set[str | None] | bool,
                 max_rows: int) -> Table:
-    """Rows of any supported source; CSV cells are typed per column (see :func:`_csv_table`)."""
+    """Rows of any supported source (gzip-compressed too); CSV cells are typed per column (see
+    :func:`_typed_column`) except in ``raw_columns`` (``True``: every column) where they stay text."""
     if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
         table = Table([str(c) for c in source.columns], source.to_dict("records"))
     else:
@@ -93,6 +95,11 @@ def _read_source(source: Source, format: str | None) -> tuple[bytes | str, str]:
         data = source.getvalue() if hasattr(source, "getvalue") else source.read()
     else:
         raise InvalidInputError(f"source must be a path, bytes or a file object, got {type(source).__name__}")
+    if isinstance(data, bytes) and data[:2] == b"\x1f\x8b":  # gzip (interactions.csv.gz)
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise CatalogImportError(f"the file looks gzip-compressed but cannot be unpacked: {exc}") from None
     return data, _format_of(format, name if isinstance(name, str) else None)
 
 
@@ -100,7 +107,7 @@ def _format_of(format: str | None, name: str | None) -> str:
     for hint in (format, name):
         if not hint:
             continue
-        key = hint.lower().strip()
+        key = hint.lower().strip().removesuffix(".gz")
         key = key.rsplit(".", 1)[-1] if "." in key else key
         key = _FORMAT_ALIASES.get(key, key)
         if key in FORMATS:
@@ -122,7 +129,7 @@ def _decode(data: bytes | str, fmt: str) -> str:
                                  f"(line {line}); save it as UTF-8", row=row or None) from None
 
 
-def _csv_table(text: str, delimiter: str, id_columns: set[str], raw_columns: set[str | None],
+def _csv_table(text: str, delimiter: str, id_columns: set[str], raw_columns: set[str | None] | bool,
                max_rows: int) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -142,7 +149,7 @@ def _csv_table(text: str, delimiter: str, id_columns: set[str], raw_columns: set
                 break
     except csv.Error as exc:
         raise CatalogImportError(f"malformed CSV near line {reader.line_num}: {exc}") from None
-    typed = {c: _typed_column([r[i] for r in cells], c in id_columns, c in raw_columns)
+    typed = {c: _typed_column([r[i] for r in cells], c in id_columns, raw_columns is True or c in raw_columns)
              for i, c in enumerate(columns)}
     return Table(columns, [{c: typed[c][n] for c in columns} for n in range(len(cells))])
 
@@ -160,10 +167,10 @@ def _csv_header(header: list[str]) -> list[str]:
 def _typed_column(values: list[str], is_id: bool, raw: bool) -> list[Any]:
     """Empty → None; IDs: canonical integers → int, else stripped text; other columns become
     all-int or all-float when every non-empty cell is one ("a|b|c" and "007" stay text)."""
-    if raw:
-        return [v if v.strip() else None for v in values]
     if is_id:
         return [int(v) if _INT.match(v.strip()) else (v.strip() or None) for v in values]
+    if raw:
+        return [v if v.strip() else None for v in values]
     filled = [v.strip() for v in values if v.strip()]
     if filled and all(_INT.match(v) for v in filled):
         return [int(v) if v.strip() else None for v in values]
@@ -247,13 +254,9 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def is_missing(value: Any) -> bool:
     """None, NaN, pandas' NA/NaT."""
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
         return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return True
-    if isinstance(value, np.floating):
+    if isinstance(value, (float, np.floating)):
         return bool(np.isnan(value))
     return False
 

@@ -226,10 +226,12 @@ class Store(Protocol):
     def list_personas(self, collection: str) -> list[Persona]: ...
     def add_interactions(
         self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
-        replace_pairs: Iterable[tuple[UUID, UUID]] = (), create_personas: Iterable[UUID] = (),
+        replace_pairs: Iterable[tuple[UUID, UUID]] = (), create_personas: Iterable[UUID | Persona] = (),
     ) -> None:
-        """Atomically: create ``create_personas`` that are missing, delete the stored interactions of
-        ``replace_pairs`` (persona, item), insert ``rows`` (``created_at`` None -> ``default_time``)."""
+        """Atomically: create ``create_personas`` that are missing (a UUID with no properties, a
+        :class:`Persona` with its own; existing personas are left as they are), delete the stored
+        interactions of ``replace_pairs`` (persona, item), insert ``rows`` (``created_at`` None ->
+        ``default_time``)."""
         ...
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]: ...
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]: ...

@@ -191,7 +191,7 @@ class OverlayStore:
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID] = ()) -> None:
+                         create_personas: Iterable[UUID | Persona] = ()) -> None:
         self._write("record interactions")
         self.own.add_interactions(collection, rows, default_time=default_time, replace_pairs=replace_pairs,
                                   create_personas=create_personas)

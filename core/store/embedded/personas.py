@@ -71,12 +71,13 @@ class PersonaTables:
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID] = ()) -> None:
+                         create_personas: Iterable[UUID | Persona] = ()) -> None:
         with _gc_paused():  # bulk loads make many acyclic objects: a cyclic collection then only costs time
             self._add_interactions(collection, rows, default_time, replace_pairs, create_personas)
 
     def _add_interactions(self, collection: str, rows: Sequence[InteractionRow], default_time: datetime | None,
-                          replace_pairs: Iterable[tuple[UUID, UUID]], create_personas: Iterable[UUID]) -> None:
+                          replace_pairs: Iterable[tuple[UUID, UUID]],
+                          create_personas: Iterable[UUID | Persona]) -> None:
         # Bulk imports repeat the same IDs and times: convert each distinct one once, keyed by the
         # UUID's int (hashing UUID objects is several times slower).
         persona_ints = [r.persona_id.int for r in rows]
@@ -87,8 +88,9 @@ class PersonaTables:
         stamp = {t: (t or default_time).timestamp() for t in set(created)}
         with self._tx() as db:
             cid = self._cid(collection)
-            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,'{}')",
-                           ((cid, p.bytes) for p in create_personas))
+            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,?)",
+                           ((cid, p.bytes, "{}") if isinstance(p, UUID) else
+                            (cid, p.persona_id.bytes, to_json(p.properties)) for p in create_personas))
             distinct = set(persona_ints)
             keys = self._persona_keys(db, cid, [UUID(int=k) for k in distinct])
             key = {k: keys[b] for k in distinct if (b := k.to_bytes(16, "big")) in keys}
