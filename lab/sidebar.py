@@ -92,7 +92,9 @@ def _back() -> None:
 
 
 def _collection_selector(bar, ws: Workspace) -> None:
-    counts = {c: len(ws.store.list_personas(c)) for c in ws.collections()}
+    # kept until the collection's next write: an imported log can bring tens of thousands of personas
+    counts = {c: ws.store.memo(c, "lab.persona_count", lambda c=c: len(ws.store.list_personas(c)))
+              for c in ws.collections()}
     shared = library().names()
 
     def label(name: str) -> str:

@@ -29,11 +29,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def lab_server(timeout_s: float = 60.0, data_dir: str | Path | None = None, env: dict[str, str] | None = None):
+def lab_server(timeout_s: float = 60.0, data_dir: str | Path | None = None, env: dict[str, str] | None = None,
+               port: int | None = None):
     """Start the lab on a free loopback port with its workspaces in ``data_dir`` (default: a new
     temporary folder; pass the same one to two servers in turn to restart "the same" lab) and
-    ``env`` added to the environment; yield its URL; stop it."""
-    port = free_port()
+    ``env`` added to the environment, on ``port`` (default a free one); yield its URL; stop it."""
+    port = port or free_port()
     extra, env = env or {}, {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env["PERSONALIZATION_LAB_DATA"] = str(data_dir or tempfile.mkdtemp(prefix="lab-browser-data-"))
     env.update(extra)

@@ -18,7 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from core import Persona, PersonaInteraction, SampleLibrary, WorkspaceRef, Workspaces, to_uuid
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, lab_server
+from .browser import CHROMIUM, CHROMIUM_ARGS, free_port, lab_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
@@ -120,3 +120,19 @@ def test_a_protected_room_refuses_a_wrong_passcode_and_fork_gives_an_independent
     mine = personas_in(data, WorkspaceRef("private", ws_id))
     assert "Teacher demo" in mine and len(mine) == 2
     assert personas_in(data, WorkspaceRef.shared("room-7")) == ["Teacher demo"]  # the room is unchanged
+
+
+def test_an_open_tab_comes_back_to_its_workspace_after_a_server_restart(tmp_path):
+    data, port = tmp_path / "data", free_port()
+    with browser() as page:
+        with lab_server(data_dir=data, port=port) as url:
+            page.goto(url + "/recommend")
+            page.get_by_role("button", name="Add the demo persona Family movie night").click()
+            expect(page.get_by_text("Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
+            ws_id = wait_for_workspace_in_url(page)
+        # the server is gone; the tab stays open and reconnects when the lab is back on the same port
+        with lab_server(data_dir=data, port=port):
+            persona = sidebar(page).get_by_role("combobox", name="Active persona")
+            expect(persona).to_have_value("Family movie night", timeout=WAIT_MS)
+            assert f"ws={ws_id}" in page.url
+    assert len(list((data / "private").glob("*.sqlite"))) == 1  # no new, empty workspace was made
