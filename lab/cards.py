@@ -14,8 +14,9 @@ import streamlit as st
 
 from core import display_title
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@=^])")
 MAX_VALUE_CHARS = 160
+DETAILS = "The numbers"
 
 
 def plain(value: Any) -> str:
@@ -31,9 +32,10 @@ def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
 
 def item_card(properties: dict[str, Any], *, header: str = "", caption: str | None = None,
               fields: list[str] | None = None, actions: Callable[[], None] | None = None,
-              text_fields: Sequence[str] = ()) -> None:
+              text_fields: Sequence[str] = (), details: str | None = None) -> None:
     """One bordered card: a header line, the item's title, a few properties (``fields``, default
-    all), a caption, actions. ``text_fields`` are the collection's (for ``core.display_title``)."""
+    all), a caption, ``details`` in a collapsed expander, actions. ``text_fields`` are the
+    collection's (for ``core.display_title``). ``header`` is Markdown; everything else is shown as text."""
     with st.container(border=True):
         title = display_title(properties, "", text_fields)
         image = properties.get("image_url")
@@ -47,5 +49,8 @@ def item_card(properties: dict[str, Any], *, header: str = "", caption: str | No
                 st.caption(f"{plain(key)}: {plain(short(value))}")
         if caption:
             st.caption(plain(caption))
+        if details:
+            with st.expander(DETAILS):
+                st.caption(plain(details))
         if actions is not None:
             actions()

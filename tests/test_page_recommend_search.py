@@ -6,11 +6,10 @@ through the public API; no LLM is configured, so the local agent ranks (determin
 
 from __future__ import annotations
 
-import base64
+import html
 import json
 import uuid
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -67,30 +66,19 @@ def _cards(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("\\#")]
 
 
-def _numbers(value):
-    """A plotly array: a list, or (newer plotly) ``{"dtype", "bdata"[, "shape"]}`` packed base64."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return array.reshape(value["shape"]).tolist() if "shape" in value else array.tolist()
-    return list(value)
-
-
-def _chart(at: AppTest) -> list[tuple[str, int, int]]:
-    """(title, rank before, rank after) per line of the page's rank-change chart."""
+def _chart(at: AppTest) -> list[tuple[str, int | None, int | None]]:
+    """(title, rank before, rank after) per line of the page's rank-change chart (None: not in that list)."""
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    return [(trace["hovertext"][0], *map(int, _numbers(trace["y"]))) for trace in spec["data"]]
+    return [(html.unescape(trace["customdata"][0][0]), *trace["customdata"][0][1:]) for trace in spec["data"]]
 
 
-def _expected_chart(before: list, after: list) -> list[tuple[str, int, int]]:
-    """Known rows: items of ``after`` in order (before = original_rank), then ``before``'s dropped items;
-    a missing rank sits on the off-list row below the deepest rank."""
+def _expected_chart(before: list, after: list) -> list[tuple[str, int | None, int | None]]:
+    """Known rows: items of ``after`` in order (before = original_rank), then ``before``'s dropped items."""
     kept = {o.uuid for o in after}
     rows = [(display_title(o.properties), o.original_rank, rank) for rank, o in enumerate(after, 1)]
-    rows += [(display_title(o.properties), rank, None) for rank, o in enumerate(before, 1) if o.uuid not in kept]
-    off = max(r for row in rows for r in row[1:] if r is not None) + 1
-    return [(t, off if a is None else a, off if b is None else b) for t, a, b in rows]
+    return rows + [(display_title(o.properties), rank, None) for rank, o in enumerate(before, 1) if o.uuid not in kept]
 
 
 SETTINGS = {"lab.recommend.limit": LIMIT, "lab.decay_rate": 0.0}
@@ -111,9 +99,16 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     assert _listed(at, "lab.recommend.card.agent.") == [str(o.uuid) for o in ranked.objects]
     assert len(_cards(at)) == 2 * LIMIT
     assert _chart(at) == _expected_chart(vector.objects, ranked.objects)
-    assert any("Local agent" in i.value for i in at.info)  # the ranking rationale
+    # the ranking rationale and each card's explanation: plain words first, the numbers one click away
+    assert any(i.value.startswith("The local agent \\(no LLM\\) picked these") for i in at.info)
+    top = ranked.objects[0].explanation.split("\n")
     captions = [c.value for c in at.caption]
-    assert any("Closest to your like" in c for c in captions)  # per-item explanations on the cards
+    assert any(c.replace("\\", "") == top[0] for c in captions)
+    numbers = [e for e in at.expander if e.label == "The numbers"]
+    assert len(numbers) == 2 * LIMIT
+    assert any(c.value.replace("\\", "") == top[1] for e in numbers for c in e.caption)
+    assert [e.label for e in at.expander].count("What do these numbers mean?") == 2
+    assert any("similarity" in m.value and "diversity penalty" in m.value for m in at.markdown)
     assert any(m.value.startswith("rerank · ") for m in at.markdown)  # the trace lists every step
 
 
