@@ -2,6 +2,9 @@
 
 ``plain(text)`` escapes every Markdown/HTML control character, so a title such as
 ``![x](http://…)`` or ``<script>`` shows as those characters instead of an image or markup.
+Escapes do not stop GitHub-style autolinks (Streamlit finds bare ``http://…``, ``www.…`` and
+``name@host`` in the text *after* parsing), so ``plain`` also puts an invisible word joiner
+(U+2060) where such a link would start: ``http⁠://``, ``www⁠.``, ``name⁠@host``.
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ import streamlit as st
 from core import display_title
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@=^])")
+_AUTOLINK = re.compile(r"(?i)(https?|www|ftp|mailto|xmpp)(?=[:.])|(?=@)")
+JOINER = "\u2060"
+"""WORD JOINER: zero width, breaks no line, copied along with the text."""
 MAX_VALUE_CHARS = 160
 DETAILS = "The numbers"
 
 
 def plain(value: Any) -> str:
-    """``value`` as text that Streamlit's Markdown shows literally."""
+    """``value`` as text that Streamlit's Markdown shows literally: no markup, no link."""
     text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + JOINER, text)
     return _MARKDOWN.sub(r"\\\1", text).replace("\n", " ")
 
 

@@ -125,47 +125,55 @@ def rank_change_figure(vector: PersonalizationAgentGetObjectsResponse, agent: Pe
             hovertext=[_hover(r, sides)] * 2, hovertemplate="%{hovertext}<extra></extra>",
             customdata=[[plotly_text(r["title"]), r["vector_rank"], r["agent_rank"]]] * 2))
         shown.add(r["category"])
-    _rank_axes(fig, in_list, place, sides)
+    _rank_axes(fig, in_list, place, sides, _band(rows, in_list))
     return fig
 
 
 def _places(rows: list[dict[str, Any]], in_list: int) -> list[tuple[float, float]]:
     """The y of both ends of every row: its rank in the list, else a spot in the outside band (in
-    rank order, spread over one row's height), else (found only by the agent's searches) the last row."""
+    rank order, :func:`_band` rows from ``in_list + 1.5``), else (found only by the agent's
+    searches) the row below the band."""
     ys = [[0.0, 0.0] for _ in rows]
-    for side, key in ((0, "vector_rank"), (1, "agent_rank")):
-        band = []
+    bands = [[(float("inf") if r[key] is None else r[key], n) for n, r in enumerate(rows)
+              if (r[key] is None and key == "agent_rank") or (r[key] is not None and r[key] > in_list)]
+             for key in ("vector_rank", "agent_rank")]
+    span = _band(rows, in_list)
+    for side, key in enumerate(("vector_rank", "agent_rank")):
         for n, r in enumerate(rows):
-            rank = r[key]
-            if rank is not None and rank <= in_list:
-                ys[n][side] = float(rank)
-            elif rank is None and side == 0:
-                ys[n][side] = in_list + 3.5
-            else:
-                band.append((float("inf") if rank is None else rank, n))
-        for k, (_, n) in enumerate(sorted(band)):
-            ys[n][side] = in_list + 1.5 + (k / (len(band) - 1) if len(band) > 1 else 0.5)
+            if r[key] is not None and r[key] <= in_list:
+                ys[n][side] = float(r[key])
+            elif r[key] is None and side == 0:
+                ys[n][side] = in_list + span + 2.5
+        band = sorted(bands[side])
+        for k, (_, n) in enumerate(band):
+            ys[n][side] = in_list + 1.5 + (k * span / (len(band) - 1) if len(band) > 1 else span / 2)
     return [(a, b) for a, b in ys]
 
 
-def _rank_axes(fig: go.Figure, in_list: int, place: list[tuple[float, float]], sides: tuple[str, str]) -> None:
+def _band(rows: list[dict[str, Any]], in_list: int) -> float:
+    """The outside band's height in rows: 1, or 0.4 per line end beyond the first three on its busier side."""
+    ends = max(sum(1 for r in rows if r["vector_rank"] is not None and r["vector_rank"] > in_list),
+               sum(1 for r in rows if r["agent_rank"] is None))
+    return max(1.0, 0.4 * (ends - 1))
+
+
+def _rank_axes(fig: go.Figure, in_list: int, place: list[tuple[float, float]], sides: tuple[str, str],
+               span: float) -> None:
     ticks: list[float] = list(range(1, in_list + 1))
     texts = [f"#{t}" for t in ticks]
     deepest = max((y for ys in place for y in ys), default=in_list)
     if deepest > in_list:
-        fig.add_hrect(y0=in_list + 1, y1=max(deepest, in_list + 2.5) + 0.5, fillcolor="#EEEEEE", line_width=0,
-                      layer="below")
-        ticks.append(in_list + 2)
+        fig.add_hrect(y0=in_list + 1, y1=in_list + span + 2, fillcolor="#EEEEEE", line_width=0, layer="below")
+        ticks.append(in_list + 1.5 + span / 2)
         texts.append(OUTSIDE)
-    if deepest >= in_list + 3.5:
-        ticks.append(in_list + 3.5)
+    if deepest > in_list + span + 2:
+        ticks.append(in_list + span + 2.5)
         texts.append(SEARCHES)
     fig.update_yaxes(autorange="reversed", title_text="rank", tickvals=ticks, ticktext=texts, zeroline=False,
                      showgrid=False)
     fig.update_xaxes(tickvals=[0, 1], ticktext=list(sides), range=[-0.8, 1.8], zeroline=False, showgrid=False)
-    rows = deepest + 1
     fig.update_layout(title_text=f"{sides[0]} rank → {sides[1]} rank", legend_title_text="",
-                      height=min(1100, max(380, 32 * rows + 120)), hovermode="closest")
+                      height=min(1100, max(380, int(32 * (deepest + 1)) + 120)), hovermode="closest")
 
 
 def _hover(r: dict[str, Any], sides: tuple[str, str]) -> str:

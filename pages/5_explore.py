@@ -19,8 +19,8 @@ ws, collection, agent = page.start("Explore")
 st.title("Explore")
 
 NEAR, WHOLE = "Persona's neighbourhood", "Whole catalog"
+# the recommendations drawn (the top 10, as on Recommend) and how deep the list is read for candidates
 SHOWN, CANDIDATES = 10, 20
-"""The recommendations drawn (as on Recommend) and how deep the vector-only list is read for candidates."""
 KEY = "lab.explore."
 LEGEND = ("Green ▲ are the persona's likes, orange ▼ its dislikes, blue ◆ the current vector-only "
           f"recommendations (the top {SHOWN}), light blue dots the next candidates of the same list and black ★ "

@@ -97,8 +97,8 @@ def test_in_list_ranks_get_a_row_each_and_outsiders_a_band_below(responses):
     ticks = dict(zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals))
     assert [ticks[f"#{r}"] for r in range(1, 6)] == [1, 2, 3, 4, 5] and "#7" not in ticks
     assert ticks[OUTSIDE] == 7 and ticks[SEARCHES] == 8.5
-    [band] = fig.layout.shapes
-    assert band.y0 == 6 and band.y1 >= 8.5
+    [band] = fig.layout.shapes  # shaded: rows 6-8; the searches' row lies below it
+    assert (band.y0, band.y1) == (6, 8)
 
 
 def test_outsiders_are_spread_over_the_band_in_rank_order():
@@ -108,6 +108,10 @@ def test_outsiders_are_spread_over_the_band_in_rank_order():
     y = {t.customdata[0][0]: list(t.y) for t in rank_change_figure(vector, agent).data}
     assert y["mid"][0] == 4.5 and y["deep"][0] == 5.5  # the band spans rows L + 1.5 … L + 2.5, rank order
     assert y["v2"][1] == 4.5 and y["v3"][1] == 5.5  # dropped, in their vector-only order
+    many = PersonalizationAgentGetObjectsResponse(objects=[_obj(n, f"v{n}", n, n) for n in range(1, 8)])
+    one = PersonalizationAgentGetObjectsResponse(objects=[_obj(1, "v1", 1, 1)])
+    dropped = sorted(t.y[1] for t in rank_change_figure(many, one).data if t.y[1] > 7)
+    assert dropped == pytest.approx([8.5, 8.9, 9.3, 9.7, 10.1, 10.5])  # the band grows: 0.4 rows per extra end
 
 
 def test_every_line_is_labelled_and_big_moves_are_thicker(responses):
