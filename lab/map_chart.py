@@ -44,7 +44,7 @@ class Projection:
 
 
 def fit_projection(vectors: np.ndarray, seed: int = 0) -> Projection:
-    """PCA of ``vectors`` (n, d) to 2-D: the SVD of the centred rows (a seeded sample of at most
+    """PCA of ``vectors`` (n, d) to 2-D, fitted on the centred rows (a seeded sample of at most
     ``FIT_ROWS``); each component's sign is fixed so that its largest |loading| is positive, so the
     map is deterministic. ``explained`` is the share of the fitted rows' total variance that the
     two components keep (0 when there is none); missing components (n or d < 2) are 0."""
@@ -54,13 +54,26 @@ def fit_projection(vectors: np.ndarray, seed: int = 0) -> Projection:
         return Projection(np.zeros(2), np.zeros((dims, 2)), 0.0)
     fit = X if len(X) <= FIT_ROWS else X[np.random.default_rng(seed).choice(len(X), FIT_ROWS, replace=False)]
     mean = fit.mean(axis=0)
-    _, s, vt = np.linalg.svd(fit - mean, full_matrices=False)
+    variances, axes = _principal_axes(fit - mean)
     components = np.zeros((2, dims))
-    components[: min(2, len(vt))] = vt[:2]
+    components[: min(2, len(axes))] = axes[:2]
     signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
     components *= np.where(signs == 0, 1.0, signs)[:, None]
-    total = float((s ** 2).sum())
-    return Projection(-mean @ components.T, components.T, float((s[:2] ** 2).sum()) / total if total else 0.0)
+    total = float(variances.sum())
+    return Projection(-mean @ components.T, components.T, float(variances[:2].sum()) / total if total else 0.0)
+
+
+def _principal_axes(centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The variance along each principal axis (descending) and the axes (rows). A tall matrix goes
+    through the eigenvectors of its d × d scatter matrix, much faster than its SVD (movies,
+    9,742 × 384, on a busy 2-core machine: one SVD took 16 s, the scatter-matrix fit 0.3–5.4 s)."""
+    n, d = centred.shape
+    if n <= d:
+        _, s, vt = np.linalg.svd(centred, full_matrices=False)
+        return s ** 2, vt
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    order = np.argsort(values)[::-1]
+    return np.clip(values[order], 0.0, None), vectors[:, order].T
 
 
 def project_2d(vectors: np.ndarray, extra: np.ndarray | None = None,
