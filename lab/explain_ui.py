@@ -21,8 +21,9 @@ RECOMMEND_HELP = """\
 - **similarity** (−1 to 1): how close two items' vectors are (cosine); *closest to your like 'X'
   (similarity 0.81)* means X is the liked item this one resembles most.
 - **penalty**: how much resembling something you disliked took off the score.
-- **popularity** (0 to 1, scaled by the catalog's most-liked item) and **liked by N personas**: how
-  many personas in this workspace liked the item; the engine adds `popularity_weight × popularity`.
+- **liked by N personas**: how many personas in this workspace liked the item; **popularity** is
+  `log(1 + N) / log(1 + the top count, at least 100)`, 0 to 1, and the engine adds
+  `popularity_weight × popularity` to the score (`+0.20`).
 - **diversity penalty**: the agent picks items one by one and subtracts `(1 − lambda) ×` the item's
   similarity to the closest one already picked, so near-duplicates move down (*picked to add variety*).
 - **relevance** / **score**: the sum the list is ordered by; each `+0.20` is one signal's share of it.

@@ -139,6 +139,13 @@ def test_hostile_catalog_text_never_becomes_markup(tmp_path: Path):
         assert any(t in chart.text_content() for t in HOSTILE)  # line labels, as characters
         hovered = hover_every_point(page, chart, "rank-change chart")
         assert "why:" in hovered
+        page.get_by_text("Filters and excluded items").click()
+        page.locator('[data-testid="stMultiSelect"] input').first.click()
+        options = page.get_by_role("option")
+        expect(options.first).to_be_visible(timeout=WAIT_MS)
+        assert any(HOSTILE[1] in t for t in options.all_inner_texts())  # the titles, as characters
+        assert_clean(page, "exclude_items options")
+        page.keyboard.press("Escape")
 
         go(page, "Search")
         page.get_by_label("Query").fill("evil")

@@ -112,6 +112,22 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     assert any(m.value.startswith("rerank · ") for m in at.markdown)  # the trace lists every step
 
 
+def test_the_rank_chart_labels_its_lines_and_gives_the_rankers_reasons(lab):
+    name, _, _, agent, pid = lab
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
+    vector, ranked = _engine(agent, pid)
+    [chart] = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert all(any(t["text"]) for t in spec["data"])  # every line carries its title
+    ticks = dict(zip(spec["layout"]["yaxis"]["ticktext"], spec["layout"]["yaxis"]["tickvals"]))
+    assert [ticks[f"#{r}"] for r in range(1, LIMIT + 1)] == list(range(1, LIMIT + 1))  # one row per listed rank
+    assert all(y <= LIMIT or y > LIMIT + 1 for t in spec["data"] for y in t["y"])  # outsiders in the band below
+    hover = {html.unescape(t["customdata"][0][0]): t["hovertext"][0] for t in spec["data"]}
+    for obj in ranked.objects:  # the reason on hover is the ranker's own explanation
+        words = obj.explanation.split("\n")[0]
+        assert html.unescape(hover[display_title(obj.properties)].replace("<br>", " ")).endswith("why: " + words)
+
+
 def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
     name, _, _, agent, pid = lab
     at = _open(name, "pages/3_recommend.py", **SETTINGS)
@@ -244,6 +260,11 @@ def test_search_chart_matches_the_personalized_ranks(lab):
             self.uuid, self.properties, self.original_rank = hit.uuid, hit.properties, hit.metadata.search_rank
 
     assert _chart(at) == _expected_chart([Row(h) for h in plain], [Row(h) for h in personal])
+    [chart] = at.get("plotly_chart")
+    moves = [t["hovertext"][0].replace("<br>", " ") for t in json.loads(chart.proto.spec)["data"]
+             if t["customdata"][0][2] is not None]
+    assert all("why: " in h and "persona score" in h for h in moves)
+    assert any("fits your taste better than the results it passed" in h for h in moves)
 
 
 @pytest.mark.parametrize("page", ["pages/3_recommend.py", "pages/4_search.py"])
