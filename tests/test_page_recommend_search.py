@@ -156,6 +156,22 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     assert not any("sk-test" in str(v) for v in shown)  # the session key is never displayed
 
 
+def test_an_llms_reasons_are_labelled_as_its_own_words(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
+    name, *_ = lab
+    rerank = json.dumps({"ranking": [{"id": "c2", "reason": "a <b>fine</b> pick"}], "rationale": "pasta first"})
+    with FakeOpenAI() as fake:
+        fake.script(Reply(json.dumps({"searches": []})), Reply(rerank))
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
+                   **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
+    assert not at.warning  # the LLM ranked
+    assert any(i.value.replace("\\", "") == "The LLM's own summary: pasta first" for i in at.info)
+    assert any(c.value.replace("\\", "") == "The LLM's own words: a <b>fine</b> pick" for c in at.caption)
+    [chart] = at.get("plotly_chart")
+    hover = [t["hovertext"][0] for t in json.loads(chart.proto.spec)["data"]]
+    assert any("why: the LLM's reason: a &lt;b&gt;fine&lt;/b&gt; pick" in h for h in hover)
+
+
 def test_the_session_llm_is_built_once_per_key_url_and_model(lab, tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
     name, *_ = lab
