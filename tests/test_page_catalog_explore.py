@@ -15,6 +15,7 @@ from core import (AlreadyExistsError, CatalogImportError, CollectionSpec, Embedd
 from lab import catalog_map as maps
 from lab import catalog_ui as ui
 from lab import catalog_upload as uploads
+from lab.cards import JOINER
 from lab.map_chart import Projection, project_2d
 from lab.resources import DEFAULT_SAMPLE, workspace
 
@@ -288,7 +289,7 @@ def test_catalog_stats_on_an_empty_property_set():
 def test_file_text_in_an_error_is_shown_as_text_not_markdown():
     at = upload(app(), "evil.csv", b'id,title,vector\n![x](http://e/x.png),A,"[1,0]"\n![x](http://e/x.png),B,"[0,1]"\n')
     at.button(key=next(b.key for b in at.button if b.label == "Import")).click().run()
-    assert r"\!\[x\]\(http\:" in at.error[0].value
+    assert r"\!\[x\]\(http" + JOINER + r"\:" in at.error[0].value  # escaped, and no autolink
 
 
 def test_mapped_title_and_image_columns_become_what_cards_show():
