@@ -2,6 +2,9 @@
 
 ``plain(text)`` escapes every Markdown/HTML control character, so a title such as
 ``![x](http://…)`` or ``<script>`` shows as those characters instead of an image or markup.
+Escapes do not stop GitHub-style autolinks (Streamlit finds bare ``http://…``, ``www.…`` and
+``name@host`` in the text *after* parsing), so ``plain`` also puts an invisible word joiner
+(U+2060) where such a link would start: ``http⁠://``, ``www⁠.``, ``name⁠@host``.
 """
 
 from __future__ import annotations
@@ -14,13 +17,18 @@ import streamlit as st
 
 from core import display_title
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@=^])")
+_AUTOLINK = re.compile(r"(?i)(https?|www|ftp|mailto|xmpp)(?=[:.])|(?=@)")
+JOINER = "\u2060"
+"""WORD JOINER: zero width, breaks no line, copied along with the text."""
 MAX_VALUE_CHARS = 160
+DETAILS = "The numbers"
 
 
 def plain(value: Any) -> str:
-    """``value`` as text that Streamlit's Markdown shows literally."""
+    """``value`` as text that Streamlit's Markdown shows literally: no markup, no link."""
     text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + JOINER, text)
     return _MARKDOWN.sub(r"\\\1", text).replace("\n", " ")
 
 
@@ -31,9 +39,10 @@ def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
 
 def item_card(properties: dict[str, Any], *, header: str = "", caption: str | None = None,
               fields: list[str] | None = None, actions: Callable[[], None] | None = None,
-              text_fields: Sequence[str] = ()) -> None:
+              text_fields: Sequence[str] = (), details: str | None = None) -> None:
     """One bordered card: a header line, the item's title, a few properties (``fields``, default
-    all), a caption, actions. ``text_fields`` are the collection's (for ``core.display_title``)."""
+    all), a caption, ``details`` in a collapsed expander, actions. ``text_fields`` are the
+    collection's (for ``core.display_title``). ``header`` is Markdown; everything else is shown as text."""
     with st.container(border=True):
         title = display_title(properties, "", text_fields)
         image = properties.get("image_url")
@@ -47,5 +56,8 @@ def item_card(properties: dict[str, Any], *, header: str = "", caption: str | No
                 st.caption(f"{plain(key)}: {plain(short(value))}")
         if caption:
             st.caption(plain(caption))
+        if details:
+            with st.expander(DETAILS):
+                st.caption(plain(details))
         if actions is not None:
             actions()

@@ -1,12 +1,15 @@
-"""Pure Plotly figure builders for the lab: rank changes, time decay and an embedding map.
+"""Pure Plotly figure builders for the lab: rank changes and time decay (the map: ``lab.map_chart``).
 
 Nothing here imports streamlit; a page builds a figure and calls ``st.plotly_chart(fig)``.
-Item text (titles) always enters a figure as data (``hovertext``); every hover template is a
-fixed string of this module that only refers to ``%{hovertext}`` and numbers.
+Plotly reads a subset of HTML in every text it draws (``<a href>`` becomes a live link, ``<b>``
+bold, ``&lt;`` an entity), so item text enters a figure only through :func:`plotly_text`, which
+escapes ``&``, ``<`` and ``>``; hover templates are fixed strings of this module.
 """
 
 from __future__ import annotations
 
+import html
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core import (DEFAULT_HALF_LIFE_DAYS, InvalidInputError, PersonalizationAgentGetObjectsResponse, WeightedInteraction,
-                  check_decay, decay_factor, display_title)
+from core import (DEFAULT_HALF_LIFE_DAYS, PersonalizationAgentGetObjectsResponse, WeightedInteraction, check_decay,
+                  decay_factor, display_title)
 
 ROSE, FELL, UNCHANGED = "rose", "fell", "unchanged"
 ENTERED, LEFT = "entered from agent searches", "left"
@@ -26,20 +29,38 @@ _RANK_STYLE = {
     UNCHANGED: ("#999999", "circle", "solid"), ENTERED: ("#0072B2", "star", "dash"),
     LEFT: ("#E69F00", "x", "dot"),
 }
-_RANK_HOVER = "%{hovertext}<br>vector-only: %{customdata[0]}<br>agent: %{customdata[1]}"
-OFF_LIST = "not in list"
+SIDES = ("vector-only", "agent")
+OUTSIDE, SEARCHES = "from outside the list", "agent's searches"
+BIG_MOVE = 3
+"""A move of at least this many places (or into / out of the list) is drawn thicker."""
+LABEL_CHARS, WRAP_CHARS = 32, 60
+
+
+def plotly_text(value: Any, limit: int | None = None) -> str:
+    """``value`` as text Plotly shows literally: whitespace collapsed (a newline would break the line),
+    cut to ``limit`` characters, then ``&``, ``<`` and ``>`` escaped (no link, tag or entity survives)."""
+    text = " ".join(str(value).split())
+    if limit is not None and len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return html.escape(text, quote=False)
+
+
+def plotly_lines(text: str, width: int = WRAP_CHARS) -> str:
+    """Long text wrapped at ``width`` and escaped line by line, joined with Plotly's ``<br>``."""
+    return "<br>".join(plotly_text(line) for line in textwrap.wrap(" ".join(text.split()), width)) or ""
 
 
 # --- rank changes ---------------------------------------------------------------------------
 
 def rank_change_table(vector: PersonalizationAgentGetObjectsResponse, agent: PersonalizationAgentGetObjectsResponse,
                       *, title_of: Callable[[dict[str, Any]], str] = display_title) -> list[dict[str, Any]]:
-    """One row per item: ``title``, ``vector_rank``, ``agent_rank``, ``change``, ``category``.
+    """One row per item: ``title``, ``vector_rank``, ``agent_rank``, ``change``, ``category``, ``why``.
 
     Agent items come first in agent order, then the vector-only items the agent dropped. The
     vector rank of an agent item is its ``original_rank`` (its rank in the agent's over-fetched
     vector list, which may lie below the shown vector-only list), else its rank in ``vector``;
     ``change`` is ``vector_rank - agent_rank`` (positive = rose), None for entered/left items.
+    ``why`` is the ranker's own reason (:func:`move_reason`).
     """
     vector_ranks = {o.uuid: _rank(o, i) for i, o in enumerate(vector.objects)}
     rows, kept = [], set()
@@ -49,43 +70,116 @@ def rank_change_table(vector: PersonalizationAgentGetObjectsResponse, agent: Per
         after = _rank(obj, i)
         change = None if before is None else before - after
         category = ENTERED if change is None else ROSE if change > 0 else FELL if change < 0 else UNCHANGED
-        rows.append(_row(title_of, obj, before, after, change, category))
+        rows.append(_row(title_of, obj, before, after, change, category, move_reason(agent, obj)))
     for i, obj in enumerate(vector.objects):
         if obj.uuid not in kept:
-            rows.append(_row(title_of, obj, _rank(obj, i), None, None, LEFT))
+            rows.append(_row(title_of, obj, _rank(obj, i), None, None, LEFT,
+                             f"not in the top {len(agent.objects)} after reranking"))
     return rows
 
 
+def move_reason(response: PersonalizationAgentGetObjectsResponse, obj: Any) -> str:
+    """Why the ranker put ``obj`` where it is, from the decision itself: the first line of its
+    explanation (an LLM's own words say so), else the strongest components in the trace's rerank step."""
+    if obj.explanation:
+        first = obj.explanation.split("\n", 1)[0]
+        return "the LLM's reason: " + first[5:] if first.startswith("LLM: ") else first
+    for step in response.trace:
+        items = step.details.get("details", {}).get("items", {}) if step.name == "rerank" else {}
+        parts = items.get(str(obj.uuid))
+        if parts:
+            named = [(k, v) for k, v in parts.items() if isinstance(v, (int, float)) and k != "relevance" and v]
+            top = sorted(named, key=lambda kv: -abs(kv[1]))[:3]
+            return "strongest signals: " + ", ".join(f"{k.replace('_', ' ')} {v:+.2f}" for k, v in top)
+    return ""
+
+
 def rank_change_figure(vector: PersonalizationAgentGetObjectsResponse, agent: PersonalizationAgentGetObjectsResponse,
-                       *, title_of: Callable[[dict[str, Any]], str] = display_title) -> go.Figure:
-    """A slope chart from the vector-only rank (x = "vector-only") to the agent rank (x = "agent").
+                       *, title_of: Callable[[dict[str, Any]], str] = display_title,
+                       sides: tuple[str, str] = SIDES) -> go.Figure:
+    """A slope chart from the vector-only rank (x = 0, ``sides[0]``) to the agent rank (x = 1).
 
     One line trace per item, named by its category (legend group, colour and marker symbol per
-    category). Items that entered from the agent's searches start on an off-list row below the
-    last rank (dashed); items the agent dropped end on that row (dotted). Rank 1 is on top.
+    category), labelled with its title at each end that is in the list, with the move and the
+    ranker's reason on hover; ``customdata`` holds ``[escaped title, vector rank, agent rank]``. Ranks 1…L (L the longer list) take one row each, rank 1 on top; below
+    them a shaded band holds everything from outside the list, in rank order: items from further
+    down the agent's vector list and, on the agent side, the items it dropped; items only the
+    agent's searches found start on a last row of their own.
     """
     rows = rank_change_table(vector, agent, title_of=title_of)
-    ranks = sorted({r[k] for r in rows for k in ("vector_rank", "agent_rank") if r[k] is not None})
-    off = max(ranks, default=0) + 1
+    in_list = max(len(vector.objects), len(agent.objects))
+    place = _places(rows, in_list)
     fig = go.Figure()
     shown: set[str] = set()
-    for r in rows:
+    for r, ys in zip(rows, place):
         colour, symbol, dash = _RANK_STYLE[r["category"]]
+        big = r["change"] is None or abs(r["change"]) >= BIG_MOVE
+        ends = (r["vector_rank"], r["agent_rank"])
+        labels = [plotly_text(r["title"], LABEL_CHARS) if e is not None and e <= in_list else "" for e in ends]
         fig.add_trace(go.Scatter(
-            x=["vector-only", "agent"],
-            y=[_or(r["vector_rank"], off), _or(r["agent_rank"], off)],
-            mode="lines+markers", name=r["category"], legendgroup=r["category"],
-            showlegend=r["category"] not in shown, line={"color": colour, "dash": dash},
-            marker={"symbol": symbol, "size": 11, "color": colour},
-            hovertext=[r["title"], r["title"]], customdata=[[_fmt(r["vector_rank"]), _fmt(r["agent_rank"])]] * 2,
-            hovertemplate=_RANK_HOVER))
+            x=[0, 1], y=list(ys),
+            mode="lines+markers+text", name=r["category"], legendgroup=r["category"],
+            showlegend=r["category"] not in shown, line={"color": colour, "dash": dash, "width": 3 if big else 1.5},
+            marker={"symbol": symbol, "size": 11, "color": colour}, text=labels,
+            textposition=["middle left", "middle right"], textfont={"size": 12},
+            hovertext=[_hover(r, sides)] * 2, hovertemplate="%{hovertext}<extra></extra>",
+            customdata=[[plotly_text(r["title"]), r["vector_rank"], r["agent_rank"]]] * 2))
         shown.add(r["category"])
-    fig.update_yaxes(autorange="reversed", title_text="rank", tickvals=ranks + [off],
-                     ticktext=[str(v) for v in ranks] + [OFF_LIST], zeroline=False)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=["vector-only", "agent"])
-    fig.update_layout(title_text="Vector-only rank → agent rank", legend_title_text="",
-                      height=min(900, max(360, 30 * (len(ranks) + 2))), hovermode="closest")
+    _rank_axes(fig, in_list, place, sides, _band(rows, in_list))
     return fig
+
+
+def _places(rows: list[dict[str, Any]], in_list: int) -> list[tuple[float, float]]:
+    """The y of both ends of every row: its rank in the list, else a spot in the outside band (in
+    rank order, :func:`_band` rows from ``in_list + 1.5``), else (found only by the agent's
+    searches) the row below the band."""
+    ys = [[0.0, 0.0] for _ in rows]
+    bands = [[(float("inf") if r[key] is None else r[key], n) for n, r in enumerate(rows)
+              if (r[key] is None and key == "agent_rank") or (r[key] is not None and r[key] > in_list)]
+             for key in ("vector_rank", "agent_rank")]
+    span = _band(rows, in_list)
+    for side, key in enumerate(("vector_rank", "agent_rank")):
+        for n, r in enumerate(rows):
+            if r[key] is not None and r[key] <= in_list:
+                ys[n][side] = float(r[key])
+            elif r[key] is None and side == 0:
+                ys[n][side] = in_list + span + 2.5
+        band = sorted(bands[side])
+        for k, (_, n) in enumerate(band):
+            ys[n][side] = in_list + 1.5 + (k * span / (len(band) - 1) if len(band) > 1 else span / 2)
+    return [(a, b) for a, b in ys]
+
+
+def _band(rows: list[dict[str, Any]], in_list: int) -> float:
+    """The outside band's height in rows: 1, or 0.4 per line end beyond the first three on its busier side."""
+    ends = max(sum(1 for r in rows if r["vector_rank"] is not None and r["vector_rank"] > in_list),
+               sum(1 for r in rows if r["agent_rank"] is None))
+    return max(1.0, 0.4 * (ends - 1))
+
+
+def _rank_axes(fig: go.Figure, in_list: int, place: list[tuple[float, float]], sides: tuple[str, str],
+               span: float) -> None:
+    ticks: list[float] = list(range(1, in_list + 1))
+    texts = [f"#{t}" for t in ticks]
+    deepest = max((y for ys in place for y in ys), default=in_list)
+    if deepest > in_list:
+        fig.add_hrect(y0=in_list + 1, y1=in_list + span + 2, fillcolor="#EEEEEE", line_width=0, layer="below")
+        ticks.append(in_list + 1.5 + span / 2)
+        texts.append(OUTSIDE)
+    if deepest > in_list + span + 2:
+        ticks.append(in_list + span + 2.5)
+        texts.append(SEARCHES)
+    fig.update_yaxes(autorange="reversed", title_text="rank", tickvals=ticks, ticktext=texts, zeroline=False,
+                     showgrid=False)
+    fig.update_xaxes(tickvals=[0, 1], ticktext=list(sides), range=[-0.8, 1.8], zeroline=False, showgrid=False)
+    fig.update_layout(title_text=f"{sides[0]} rank → {sides[1]} rank", legend_title_text="",
+                      height=min(1100, max(380, int(32 * (deepest + 1)) + 120)), hovermode="closest")
+
+
+def _hover(r: dict[str, Any], sides: tuple[str, str]) -> str:
+    move = f"{sides[0]}: {_fmt(r['vector_rank'])} → {sides[1]}: {_fmt(r['agent_rank'])}"
+    why = f"<br>why: {plotly_lines(r['why'])}" if r["why"] else ""
+    return f"<b>{plotly_text(r['title'], 80)}</b><br>{move}{why}"
 
 
 def _rank(obj: Any, index: int) -> int:
@@ -93,17 +187,14 @@ def _rank(obj: Any, index: int) -> int:
 
 
 def _row(title_of: Callable[[dict[str, Any]], str], obj: Any, before: int | None, after: int | None,
-         change: int | None, category: str) -> dict[str, Any]:
+         change: int | None, category: str, why: str) -> dict[str, Any]:
     title = title_of(obj.properties) or str(obj.uuid)
-    return {"title": title, "vector_rank": before, "agent_rank": after, "change": change, "category": category}
-
-
-def _or(rank: int | None, off: int) -> int:
-    return off if rank is None else rank
+    return {"title": title, "vector_rank": before, "agent_rank": after, "change": change, "category": category,
+            "why": why}
 
 
 def _fmt(rank: int | None) -> str:
-    return "—" if rank is None else f"#{rank}"
+    return "not in the list" if rank is None else f"#{rank}"
 
 
 # --- time decay -----------------------------------------------------------------------------
@@ -112,11 +203,13 @@ _DECAY_HOVER = ("%{hovertext}<br>%{customdata[0]}, %{x:.1f} days old<br>"
                 "weight %{customdata[1]:.2f} × decay %{customdata[2]:.3f} = %{customdata[3]:.3f}<extra></extra>")
 _SIGNS = (("liked", "#009E73", lambda w: w > 0), ("disliked", "#D55E00", lambda w: w < 0),
           ("neutral", "#999999", lambda w: w == 0))
+DECAY_LABEL_CHARS = 24
 
 
 def decay_figure(rows: Sequence[tuple[str, WeightedInteraction]], decay_rate: float,
                  half_life_days: float = DEFAULT_HALF_LIFE_DAYS) -> go.Figure:
-    """Each interaction's weight (open marker) and effective weight after decay (filled, on a stem).
+    """Each interaction's weight (open marker) and effective weight after decay (filled, on a stem,
+    labelled with the item's title).
 
     ``rows`` are ``(title, interaction)`` with the interactions as the engine weighed them
     (``core.weighted_interactions`` at the same ``decay_rate``), so x is their age in days and
@@ -133,7 +226,7 @@ def decay_figure(rows: Sequence[tuple[str, WeightedInteraction]], decay_rate: fl
     fig.add_trace(go.Scatter(x=xs, y=[decay_factor(x, decay_rate, half_life_days) for x in xs], mode="lines",
                              name="decay factor", line={"color": "#0072B2", "dash": "dash"},
                              hovertemplate="%{x:.0f} days: × %{y:.3f}<extra></extra>"), secondary_y=True)
-    fig.update_yaxes(title_text="weight", range=[-1.1, 1.1], zeroline=True, secondary_y=False)
+    fig.update_yaxes(title_text="weight", range=[-1.2, 1.2], zeroline=True, secondary_y=False)
     fig.update_yaxes(title_text="decay factor", range=[0, 1.05], showgrid=False, secondary_y=True)
     fig.update_xaxes(title_text="age (days before now)")
     fig.update_layout(title_text=f"Time decay (decay_rate {decay_rate:g}, half-life {half_life_days:g} days)",
@@ -145,7 +238,7 @@ def _add_lollipops(fig: go.Figure, label: str, colour: str, picked: list[tuple[s
     ages = [it.age_days for _, it in picked]
     weights = [float(it.weight) for _, it in picked]
     effective = [it.effective_weight for _, it in picked]
-    titles = [title for title, _ in picked]
+    titles = [plotly_text(title, 80) for title, _ in picked]
     custom = [[it.created_at.strftime("%Y-%m-%d"), it.weight, it.decay, it.effective_weight] for _, it in picked]
     stems_x = [v for a in ages for v in (a, a, None)]
     stems_y = [v for w in weights for v in (0.0, w, None)]
@@ -154,77 +247,8 @@ def _add_lollipops(fig: go.Figure, label: str, colour: str, picked: list[tuple[s
                              hoverinfo="skip", showlegend=False, legendgroup=label, name=f"{label} stem"))
     fig.add_trace(go.Scatter(x=ages, y=weights, mode="markers", name=f"{label}: weight",
                              marker={"symbol": "circle-open", "size": 10, "color": colour}, **common))
-    fig.add_trace(go.Scatter(x=ages, y=effective, mode="markers", name=f"{label}: after decay",
-                             marker={"symbol": "circle", "size": 9, "color": colour}, **common))
-
-
-# --- embedding map --------------------------------------------------------------------------
-
-ROLE_STYLE = {  # drawing order: later roles on top
-    "catalog": {"color": "#BBBBBB", "size": 5, "symbol": "circle", "opacity": 0.5},
-    "recommended": {"color": "#0072B2", "size": 10, "symbol": "diamond", "opacity": 0.9},
-    "liked": {"color": "#009E73", "size": 11, "symbol": "triangle-up", "opacity": 0.95},
-    "disliked": {"color": "#D55E00", "size": 11, "symbol": "triangle-down", "opacity": 0.95},
-    "profile": {"color": "#000000", "size": 20, "symbol": "star", "opacity": 1.0},
-}
-_OTHER_STYLE = {"color": "#CC79A7", "size": 8, "symbol": "square", "opacity": 0.9}
-FIT_ROWS = 20_000  # PCA is fitted on a seeded sample of at most this many catalog rows
-
-
-def embedding_map_figure(points: np.ndarray, titles: Sequence[str], roles: Sequence[str], *,
-                         title: str = "Catalog map (PCA of item vectors)", webgl: bool = False) -> go.Figure:
-    """A 2-D scatter with one trace per role (``"catalog"``, ``"liked"``, ``"disliked"``,
-    ``"recommended"``, ``"profile"`` as big stars, any other role in a default style); hover shows
-    each point's title. ``webgl=True`` uses ``Scattergl`` for large catalogs.
-    """
-    points = np.asarray(points, dtype=float)
-    if points.ndim != 2 or points.shape[1] != 2 or not len(titles) == len(roles) == len(points):
-        raise InvalidInputError(f"points must be (n, 2) with n titles and n roles, got points {points.shape}, "
-                                f"{len(titles)} titles, {len(roles)} roles")
-    trace = go.Scattergl if webgl else go.Scatter
-    order = list(ROLE_STYLE) + sorted(set(roles) - set(ROLE_STYLE))
-    fig = go.Figure()
-    for role in order:
-        idx = [i for i, r in enumerate(roles) if r == role]
-        if not idx:
-            continue
-        style = dict(ROLE_STYLE.get(role, _OTHER_STYLE))
-        opacity = style.pop("opacity")
-        fig.add_trace(trace(x=points[idx, 0], y=points[idx, 1], mode="markers", name=role, opacity=opacity,
-                            marker={**style, "line": {"width": 0.5, "color": "#FFFFFF"}},
-                            hovertext=[titles[i] for i in idx], hovertemplate="%{hovertext}"))
-    fig.update_xaxes(title_text="PC 1", zeroline=False)
-    fig.update_yaxes(title_text="PC 2", zeroline=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(title_text=title, hovermode="closest")
-    return fig
-
-
-def project_2d(vectors: np.ndarray, extra: np.ndarray | None = None,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
-    """PCA of the catalog ``vectors`` (n, d) to (n, 2), and ``extra`` (m, d) with the same components.
-
-    SVD of the centred catalog matrix; each component's sign is fixed so that its largest
-    |loading| is positive, so the map is deterministic. Catalogs above ``FIT_ROWS`` rows are fitted
-    on a sample drawn with ``seed`` (all rows are projected). Missing dimensions (n or d < 2) are 0.
-    """
-    X = _matrix(vectors, "vectors")
-    E = None if extra is None else _matrix(extra, "extra")
-    if E is not None and E.shape[1] != X.shape[1]:
-        raise InvalidInputError(f"extra must have {X.shape[1]} columns like vectors, got {E.shape[1]}")
-    if not len(X):
-        return np.zeros((0, 2)), None if E is None else np.zeros((len(E), 2))
-    fit = X if len(X) <= FIT_ROWS else X[np.random.default_rng(seed).choice(len(X), FIT_ROWS, replace=False)]
-    mean = fit.mean(axis=0)
-    _, _, vt = np.linalg.svd(fit - mean, full_matrices=False)
-    components = np.zeros((2, X.shape[1]))
-    components[: min(2, len(vt))] = vt[:2]
-    signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
-    components *= np.where(signs == 0, 1.0, signs)[:, None]
-    return (X - mean) @ components.T, None if E is None else (E - mean) @ components.T
-
-
-def _matrix(values: np.ndarray, what: str) -> np.ndarray:
-    M = np.asarray(values, dtype=float)
-    if M.ndim != 2 or not np.isfinite(M).all():
-        raise InvalidInputError(f"{what} must be a finite 2-D array (rows × dimensions), got shape {M.shape}")
-    return M
+    fig.add_trace(go.Scatter(x=ages, y=effective, mode="markers+text", name=f"{label}: after decay",
+                             marker={"symbol": "circle", "size": 9, "color": colour},
+                             text=[plotly_text(t, DECAY_LABEL_CHARS) for t, _ in picked],
+                             textposition="top center" if label != "disliked" else "bottom center",
+                             textfont={"size": 11}, **common))

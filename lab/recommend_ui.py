@@ -19,6 +19,7 @@ from core import (InvalidInputError, Workspace, PersonaInteraction, Personalizat
                   PersonalizationError, PersonalizedObject, PersonalizedQueryResponse, WHERE_HELP, build_filter,
                   display_title, parse_condition)
 
+from . import explain_ui
 from .cards import item_card, plain
 from .charts import rank_change_figure
 
@@ -82,7 +83,7 @@ def filter_builder(properties: list[str], key: str) -> tuple[Any, list[str]]:
         try:
             parse_condition(expr, what="condition")
         except PersonalizationError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             exprs.append(expr)
     for n, expr in enumerate(exprs):
@@ -138,10 +139,12 @@ def agent_note(obj: PersonalizedObject) -> str:
 
 
 def result_card(agent: PersonalizationAgent, persona_id: UUID, item_id: UUID, properties: dict[str, Any], *,
-                header: str, caption: str | None, key: str) -> None:
-    """An item card with Like / Dislike buttons that store an interaction and rerun the page."""
+                header: str, explanation: str | None, key: str) -> None:
+    """An item card with its explanation (plain words; the numbers behind a click, see
+    ``lab.explain_ui``) and Like / Dislike buttons that store an interaction and rerun the page."""
     fields = agent.store.get_collection(agent.collection).text_fields
-    item_card(properties, header=header, caption=caption, text_fields=fields,
+    words, numbers = explain_ui.split(explanation)
+    item_card(properties, header=header, caption=words or None, details=numbers or None, text_fields=fields,
               actions=partial(_feedback, agent, persona_id, item_id, display_title(properties, "", fields), key))
 
 
@@ -154,7 +157,7 @@ def _feedback(agent: PersonalizationAgent, persona_id: UUID, item_id: UUID, titl
                 agent.add_interactions([PersonaInteraction(persona_id=persona_id, item_id=item_id, weight=weight,
                                                            replace_previous_interactions=True)])
             except PersonalizationError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
                 return
             st.session_state[FLASH] = f"{label}d {title}"
             st.rerun()
@@ -185,11 +188,12 @@ def as_ranking(response: PersonalizedQueryResponse) -> PersonalizationAgentGetOb
 
     ``personalized_rank`` is the position in this response and ``original_rank`` the position in
     the plain search (``metadata.search_rank``), so plain vs personalized plays the role of
-    vector-only vs agent.
+    vector-only vs agent; ``explanation`` says why the hit moved (``lab.explain_ui.search_move``).
     """
     objects = [PersonalizedObject(uuid=o.uuid, original_rank=o.metadata.search_rank, personalized_rank=rank,
                                   properties=o.properties, score=o.metadata.score,
-                                  signals={"search": o.metadata.search_score, "persona": o.metadata.persona_score})
+                                  signals={"search": o.metadata.search_score, "persona": o.metadata.persona_score},
+                                  explanation=explain_ui.search_move(o.metadata, rank))
                for rank, o in enumerate(response.objects, 1)]
     return PersonalizationAgentGetObjectsResponse(objects=objects, usage=response.usage, trace=response.trace,
                                                   ranker="personalized search")
@@ -197,12 +201,8 @@ def as_ranking(response: PersonalizedQueryResponse) -> PersonalizationAgentGetOb
 
 def search_rank_figure(plain_response: PersonalizedQueryResponse, personalized: PersonalizedQueryResponse):
     """``rank_change_figure`` relabelled for search: plain search rank → personalized rank."""
-    fig = rank_change_figure(as_ranking(plain_response), as_ranking(personalized))
-    fig.update_xaxes(tickmode="array", tickvals=["vector-only", "agent"], ticktext=["plain search", "personalized"])
-    fig.update_traces(hovertemplate="%{hovertext}<br>plain search: %{customdata[0]}<br>"
-                                    "personalized: %{customdata[1]}")
-    fig.update_layout(title_text="Plain search rank → personalized rank")
-    return fig
+    return rank_change_figure(as_ranking(plain_response), as_ranking(personalized),
+                              sides=("plain search", "personalized"))
 
 
 # --- trace ------------------------------------------------------------------------------------

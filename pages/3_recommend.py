@@ -15,7 +15,7 @@ import streamlit as st
 
 from core import STRATEGIES, PersonalizationError, display_title
 from lab import recommend_ui as ui
-from lab import downloads, page, recommend_link, state, tour
+from lab import downloads, explain_ui, page, recommend_link, state, tour
 from lab.cards import plain
 from lab.charts import rank_change_figure, rank_change_table
 
@@ -68,24 +68,26 @@ try:
     vector = agent.get_objects(persona.persona_id, use_agent_ranking=False, **settings)
     vector_ms = (time.perf_counter() - started) * 1000
 except PersonalizationError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 # The vector-only list is drawn before the agent runs, so it updates at once when a control moves.
 columns = st.columns(2) if use_agent else [st.container()]
 with columns[0]:
     st.subheader("Vector-only")
+    explain_ui.numbers_help()
     st.caption(f"{plain(strategy)} · {len(vector.objects)} items · {vector_ms:.1f} ms")
     if not vector.objects:
         st.caption("No item matches these settings.")
     for obj in vector.objects:
         ui.result_card(agent, persona.persona_id, obj.uuid, obj.properties, header=ui.rank_header(obj.personalized_rank),
-                       caption=obj.explanation, key=f"{P}card.vector.{obj.uuid}")
+                       explanation=obj.explanation, key=f"{P}card.vector.{obj.uuid}")
 
 ranked = None
 if use_agent:
     with columns[1]:
         st.subheader("Agent-reranked")
+        explain_ui.numbers_help()
         try:
             with st.spinner("The agent is ranking…"):
                 started = time.perf_counter()
@@ -93,21 +95,20 @@ if use_agent:
                                            instruction=instruction or None, **settings)
                 ranked_ms = (time.perf_counter() - started) * 1000
         except PersonalizationError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
     if ranked is not None:
         with columns[1]:
             st.caption(f"{plain(ranked.ranker)} · {len(ranked.objects)} items · {ranked_ms:.1f} ms")
             if ranked.fallback:
                 st.warning(plain(f"The LLM agent failed, so the local agent finished the request: "
                                  f"{ranked.fallback_reason}"))
-            if ranked.ranking_rationale:
-                st.info(plain(ranked.ranking_rationale))
+            explain_ui.rationale_box(ranked)
             if not ranked.objects:
                 st.caption("No item matches these settings.")
             for obj in ranked.objects:
                 ui.result_card(agent, persona.persona_id, obj.uuid, obj.properties,
                                header=ui.rank_header(obj.personalized_rank, ui.agent_note(obj)),
-                               caption=obj.explanation, key=f"{P}card.agent.{obj.uuid}")
+                               explanation=obj.explanation, key=f"{P}card.agent.{obj.uuid}")
         st.subheader("Rank changes")
         fields = ws.store.get_collection(collection).text_fields
         title_of = partial(display_title, fallback="", text_fields=fields)

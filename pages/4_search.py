@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import PersonalizationError
 from lab import recommend_ui as ui
-from lab import page, state
+from lab import explain_ui, page, state
 from lab.cards import plain
 from lab.charts import rank_change_table
 
@@ -57,21 +57,23 @@ try:
         plain_hits = ui.personalized_search(agent, persona.persona_id, strength=0.0, **options)
         personal = ui.personalized_search(agent, persona.persona_id, strength=float(strength), **options)
 except PersonalizationError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 left, right = st.columns(2)
 with left:
     st.subheader("Plain search")
+    explain_ui.numbers_help("search")
     st.caption(f"{plain(method)} · strength 0 · {len(plain_hits.objects)} results")
     if not plain_hits.objects:
         st.caption("No result for this query.")
     for rank, hit in enumerate(plain_hits.objects, 1):
         ui.result_card(agent, persona.persona_id, hit.uuid, hit.properties, header=ui.rank_header(rank),
-                       caption=f"search score {hit.metadata.search_score:.2f} (scaled to 0..1)",
+                       explanation=explain_ui.plain_search_explanation(hit.metadata),
                        key=f"{P}card.plain.{hit.uuid}")
 with right:
     st.subheader("Personalized")
+    explain_ui.numbers_help("search")
     st.caption(f"{plain(method)} · strength {strength:g} · {len(personal.objects)} results")
     if not personal.objects:
         st.caption("No result for this query.")
@@ -79,8 +81,7 @@ with right:
         m = hit.metadata
         note = "same as plain" if m.search_rank == rank else f"plain #{m.search_rank}"
         ui.result_card(agent, persona.persona_id, hit.uuid, hit.properties, header=ui.rank_header(rank, note),
-                       caption=f"score {m.score:.2f} = {1 - strength:.2f} × search {m.search_score:.2f} "
-                               f"+ {strength:.2f} × persona {m.persona_score:.2f}",
+                       explanation=explain_ui.search_explanation(m, strength),
                        key=f"{P}card.personal.{hit.uuid}")
 
 st.subheader("Rank changes")

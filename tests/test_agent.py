@@ -183,7 +183,7 @@ def test_popularity_weight_blends_in_what_other_personas_like(agent):
     # f scores 0 on similarity but 4 * log(4)/log(101) = 1.20 on popularity; b scores 0.994, nobody liked it
     boosted = vector_only(agent, limit=2, popularity_weight=4.0)
     assert titles(boosted) == ["f", "b"]
-    assert boosted.objects[0].signals["liked_by"] == 3 and "liked by 3 persona" in boosted.objects[0].explanation
+    assert boosted.objects[0].signals["liked_by"] == 3 and "Liked by 3 persona" in boosted.objects[0].explanation
     with pytest.raises(InvalidInputError, match="popularity_weight"):
         vector_only(agent, popularity_weight=-1)
 

@@ -72,9 +72,9 @@ def test_sessions_are_isolated_unless_they_share_a_workspace():
 
 
 def test_catalog_text_is_shown_as_text_not_markup():
-    from lab.cards import plain
+    from lab.cards import JOINER, plain
     hostile = "![x](http://evil.example/a.png) <script>alert(1)</script> **bold** [link](javascript:x)"
     escaped = plain(hostile)
     for token in ("![", "](", "<script>", "**"):
         assert token not in escaped
-    assert escaped.replace("\\", "") == hostile
+    assert escaped.replace("\\", "").replace(JOINER, "") == hostile  # a joiner breaks the autolink

@@ -12,15 +12,17 @@ import pytest
 
 from core import (InvalidInputError, Persona, PersonaInteraction, PersonalizationAgentGetObjectsResponse, PersonalizedObject,
                   decay_factor, weighted_interactions)
-from lab.charts import (ENTERED, FELL, LEFT, ROSE, UNCHANGED, decay_figure, embedding_map_figure, project_2d,
-                        rank_change_figure, rank_change_table)
+from core import TraceStep
+from lab.charts import (ENTERED, FELL, LEFT, OUTSIDE, ROSE, SEARCHES, UNCHANGED, decay_figure, move_reason,
+                        plotly_lines, plotly_text, rank_change_figure, rank_change_table)
+from lab.map_chart import embedding_map_figure, fit_projection, project_2d
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
-def _obj(n: int, title: str, original: int | None, rank: int) -> PersonalizedObject:
+def _obj(n: int, title: str, original: int | None, rank: int, why: str | None = None) -> PersonalizedObject:
     return PersonalizedObject(uuid=UUID(int=n), original_rank=original, personalized_rank=rank,
-                              properties={"title": title}, score=1.0 / rank)
+                              properties={"title": title}, score=1.0 / rank, explanation=why)
 
 
 @pytest.fixture
@@ -29,20 +31,34 @@ def responses():
     vector = PersonalizationAgentGetObjectsResponse(objects=[
         _obj(1, "A", 1, 1), _obj(2, "B", 2, 2), _obj(3, "C", 3, 3), _obj(4, "<b>D</b> & co", 4, 4)])
     agent = PersonalizationAgentGetObjectsResponse(objects=[
-        _obj(3, "C", 3, 1), _obj(1, "A", 1, 2), _obj(2, "B", 2, 3), _obj(5, "E", None, 4), _obj(6, "F", 7, 5)],
-        ranker="local agent (no LLM)")
+        _obj(3, "C", 3, 1, "Close to what you liked (A).\nClosest to your like 'A' (similarity 0.90)."),
+        _obj(1, "A", 1, 2, "Moved down to add variety."), _obj(2, "B", 2, 3), _obj(5, "E", None, 4, "LLM: new & <b>fun</b>"),
+        _obj(6, "F", 7, 5)], ranker="local agent (no LLM)")
     return vector, agent
 
 
 def test_rank_change_table_known_answer(responses):
     assert rank_change_table(*responses) == [
-        {"title": "C", "vector_rank": 3, "agent_rank": 1, "change": 2, "category": ROSE},
-        {"title": "A", "vector_rank": 1, "agent_rank": 2, "change": -1, "category": FELL},
-        {"title": "B", "vector_rank": 2, "agent_rank": 3, "change": -1, "category": FELL},
-        {"title": "E", "vector_rank": None, "agent_rank": 4, "change": None, "category": ENTERED},
-        {"title": "F", "vector_rank": 7, "agent_rank": 5, "change": 2, "category": ROSE},
-        {"title": "<b>D</b> & co", "vector_rank": 4, "agent_rank": None, "change": None, "category": LEFT},
+        {"title": "C", "vector_rank": 3, "agent_rank": 1, "change": 2, "category": ROSE,
+         "why": "Close to what you liked (A)."},
+        {"title": "A", "vector_rank": 1, "agent_rank": 2, "change": -1, "category": FELL,
+         "why": "Moved down to add variety."},
+        {"title": "B", "vector_rank": 2, "agent_rank": 3, "change": -1, "category": FELL, "why": ""},
+        {"title": "E", "vector_rank": None, "agent_rank": 4, "change": None, "category": ENTERED,
+         "why": "the LLM's reason: new & <b>fun</b>"},
+        {"title": "F", "vector_rank": 7, "agent_rank": 5, "change": 2, "category": ROSE, "why": ""},
+        {"title": "<b>D</b> & co", "vector_rank": 4, "agent_rank": None, "change": None, "category": LEFT,
+         "why": "not in the top 5 after reranking"},
     ]
+
+
+def test_move_reason_falls_back_to_the_rerank_trace():
+    obj = _obj(1, "A", 2, 1)
+    trace = [TraceStep(name="rerank", seconds=0.0, details={"details": {"items": {str(obj.uuid): {
+        "like": 0.62, "dislike": -0.1, "popularity": 0.2, "property": 0.0, "relevance": 0.72}}}})]
+    response = PersonalizationAgentGetObjectsResponse(objects=[obj], trace=trace)
+    assert move_reason(response, obj) == "strongest signals: like +0.62, popularity +0.20, dislike -0.10"
+    assert move_reason(PersonalizationAgentGetObjectsResponse(objects=[obj]), obj) == ""
 
 
 def test_unchanged_and_title_fallback():
@@ -57,24 +73,77 @@ def test_unchanged_and_title_fallback():
 def test_rank_change_figure_matches_the_table(responses):
     fig = rank_change_figure(*responses)
     rows = rank_change_table(*responses)
-    off = 8  # one below the deepest rank (F's original rank 7)
     assert len(fig.data) == len(rows)
     for trace, row in zip(fig.data, rows):
         assert trace.name == trace.legendgroup == row["category"]
-        assert list(trace.x) == ["vector-only", "agent"]
-        assert list(trace.y) == [row["vector_rank"] or off, row["agent_rank"] or off]
-        assert list(trace.hovertext) == [row["title"]] * 2
-        assert "%{hovertext}" in trace.hovertemplate and row["title"] not in trace.hovertemplate
-    entered = next(t for t in fig.data if t.name == ENTERED)
-    left = next(t for t in fig.data if t.name == LEFT)
-    assert entered.line.dash == "dash" and list(entered.y) == [off, 4]
-    assert list(left.y) == [4, off] and left.hovertext[0] == "<b>D</b> & co"
+        assert list(trace.x) == [0, 1] and list(trace.customdata[0])[1:] == [row["vector_rank"], row["agent_rank"]]
+        assert row["title"] not in trace.hovertemplate and trace.hovertemplate == "%{hovertext}<extra></extra>"
     # one legend entry per category; colour and symbol differ between categories
     assert sorted(t.name for t in fig.data if t.showlegend) == sorted({ROSE, FELL, ENTERED, LEFT})
     styles = {t.name: (t.line.color, t.marker.symbol) for t in fig.data}
     assert len({c for c, _ in styles.values()}) == len({s for _, s in styles.values()}) == len(styles)
     assert fig.layout.yaxis.autorange == "reversed"
-    assert fig.layout.yaxis.ticktext[-1] == "not in list" and fig.layout.yaxis.tickvals[-1] == off
+    assert list(fig.layout.xaxis.ticktext) == ["vector-only", "agent"]
+
+
+def test_in_list_ranks_get_a_row_each_and_outsiders_a_band_below(responses):
+    fig = rank_change_figure(*responses)
+    y = {t.customdata[0][0]: list(t.y) for t in fig.data}
+    # the lists hold 4 and 5 items: ranks 1-5 are rows 1-5, evenly spaced, whatever the deepest rank (7)
+    assert y["C"] == [3, 1] and y["A"] == [1, 2] and y["B"] == [2, 3]
+    assert y["F"] == [7, 5]  # F came from rank 7, outside the list: the band below row 5
+    assert y["E"] == [8.5, 4]  # E only the agent's searches found: the last row
+    assert y["&lt;b&gt;D&lt;/b&gt; &amp; co"] == [4, 7]  # dropped by the agent: the band on its side
+    ticks = dict(zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals))
+    assert [ticks[f"#{r}"] for r in range(1, 6)] == [1, 2, 3, 4, 5] and "#7" not in ticks
+    assert ticks[OUTSIDE] == 7 and ticks[SEARCHES] == 8.5
+    [band] = fig.layout.shapes  # shaded: rows 6-8; the searches' row lies below it
+    assert (band.y0, band.y1) == (6, 8)
+
+
+def test_outsiders_are_spread_over_the_band_in_rank_order():
+    vector = PersonalizationAgentGetObjectsResponse(objects=[_obj(n, f"v{n}", n, n) for n in (1, 2, 3)])
+    agent = PersonalizationAgentGetObjectsResponse(objects=[_obj(9, "deep", 9, 1), _obj(5, "mid", 5, 2),
+                                                            _obj(1, "v1", 1, 3)])
+    y = {t.customdata[0][0]: list(t.y) for t in rank_change_figure(vector, agent).data}
+    assert y["mid"][0] == 4.5 and y["deep"][0] == 5.5  # the band spans rows L + 1.5 … L + 2.5, rank order
+    assert y["v2"][1] == 4.5 and y["v3"][1] == 5.5  # dropped, in their vector-only order
+    many = PersonalizationAgentGetObjectsResponse(objects=[_obj(n, f"v{n}", n, n) for n in range(1, 8)])
+    one = PersonalizationAgentGetObjectsResponse(objects=[_obj(1, "v1", 1, 1)])
+    dropped = sorted(t.y[1] for t in rank_change_figure(many, one).data if t.y[1] > 7)
+    assert dropped == pytest.approx([8.5, 8.9, 9.3, 9.7, 10.1, 10.5])  # the band grows: 0.4 rows per extra end
+
+
+def test_every_line_is_labelled_and_big_moves_are_thicker(responses):
+    fig = rank_change_figure(*responses)
+    labels = {t.customdata[0][0]: list(t.text) for t in fig.data}
+    assert labels["C"] == ["C", "C"] and labels["F"] == ["", "F"] and labels["E"] == ["", "E"]
+    assert labels["&lt;b&gt;D&lt;/b&gt; &amp; co"] == ["&lt;b&gt;D&lt;/b&gt; &amp; co", ""]
+    assert all(any(t.text) for t in fig.data)
+    width = {t.customdata[0][0]: t.line.width for t in fig.data}
+    assert width["E"] == width["&lt;b&gt;D&lt;/b&gt; &amp; co"] > width["F"] == width["C"]  # 2 places: not big
+
+
+def test_hover_says_the_move_and_the_rankers_reason_and_escapes_item_text(responses):
+    fig = rank_change_figure(*responses, sides=("plain search", "personalized"))
+    hover = {t.customdata[0][0]: t.hovertext[0] for t in fig.data}
+    assert hover["C"] == "<b>C</b><br>plain search: #3 → personalized: #1<br>why: Close to what you liked (A)."
+    assert hover["E"].endswith("why: the LLM's reason: new &amp; &lt;b&gt;fun&lt;/b&gt;")
+    assert "<b>&lt;b&gt;D&lt;/b&gt; &amp; co</b>" in hover["&lt;b&gt;D&lt;/b&gt; &amp; co"]
+    assert "not in the list" in hover["&lt;b&gt;D&lt;/b&gt; &amp; co"]
+    assert list(fig.layout.xaxis.ticktext) == ["plain search", "personalized"]
+
+
+def test_plotly_text_escapes_markup_and_keeps_text():
+    hostile = '<a href="http://evil.example">click</a> <b>bold</b> <img src=x onerror=alert(1)> Tom & Jerry'
+    text = plotly_text(hostile)
+    assert "<" not in text and ">" not in text
+    assert text == ('&lt;a href="http://evil.example"&gt;click&lt;/a&gt; &lt;b&gt;bold&lt;/b&gt; '
+                    "&lt;img src=x onerror=alert(1)&gt; Tom &amp; Jerry")
+    assert plotly_text("a\nb  <br>c") == "a b &lt;br&gt;c"  # a newline would become a line break
+    assert plotly_text("&lt;already&gt;") == "&amp;lt;already&amp;gt;"  # entities stay literal
+    assert plotly_text("x" * 50, 10) == "x" * 9 + "…"
+    assert plotly_lines("<b>" + " word" * 30, 20).count("<br>") >= 5 and "<b>" not in plotly_lines("<b> x")
 
 
 def test_rank_change_figure_of_empty_responses():
@@ -98,6 +167,7 @@ def test_decay_figure_draws_the_engines_effective_weights(agent):
     assert list(disliked.x) == pytest.approx([30.0, 60.0]) and list(disliked.y) == pytest.approx([-0.25, -0.25])
     assert list(by_name["liked: weight"].y) == [1.0, 0.8]
     assert len(liked.hovertext) == 2 and liked.marker.color != disliked.marker.color
+    assert list(liked.text) == [f"Item {w.item_id.hex[:4]}" for w in weighted if w.weight > 0]  # labelled points
     curve = by_name["decay factor"]
     assert curve.yaxis == "y2" and curve.y[0] == 1.0
     assert curve.y[-1] == pytest.approx(decay_factor(curve.x[-1], 1.0))
@@ -130,6 +200,8 @@ def test_project_2d_extra_uses_the_catalog_components():
     again, _ = project_2d(X[::-1].copy())
     assert np.allclose(again[::-1], coords)  # deterministic: row order and SVD signs do not matter
     assert project_2d(np.ones((1, 3)))[0].shape == (1, 2)
+    assert fit_projection(X).explained == pytest.approx(
+        (np.linalg.svd(X - X.mean(axis=0), compute_uv=False)[:2] ** 2).sum() / ((X - X.mean(axis=0)) ** 2).sum())
     with pytest.raises(InvalidInputError):
         project_2d(X, extra=np.ones((1, 5)))
 
@@ -142,16 +214,21 @@ def test_embedding_map_one_trace_per_role_with_titles():
     by_name = {t.name: t for t in fig.data}
     assert [t.name for t in fig.data] == ["catalog", "liked", "disliked", "profile"]
     assert list(by_name["catalog"].hovertext) == ["Cat 1", "Cat 2"] and list(by_name["catalog"].x) == [0.0, 3.0]
-    assert list(by_name["disliked"].hovertext) == ["<i>Hated</i>"]
+    assert list(by_name["disliked"].hovertext) == ["&lt;i&gt;Hated&lt;/i&gt;"]
+    assert list(by_name["disliked"].text) == ["&lt;i&gt;Hated&lt;/i&gt;"] and by_name["catalog"].text is None
     assert by_name["profile"].marker.symbol == "star" and by_name["profile"].marker.size > by_name["liked"].marker.size
-    assert all(t.hovertemplate == "%{hovertext}" for t in fig.data)
-    assert type(embedding_map_figure(points, titles, roles, webgl=True).data[0]).__name__ == "Scattergl"
+    assert all(t.hovertemplate.startswith("%{hovertext}<extra>") for t in fig.data)
+    linked = embedding_map_figure(points, titles, roles, links=[(1, 4)])
+    assert linked.data[0].name == "closest like" and list(linked.data[0].x) == [1.0, 1.5, None]
+    gl = embedding_map_figure(points, titles, roles, webgl=True).data
+    assert type(gl[0]).__name__ == "Scattergl" and type(gl[1]).__name__ == "Scatter"  # labels need SVG
     with pytest.raises(InvalidInputError):
         embedding_map_figure(points, titles[:2], roles)
 
 
-def test_charts_module_is_pure():
-    tree = ast.parse((Path(__file__).resolve().parent.parent / "lab" / "charts.py").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", ["charts.py", "map_chart.py"])
+def test_chart_modules_are_pure(module):
+    tree = ast.parse((Path(__file__).resolve().parent.parent / "lab" / module).read_text(encoding="utf-8"))
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "streamlit" not in imported

@@ -171,7 +171,10 @@ def test_details_hold_weights_components_and_diversity_penalty():
 
 def test_explanation_quotes_the_contributing_signals_strongest_first():
     text = rank(mmr_lambda=0.8).explanations[uid(0)]
-    assert text == ("Closest to your like 'Toy Story' (similarity 0.81); liked by 12 personas (popularity +0.20); "
+    # plain words first, then the same reasons in the same order with their numbers
+    assert text == ("Close to what you liked (Toy Story); popular with other users; a bit like something you "
+                    "disliked (Saw), which held it back; matches your profile (comedy).\n"
+                    "Closest to your like 'Toy Story' (similarity 0.81); liked by 12 personas (popularity +0.20); "
                     "lowered by 0.12 for resembling your dislike 'Saw' (similarity 0.24); "
                     "matches your persona's 'comedy' (+0.05).")
     with_instruction = rank("something funny").explanations[uid(0)]
@@ -184,14 +187,15 @@ def test_explanations_never_mention_a_zero_signal():
     assert "instruction" not in texts[uid(0)]  # it has a similarity, but no instruction was given
     assert "lowered" not in texts[uid(1)] and "matches your persona" not in texts[uid(1)]
     assert "popularity" not in texts[uid(2)] and "liked by" not in texts[uid(3)]
-    assert texts[uid(3)].startswith("Lowered by 0.30 for resembling your dislikes; similar to your likes (similarity 0.10)")
+    assert texts[uid(3)] == ("A bit like something you disliked, which held it back; close to what you liked.\n"
+                             "Lowered by 0.30 for resembling your dislikes; similar to your likes (similarity 0.10).")
 
 
 def test_small_contributions_stay_below_the_mention_threshold():
     faint = Candidate(uid(9), "faint", {}, 1, ("vector",), np.array([1.0, 0, 0]),
                       {"like_similarity": 0.5, "property_match": 0.05})  # 0.1 * 0.05 = 0.005 < 0.01
     text = LocalRanker().rerank(PERSONA, None, [faint], 1, True, RankContext()).explanations[uid(9)]
-    assert text == "Similar to your likes (similarity 0.50)."
+    assert text == "Close to what you liked.\nSimilar to your likes (similarity 0.50)."
 
 
 def test_explanation_shows_the_contribution_when_it_differs_from_the_quoted_signal():
@@ -199,7 +203,9 @@ def test_explanation_shows_the_contribution_when_it_differs_from_the_quoted_sign
                     {"like_similarity": 0.6, "nearest_like": "Up", "nearest_like_similarity": 0.8,  # decayed like
                      "instruction_similarity": -0.2, "dislike_penalty": -0.05, "property_match": 0.5})
     text = LocalRanker(LocalRankerConfig(instruction=1.0)).rerank(PERSONA, "calm", [odd], 1, True, RankContext()).explanations[uid(9)]
-    assert text == ("Closest to your like 'Up' (similarity 0.80, +0.60); goes against the instruction (similarity "
+    assert text == ("Close to what you liked (Up); goes against your instruction; less like what you disliked; "
+                    "matches your profile.\n"
+                    "Closest to your like 'Up' (similarity 0.80, +0.60); goes against the instruction (similarity "
                     "-0.20); raised by 0.05 for being unlike your dislikes; matches 50% of your persona's terms (+0.05).")
 
 

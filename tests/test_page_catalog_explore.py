@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import numpy as np
@@ -14,7 +15,8 @@ from core import (WorkspaceRef, AlreadyExistsError, CatalogImportError, Collecti
 from lab import catalog_map as maps
 from lab import catalog_ui as ui
 from lab import catalog_upload as uploads
-from lab.charts import project_2d
+from lab.cards import JOINER
+from lab.map_chart import Projection, project_2d
 
 from .conftest import APP, lab_workspace, use_workspace
 
@@ -125,23 +127,75 @@ def test_explore_without_a_persona_shows_the_map_and_points_to_personas():
     assert list(traces) == ["catalog"] and len(traces["catalog"]) == maps.MAX_MAP_POINTS
 
 
-def test_explore_shows_the_personas_likes_dislikes_profile_and_recommendations():
-    at = app()
+def _map_tester(at: AppTest) -> None:
     agent = ws_of(at).agent("Movies")
     agent.add_persona(Persona(persona_id="map-tester", properties={"name": "Map tester"}))
     agent.add_interactions([PersonaInteraction(persona_id="map-tester", item_id=260, weight=1.0),
                             PersonaInteraction(persona_id="map-tester", item_id=1, weight=0.8),
                             PersonaInteraction(persona_id="map-tester", item_id=2571, weight=-1.0)])
+
+
+def _kept(at: AppTest) -> float:
+    """The share of variance the page says its projection keeps."""
+    [share] = [m for c in at.caption for m in re.findall(r"keeps? (\d+)% of", c.value)]
+    return int(share) / 100
+
+
+def test_explore_shows_the_personas_neighbourhood_by_default():
+    at = app()
+    _map_tester(at)
     at.switch_page("pages/5_explore.py").run()
     assert not at.exception, at.exception
-    assert not at.info
+    assert not at.info and widget(at.radio, "View").value == "Persona's neighbourhood"
     traces = map_traces(at)
+    assert "catalog" not in traces  # only the persona's own points, fitted on their own
     assert sorted(traces["liked"]) == ["Star Wars: Episode IV - A New Hope", "Toy Story"]
     assert traces["disliked"] == ["The Matrix"]
-    assert len(traces["recommended"]) == 10 and len(traces["profile"]) == 1
-    assert len(traces["catalog"]) == maps.MAX_MAP_POINTS
+    assert len(traces["recommended"]) == 10 and len(traces["candidate"]) == 10 and len(traces["profile"]) == 1
+    [chart] = at.get("plotly_chart")
+    data = json.loads(chart.proto.spec)["data"]
+    liked = next(t for t in data if t["name"] == "liked")
+    assert liked["mode"] == "markers+text" and sorted(liked["text"]) == ["Star Wars: Episode IV -…", "Toy Story"]
+    links = next(t for t in data if t["name"] == "closest like")  # each recommendation to its closest like
+    assert len(links["x"]) == 3 * 20
+    near = _kept(at)
+    widget(at.radio, "View").set_value("Whole catalog").run()
+    assert not at.exception, at.exception
+    traces = map_traces(at)
+    assert len(traces["catalog"]) == maps.MAX_MAP_POINTS and len(traces["recommended"]) == 10
+    whole = _kept(at)
+    assert whole < 0.15 and near > 2 * whole  # the movie catalog's 2-D PCA keeps little; the neighbourhood much more
     widget(at.selectbox, "Strategy").set_value("knn").run()
     assert len(map_traces(at)["profile"]) == 2  # knn searches with one query per liked item
+
+
+def test_the_catalog_projection_is_computed_once_per_catalog_not_per_workspace(monkeypatch):
+    built = []
+    real = maps.build_map
+    monkeypatch.setattr(maps, "build_map", lambda *a, **k: built.append(a[0][0].uuid) or real(*a, **k))
+    maps._catalog_map.clear()
+    for shared in ("one", "two"):  # the same sample in two workspaces: one projection
+        at = AppTest.from_file(APP, default_timeout=120)
+        use_workspace(at, f"map-cache-{shared}-{uuid.uuid4().hex[:6]}", "Workshop")
+        at.run()
+        at.switch_page("pages/5_explore.py").run()
+        assert not at.exception and widget(at.radio, "View").value == "Whole catalog"
+    assert len(built) == 1
+    at.run()  # a rerun in the same workspace: still one
+    upload(at.switch_page("pages/1_catalog.py").run(), "tiny songs.csv", TINY)
+    widget(at.text_input, "Collection name").set_value("Songs")
+    at.button(key=next(b.key for b in at.button if b.label == "Import")).click().run()
+    at.switch_page("pages/5_explore.py").run()
+    assert not at.exception and len(built) == 2  # another catalog: its own projection
+    assert sorted(map_traces(at)["catalog"]) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_catalog_fingerprint_follows_the_content_not_the_workspace():
+    stores = [EmbeddedStore(":memory:") for _ in range(3)]
+    for store, data in zip(stores, (TINY, TINY, TINY.replace(b"Gamma", b"Delta"))):
+        uploads.import_upload(store, "Songs", data, "tiny.csv", uploads.Mapping("id", "title", ("title",), "vector"))
+    one, two, other = (maps.catalog_fingerprint(s, "Songs") for s in stores)
+    assert one == two != other
 
 
 def test_sidebar_keeps_its_choices_across_page_switches():
@@ -209,8 +263,9 @@ def test_the_map_projects_extra_vectors_exactly_like_project_2d():
 
 def test_map_layers_subsample_the_catalog_but_keep_every_highlight():
     n = 300
+    projection = Projection(np.zeros(2), np.eye(3)[:, :2], 0.5)
     cmap = maps.CatalogMap(tuple(f"id{i}" for i in range(n)), tuple(f"t{i}" for i in range(n)),
-                         np.arange(2 * n, dtype=float).reshape(n, 2), np.zeros(2), np.eye(3)[:, :2], 0.5)
+                           np.arange(2 * n, dtype=float).reshape(n, 2), projection)
     highlight = {"id7": "liked", "id250": "disliked", "id3": "recommended"}
     points, titles, roles = maps.map_layers(cmap, highlight, np.array([[1.0, 2.0, 3.0]]), ["profile"], max_points=100)
     assert roles.count("catalog") == 100 and len(points) == len(titles) == len(roles) == 104
@@ -232,7 +287,7 @@ def test_catalog_stats_on_an_empty_property_set():
 def test_file_text_in_an_error_is_shown_as_text_not_markdown():
     at = upload(app(), "evil.csv", b'id,title,vector\n![x](http://e/x.png),A,"[1,0]"\n![x](http://e/x.png),B,"[0,1]"\n')
     at.button(key=next(b.key for b in at.button if b.label == "Import")).click().run()
-    assert r"\!\[x\]\(http\:" in at.error[0].value
+    assert r"\!\[x\]\(http" + JOINER + r"\:" in at.error[0].value  # escaped, and no autolink
 
 
 def test_mapped_title_and_image_columns_become_what_cards_show():

@@ -6,11 +6,10 @@ through the public API; no LLM is configured, so the local agent ranks (determin
 
 from __future__ import annotations
 
-import base64
+import html
 import json
 import uuid
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -66,30 +65,19 @@ def _cards(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("\\#")]
 
 
-def _numbers(value):
-    """A plotly array: a list, or (newer plotly) ``{"dtype", "bdata"[, "shape"]}`` packed base64."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return array.reshape(value["shape"]).tolist() if "shape" in value else array.tolist()
-    return list(value)
-
-
-def _chart(at: AppTest) -> list[tuple[str, int, int]]:
-    """(title, rank before, rank after) per line of the page's rank-change chart."""
+def _chart(at: AppTest) -> list[tuple[str, int | None, int | None]]:
+    """(title, rank before, rank after) per line of the page's rank-change chart (None: not in that list)."""
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    return [(trace["hovertext"][0], *map(int, _numbers(trace["y"]))) for trace in spec["data"]]
+    return [(html.unescape(trace["customdata"][0][0]), *trace["customdata"][0][1:]) for trace in spec["data"]]
 
 
-def _expected_chart(before: list, after: list) -> list[tuple[str, int, int]]:
-    """Known rows: items of ``after`` in order (before = original_rank), then ``before``'s dropped items;
-    a missing rank sits on the off-list row below the deepest rank."""
+def _expected_chart(before: list, after: list) -> list[tuple[str, int | None, int | None]]:
+    """Known rows: items of ``after`` in order (before = original_rank), then ``before``'s dropped items."""
     kept = {o.uuid for o in after}
     rows = [(display_title(o.properties), o.original_rank, rank) for rank, o in enumerate(after, 1)]
-    rows += [(display_title(o.properties), rank, None) for rank, o in enumerate(before, 1) if o.uuid not in kept]
-    off = max(r for row in rows for r in row[1:] if r is not None) + 1
-    return [(t, off if a is None else a, off if b is None else b) for t, a, b in rows]
+    return rows + [(display_title(o.properties), rank, None) for rank, o in enumerate(before, 1) if o.uuid not in kept]
 
 
 SETTINGS = {"lab.recommend.limit": LIMIT, "lab.decay_rate": 0.0}
@@ -110,10 +98,33 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     assert _listed(at, "lab.recommend.card.agent.") == [str(o.uuid) for o in ranked.objects]
     assert len(_cards(at)) == 2 * LIMIT
     assert _chart(at) == _expected_chart(vector.objects, ranked.objects)
-    assert any("Local agent" in i.value for i in at.info)  # the ranking rationale
+    # the ranking rationale and each card's explanation: plain words first, the numbers one click away
+    assert any(i.value.startswith("The local agent \\(no LLM\\) picked these") for i in at.info)
+    top = ranked.objects[0].explanation.split("\n")
     captions = [c.value for c in at.caption]
-    assert any("Closest to your like" in c for c in captions)  # per-item explanations on the cards
+    assert any(c.replace("\\", "") == top[0] for c in captions)
+    numbers = [e for e in at.expander if e.label == "The numbers"]
+    assert len(numbers) == 2 * LIMIT
+    assert any(c.value.replace("\\", "") == top[1] for e in numbers for c in e.caption)
+    assert [e.label for e in at.expander].count("What do these numbers mean?") == 2
+    assert any("similarity" in m.value and "diversity penalty" in m.value for m in at.markdown)
     assert any(m.value.startswith("rerank · ") for m in at.markdown)  # the trace lists every step
+
+
+def test_the_rank_chart_labels_its_lines_and_gives_the_rankers_reasons(lab):
+    name, _, _, agent, pid = lab
+    at = _open(name, "pages/3_recommend.py", **SETTINGS)
+    vector, ranked = _engine(agent, pid)
+    [chart] = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    assert all(any(t["text"]) for t in spec["data"])  # every line carries its title
+    ticks = dict(zip(spec["layout"]["yaxis"]["ticktext"], spec["layout"]["yaxis"]["tickvals"]))
+    assert [ticks[f"#{r}"] for r in range(1, LIMIT + 1)] == list(range(1, LIMIT + 1))  # one row per listed rank
+    assert all(y <= LIMIT or y > LIMIT + 1 for t in spec["data"] for y in t["y"])  # outsiders in the band below
+    hover = {html.unescape(t["customdata"][0][0]): t["hovertext"][0] for t in spec["data"]}
+    for obj in ranked.objects:  # the reason on hover is the ranker's own explanation
+        words = obj.explanation.split("\n")[0]
+        assert html.unescape(hover[display_title(obj.properties)].replace("<br>", " ")).endswith("why: " + words)
 
 
 def test_like_stores_an_interaction_and_removes_the_item_from_both_lists(lab):
@@ -142,6 +153,22 @@ def test_an_llm_failure_is_a_fallback_warning_and_the_local_agent_still_ranks(la
     assert "**Ranker:** local agent \\(no LLM\\)" in [m.value for m in at.markdown]
     shown = [e.value for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.json) for e in kind]
     assert not any("sk-test" in str(v) for v in shown)  # the session key is never displayed
+
+
+def test_an_llms_reasons_are_labelled_as_its_own_words(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONALIZATION_LLM_CACHE", str(tmp_path))
+    name, *_ = lab
+    rerank = json.dumps({"ranking": [{"id": "c2", "reason": "a <b>fine</b> pick"}], "rationale": "pasta first"})
+    with FakeOpenAI() as fake:
+        fake.script(Reply(json.dumps({"searches": []})), Reply(rerank))
+        at = _open(name, "pages/3_recommend.py", **SETTINGS,
+                   **{"lab.llm_key": "sk-test", "lab.llm_base_url": fake.url, "lab.llm_model": "fake-model"})
+    assert not at.warning  # the LLM ranked
+    assert any(i.value.replace("\\", "") == "The LLM's own summary: pasta first" for i in at.info)
+    assert any(c.value.replace("\\", "") == "The LLM's own words: a <b>fine</b> pick" for c in at.caption)
+    [chart] = at.get("plotly_chart")
+    hover = [t["hovertext"][0] for t in json.loads(chart.proto.spec)["data"]]
+    assert any("why: the LLM's reason: a &lt;b&gt;fine&lt;/b&gt; pick" in h for h in hover)
 
 
 def test_the_session_llm_is_built_once_per_key_url_and_model(lab, tmp_path, monkeypatch):
@@ -248,6 +275,11 @@ def test_search_chart_matches_the_personalized_ranks(lab):
             self.uuid, self.properties, self.original_rank = hit.uuid, hit.properties, hit.metadata.search_rank
 
     assert _chart(at) == _expected_chart([Row(h) for h in plain], [Row(h) for h in personal])
+    [chart] = at.get("plotly_chart")
+    moves = [t["hovertext"][0].replace("<br>", " ") for t in json.loads(chart.proto.spec)["data"]
+             if t["customdata"][0][2] is not None]
+    assert all("why: " in h and "persona score" in h for h in moves)
+    assert any("fits your taste better than the results it passed" in h for h in moves)
 
 
 @pytest.mark.parametrize("page", ["pages/3_recommend.py", "pages/4_search.py"])

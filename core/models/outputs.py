@@ -66,7 +66,9 @@ class PersonalizedObject(Model):
     ``original_rank`` is the item's 1-based rank in the vector-only list (None when only an extra
     search found it; the official type is ``int``); ``personalized_rank`` its rank in the returned
     list. ``score`` is the ranker's score (higher is better); ``signals`` holds the named numbers
-    behind it and ``explanation`` says why the item is here.
+    behind it and ``explanation`` says why the item is here: from the engine, a first line of plain
+    words and a second line with the same reasons and their numbers; from an LLM, its own words
+    after ``"LLM: "``.
     """
 
     model_config = ConfigDict(validate_assignment=False)

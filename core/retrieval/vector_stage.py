@@ -118,7 +118,8 @@ def recommend(store: Store, collection: str, persona: Persona, options: GetObjec
     trace.record("rank", returned=len(objects))
     return PersonalizationAgentGetObjectsResponse(
         objects=objects, trace=trace.steps, ranker="vector",
-        ranking_rationale=rationale(options.strategy, profile, options, ranked.candidates.cold_start)
+        ranking_rationale=rationale(options.strategy, profile, options, ranked.candidates.cold_start,
+                                    config.popularity_weight)
         if options.explain_results else None)
 
 

@@ -6,17 +6,26 @@ found the item, and, when MMR took it ahead of a more relevant item or passed it
 penalties that decided it. The rationale states the fusion formula with its weights, the MMR
 trade-off, how many chosen items the extra searches found and what diversity changed.
 
+Both come in two lines (:func:`core.retrieval.explain_vector.compose`): plain words first, then
+the same reasons with their numbers. Each fusion component has one entry in :data:`WORDING` (its
+words for the rationale and its per-item phrase); a new component needs only its entry there
+(one without an entry gets a generic phrase naming its label).
+
 Nothing here imports :mod:`core.ranking.local.ranker` at run time (it imports this module); the config
 and MMR steps arrive as arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from core.configs import LOCAL_COMPONENTS, LOCAL_LABELS
 from core.ranking.base import Candidate
 from core.ranking.local.fusion import LocalRankerConfig, number
 from core.ranking.local.mmr import Step
+from core.retrieval.explain_vector import Phrase, compose, disliked_words, liked_words, sentence
 
 
 def explain_item(pool: list[Candidate], step: Step, parts: dict[str, float], relevance: list[float],
@@ -27,75 +36,135 @@ def explain_item(pool: list[Candidate], step: Step, parts: dict[str, float], rel
     """
     c = pool[step.pick]
     ranked = sorted(parts.items(), key=lambda nv: -abs(nv[1]))
-    texts = [_component_text(name, v, c.signals) for name, v in ranked if abs(v) >= threshold]
-    texts += _source_texts(c)
+    phrases = [wording(name).phrase(v, c.signals) for name, v in ranked if abs(v) >= threshold]
+    phrases += _source_phrases(c)
     if step.promoted(relevance):
-        texts.append(f"chosen ahead of the more relevant '{pool[step.best].title}' ({relevance[step.best]:.2f} vs "
-                     f"{relevance[step.pick]:.2f}) for variety (diversity penalty {step.penalty:.2f} vs "
-                     f"{step.best_penalty:.2f})")
+        phrases.append(Phrase("picked to add variety", (
+            f"chosen ahead of the more relevant '{pool[step.best].title}' ({relevance[step.best]:.2f} vs "
+            f"{relevance[step.pick]:.2f}) for variety (diversity penalty {step.penalty:.2f} vs "
+            f"{step.best_penalty:.2f})")))
     if passed_over:
-        texts.append(f"placed lower for variety: resembles '{pool[step.nearest].title}' listed above it "
-                     f"(similarity {step.similarity:.2f}, diversity penalty {step.penalty:.2f})")
-    if not texts:
-        return f"No signal set it apart (relevance {relevance[step.pick]:.2f})."
-    text = "; ".join(texts)
-    return text[0].upper() + text[1:] + "."
+        phrases.append(Phrase(f"moved down to add variety (much like {pool[step.nearest].title}, listed above it)", (
+            f"placed lower for variety: resembles '{pool[step.nearest].title}' listed above it "
+            f"(similarity {step.similarity:.2f}, diversity penalty {step.penalty:.2f})")))
+    return compose(phrases, Phrase("no single reason set it apart",
+                                   f"no signal set it apart (relevance {relevance[step.pick]:.2f})"))
 
 
-def _component_text(name: str, value: float, s: dict[str, Any]) -> str:
-    """The sentence for one contributing component, quoting its signal and, if different, its contribution."""
-    if name == "like":
-        title, sim = s.get("nearest_like"), number(s.get("nearest_like_similarity", s.get("like_similarity")))
-        near = f"closest to your like '{title}'" if title else "similar to your likes"
-        text = f"{near if value > 0 else 'far from your likes'} (similarity {sim:.2f}"
-        return text + _contribution(value, sim) + ")"
-    if name == "dislike":
-        title = s.get("nearest_dislike")
-        what = f"your dislike '{title}' (similarity {number(s.get('nearest_dislike_similarity')):.2f})" \
-            if title else "your dislikes"
-        return f"lowered by {-value:.2f} for resembling {what}" if value < 0 else \
-            f"raised by {value:.2f} for being unlike {what}"
-    if name == "instruction":
-        sim = number(s.get("instruction_similarity"))
-        verb = "matches" if value > 0 else "goes against"
-        return f"{verb} the instruction (similarity {sim:.2f}" + _contribution(value, sim) + ")"
-    if name == "popularity":
-        n = int(number(s.get("liked_by")))
-        who = f"liked by {n} persona{'s' if n != 1 else ''}" if n else "popular"
-        return f"{who} (popularity {value:+.2f})"
+# --- one entry per fusion component -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Wording:
+    """How a fusion component is said: ``summary`` names it in the rationale's plain words;
+    ``phrase(contribution, signals)`` is its per-item reason (words and numbers)."""
+
+    summary: str
+    phrase: Callable[[float, dict[str, Any]], Phrase]
+
+
+def _like(value: float, s: dict[str, Any]) -> Phrase:
+    title, sim = s.get("nearest_like"), number(s.get("nearest_like_similarity", s.get("like_similarity")))
+    near = f"closest to your like '{title}'" if title else "similar to your likes"
+    return Phrase(liked_words(value, title),
+                  f"{near if value > 0 else 'far from your likes'} (similarity {sim:.2f}{_contribution(value, sim)})")
+
+
+def _dislike(value: float, s: dict[str, Any]) -> Phrase:
+    title = s.get("nearest_dislike")
+    what = f"your dislike '{title}' (similarity {number(s.get('nearest_dislike_similarity')):.2f})" \
+        if title else "your dislikes"
+    return Phrase(disliked_words(value, title), f"lowered by {-value:.2f} for resembling {what}" if value < 0 else
+                  f"raised by {value:.2f} for being unlike {what}")
+
+
+def _instruction(value: float, s: dict[str, Any]) -> Phrase:
+    sim = number(s.get("instruction_similarity"))
+    verb = "matches" if value > 0 else "goes against"
+    return Phrase("fits your instruction" if value > 0 else "goes against your instruction",
+                  f"{verb} the instruction (similarity {sim:.2f}{_contribution(value, sim)})")
+
+
+def _popularity(value: float, s: dict[str, Any]) -> Phrase:
+    n = int(number(s.get("liked_by")))
+    who = f"liked by {n} persona{'s' if n != 1 else ''}" if n else "popular"
+    return Phrase("popular with other users" if value > 0 else "held back: less popular",
+                  f"{who} (popularity {value:+.2f})")
+
+
+def _property(value: float, s: dict[str, Any]) -> Phrase:
     terms = s.get("matched_terms")
     what = "your persona's " + ", ".join(repr(t) for t in terms) if terms else \
         f"{number(s.get('property_match')):.0%} of your persona's terms"
-    return f"matches {what} ({value:+.2f})"
+    words = f"matches your profile ({', '.join(map(str, terms))})" if terms else "matches your profile"
+    return Phrase(words, f"matches {what} ({value:+.2f})")
+
+
+WORDING: dict[str, Wording] = {
+    "like": Wording("closeness to what you liked", _like),
+    "dislike": Wording("distance from what you disliked", _dislike),
+    "instruction": Wording("your instruction", _instruction),
+    "popularity": Wording("popularity with other users", _popularity),
+    "property": Wording("matches with your profile", _property),
+}
+"""Every fusion component's words, by its name in :data:`core.configs.LOCAL_COMPONENTS`."""
+
+
+def wording(name: str) -> Wording:
+    """``WORDING[name]``, or a generic wording naming the component's label."""
+    if name in WORDING:
+        return WORDING[name]
+    label = dict(zip(LOCAL_COMPONENTS, LOCAL_LABELS)).get(name, name)
+    return Wording(label, lambda v, s: Phrase(f"{'helped' if v > 0 else 'held back'} by its {label}",
+                                              f"{label} ({v:+.2f})"))
 
 
 def _contribution(value: float, quoted: float) -> str:
     return "" if f"{value:.2f}" == f"{quoted:.2f}" else f", {value:+.2f}"
 
 
-def _source_texts(c: Candidate) -> list[str]:
+def _source_phrases(c: Candidate) -> list[Phrase]:
     """Which extra searches found ``c`` (sources ``"search: <query>"`` or ``"search <n>"``)."""
-    found = [f"the search for '{s.split(':', 1)[1].strip()}'" if ":" in s else s
-             for s in c.sources if s.startswith("search")]
+    searches = [s for s in c.sources if s.startswith("search")]
+    queries = [s.split(":", 1)[1].strip() for s in searches if ":" in s]
+    found = [f"the search for '{s.split(':', 1)[1].strip()}'" if ":" in s else s for s in searches]
     if not found:
         return []
     tail = " (it was not in the vector-only list)" if c.original_rank is None else ""
-    return [f"found by {' and '.join(found)}{tail}"]
+    words = f"found by the agent's search for {' and '.join(queries)}" if queries else "found by the agent's searches"
+    return [Phrase(words, f"found by {' and '.join(found)}{tail}")]
 
+
+# --- the rationale ----------------------------------------------------------------------------
 
 def rationale(config: LocalRankerConfig, given: bool, pool: list[Candidate], limit: int, steps: list[Step],
               relevance: list[float]) -> str:
     """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity."""
     if not steps:
         return f"Nothing to rank: {len(pool)} candidate(s) in the pool and {limit} asked for."
+    chosen = [pool[s.pick] for s in steps]
+    searched = [c for c in chosen if _source_phrases(c)]
+    only = sum(c.original_rank is None for c in searched)
     text = (f"Local agent (no LLM): relevance = {config.formula(given)}"
             f"{'' if given else ' (no instruction given)'}; {len(steps)} of {len(pool)} candidates chosen by MMR "
             f"with lambda {config.mmr_lambda:g}.")
-    chosen = [pool[s.pick] for s in steps]
-    searched = [c for c in chosen if _source_texts(c)]
-    only = sum(c.original_rank is None for c in searched)
     text += f" {len(searched)} of the chosen were found by extra searches ({only} of them only there)."
-    return text + _diversity_summary(config.mmr_lambda, steps, relevance)
+    text += _diversity_summary(config.mmr_lambda, steps, relevance)
+    return _rationale_words(config, given, len(steps), len(searched), steps, relevance) + "\n" + text
+
+
+def _rationale_words(config: LocalRankerConfig, given: bool, chosen: int, searched: int, steps: list[Step],
+                     relevance: list[float]) -> str:
+    weights = dict(zip(LOCAL_COMPONENTS, config.weights(given).tolist()))
+    used = [wording(name).summary for name, w in weights.items() if w > 0]
+    by = ", ".join(used[:-1]) + f" and {used[-1]}" if len(used) > 1 else (used[0] if used else "their order")
+    words = [f"the local agent (no LLM) picked these {chosen} by {by}" if config.mmr_lambda > 0 else
+             f"the local agent (no LLM) picked these {chosen} for variety alone"]
+    if searched:
+        words.append(f"{searched} came from its own searches")
+    moved = sum(s.promoted(relevance) for s in steps) if config.mmr_lambda > 0 else 0
+    if moved:
+        words.append(f"{moved} moved up to add variety")
+    return sentence(words)
 
 
 def _diversity_summary(lam: float, steps: list[Step], relevance: list[float]) -> str:
