@@ -9,6 +9,7 @@ Starts the lab on 127.0.0.1 and drives Debian's Chromium with playwright. Screen
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,7 @@ def check_chrome(page, label: str, heading: str | None = None) -> None:
 def test_recommend_deep_link_is_a_fresh_servers_first_request():
     with fresh_lab("/recommend") as page:
         check_chrome(page, "Recommend")
-        assert page.url.endswith("/recommend")
+        assert urlsplit(page.url).path == "/recommend"  # (its query names the new private workspace)
         page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()
         expect(page.get_by_role("heading", name="Vector-only").first).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_role("heading", name="Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
@@ -112,6 +113,7 @@ def test_a_recommend_link_opens_with_its_settings_on_a_fresh_server():
         expect(page.get_by_role("combobox", name="strategy")).to_have_value("knn")
         page.wait_for_function("() => location.search.includes('persona=')", timeout=WAIT_MS)
         params = dict(parse_qsl(urlsplit(page.url).query))
+        assert re.fullmatch("[0-9a-f]{20}", params.pop("ws")) and params.pop("collection") == "Movies"
         assert params == {"limit": "7", "decay": "0.3", "strategy": "knn", "instruction": "something light",
                           "persona": "Sci-fi fan"}
         page.get_by_text("Link to this comparison").click()
