@@ -1,10 +1,12 @@
 """The local agent's words: per-item explanations and the overall rationale, built from its numbers.
 
 Explanations quote only what :mod:`core.ranking.local.ranker` computed: the fusion components whose
-contribution is at least ``mention_threshold`` in size (strongest first), the extra searches that
+contribution is at least ``mention_threshold`` in size (strongest first; the instruction fit and
+conflict name the item's own catalog values that decided them), the extra searches that
 found the item, and, when MMR took it ahead of a more relevant item or passed it over, the
 penalties that decided it. The rationale states the fusion formula with its weights, the MMR
-trade-off, how many chosen items the extra searches found and what diversity changed.
+trade-off, how many chosen items the extra searches found, what diversity changed and, with an
+instruction, which concepts it was read as asking for and ruling out.
 
 Nothing here imports :mod:`core.ranking.local.ranker` at run time (it imports this module); the config
 and MMR steps arrive as arguments.
@@ -12,6 +14,7 @@ and MMR steps arrive as arguments.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from core.ranking.base import Candidate
@@ -63,6 +66,12 @@ def _component_text(name: str, value: float, s: dict[str, Any]) -> str:
         n = int(number(s.get("liked_by")))
         who = f"liked by {n} persona{'s' if n != 1 else ''}" if n else "popular"
         return f"{who} (popularity {value:+.2f})"
+    if name == "fit":
+        values = ", ".join(repr(v) for v in s.get("instruction_fit_values") or ())
+        return f"has {values}, as the instruction asks ({value:+.2f})"
+    if name == "conflict":
+        values = ", ".join(repr(v) for v in s.get("instruction_conflict_values") or ())
+        return f"lowered by {-value:.2f} for having {values}, which the instruction rules out"
     terms = s.get("matched_terms")
     what = "your persona's " + ", ".join(repr(t) for t in terms) if terms else \
         f"{number(s.get('property_match')):.0%} of your persona's terms"
@@ -73,29 +82,64 @@ def _contribution(value: float, quoted: float) -> str:
     return "" if f"{value:.2f}" == f"{quoted:.2f}" else f", {value:+.2f}"
 
 
+_NEAR_SOURCE, _NEAR = "search near your likes:", " near your likes"
+
+
 def _source_texts(c: Candidate) -> list[str]:
-    """Which extra searches found ``c`` (sources ``"search: <query>"`` or ``"search <n>"``)."""
-    found = [f"the search for '{s.split(':', 1)[1].strip()}'" if ":" in s else s
-             for s in c.sources if s.startswith("search")]
+    """Which extra searches found ``c`` (sources ``"search: <query>"``, ``"search near your likes: <query>"``
+    or ``"search <n>"``)."""
+    found = [f"the search for '{s.split(':', 1)[1].strip()}'{_NEAR if s.startswith(_NEAR_SOURCE) else ''}"
+             if ":" in s else s for s in c.sources if s.startswith("search")]
     if not found:
         return []
     tail = " (it was not in the vector-only list)" if c.original_rank is None else ""
     return [f"found by {' and '.join(found)}{tail}"]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How the ranker read the instruction (:mod:`core.ranking.local.fit`): concepts asked for that some
+    candidate carries, concepts ruled out, and how many candidates fit or conflict."""
+
+    asks_for: tuple[str, ...]
+    rules_out: tuple[str, ...]
+    fitting: int
+    conflicting: int
+
+    @property
+    def matched(self) -> bool:
+        """Whether the reading met the candidates' values (then the similarity weighs ``instruction_with_values``)."""
+        return bool(self.asks_for) or self.conflicting > 0
+
+
 def rationale(config: LocalRankerConfig, given: bool, pool: list[Candidate], limit: int, steps: list[Step],
-              relevance: list[float]) -> str:
-    """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity."""
+              relevance: list[float], reading: Reading | None = None) -> str:
+    """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity,
+    and how the instruction was read."""
     if not steps:
         return f"Nothing to rank: {len(pool)} candidate(s) in the pool and {limit} asked for."
-    text = (f"Local agent (no LLM): relevance = {config.formula(given)}"
+    matched = reading is not None and reading.matched
+    text = (f"Local agent (no LLM): relevance = {config.formula(given, matched)}"
             f"{'' if given else ' (no instruction given)'}; {len(steps)} of {len(pool)} candidates chosen by MMR "
             f"with lambda {config.mmr_lambda:g}.")
     chosen = [pool[s.pick] for s in steps]
     searched = [c for c in chosen if _source_texts(c)]
     only = sum(c.original_rank is None for c in searched)
     text += f" {len(searched)} of the chosen were found by extra searches ({only} of them only there)."
-    return text + _diversity_summary(config.mmr_lambda, steps, relevance)
+    return text + _diversity_summary(config.mmr_lambda, steps, relevance) + _reading_summary(reading)
+
+
+def _reading_summary(reading: Reading | None) -> str:
+    if reading is None:
+        return ""
+    if not reading.asks_for and not reading.rules_out:
+        return " The instruction named nothing the agent matches to catalog values, so only its similarity counts."
+    parts = []
+    if reading.asks_for:
+        parts.append(f"asks for {', '.join(reading.asks_for)} ({reading.fitting} candidate(s) carry some of it)")
+    if reading.rules_out:
+        parts.append(f"rules out {', '.join(reading.rules_out)} ({reading.conflicting} candidate(s) lowered for it)")
+    return " The instruction was read as: " + "; ".join(parts) + "."
 
 
 def _diversity_summary(lam: float, steps: list[Step], relevance: list[float]) -> str:
