@@ -59,14 +59,16 @@ class AgentConfig(Config):
     max_searches: Int(0, 20) = 3
     planning: Flag = True
     search_limit: OptionalInt(1, 1000) = None
-    """Results per extra search (default: ``limit``)."""
+    """Results per extra search (default: ``limit``), times the search's own ``depth`` (usually 1)."""
     hybrid_alpha: Real(0, 1) = 0.5
 
 
-LOCAL_COMPONENTS = ("like", "dislike", "instruction", "popularity", "property")
+LOCAL_COMPONENTS = ("like", "dislike", "instruction", "popularity", "property", "fit", "conflict")
 """The local agent's fusion components, in the column order of its weights."""
-LOCAL_LABELS = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match")
-LOCAL_SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0])
+LOCAL_LABELS = ("like similarity", "dislike penalty", "instruction similarity", "popularity", "property match",
+                "instruction fit", "instruction conflict")
+LOCAL_SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
+_INSTRUCTION_ONLY = ("instruction similarity", "instruction fit", "instruction conflict")
 
 
 class LocalRankerConfig(Config):
@@ -77,19 +79,31 @@ class LocalRankerConfig(Config):
     instruction: Real(0, None) = 3.0
     popularity: Real(0, None) = 0.5
     property: Real(0, None) = 0.1
+    fit: Real(0, None) = 1.0
+    """Weight of the share of the concepts the instruction asks for that an item's catalog values carry."""
+    conflict: Real(0, None) = 2.0
+    """Penalty for carrying a catalog value the instruction rules out."""
+    instruction_with_values: Real(0, None) = 0.5
+    """The instruction similarity's weight (instead of ``instruction``) when the instruction was matched to
+    catalog values of the candidates: fit and conflict then carry what it asks, and the persona orders
+    what fits."""
     mmr_lambda: Real(0, 1) = 0.8
     mention_threshold: Real(0, None) = 0.01
 
-    def weights(self, instruction_given: bool) -> np.ndarray:
-        """The weight of each of :data:`LOCAL_COMPONENTS`; the instruction's is 0 without an instruction."""
-        w = [self.like, self.dislike, self.instruction if instruction_given else 0.0, self.popularity, self.property]
+    def weights(self, instruction_given: bool, values_matched: bool = False) -> np.ndarray:
+        """The weight of each of :data:`LOCAL_COMPONENTS`; the instruction's three are 0 without an
+        instruction, and its similarity weighs ``instruction_with_values`` when ``values_matched``."""
+        on = 1.0 if instruction_given else 0.0
+        similarity = self.instruction_with_values if values_matched else self.instruction
+        w = [self.like, self.dislike, similarity * on, self.popularity, self.property, self.fit * on,
+             self.conflict * on]
         return np.array(w, dtype=np.float64)
 
-    def formula(self, instruction_given: bool) -> str:
-        """The relevance formula with these weights, as the rationale quotes it (no instruction term without one)."""
+    def formula(self, instruction_given: bool, values_matched: bool = False) -> str:
+        """The relevance formula with these weights, as the rationale quotes it (no instruction terms without one)."""
         terms = [f"{'−' if sign < 0 else '+'} {w:g} × {label}"
-                 for label, sign, w in zip(LOCAL_LABELS, LOCAL_SIGNS, self.weights(instruction_given))
-                 if w or label != "instruction similarity"]
+                 for label, sign, w in zip(LOCAL_LABELS, LOCAL_SIGNS, self.weights(instruction_given, values_matched))
+                 if w or label not in _INSTRUCTION_ONLY]
         return " ".join(terms).lstrip("+ ")
 
 

@@ -79,6 +79,20 @@ def test_instruction_steers_the_ranking(agent):
 
 
 @pytest.mark.slow
+def test_instruction_negation_and_the_move_towards_the_likes(agent):
+    # pat likes carbonara and cacio e pepe: Italian desserts are nearest to that taste, and ruled out here
+    response = ask(agent, limit=6, instruction="a dessert, but not an Italian one")
+    assert [o.properties["course"] for o in response.objects] == ["dessert"] * 6
+    assert all(o.properties["cuisine"] != "Italian" for o in response.objects)
+    plan = next(s for s in response.trace if s.name == "plan").details["searches"]
+    assert [(s["query"], s["method"], s["toward_likes"], s["depth"]) for s in plan] == [
+        ("dessert", "hybrid", 0.0, 1), ("dessert sweet", "bm25", 0.0, 2), ("dessert", "near_text", 1.0, 3)]
+    assert "rules out italian" in response.ranking_rationale
+    italian = ask(agent, limit=6, instruction="a dessert")  # without the negation they lead
+    assert any(o.properties["cuisine"] == "Italian" for o in italian.objects)
+
+
+@pytest.mark.slow
 def test_filters_and_exclusions_hold_for_every_search(agent):
     only_mains = Filter.by_property("course").equal("main")
     response = ask(agent, limit=10, filters=only_mains, instruction="noodles", exclude_items=["pad-thai"])

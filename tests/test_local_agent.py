@@ -160,7 +160,7 @@ def test_duplicate_candidates_and_bad_limits_are_rejected():
 def test_details_hold_weights_components_and_diversity_penalty():
     decision = rank(mmr_lambda=0.8)
     assert decision.details["weights"] == {"like": 1.0, "dislike": 1.0, "instruction": 0.0, "popularity": 0.5,
-                                           "property": 0.1}
+                                           "property": 0.1, "fit": 0.0, "conflict": 0.0}
     a2 = decision.details["items"][str(uid(1))]
     assert a2["like"] == 0.8 and a2["popularity"] == 0.05 and a2["dislike"] == 0.0
     assert a2["diversity_penalty"] == pytest.approx(0.192) and a2["similar_to"] == "A"
@@ -262,9 +262,10 @@ def test_plan_respects_max_searches():
 
 
 def test_plan_deduplicates_queries_before_counting():
-    got = plan_searches(summary({"genres": ["Comedy", "Drama"], "mood": "comedy  drama", "city": "Oslo"}),
-                        "COMEDY drama", 2)
-    assert [(s.query, s.reason) for s in got] == [("COMEDY drama", "instruction"), ("Oslo", "persona property 'city'")]
+    # (no word of the vocabulary here: a "comedy" instruction would add the search for its catalog values)
+    got = plan_searches(summary({"genres": ["Noir", "Drama"], "mood": "noir  drama", "city": "Oslo"}),
+                        "NOIR drama", 2)
+    assert [(s.query, s.reason) for s in got] == [("NOIR drama", "instruction"), ("Oslo", "persona property 'city'")]
 
 
 def test_plan_nothing_to_search_for():

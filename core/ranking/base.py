@@ -46,6 +46,14 @@ class PlannedSearch:
     reason: str
     method: str = "hybrid"
     """``"hybrid"``, ``"near_text"`` or ``"bm25"``."""
+    toward_likes: float = 0.0
+    """For ``"near_text"`` and ``"hybrid"``: the force (0 to 1) of a Weaviate ``move_to`` of the query
+    vector towards the persona's strongest recent likes (the mean of their vectors; see
+    ``core.retrieval.moves``), so the search finds the query's meaning near the persona's taste.
+    0 leaves the query as it is; ``"bm25"`` ignores it."""
+    depth: int = 1
+    """How many times the pipeline's per-search limit this search fetches (a search whose hits the
+    ranker filters further can ask for more of them)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class Candidate:
     """One item in the pool the ranker orders.
 
     ``original_rank`` is its 1-based rank in the vector-only list (None when only an extra search
-    found it); ``sources`` says which searches found it (``"vector"``, ``"search: <query>"``, ...).
+    found it); ``sources`` says which searches found it (``"vector"``, ``"search: <query>"``,
+    ``"search near your likes: <query>"`` for one moved towards the persona's likes, ...).
     ``signals`` are the numbers the local agent fuses and explanations quote: ``like_similarity``,
     ``dislike_penalty``, ``popularity`` (with the count ``liked_by``), ``property_match`` (with
     ``matched_terms``) and, with an instruction,

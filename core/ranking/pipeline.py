@@ -5,7 +5,8 @@
    ``max(pool_factor * limit, min_pool)`` candidates (their rank there is ``original_rank``).
 3. ``plan`` + ``searches``: up to ``max_searches`` extra searches from persona properties and the
    instruction, run with the same filters and exclusions; new items join the pool with
-   ``original_rank=None``.
+   ``original_rank=None``. A search may ask for ``depth`` times the per-search limit, and (``near_text``,
+   ``hybrid``) to move its query towards the persona's strongest recent likes (``toward_likes``).
 4. ``rerank``: the ranker orders the pool and returns ``limit`` items.
 5. ``explain``: the rationale and per-item explanations (when ``explain_results``).
 
@@ -53,7 +54,8 @@ def agent_recommend(store: Store, collection: str, persona: Persona, options: Ge
     trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
                  steps={"exclusions": {"excluded": len(exclude)}, **vector.trace})
     searcher = Searcher(store, collection, embedder, filters=options.filters, exclude=exclude,
-                        alpha=agent_config.hybrid_alpha, vector_name=vector_name)
+                        alpha=agent_config.hybrid_alpha, vector_name=vector_name,
+                        likes=[i.item_id for i in summary.likes])
     state = _State(ranker, local)
     searches = _plan(state, summary, options, agent_config, ctx, trace)
     found = _run_searches(searcher, searches, agent_config.search_limit or options.limit, set(ranked), trace)
@@ -119,11 +121,13 @@ def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_
         searches = [replace(s, method="bm25") for s in searches]
     found, report = [], []
     for s in searches:
-        hits = searcher.run(s, k)
+        hits = searcher.run(s, k * max(1, s.depth))
         found.append((s, hits))
         new = [h for h in hits if h.uuid not in in_pool]
         in_pool |= {h.uuid for h in hits}
-        report.append({"query": s.query, "method": s.method, "reason": s.reason, "hits": [str(h.uuid) for h in hits],
+        report.append({"query": s.query, "method": s.method, "reason": s.reason,
+                       **({"toward_likes": s.toward_likes} if s.toward_likes else {}),
+                       **({"depth": s.depth} if s.depth != 1 else {}), "hits": [str(h.uuid) for h in hits],
                        "scores": [round(h.score, 4) for h in hits], "new_candidates": len(new)})
     trace.record("searches", searches=report)
     return found

@@ -16,6 +16,7 @@ import numpy as np
 
 from core.errors import NotAvailableError
 from core.retrieval.fusion import hybrid_search
+from core.retrieval.moves import combine, move_to, unit
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile
@@ -45,10 +46,13 @@ class Searcher:
     """Runs planned searches with the request's filters and exclusions; embeds queries in one batch."""
 
     def __init__(self, store: Store, collection: str, embedder: Any, *, filters: Any, exclude: set[UUID],
-                 alpha: float = 0.5, vector_name: str | None = None) -> None:
+                 alpha: float = 0.5, vector_name: str | None = None, likes: Sequence[UUID] = ()) -> None:
         self.store, self.collection, self.embedder = store, collection, embedder
         self.filters, self.exclude, self.alpha, self.vector_name = filters, exclude, alpha, vector_name
+        self.likes = list(likes)
+        """The items a search with ``toward_likes`` moves towards (the persona's strongest recent likes)."""
         self._vectors: dict[str, np.ndarray] = {}
+        self._likes_target: np.ndarray | None = None
 
     def embed(self, texts: Sequence[str]) -> None:
         """Embed every text not embedded yet, in one model call."""
@@ -71,9 +75,18 @@ class Searcher:
         if search.method == "bm25":
             return store.bm25(coll, search.query, k, **where)
         vector = self.vector(search.query)
+        if search.toward_likes and self.likes:
+            vector = unit(move_to(vector, self._target(), search.toward_likes), what="moved query vector")
         if search.method == "near_text":
             return store.near_vectors(coll, vector, k, vector_name=self.vector_name, **where)[0]
         return hybrid_search(store, coll, search.query, vector, k, self.alpha, vector_name=self.vector_name, **where)
+
+
+    def _target(self) -> np.ndarray:
+        if self._likes_target is None:
+            liked = self.store.get_vectors(self.collection, self.likes, vector_name=self.vector_name)
+            self._likes_target = combine(liked)
+        return self._likes_target
 
 
 def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence[UUID],
@@ -82,8 +95,10 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
     """The candidate pool: the vector-only list in its order, then items only the searches found."""
     sources: dict[UUID, list[str]] = {u: ["vector"] for u in ranked}
     for search, hits in found:
+        label = f"search near your likes: {search.query}" if search.toward_likes else f"search: {search.query}"
         for hit in hits:
-            sources.setdefault(hit.uuid, []).append(f"search: {search.query}")
+            if label not in sources.setdefault(hit.uuid, []):
+                sources[hit.uuid].append(label)
     ids = list(sources)
     items = store.get_items(collection, ids)
     X = store.get_vectors(collection, ids, vector_name=vector_name)

@@ -1,10 +1,12 @@
 """The local agent's words: per-item explanations and the overall rationale, built from its numbers.
 
 Explanations quote only what :mod:`core.ranking.local.ranker` computed: the fusion components whose
-contribution is at least ``mention_threshold`` in size (strongest first), the extra searches that
+contribution is at least ``mention_threshold`` in size (strongest first; the instruction fit and
+conflict name the item's own catalog values that decided them), the extra searches that
 found the item, and, when MMR took it ahead of a more relevant item or passed it over, the
 penalties that decided it. The rationale states the fusion formula with its weights, the MMR
-trade-off, how many chosen items the extra searches found and what diversity changed.
+trade-off, how many chosen items the extra searches found, what diversity changed and, with an
+instruction, which concepts it was read as asking for and ruling out.
 
 Both come in two lines (:func:`core.retrieval.explain_vector.compose`): plain words first, then
 the same reasons with their numbers. Each fusion component has one entry in :data:`WORDING` (its
@@ -99,12 +101,26 @@ def _property(value: float, s: dict[str, Any]) -> Phrase:
     return Phrase(words, f"matches {what} ({value:+.2f})")
 
 
+def _fit(value: float, s: dict[str, Any]) -> Phrase:
+    values = ", ".join(repr(v) for v in s.get("instruction_fit_values") or ())
+    return Phrase(f"has what you asked for ({values})" if values else "has what you asked for",
+                  f"has {values}, as the instruction asks ({value:+.2f})")
+
+
+def _conflict(value: float, s: dict[str, Any]) -> Phrase:
+    values = ", ".join(repr(v) for v in s.get("instruction_conflict_values") or ())
+    return Phrase(f"held back: has {values}, which you asked to avoid" if values else "held back by your instruction",
+                  f"lowered by {-value:.2f} for having {values}, which the instruction rules out")
+
+
 WORDING: dict[str, Wording] = {
     "like": Wording("closeness to what you liked", _like),
     "dislike": Wording("distance from what you disliked", _dislike),
     "instruction": Wording("your instruction", _instruction),
     "popularity": Wording("popularity with other users", _popularity),
     "property": Wording("matches with your profile", _property),
+    "fit": Wording("what your instruction asks for", _fit),
+    "conflict": Wording("what your instruction rules out", _conflict),
 }
 """Every fusion component's words, by its name in :data:`core.configs.LOCAL_COMPONENTS`."""
 
@@ -122,11 +138,16 @@ def _contribution(value: float, quoted: float) -> str:
     return "" if f"{value:.2f}" == f"{quoted:.2f}" else f", {value:+.2f}"
 
 
+_NEAR_SOURCE, _NEAR = "search near your likes:", " near your likes"
+
+
 def _source_phrases(c: Candidate) -> list[Phrase]:
-    """Which extra searches found ``c`` (sources ``"search: <query>"`` or ``"search <n>"``)."""
+    """Which extra searches found ``c`` (sources ``"search: <query>"``, ``"search near your likes: <query>"``
+    or ``"search <n>"``)."""
     searches = [s for s in c.sources if s.startswith("search")]
     queries = [s.split(":", 1)[1].strip() for s in searches if ":" in s]
-    found = [f"the search for '{s.split(':', 1)[1].strip()}'" if ":" in s else s for s in searches]
+    found = [f"the search for '{s.split(':', 1)[1].strip()}'{_NEAR if s.startswith(_NEAR_SOURCE) else ''}"
+             if ":" in s else s for s in searches]
     if not found:
         return []
     tail = " (it was not in the vector-only list)" if c.original_rank is None else ""
@@ -136,25 +157,43 @@ def _source_phrases(c: Candidate) -> list[Phrase]:
 
 # --- the rationale ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Reading:
+    """How the ranker read the instruction (:mod:`core.ranking.local.fit`): concepts asked for that some
+    candidate carries, concepts ruled out, and how many candidates fit or conflict."""
+
+    asks_for: tuple[str, ...]
+    rules_out: tuple[str, ...]
+    fitting: int
+    conflicting: int
+
+    @property
+    def matched(self) -> bool:
+        """Whether the reading met the candidates' values (then the similarity weighs ``instruction_with_values``)."""
+        return bool(self.asks_for) or self.conflicting > 0
+
+
 def rationale(config: LocalRankerConfig, given: bool, pool: list[Candidate], limit: int, steps: list[Step],
-              relevance: list[float]) -> str:
-    """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity."""
+              relevance: list[float], reading: Reading | None = None) -> str:
+    """The overall statement: the fusion and its weights, the MMR trade-off, searches and diversity,
+    and how the instruction was read."""
     if not steps:
         return f"Nothing to rank: {len(pool)} candidate(s) in the pool and {limit} asked for."
+    matched = reading is not None and reading.matched
     chosen = [pool[s.pick] for s in steps]
     searched = [c for c in chosen if _source_phrases(c)]
     only = sum(c.original_rank is None for c in searched)
-    text = (f"Local agent (no LLM): relevance = {config.formula(given)}"
+    text = (f"Local agent (no LLM): relevance = {config.formula(given, matched)}"
             f"{'' if given else ' (no instruction given)'}; {len(steps)} of {len(pool)} candidates chosen by MMR "
             f"with lambda {config.mmr_lambda:g}.")
     text += f" {len(searched)} of the chosen were found by extra searches ({only} of them only there)."
-    text += _diversity_summary(config.mmr_lambda, steps, relevance)
-    return _rationale_words(config, given, len(steps), len(searched), steps, relevance) + "\n" + text
+    text += _diversity_summary(config.mmr_lambda, steps, relevance) + _reading_summary(reading)
+    return _rationale_words(config, given, matched, len(steps), len(searched), steps, relevance) + "\n" + text
 
 
-def _rationale_words(config: LocalRankerConfig, given: bool, chosen: int, searched: int, steps: list[Step],
-                     relevance: list[float]) -> str:
-    weights = dict(zip(LOCAL_COMPONENTS, config.weights(given).tolist()))
+def _rationale_words(config: LocalRankerConfig, given: bool, matched: bool, chosen: int, searched: int,
+                     steps: list[Step], relevance: list[float]) -> str:
+    weights = dict(zip(LOCAL_COMPONENTS, config.weights(given, matched).tolist()))
     used = [wording(name).summary for name, w in weights.items() if w > 0]
     by = ", ".join(used[:-1]) + f" and {used[-1]}" if len(used) > 1 else (used[0] if used else "their order")
     words = [f"the local agent (no LLM) picked these {chosen} by {by}" if config.mmr_lambda > 0 else
@@ -165,6 +204,19 @@ def _rationale_words(config: LocalRankerConfig, given: bool, chosen: int, search
     if moved:
         words.append(f"{moved} moved up to add variety")
     return sentence(words)
+
+
+def _reading_summary(reading: Reading | None) -> str:
+    if reading is None:
+        return ""
+    if not reading.asks_for and not reading.rules_out:
+        return " The instruction named nothing the agent matches to catalog values, so only its similarity counts."
+    parts = []
+    if reading.asks_for:
+        parts.append(f"asks for {', '.join(reading.asks_for)} ({reading.fitting} candidate(s) carry some of it)")
+    if reading.rules_out:
+        parts.append(f"rules out {', '.join(reading.rules_out)} ({reading.conflicting} candidate(s) lowered for it)")
+    return " The instruction was read as: " + "; ".join(parts) + "."
 
 
 def _diversity_summary(lam: float, steps: list[Step], relevance: list[float]) -> str:

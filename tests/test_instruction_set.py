@@ -1,0 +1,78 @@
+"""The labelled instruction set (``benchmarks/data/instructions.json``) is well-formed, and its rules mean what they say."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from benchmarks.instruction_set import SPLITS, load, problems, satisfies
+from core import load_sample
+
+ENTRIES = load()
+MIN_SATISFYING = 10
+"""Every rule must leave at least a full top 10 to find (the persona's own items are excluded)."""
+
+
+@pytest.fixture(scope="module")
+def catalogs():
+    return {name: load_sample(name) for name in sorted({e.sample for e in ENTRIES})}
+
+
+def test_size_samples_and_splits():
+    assert len(ENTRIES) >= 24
+    assert len({e.id for e in ENTRIES}) == len(ENTRIES), "entry ids must be unique"
+    per_sample = Counter(e.sample for e in ENTRIES)
+    assert set(per_sample) == {"movies", "books", "workshop"} and min(per_sample.values()) >= 8
+    assert {e.split for e in ENTRIES} == set(SPLITS)
+    for sample in per_sample:
+        assert {e.split for e in ENTRIES if e.sample == sample} == set(SPLITS), f"{sample} needs both splits"
+    assert all(e.instruction.strip() and e.likes for e in ENTRIES)
+
+
+def test_the_issue_examples_are_labelled():
+    instructions = {e.instruction for e in ENTRIES}
+    assert {"something funny for kids", "scary horror for adults"} <= instructions
+
+
+@pytest.mark.slow
+def test_every_rule_and_persona_fits_its_catalog(catalogs):
+    for e in ENTRIES:
+        catalog = catalogs[e.sample]
+        props = [item.properties for item in catalog.items]
+        assert problems(e.satisfies, props) == [], e.id
+        ids = {p[catalog.info.id_property] for p in props}
+        assert set(e.likes + e.dislikes) <= ids, f"{e.id}: persona items missing from {e.sample}"
+        own = set(e.likes + e.dislikes)
+        left = sum(satisfies(e.satisfies, p) for p in props if p[catalog.info.id_property] not in own)
+        assert left >= MIN_SATISFYING, f"{e.id}: only {left} items satisfy its rule"
+
+
+# --- the rule grammar, by hand ------------------------------------------------------------------
+
+ITEM = {"genres": ["Comedy", "Children"], "spicy": False, "course": "main", "year": 1995}
+
+
+@pytest.mark.parametrize("rule, expected", [
+    ({"property": "genres", "any_of": ["Horror", "Children"]}, True),
+    ({"property": "genres", "all_of": ["Comedy", "Horror"]}, False),
+    ({"property": "genres", "none_of": ["Horror"]}, True),
+    ({"property": "course", "any_of": ["main", "side"]}, True),
+    ({"property": "spicy", "equals": False}, True),
+    ({"property": "spicy", "equals": 0}, False),
+    ({"property": "missing", "any_of": ["x"]}, False),
+    ({"all": [{"property": "genres", "any_of": ["Comedy"]}, {"not": {"property": "course", "equals": "main"}}]}, False),
+    ({"any": [{"property": "year", "equals": 2000}, {"property": "genres", "any_of": ["Comedy"]}]}, True),
+])
+def test_satisfies_by_hand(rule, expected):
+    assert satisfies(rule, ITEM) is expected
+
+
+def test_problems_name_what_is_wrong():
+    catalog = [ITEM, {"genres": ["Horror"], "spicy": True, "course": "dessert", "year": 2001}]
+    assert problems({"property": "genre", "any_of": ["Comedy"]}, catalog)[0].startswith("unknown property 'genre'")
+    assert problems({"property": "genres", "any_of": ["Comdy"]}, catalog) == ["no item has genres='Comdy'"]
+    assert problems({"property": "spicy", "equals": 1}, catalog) == ["no item has spicy=1"]
+    assert "exactly one of" in problems({"property": "genres", "contains": ["Comedy"]}, catalog)[0]
+    assert problems({"all": []}, catalog) == ["'all' needs a non-empty list of rules, got []"]
+    assert problems({"not": {"property": "course", "equals": "dessert"}}, catalog) == []
