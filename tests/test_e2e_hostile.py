@@ -140,7 +140,10 @@ def test_hostile_catalog_text_never_becomes_markup(tmp_path: Path):
         hovered = hover_every_point(page, chart, "rank-change chart")
         assert "why:" in hovered
         page.get_by_text("Filters and excluded items").click()
-        page.locator('[data-testid="stMultiSelect"] input').first.click()
+        picker = page.locator('[data-testid="stMultiSelect"] input').first
+        picker.click()
+        page.wait_for_timeout(500)
+        picker.press("ArrowDown")  # the click alone focused the picker but left its list closed on main
         options = page.get_by_role("option")
         expect(options.first).to_be_visible(timeout=WAIT_MS)
         assert any(HOSTILE[1] in t for t in options.all_inner_texts())  # the titles, as characters
