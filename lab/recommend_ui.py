@@ -108,7 +108,7 @@ def item_titles(ws: Workspace, collection: str) -> dict[str, str]:
     return _titles(ws.store, ws.catalog_key(collection), collection, ws.store.count(collection))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)  # shared, not copied per rerun: never mutate it
 def _titles(_store: Any, workspace: str, collection: str, count: int) -> dict[str, str]:
     fields = _store.get_collection(collection).text_fields
     return {str(i.uuid): display_title(i.properties, str(i.uuid), fields) for i in _store.iter_items(collection)}

@@ -28,6 +28,7 @@ class VectorIndex:
         self.matrices = dict(matrices)
         self.pos = {u: i for i, u in enumerate(uuids)}
         self._evaluator = None
+        self._names: list[str] | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], vectors: Mapping[str, int],
@@ -54,6 +55,7 @@ class VectorIndex:
         for name, block in vectors.items():
             self.matrices[name] = np.vstack([self.matrices[name], block]) if start else np.ascontiguousarray(block)
         self._evaluator = None
+        self._names = None
 
     def set_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray) -> None:
         self.matrices[name][self.positions(ids)] = vectors
@@ -68,10 +70,13 @@ class VectorIndex:
         return self.matrices[name][self.positions(list(ids))]
 
     def property_names(self) -> list[str]:
-        names: dict[str, None] = {}
-        for props in self.properties:
-            names.update(dict.fromkeys(props))
-        return list(names)
+        """Every property name in first-seen order (kept until items are added: the lab asks on every rerun)."""
+        if self._names is None:
+            names: dict[str, None] = {}
+            for props in self.properties:
+                names.update(dict.fromkeys(props))
+            self._names = list(names)
+        return list(self._names)
 
     def allowed(self, filters: Any, exclude: Iterable[UUID]) -> np.ndarray | None:
         """Boolean mask of rows that pass ``filters`` and are not excluded (None = all rows)."""
