@@ -36,7 +36,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +45,7 @@ from uuid import UUID
 import numpy as np
 
 from core import STRATEGIES, EmbeddedStore, PersonaInteraction, PersonalizationAgent, install_sample_agent, to_uuid
+from core.eval.metrics import ndcg_at_k, recall_at_k
 from core.io.samples import load_sample_interactions
 
 SAMPLE = "movies"
@@ -59,44 +60,7 @@ POPULARITY_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 RESULTS = Path(__file__).resolve().parent / "results" / "quality_movies.md"
 
 
-# metrics (pure) --------------------------------------------------------------------------
-def _hit_ranks(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int) -> list[int]:
-    """0-based positions in the top ``k`` holding a relevant item (a repeated item counts once)."""
-    if k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
-    seen: set[Hashable] = set()
-    ranks = []
-    for pos, item in enumerate(ranked[:k]):
-        if item in relevant and item not in seen:
-            ranks.append(pos)
-        seen.add(item)
-    return ranks
-
-
-def ndcg_at_k(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int = K) -> float:
-    """Binary-relevance NDCG@k with a log2 discount; NaN when nothing is relevant.
-
-    ``DCG = sum over hits at 0-based position p of 1 / log2(p + 2)``; the ideal DCG puts
-    ``min(k, len(relevant))`` hits at the top.
-    """
-    if not relevant:
-        return math.nan
-    dcg = sum(1.0 / math.log2(p + 2) for p in _hit_ranks(ranked, relevant, k))
-    ideal = sum(1.0 / math.log2(p + 2) for p in range(min(k, len(relevant))))
-    return dcg / ideal
-
-
-def recall_at_k(ranked: Sequence[Hashable], relevant: Collection[Hashable], k: int = K, *,
-                capped: bool = True) -> float:
-    """Hits in the top ``k`` over ``min(k, len(relevant))`` (``capped``) or over ``len(relevant)``.
-
-    NaN when nothing is relevant. The capped form reaches 1.0 for a perfect list even when a
-    user has more than ``k`` relevant items.
-    """
-    if not relevant:
-        return math.nan
-    hits = len(_hit_ranks(ranked, relevant, k))
-    return hits / (min(k, len(relevant)) if capped else len(relevant))
+# metrics: core.eval.metrics (pure, tested in tests/test_eval_core.py and tests/test_eval_metrics.py)
 
 
 def rating_to_weight(rating: float) -> float:

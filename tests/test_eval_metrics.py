@@ -1,4 +1,5 @@
-"""The offline-evaluation metrics and split of ``benchmarks/eval_quality.py``, against hand-computed values."""
+"""The offline-evaluation metrics (``core.eval.metrics``) and the split of ``benchmarks/eval_quality.py``,
+against hand-computed values."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import math
 
 import pytest
 
-from benchmarks.eval_quality import (Rating, UserSplit, ndcg_at_k, popularity_row, rating_to_weight, recall_at_k,
-                                     split_users)
+from benchmarks.eval_quality import Rating, UserSplit, popularity_row, rating_to_weight, split_users
+from core.eval.metrics import ndcg_at_k, recall_at_k
 from core import to_uuid
 
 LOG2_3 = math.log2(3)  # discount of 0-based position 1 (rank 2)

@@ -15,6 +15,7 @@ LAYERS = [  # top first
     ("cli", ("core.cli", "core.__main__")),
     ("front door", ("core",)),
     ("workspaces", ("core.workspaces",)),
+    ("evaluation", ("core.eval",)),
     ("public objects", ("core.personalization",)),
     ("agent", ("core.ranking",)),
     ("retrieval", ("core.retrieval",)),

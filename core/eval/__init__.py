@@ -1,0 +1,1 @@
+"""Offline evaluation: splits of an interaction log, metrics, baselines (no Streamlit)."""
