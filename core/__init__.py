@@ -6,7 +6,8 @@ and the CLI import only from this module.
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
 from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
-from core.errors import (AccessDeniedError, AlreadyExistsError, CatalogImportError, InvalidInputError, NotAvailableError,
+from core.errors import (AccessDeniedError, AlreadyExistsError, CancelledError, CatalogImportError, InvalidInputError,
+                         NotAvailableError,
                          NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
 from core.models import (METADATA_FIELDS, GetObjectsOptions, Item, Movement, Persona, PersonaInteraction,
@@ -62,7 +63,7 @@ from core.workspaces.workspace import Workspace
 __all__ = [
     # vocabulary
     "AgentConfig", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
-    "AccessDeniedError", "AlreadyExistsError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
+    "AccessDeniedError", "AlreadyExistsError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
     "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
     "PersonaInteractionResponse", "PersonalizationAgentGetObjectsResponse", "PersonalizationResponse",

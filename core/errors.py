@@ -60,3 +60,7 @@ class ReadOnlyError(PersonalizationError):
 
 class AccessDeniedError(PersonalizationError):
     """A passcode was missing or wrong for a protected workspace or the admin view."""
+
+
+class CancelledError(PersonalizationError):
+    """A long operation (an evaluation run) was cancelled by its caller; nothing it made is kept."""

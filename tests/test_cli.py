@@ -431,3 +431,20 @@ def test_workspace_commands_share_the_labs_workspaces(tmp_path, capsys, monkeypa
     capsys.readouterr()
     assert run("--json", "workspace", "list") == 0
     assert [w["workspace"] for w in json.loads(capsys.readouterr().out)] == [imported]
+
+
+# --- evaluate: the engine against baselines on a sample's real log ---------------------------------
+
+@pytest.mark.slow
+def test_evaluate_reports_intervals_and_the_paired_difference(capsys):
+    assert main(["--json", "evaluate", "movies", "--users", "40", "--relevant-rating", "4",
+                 "--baselines", "random", "most_popular"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["protocol"]["split"] == "temporal" and data["users"] == 40 and data["versions"]["numpy"]
+    engine, random, popular = data["runs"]
+    assert engine["config"]["strategy"] == "centroid" and random["config"] == {"baseline": "random"}
+    assert engine["ndcg"]["low"] <= engine["ndcg"]["mean"] <= engine["ndcg"]["high"] and engine["ndcg"]["users"] == 40
+    assert engine["ndcg_vs_first"]["mean"] == 0.0  # the first run against itself
+    assert random["ndcg_vs_first"]["high"] < 0  # random is clearly worse than the engine
+    assert main(["evaluate", "movies", "--users", "5", "--baselines"]) == 0
+    assert "NDCG@10 [95% CI]" in capsys.readouterr().out

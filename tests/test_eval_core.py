@@ -125,3 +125,51 @@ def test_item_models_recommend_the_co_liked_item_first(model):
     assert fitted.recommend("u5", 1) == ["b"]  # u5 liked a, and a goes with b
     assert fitted.recommend("u6", 1) == ["d"]
     assert fitted.recommend("someone-new", 3)  # no history: still a list (all scores tie at 0)
+
+
+# --- the runner on the workshop catalog --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workshop_eval():
+    from core import EmbeddedStore, install_sample
+    from core.eval.runner import Evaluation
+    store = EmbeddedStore(":memory:")
+    install_sample(store, "workshop")
+    items = store.iter_items("Workshop")
+    cuisines: dict[str, list] = {}
+    for item in items:
+        cuisines.setdefault(item.properties["cuisine"], []).append(item.uuid)
+    rng = np.random.default_rng(0)
+    rows = []
+    big = sorted(c for c, dishes in cuisines.items() if len(dishes) >= 8)
+    for u in range(30):  # each user likes 8 dishes of one cuisine, at increasing times
+        liked = cuisines[big[u % len(big)]]
+        for n, item in enumerate(rng.permutation(liked)[:8]):
+            rows.append(LogRow(f"cook{u}", item, 1.0, 1.7e9 + 3600 * n))
+    return Evaluation(temporal_split(rows, test_fraction=0.25), store, "Workshop")
+
+
+def test_runner_ranks_through_the_public_api_and_beats_random(workshop_eval):
+    calls = []
+    engine = workshop_eval.engine(progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (len(workshop_eval.users), len(workshop_eval.users)) and len(workshop_eval.users) == 30
+    random = workshop_eval.baseline("random")
+    assert random.versus(engine).low > 0.1  # the paired difference, engine - random, clearly above 0
+    assert all(len(lst) == 10 for lst in engine.lists.values())
+    for user, ranked in engine.lists.items():  # nothing from the user's training rows comes back
+        assert not set(ranked) & {r.item for r in workshop_eval.split.train[user]}
+    assert workshop_eval.store.list_personas("Workshop") == []  # the catalog's store was never written
+    summary = engine.summary()
+    assert summary["config"]["strategy"] == "centroid" and summary["ndcg"]["users"] == 30
+
+
+def test_an_ab_of_identical_engine_configs_contains_zero_and_cancel_stops(workshop_eval):
+    from core import CancelledError
+    from core.eval.runner import EngineConfig
+    a, b = workshop_eval.engine(EngineConfig()), workshop_eval.engine(EngineConfig())
+    diff = a.versus(b)
+    assert diff.low <= 0.0 <= diff.high and diff.mean == 0.0
+    with pytest.raises(CancelledError, match="cancelled after 0 of 30 users"):
+        workshop_eval.engine(cancel=lambda: True)
+    with pytest.raises(InvalidInputError, match="unknown baseline 'svd'"):
+        workshop_eval.baseline("svd")

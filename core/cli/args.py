@@ -13,6 +13,7 @@ from typing import Any
 
 from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
+from core.cli import evaluate as cli_evaluate
 from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
 from core.where import WHERE_HELP
@@ -69,6 +70,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _interact_command(command)
     _ranking_commands(command)
     cli_workspaces.add_commands(sub, common)
+    cli_evaluate.add_command(sub, common)
     return parser
 
 
