@@ -1,6 +1,6 @@
 """``python -m core evaluate``: the engine's settings and the baselines on a sample's real log.
 
-    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease
+    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease als bpr
     python -m core --json evaluate books --split leave_last_k --k 10 --users 500
 
 The sample's ratings are mapped linearly onto weights in [-1, 1] over the log's own scale (a
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,13 @@ def _split(args: argparse.Namespace, rows: list[LogRow], mid: float, half: float
     return random_split(rows, test_fraction=args.test_fraction, seed=args.seed, relevant=relevant)
 
 
+def _versions(baselines: list[str]) -> dict[str, str]:
+    versions = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
+    if {"als", "bpr"} & set(baselines):  # fitted by then, so implicit is installed
+        versions["implicit"] = metadata.version("implicit")
+    return versions
+
+
 def cmd_evaluate(_, args: argparse.Namespace) -> Output:
     store = EmbeddedStore(":memory:")
     spec = install_sample(store, args.sample)
@@ -77,13 +85,13 @@ def cmd_evaluate(_, args: argparse.Namespace) -> Output:
     split.protocol["relevant_rating"] = args.relevant_rating
     users = sorted(u for u in split.test if split.test[u])
     evaluation = Evaluation(split, store, spec.name, k=args.k, users=users[:args.users] if args.users else users)
+    baselines = [evaluation.baseline(name) for name in args.baselines]  # first: a missing extra fails fast
     runs = [evaluation.engine(EngineConfig(strategy=s, decay_rate=d, popularity_weight=p))
-            for s in args.strategies for d in args.decay_rates for p in (args.popularity or [None])]
-    runs += [evaluation.baseline(name) for name in args.baselines]
+            for s in args.strategies for d in args.decay_rates for p in (args.popularity or [None])] + baselines
     first = runs[0]
     data: dict[str, Any] = {
         "sample": args.sample, "protocol": split.protocol, "k": args.k, "users": len(evaluation.users),
-        "seed": args.seed, "versions": {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__},
+        "seed": args.seed, "versions": _versions(args.baselines),
         "runs": [{**run.summary(), "ndcg_vs_first": vars(first.versus(run))} for run in runs]}
     body = []
     for run in runs:
