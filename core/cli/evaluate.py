@@ -132,7 +132,11 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
                          validation_fraction=args.validation_fraction, last=args.last,
                          validation_last=args.validation_last, seed=args.seed, min_rating=args.relevant_rating,
                          min_interactions=args.min_interactions)
-    users = sorted((u for u in split.test if split.test[u]), key=str)
+    users = [u for u in split.test if split.test[u]]
+    try:
+        users.sort()
+    except TypeError:  # IDs of mixed types
+        users.sort(key=str)
     users = users[:args.users] if args.users else users
     evaluation = Evaluation(split, store, collection, k=args.k, users=users, properties=source.properties)
     configs = _configs(args)
