@@ -1,7 +1,8 @@
 """Classical baselines on a split's training rows: random, most popular, item-kNN, EASE.
 
 Each is fitted on the positive training interactions (``value > 0``: the same rows a persona's
-likes would be) and recommends the top ``k`` items a user has not interacted with in training.
+likes would be) and recommends the top ``k`` items a user has not interacted with in training
+(liked or not: the split never holds out an item the user has in training).
 They share one implicit-feedback matrix ``X`` (users × items, 1 where a user liked an item):
 
 - :class:`RandomBaseline`: a seeded random order of the catalog;
@@ -27,16 +28,17 @@ EASE_MAX_ITEMS = 30_000
 
 
 class _Matrix:
-    """Users × items matrix of positive training interactions, with the id maps."""
+    """Users × items matrix of positive training interactions, the id maps, and what each user interacted with."""
 
     def __init__(self, rows: Iterable[LogRow], catalog: Sequence[Hashable]) -> None:
         self.items = list(dict.fromkeys(catalog))
         self.item_pos = {item: i for i, item in enumerate(self.items)}
-        likes = [(r.user, self.item_pos[r.item]) for r in rows if r.value > 0 and r.item in self.item_pos]
+        known = [(r.user, self.item_pos[r.item], r.value > 0) for r in rows if r.item in self.item_pos]
+        likes = [(u, i) for u, i, liked in known if liked]
         self.users = list(dict.fromkeys(u for u, _ in likes))
         self.user_pos = {u: n for n, u in enumerate(self.users)}
-        self.seen: dict[Hashable, set[int]] = {}
-        for u, i in likes:
+        self.seen: dict[Hashable, set[int]] = {}  # every training interaction, dislikes too: never recommended
+        for u, i, _ in known:
             self.seen.setdefault(u, set()).add(i)
         data = np.ones(len(likes), dtype=np.float32)
         users = np.fromiter((self.user_pos[u] for u, _ in likes), dtype=np.int64, count=len(likes))
