@@ -225,6 +225,10 @@ def chosen_users(split: Split, args: argparse.Namespace) -> tuple[list, list[str
     return users, notes
 
 
+def progress(run: RunResult) -> None:
+    print(f"{run.name}: NDCG@{K} {run.estimate('ndcg')} ({run.seconds:.1f} s)", flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     split = make_split()
@@ -242,13 +246,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                  f"add_interactions call (building the interactions included): {load.seconds:.1f} s = "
                  f"{load.per_second:,.0f} interactions/s (sample install {installed:.1f} s)")
     print(notes[-1], flush=True)
-    runs = [evaluation.baseline(name, **({"seed": args.seed} if name == "random" else {})) for name in args.baselines]
+    runs = []
+    for name in args.baselines:
+        runs.append(evaluation.baseline(name, **({"seed": args.seed} if name == "random" else {})))
+        progress(runs[-1])
     configs, started = grid(args), time.perf_counter()
     engine = []
     with limit:
         for config in configs:
             engine.append(evaluation.engine(config))
-            print(f"{config.label}: NDCG@{K} {engine[-1].estimate('ndcg')} ({engine[-1].seconds:.1f} s)", flush=True)
+            progress(engine[-1])
     notes.append(f"ranking: {time.perf_counter() - started:.0f} s for {len(configs)} configurations")
     default = next(run for run, config in zip(engine, configs) if same_setting(config, DEFAULT))
     runs += engine

@@ -177,10 +177,11 @@ class Evaluation:
             schema = self.store.get_collection(self.collection).user_properties if self.properties else None
             agent = PersonalizationAgent.create(overlay, self.collection, user_properties=schema)
             known = set(self.catalog)
-            rows = [PersonaInteraction(persona_id=persona_of(r.user), item_id=r.item, weight=_clip(r.value),
+            pids = {u: persona_of(u) for u in self.split.train}  # once per user: a UUID5 is a hash
+            rows = [PersonaInteraction(persona_id=pids[r.user], item_id=r.item, weight=_clip(r.value),
                                        created_at=_when(r.time)) for r in self.split.training_rows() if r.item in known]
             overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc), create_personas=[
-                Persona(persona_id=persona_of(u), properties=self.properties.get(u, {})) for u in self.split.train])
+                Persona(persona_id=pid, properties=self.properties.get(u, {})) for u, pid in pids.items()])
             self.loaded = Loaded(len(rows), len(self.split.train), time.perf_counter() - start)
             self._agent, self._overlay = agent, overlay
         return self._agent
