@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 
-from core import EmbeddedStore, install_sample
-from core.cli.evaluate import _rows
-from core.eval.runner import Evaluation
-from core.eval.splits import Split, random_split, temporal_split
+from core import EmbeddedStore, Evaluation, install_sample, sample_source, split_source
 
 MOVIES = {  # each model's grids, in the order they were run (the later ones refine the best region)
     "als": [{"factors": [64], "regularization": [2.5, 5.0, 10.0, 20.0], "alpha": [0.25, 0.5, 1.0, 2.0],
@@ -37,19 +34,16 @@ BOOKS = {  # do the movies defaults transfer? (books: 53,424 users with ~12 like
 GRIDS = {"movies": MOVIES, "books": BOOKS}
 
 
-def validation_evaluation(sample: str, relevant_rating: float, split_name: str = "temporal",
+def validation_evaluation(sample: str, relevant_rating: float, protocol: str = "temporal",
                           users: int | None = None) -> Evaluation:
-    """The sample's log split 60/20/20 per user (by time, or seeded at random); an Evaluation whose
-    "test" is the validation part, over the first ``users`` validation users (all by default)."""
-    rows, mid, half = _rows(sample)
-    bar = (relevant_rating - mid) / half - 1e-12
-    make = temporal_split if split_name == "temporal" else random_split
-    split = make(rows, test_fraction=0.2, validation_fraction=0.2, relevant=lambda r: r.value >= bar)
-    tuning = Split({**split.protocol, "scored_on": "validation"}, train=split.train, test=split.validation)
+    """The sample's log split 60/20/20 per user (by time, or seeded at random), judged on the validation
+    part, over the first ``users`` validation users (all by default)."""
+    split = split_source(sample_source(sample), protocol, test_fraction=0.2, validation_fraction=0.2,
+                         min_rating=relevant_rating)
     store = EmbeddedStore(":memory:")
     spec = install_sample(store, sample)
-    scored = sorted(u for u in tuning.test if tuning.test[u])
-    return Evaluation(tuning, store, spec.name, users=scored[:users] if users else scored)
+    scored = sorted(u for u in split.validation if split.validation[u])
+    return Evaluation(split, store, spec.name, users=scored[:users] if users else scored, part="validation")
 
 
 def main() -> None:

@@ -34,13 +34,8 @@ OURS = {"ndcg": "ndcg_cut_10", "mrr": "recip_rank", "hit_rate": "success_10"}
 
 @pytest.fixture(scope="module")
 def runs():
-    from core import EmbeddedStore, install_sample
-    from core.cli.evaluate import _rows
-    from core.eval.runner import Evaluation
-    from core.eval.splits import temporal_split
-    rows, mid, half = _rows("movies")
-    bar = (4.0 - mid) / half - 1e-12
-    split = temporal_split(rows, test_fraction=0.2, relevant=lambda r: r.value >= bar)
+    from core import EmbeddedStore, Evaluation, install_sample, sample_source, split_source
+    split = split_source(sample_source("movies"), "temporal", test_fraction=0.2, min_rating=4.0)
     store = EmbeddedStore(":memory:")
     spec = install_sample(store, "movies")
     evaluation = Evaluation(split, store, spec.name, k=K, users=sorted(u for u in split.test if split.test[u])[:60])

@@ -44,12 +44,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 from core.errors import InvalidInputError, NotAvailableError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 ALS_DEFAULTS: Mapping[str, float] = MappingProxyType(
     {"factors": 64, "regularization": 10.0, "alpha": 1.0, "iterations": 15})
@@ -102,5 +104,5 @@ def fit_factors(model: str, likes: sparse.csr_matrix, *, seed: int = 0,
 
     with threadpool_limits(1, "blas"):
         fitted = cls(**params, num_threads=1, random_state=seed)
-        fitted.fit(sparse.csr_matrix(likes, dtype=np.float32), show_progress=False)
+        fitted.fit(likes.astype(np.float32), show_progress=False)
     return np.asarray(fitted.user_factors), np.asarray(fitted.item_factors)
