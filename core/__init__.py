@@ -50,6 +50,9 @@ from core.personalization.samples import import_catalog_agent, install_sample_ag
 from core.personalization.sync import PersonalizationAgent
 from core.retrieval.search import PersonalizedQuery
 
+# evaluation: background jobs of evaluation steps
+from core.eval.jobs import EvaluationJob, JobRegistry, JobStatus, JobStep, StepResult, baseline_step, engine_step
+
 # workspaces: file-backed stores in a data directory, sharing the shipped samples read-only
 from core.workspaces.archive import export_workspace, import_workspace
 from core.workspaces.copy import copy_persona
@@ -87,6 +90,8 @@ __all__ = [
     # public objects
     "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "PersonalizationAgent", "PersonalizedQuery",
     "ProfileVectors", "import_catalog_agent", "install_sample_agent", "profile_vectors", "weighted_interactions",
+    # evaluation
+    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "StepResult", "baseline_step", "engine_step",
     # workspaces
     "ADMIN_ENV", "CollectionSummary", "DATA_ENV", "SampleLibrary", "Workspace", "WorkspaceInfo", "WorkspaceRef",
     "Workspaces", "admin_configured", "admin_matches", "copy_persona", "default_data_dir", "describe",
