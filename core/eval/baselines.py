@@ -20,8 +20,6 @@ import zlib
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
-from scipy import sparse
-
 from core.errors import InvalidInputError
 from core.eval.splits import LogRow
 
@@ -43,6 +41,8 @@ class _Matrix:
         data = np.ones(len(likes), dtype=np.float32)
         users = np.fromiter((self.user_pos[u] for u, _ in likes), dtype=np.int64, count=len(likes))
         cols = np.fromiter((i for _, i in likes), dtype=np.int64, count=len(likes))
+        from scipy import sparse  # imported here: scipy.sparse costs ~0.5 s, and only fitting needs it
+
         x = sparse.csr_matrix((data, (users, cols)), shape=(len(self.users), len(self.items)))
         x.data[:] = 1.0  # a repeated like counts once
         self.x = x
@@ -75,9 +75,13 @@ class Baseline:
     def recommend(self, user: Hashable, k: int = 10) -> list[Hashable]:
         return self.m.top(user, self.scores(user), k)
 
-    def _history(self, user: Hashable) -> sparse.csr_matrix:
+    def _history(self, user: Hashable):
         row = self.m.user_pos.get(user)
-        return self.m.x[row] if row is not None else sparse.csr_matrix((1, len(self.m.items)), dtype=np.float32)
+        if row is not None:
+            return self.m.x[row]
+        from scipy import sparse
+
+        return sparse.csr_matrix((1, len(self.m.items)), dtype=np.float32)
 
 
 class RandomBaseline(Baseline):

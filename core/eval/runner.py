@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -26,8 +26,9 @@ from core.errors import CancelledError, InvalidInputError
 from core.eval.baselines import BASELINES
 from core.eval.metrics import K, METRICS, Estimate, mean_ci, paired_difference
 from core.eval.splits import Split
+from core.configs import LLMConfig, PipelineConfig
 from core.ids import to_uuid
-from core.models import PersonaInteraction
+from core.models import Persona, PersonaInteraction
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
 from core.store.embedded.store import EmbeddedStore
@@ -39,19 +40,39 @@ Cancel = Callable[[], bool]
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """One engine setting to evaluate (``get_objects`` arguments; the defaults are the engine's)."""
+    """One engine setting to evaluate: ``get_objects`` arguments (the defaults are the engine's) and the
+    blend weights of the vector stage (``None``: the engine's :class:`~core.configs.PipelineConfig`).
+
+    ``property_weight=0`` turns persona properties off; ``negative_weight`` is how much dislikes
+    subtract; ``use_agent_ranking`` reranks with the agent (the local one unless an LLM is given).
+    """
 
     strategy: str = "centroid"
     decay_rate: float = 0.1
     recent_interactions_count: int = 100
     popularity_weight: float | None = None
+    property_weight: float | None = None
+    negative_weight: float | None = None
     use_agent_ranking: bool = False
 
     @property
     def label(self) -> str:
-        pop = "default" if self.popularity_weight is None else f"{self.popularity_weight:g}"
-        return (f"{self.strategy} · decay {self.decay_rate:g} · recent {self.recent_interactions_count} · "
-                f"popularity {pop}{' · agent' if self.use_agent_ranking else ''}")
+        parts = [self.strategy, f"decay {self.decay_rate:g}", f"recent {self.recent_interactions_count}"]
+        for name in ("popularity", "property", "negative"):
+            value = getattr(self, f"{name}_weight")
+            parts += [] if value is None else [f"{name} {value:g}"]
+        return " · ".join(parts + (["agent"] if self.use_agent_ranking else []))
+
+    def pipeline(self, base: PipelineConfig) -> PipelineConfig:
+        """``base`` with this config's blend weights (validated: a bad weight is an error naming it)."""
+        update: dict[str, Any] = {}
+        if self.popularity_weight is not None:
+            update["popularity_weight"] = self.popularity_weight
+        if self.property_weight is not None:
+            update["property_weight"] = self.property_weight
+        if self.negative_weight is not None:
+            update["strategy"] = base.strategy.validated_copy(negative_weight=self.negative_weight)
+        return base.validated_copy(**update) if update else base
 
 
 @dataclass
@@ -93,39 +114,56 @@ class Evaluation:
     """A split over the catalog ``collection`` of ``store``; :meth:`engine` and :meth:`baseline` runs."""
 
     def __init__(self, split: Split, store: Store, collection: str, *, k: int = K,
-                 users: Sequence[Hashable] | None = None) -> None:
-        self.split, self.store, self.collection, self.k = split, store, collection, k
+                 users: Sequence[Hashable] | None = None, part: str = "test",
+                 properties: Mapping[Hashable, Mapping[str, Any]] | None = None, llm: Any = None) -> None:
+        """``part``: ``"test"`` (fit on training plus validation rows) or ``"validation"`` (fit on training
+        only); ``properties``: persona properties per user; ``llm``: what agent ranking uses
+        (an ``LLMConfig`` or ``LLMRanker``; None: the local agent)."""
+        if part not in ("test", "validation"):
+            raise InvalidInputError(f"part must be 'test' or 'validation', got {part!r}")
+        split = split.for_validation() if part == "validation" else split.for_test() if split.validation_rows else split
+        self.split, self.store, self.collection, self.k, self.part = split, store, collection, k, part
+        self.properties = {u: dict(p) for u, p in (properties or {}).items() if p}
+        self.llm = llm if llm is not None else LLMConfig()  # unconfigured: the local agent, whatever the env says
         self.catalog = [item.uuid for item in store.iter_items(collection)]
         known = set(self.catalog)
         wanted = list(users) if users is not None else list(split.test)
         self.users = [u for u in wanted if split.test.get(u) and split.train.get(u)]
         self.unknown_items = sum(r.item not in known for r in split.training_rows())
         self._agent: PersonalizationAgent | None = None
+        self._overlay: OverlayStore | None = None
 
     # the engine ------------------------------------------------------------------------------
     def _personas(self) -> PersonalizationAgent:
         if self._agent is None:
             overlay = OverlayStore(EmbeddedStore(":memory:"), _OneCatalog(self.store, self.collection))
             overlay.attach(self.collection)
-            agent = PersonalizationAgent.create(overlay, self.collection)
+            schema = self.store.get_collection(self.collection).user_properties if self.properties else None
+            agent = PersonalizationAgent.create(overlay, self.collection, user_properties=schema)
             known = set(self.catalog)
             rows = [PersonaInteraction(persona_id=persona_of(r.user), item_id=r.item, weight=_clip(r.value),
                                        created_at=_when(r.time)) for r in self.split.training_rows() if r.item in known]
-            overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc),
-                                     create_personas={persona_of(u) for u in self.split.train})
-            self._agent = agent
+            overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc), create_personas=[
+                Persona(persona_id=persona_of(u), properties=self.properties.get(u, {})) for u in self.split.train])
+            self._agent, self._overlay = agent, overlay
         return self._agent
+
+    def agent(self, config: EngineConfig = EngineConfig()) -> PersonalizationAgent:
+        """The evaluation's agent over its throwaway personas, with ``config``'s blend weights."""
+        base = self._personas()
+        return PersonalizationAgent(store=self._overlay, reference_collection=self.collection,
+                                    config=config.pipeline(base.config), llm=self.llm)
 
     def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
                cancel: Cancel | None = None) -> RunResult:
-        agent = self._personas()
+        agent = self.agent(config)
 
         def rank(user: Hashable) -> list[UUID]:
             response = agent.get_objects(
                 persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
-                exclude_interacted_items=True, recent_interactions_count=config.recent_interactions_count,
-                decay_rate=config.decay_rate, strategy=config.strategy, now=self._now(user),
-                popularity_weight=config.popularity_weight)
+                explain_results=False, exclude_interacted_items=True,
+                recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
+                strategy=config.strategy, now=self._now(user))
             return [o.uuid for o in response.objects]
         return self._run(config.label, asdict(config), rank, progress, cancel)
 
