@@ -50,9 +50,6 @@ from core.personalization.samples import import_catalog_agent, install_sample_ag
 from core.personalization.sync import PersonalizationAgent
 from core.retrieval.search import PersonalizedQuery
 
-# evaluation: background jobs of evaluation steps
-from core.eval.jobs import EvaluationJob, JobRegistry, JobStatus, JobStep, StepResult, baseline_step, engine_step
-
 # workspaces: file-backed stores in a data directory, sharing the shipped samples read-only
 from core.workspaces.archive import export_workspace, import_workspace
 from core.workspaces.copy import copy_persona
@@ -65,6 +62,8 @@ from core.workspaces.workspace import Workspace
 
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
 from core.eval.baselines import BASELINES
+from core.eval.jobs import (EvaluationJob, JobRegistry, JobStatus, JobStep, Prepared, StepResult, baseline_step,
+                            engine_step, sweep_step)
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
 from core.eval.report import evaluation_report
 from core.eval.runner import EngineConfig, Evaluation, RunResult
@@ -99,8 +98,6 @@ __all__ = [
     # public objects
     "AsyncPersonalizationAgent", "AsyncPersonalizedQuery", "PersonalizationAgent", "PersonalizedQuery",
     "ProfileVectors", "import_catalog_agent", "install_sample_agent", "profile_vectors", "weighted_interactions",
-    # evaluation
-    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "StepResult", "baseline_step", "engine_step",
     # workspaces
     "ADMIN_ENV", "CollectionSummary", "DATA_ENV", "SampleLibrary", "Workspace", "WorkspaceInfo", "WorkspaceRef",
     "Workspaces", "admin_configured", "admin_matches", "copy_persona", "default_data_dir", "describe",
@@ -109,4 +106,6 @@ __all__ = [
     "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
     "RunResult", "Split", "SweepResult", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
+    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step",
+    "sweep_step",
 ]

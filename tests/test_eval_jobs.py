@@ -1,6 +1,6 @@
 """``core.eval.jobs``: evaluation steps in a background thread on the real workshop catalog —
 progress as it runs, cancel mid-run keeping the finished steps, failure messages, the registry's
-one-running-job-per-workspace rule and a reconnect by key."""
+one-job-per-workspace rule, its queue and a reconnect by key."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ import threading
 import numpy as np
 import pytest
 
-from core import AlreadyExistsError, EmbeddedStore, InvalidInputError, NotAvailableError, install_sample
-from core.eval.jobs import PREPARING, EvaluationJob, JobRegistry, JobStep, baseline_step, engine_step
+from core import AlreadyExistsError, EmbeddedStore, InvalidInputError, install_sample
+from core.eval.jobs import (PREPARING, EvaluationJob, JobRegistry, JobStep, Prepared, baseline_step, engine_step,
+                            sweep_step)
 from core.eval.runner import EngineConfig, Evaluation
 from core.eval.splits import LogRow, temporal_split
+from core.eval.sweep import SweepResult
 
 TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def evaluation() -> Evaluation:
-    """30 cooks, each liking 8 dishes of one cuisine of the workshop catalog, one hour apart."""
+def cooks() -> tuple[EmbeddedStore, list[LogRow]]:
+    """The workshop catalog, and 30 cooks each liking 8 dishes of one cuisine, one hour apart."""
     store = EmbeddedStore(":memory:")
     install_sample(store, "workshop")
     cuisines: dict[str, list] = {}
@@ -29,6 +31,12 @@ def evaluation() -> Evaluation:
     rng = np.random.default_rng(0)
     rows = [LogRow(f"cook{u}", item, 1.0, 1.7e9 + 3600 * n) for u in range(30)
             for n, item in enumerate(rng.permutation(cuisines[big[u % len(big)]])[:8])]
+    return store, rows
+
+
+@pytest.fixture(scope="module")
+def evaluation(cooks) -> Evaluation:
+    store, rows = cooks
     return Evaluation(temporal_split(rows, test_fraction=0.25), store, "Workshop")
 
 
@@ -44,12 +52,13 @@ def watched(step: JobStep, on_user) -> JobStep:
 
 def test_a_job_reports_each_step_and_user_then_its_results(evaluation):
     seen = []
-    steps = [baseline_step("most_popular"), watched(engine_step(EngineConfig()), lambda d, t: seen.append(job.status()))]
+    steps = [baseline_step("most_popular"),
+             watched(engine_step(EngineConfig()), lambda done, total: seen.append(job.status()))]
     job = EvaluationJob(lambda: evaluation, steps)
     assert job.status().state == "pending" and job.status().describe() == "waiting to start"
     status = job.start().wait(TIMEOUT)
     assert status.state == "done" and status.error is None and status.fraction == 1.0
-    assert [r.name for r in status.results] == ["most_popular", EngineConfig().label]
+    assert [r.name for r in status.results] == ["most popular", EngineConfig().label]
     assert [r.kind for r in status.results] == ["baseline", "engine"]
     assert status.results[1].result.estimate("ndcg").users == 30 and status.results[1].seconds > 0
     users = len(evaluation.users)
@@ -59,6 +68,20 @@ def test_a_job_reports_each_step_and_user_then_its_results(evaluation):
     assert fractions == sorted(fractions) and fractions[0] == pytest.approx((1 + 1 / users) / 2)
     assert seen[0].describe() == f"Step 2 of 2: {EngineConfig().label} · 1 of {users} users"
     assert job.evaluation is evaluation
+
+
+def test_a_sweep_step_tunes_on_the_prepared_splits_validation_part(cooks):
+    store, rows = cooks
+    split = temporal_split(rows, test_fraction=0.25, validation_fraction=0.25)
+    prepared = Prepared(split, Evaluation(split, store, "Workshop"))
+    step = sweep_step({"decay_rate": [0.0, 1.0]}, base=EngineConfig(), metric="recall")
+    assert step.name == "sweep of decay_rate 0, 1" and step.kind == "sweep"
+    status = EvaluationJob(lambda: prepared, [step]).start().wait(TIMEOUT)
+    assert status.state == "done", status.error
+    result = status.results[0].result
+    assert isinstance(result, SweepResult) and result.metric == "recall"
+    assert [p.decay_rate for p in result.points] == [0.0, 1.0] and result.best.decay_rate in (0.0, 1.0)
+    assert result.test.estimate("ndcg").users == len(prepared.evaluation.users)
 
 
 def test_cancel_mid_run_stops_between_users_and_keeps_the_finished_steps(evaluation):
@@ -133,7 +156,7 @@ def test_status_snapshots_are_consistent_while_other_threads_poll(evaluation):
     assert not problems and job.status().state == "done" and fractions[-1] == 1.0
 
 
-def test_the_registry_reconnects_by_key_and_runs_one_job_per_workspace(evaluation):
+def test_the_registry_reconnects_by_key_runs_one_job_per_workspace_and_queues_the_rest(evaluation):
     registry = JobRegistry(max_running=2)
     reached, go = threading.Event(), threading.Event()
 
@@ -150,12 +173,19 @@ def test_the_registry_reconnects_by_key_and_runs_one_job_per_workspace(evaluatio
         registry.start(("shared:room", "Movies"), EvaluationJob(lambda: evaluation, [baseline_step("random")]))
     other = EvaluationJob(lambda: evaluation, [watched(baseline_step("random"), hold)])
     registry.start(("private:abc", "Workshop"), other)
-    with pytest.raises(NotAvailableError, match="2 evaluations are running on this server"):
-        registry.start(("private:xyz", "Workshop"), EvaluationJob(lambda: evaluation, [baseline_step("random")]))
+    third = registry.start(("private:xyz", "Workshop"), EvaluationJob(lambda: evaluation, [baseline_step("random")]))
+    gone = registry.start(("private:gone", "Workshop"), EvaluationJob(lambda: evaluation, [baseline_step("random")]))
+    assert third.status().state == "queued" and third.status().running  # two run already
+    assert third.status().describe() == "Waiting for another evaluation on this server to finish…"
+    gone.cancel()
+    assert gone.wait(TIMEOUT).state == "cancelled" and gone.status().results == ()
     go.set()
     assert slow.wait(TIMEOUT).state == "done" and other.wait(TIMEOUT).state == "done"
+    assert third.wait(TIMEOUT).state == "done" and len(third.status().results) == 1
     assert registry.running("shared:room") is None
     again = registry.start(("shared:room", "Workshop"), EvaluationJob(lambda: evaluation, [baseline_step("random")]))
     assert registry.get(("shared:room", "Workshop")) is again and again.wait(TIMEOUT).state == "done"
     registry.forget(("shared:room", "Workshop"))
     assert registry.get(("shared:room", "Workshop")) is None
+    with pytest.raises(InvalidInputError, match="max_running must be at least 1"):
+        JobRegistry(max_running=0)

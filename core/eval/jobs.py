@@ -3,14 +3,16 @@
 A job first *prepares* its :class:`~core.eval.runner.Evaluation` (reading a log, splitting it and
 building the throwaway personas can take seconds on a large log, so it happens in the thread
 too), then runs its steps (:class:`JobStep`) one after another: an engine configuration, a
-baseline, a sweep. Any thread may ask for :meth:`EvaluationJob.status` (a frozen
+baseline, a sweep (which tunes on the split's validation part, so a step is given the
+:class:`Prepared` split and evaluation). Any thread may ask for :meth:`EvaluationJob.status` (a frozen
 :class:`JobStatus`: state, which step of how many, users done of the step's total, the results
 finished so far, the error message) or call :meth:`EvaluationJob.cancel`, which stops the run
 between two users. Results of finished steps are kept when a later step is cancelled or fails.
 
 :class:`JobRegistry` holds the latest job per key (a workspace and a collection), so whoever asks
 with the same key later (a reloaded page, a second tab) finds the same job, and it refuses a
-second running job in the same workspace. Nothing here knows about Streamlit.
+second unfinished job in the same workspace; jobs beyond its ``max_running`` wait in a queue.
+Nothing here knows about Streamlit.
 """
 
 from __future__ import annotations
@@ -19,38 +21,65 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.errors import AlreadyExistsError, CancelledError, InvalidInputError, NotAvailableError, PersonalizationError
+from core.errors import AlreadyExistsError, CancelledError, InvalidInputError, PersonalizationError
+from core.eval.baselines import BASELINES
 from core.eval.runner import Cancel, EngineConfig, Evaluation, Progress
+from core.eval.splits import Split
+from core.eval.sweep import sweep
 
 log = logging.getLogger(__name__)
 
-STATES = ("pending", "running", "done", "cancelled", "failed")
+STATES = ("pending", "queued", "running", "done", "cancelled", "failed")
 PREPARING = "preparing the split and the personas"
+QUEUED = "waiting for another evaluation on this server to finish"
+WAIT_POLL_S = 0.2
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the steps run on: the split as made (with its validation part) and the evaluation on test."""
+
+    split: Split
+    evaluation: Evaluation
 
 
 @dataclass(frozen=True)
 class JobStep:
-    """One unit of a job: a name to show while it runs, its kind and what it does with the evaluation."""
+    """One unit of a job: a name to show while it runs, its kind and what it does with the prepared run."""
 
     name: str
     kind: str
-    run: Callable[[Evaluation, Progress, Cancel], Any] = field(repr=False, compare=False)
+    run: Callable[[Prepared, Progress, Cancel], Any] = field(repr=False, compare=False)
     options: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def engine_step(config: EngineConfig) -> JobStep:
     """Run the engine with ``config`` (:meth:`Evaluation.engine`)."""
-    return JobStep(config.label, "engine", lambda ev, progress, cancel: ev.engine(config, progress=progress,
-                                                                              cancel=cancel))
+    def run(p: Prepared, progress: Progress, cancel: Cancel) -> Any:
+        return p.evaluation.engine(config, progress=progress, cancel=cancel)
+    return JobStep(config.label, "engine", run)
 
 
 def baseline_step(name: str, **options: Any) -> JobStep:
     """Run baseline ``name`` (a key of :data:`~core.eval.baselines.BASELINES`) with ``options``."""
-    return JobStep(name, "baseline", lambda ev, progress, cancel: ev.baseline(name, progress=progress, cancel=cancel,
-                                                                           **options), options)
+    def run(p: Prepared, progress: Progress, cancel: Cancel) -> Any:
+        return p.evaluation.baseline(name, progress=progress, cancel=cancel, **options)
+    return JobStep(BASELINES[name].name if name in BASELINES else name, "baseline", run, {"baseline": name, **options})
+
+
+def sweep_step(grid: dict[str, list], *, base: EngineConfig = EngineConfig(), metric: str = "ndcg") -> JobStep:
+    """:func:`~core.eval.sweep.sweep` ``grid`` from ``base`` on the same users, catalog and persona
+    properties as the evaluation: tuned on validation, the best point and ``base`` on test."""
+    def run(p: Prepared, progress: Progress, cancel: Cancel) -> Any:
+        ev = p.evaluation
+        return sweep(p.split, ev.store, ev.collection, grid, base=base, metric=metric, k=ev.k, users=ev.users,
+                     properties=ev.properties, progress=progress, cancel=cancel)
+    values = "; ".join(f"{name} {', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}"
+                       for name, vs in grid.items())
+    return JobStep(f"sweep of {values}", "sweep", run, {"grid": grid, "base": asdict(base), "metric": metric})
 
 
 @dataclass(frozen=True)
@@ -80,7 +109,8 @@ class JobStatus:
 
     @property
     def running(self) -> bool:
-        return self.state in ("pending", "running")
+        """Not ended yet (waiting to start, queued or running)."""
+        return self.state in ("pending", "queued", "running")
 
     @property
     def fraction(self) -> float:
@@ -94,6 +124,8 @@ class JobStatus:
         """One line for a progress bar: which step, how many users."""
         if self.state == "pending":
             return "waiting to start"
+        if self.state == "queued":
+            return f"{QUEUED.capitalize()}…"
         if self.step is None:
             return f"{PREPARING.capitalize()}…"
         users = f" · {self.done:,} of {self.total:,} users" if self.total else ""
@@ -101,13 +133,14 @@ class JobStatus:
 
 
 class EvaluationJob:
-    """``prepare()`` builds the evaluation, then every step runs on it, in a daemon thread.
+    """``prepare()`` builds the evaluation (or a :class:`Prepared`), then every step runs on it, in a
+    daemon thread.
 
     ``settings`` is whatever its starter wants to remember about the run (JSON-able: the source,
     the protocol, the configurations), returned unchanged by :attr:`settings`.
     """
 
-    def __init__(self, prepare: Callable[[], Evaluation], steps: Sequence[JobStep], *,
+    def __init__(self, prepare: Callable[[], Evaluation | Prepared], steps: Sequence[JobStep], *,
                  settings: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if not steps:
             raise InvalidInputError("nothing to run: choose at least one configuration, baseline or sweep")
@@ -122,15 +155,21 @@ class EvaluationJob:
         self._results: list[StepResult] = []
         self._error: str | None = None
         self._started = self._ended = None
-        self.evaluation: Evaluation | None = None
+        self.prepared: Prepared | None = None
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """The evaluation the steps ran on, once prepared (for :func:`~core.eval.report.evaluation_report`)."""
+        return None if self.prepared is None else self.prepared.evaluation
 
     # control ------------------------------------------------------------------------------------
-    def start(self) -> EvaluationJob:
+    def start(self, gate: threading.Semaphore | None = None) -> EvaluationJob:
+        """Run in a new daemon thread; with a ``gate``, only once it has acquired it (queued until then)."""
         with self._lock:
             if self._thread is not None:
                 raise AlreadyExistsError("this job was started already")
-            self._state, self._started = "running", self._clock()
-            self._thread = threading.Thread(target=self._main, name="evaluation-job", daemon=True)
+            self._state, self._started = "queued" if gate is not None else "running", self._clock()
+            self._thread = threading.Thread(target=self._main, args=(gate,), name="evaluation-job", daemon=True)
         self._thread.start()
         return self
 
@@ -159,28 +198,44 @@ class EvaluationJob:
     def _cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    def _main(self) -> None:
+    def _main(self, gate: threading.Semaphore | None) -> None:
+        if gate is not None:
+            while not gate.acquire(timeout=WAIT_POLL_S):
+                if self._cancelled():
+                    self._end("cancelled", "cancelled while it waited for another evaluation to finish")
+                    return
+        try:
+            with self._lock:
+                self._state = "running"
+            state, error = self._run()
+        finally:
+            if gate is not None:
+                gate.release()  # before the end is announced: whoever waits for it may start the next job
+        self._end(state, error)
+
+    def _run(self) -> tuple[str, str | None]:
         try:
             if self._cancelled():
                 raise CancelledError("cancelled before it started")
-            self.evaluation = self._prepare()
+            made = self._prepare()
+            self.prepared = made if isinstance(made, Prepared) else Prepared(made.split, made)
             for n, step in enumerate(self.steps):
                 with self._lock:
                     self._step, self._done, self._total = n, 0, 0
                 if self._cancelled():
                     raise CancelledError(f"cancelled before step {n + 1} ({step.name})")
                 started = time.perf_counter()
-                result = step.run(self.evaluation, self._progress, self._cancelled)
+                result = step.run(self.prepared, self._progress, self._cancelled)
                 with self._lock:
                     self._results.append(StepResult(step.name, step.kind, result, time.perf_counter() - started))
-            self._end("done", None)
+            return "done", None
         except CancelledError as exc:
-            self._end("cancelled", str(exc))
+            return "cancelled", str(exc)
         except PersonalizationError as exc:
-            self._end("failed", str(exc))
+            return "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - a job must report, never die silently in its thread
             log.exception("evaluation job failed")
-            self._end("failed", f"{type(exc).__name__}: {exc}")
+            return "failed", f"{type(exc).__name__}: {exc}"
 
     def _end(self, state: str, error: str | None) -> None:
         with self._lock:
@@ -193,13 +248,17 @@ Key = tuple[str, Hashable]
 
 
 class JobRegistry:
-    """The latest job per ``(workspace, collection)``; at most one running job per workspace and
-    ``max_running`` in all (each one takes a CPU core)."""
+    """The latest job per ``(workspace, collection)``; at most one unfinished job per workspace, and at
+    most ``max_running`` running at once in all (the others queue: every job competes for the same
+    interpreter as the sessions being served)."""
 
-    def __init__(self, max_running: int = 2) -> None:
+    def __init__(self, max_running: int = 1) -> None:
+        if max_running < 1:
+            raise InvalidInputError(f"max_running must be at least 1, got {max_running!r}")
         self.max_running = max_running
         self._jobs: dict[Key, EvaluationJob] = {}
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_running)
 
     def get(self, key: Key) -> EvaluationJob | None:
         with self._lock:
@@ -211,19 +270,16 @@ class JobRegistry:
             return next(((k, j) for k, j in self._jobs.items() if k[0] == workspace and j.status().running), None)
 
     def start(self, key: Key, job: EvaluationJob) -> EvaluationJob:
-        """Start ``job`` under ``key`` (replacing a finished one), or refuse: another job of the same
-        workspace is running (:class:`AlreadyExistsError`), or ``max_running`` are (:class:`NotAvailableError`)."""
+        """Start ``job`` under ``key`` (replacing a finished one; queued while ``max_running`` others
+        run), or refuse with :class:`AlreadyExistsError` while another job of the same workspace is unfinished."""
         with self._lock:
-            busy = [(k, j) for k, j in self._jobs.items() if j.status().running]
-            mine = next(((k, j) for k, j in busy if k[0] == key[0]), None)
+            mine = next(((k, j) for k, j in self._jobs.items() if k[0] == key[0] and j.status().running), None)
             if mine is not None:
                 status = mine[1].status()
                 raise AlreadyExistsError(f"an evaluation is already running in this workspace (on {mine[0][1]}, "
-                                         f"{status.describe().lower()}); wait for it to finish or cancel it first")
-            if len(busy) >= self.max_running:
-                raise NotAvailableError(f"{len(busy)} evaluations are running on this server (at most "
-                                        f"{self.max_running} at a time); try again when one has finished")
-            self._jobs[key] = job.start()
+                                         f"{status.describe().lower().rstrip('…')}); wait for it to finish or "
+                                         "cancel it first")
+            self._jobs[key] = job.start(self._slots)
         return job
 
     def forget(self, key: Key) -> None:
