@@ -85,6 +85,14 @@ def sweep_figure(points: Sequence[Row], *, parameter: str, metric: str, chosen: 
     return fig
 
 
+def _around_zero(rows: Sequence[Row]) -> list[float]:
+    """An x range holding 0 and every interval, with a margin (0 must never sit on the plot's edge)."""
+    ends = [v for r in rows for v in (r["low"], r["high"], r["mean"]) if not math.isnan(v)] + [0.0]
+    low, high = min(ends), max(ends)
+    pad = 0.1 * (high - low) or 0.01
+    return [low - pad, high + pad]
+
+
 def ab_figure(rows: Sequence[Row], *, a: str, b: str) -> go.Figure:
     """A/B: per metric (``name``), the mean per-user difference ``b - a`` with its paired 95 %
     interval; green when the interval is above 0, orange below, grey when it contains 0."""
@@ -98,7 +106,8 @@ def ab_figure(rows: Sequence[Row], *, a: str, b: str) -> go.Figure:
                       "users<extra></extra>"))
     fig.add_vline(x=0, line_width=1, line_color="#333333")
     fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_xaxes(title_text="B − A, per user (paired, 95 % CI)", zeroline=True)
-    fig.update_layout(title_text=f"A/B: B = {plotly_text(b, NAME_CHARS)}<br>minus A = {plotly_text(a, NAME_CHARS)}",
+    fig.update_xaxes(title_text="B − A, per user (paired, 95 % CI)", zeroline=True, range=_around_zero(rows))
+    fig.update_layout(title_text=f"A/B: B − A per user · A = {plotly_text(a, NAME_CHARS)}<br>"
+                                 f"B = {plotly_text(b, NAME_CHARS)}",
                       height=max(300, 60 * len(rows) + 160), showlegend=False, hovermode="closest")
     return fig

@@ -19,8 +19,8 @@ from core import (BASELINES, STRATEGIES, PersonalizationError, Workspace, conver
 
 from . import interaction_upload as upload
 from .cards import plain
-from .eval_plan import (DECAY_CHOICES, POPULARITY_CHOICES, PROTOCOLS, SWEEP_PARAMETERS, Plan, Protocol, Sweep,
-                        engine_configs, parse_values)
+from .eval_plan import (DECAY_CHOICES, POPULARITY_CHOICES, PROTOCOL_HELP, PROTOCOLS, SWEEP_PARAMETERS, Plan,
+                        Protocol, Sweep, engine_configs, parse_values)
 from .resources import library
 
 P = "lab.eval."
@@ -106,7 +106,8 @@ def _upload():
 
 def _protocol() -> tuple[Protocol, int, int | None]:
     cols = st.columns([3, 2, 2, 2])
-    name = cols[0].selectbox("Split", list(PROTOCOLS), format_func=PROTOCOLS.get, key=P + "protocol", **PERSIST)
+    name = cols[0].selectbox("Split", list(PROTOCOLS), format_func=PROTOCOLS.get, key=P + "protocol",
+                             help=PROTOCOL_HELP, **PERSIST)
     if name == "leave_last_k":
         last = cols[1].number_input("k held out per user", 1, 50, 1, key=P + "last", **PERSIST)
         validation_last = cols[2].number_input("k for validation", 0, 50, 0, key=P + "validation_last", **PERSIST,

@@ -20,9 +20,10 @@ import numpy as np
 from core import (EngineConfig, Evaluation, EvaluationJob, InvalidInputError, LogSource, Prepared, Split, Store,
                   baseline_step, engine_step, split_source, sweep_step)
 
-PROTOCOLS = {"temporal": "temporal: each user's latest interactions are held out",
-             "leave_last_k": "leave-last-k: each user's last k interactions are held out",
-             "random": "random: a seeded random share per user (logs without times)"}
+PROTOCOLS = {"temporal": "temporal (the latest share)", "leave_last_k": "leave-last-k",
+             "random": "random (seeded; no times needed)"}
+PROTOCOL_HELP = ("temporal: each user's latest interactions (the test fraction) are held out; leave-last-k: each "
+                 "user's last k; random: a seeded random share per user, for logs without times.")
 TIMED = ("temporal", "leave_last_k")
 DECAY_CHOICES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
 POPULARITY_CHOICES = (None, 0.0, 0.25, 0.5, 1.0, 2.0)

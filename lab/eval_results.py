@@ -36,19 +36,21 @@ class Run:
 
 
 def runs_of(results: Sequence[StepResult]) -> list[Run]:
-    """The runs of a job's finished steps, in order; a sweep gives its best setting and its base (on test)."""
+    """The runs of a job's finished steps, in order; a sweep gives its best setting and its base (on
+    test; the base only when no engine step ran the same configuration on the same users)."""
     runs = []
     for step in results:
         if step.kind == "sweep":
             runs.append(Run(f"sweep best: {step.result.test.name}", "sweep", step.result.test, step.seconds))
-            runs.append(Run(f"sweep base: {step.result.default.name}", "sweep", step.result.default, 0.0))
+            if not any(r.kind == "engine" and r.result.config == step.result.default.config for r in runs):
+                runs.append(Run(f"sweep base: {step.result.default.name}", "sweep", step.result.default, 0.0))
         else:
             runs.append(Run(step.name, step.kind, step.result, step.seconds))
     return runs
 
 
 def _ci(est: Any) -> str:
-    return "–" if est.users == 0 else f"{est.mean:.4f} [{est.low:.4f}, {est.high:.4f}]"
+    return "–" if est.users == 0 else f"{est.mean:.3f} [{est.low:.3f}, {est.high:.3f}]"
 
 
 def results_table(runs: Sequence[Run], k: int) -> list[dict[str, Any]]:
@@ -78,6 +80,15 @@ def sweep_points(result: Any, parameter: str, metric: str) -> list[dict[str, Any
 def ab_rows(a: Run, b: Run) -> list[dict[str, Any]]:
     """``b - a`` per metric over the users both score, with its paired 95 % interval."""
     return [{"name": label, **asdict(a.result.versus(b.result, metric))} for metric, label in METRIC_LABELS.items()]
+
+
+def ab_defaults(runs: Sequence[Run]) -> tuple[int, int]:
+    """The A/B first shown: the most-popular baseline (else the first run) against the first engine run
+    (else the next run): "is this any better than showing the most popular items?"."""
+    names = [r.name for r in runs]
+    a = names.index("most popular") if "most popular" in names else 0
+    b = next((n for n, r in enumerate(runs) if r.kind == "engine" and n != a), 1 if a == 0 else 0)
+    return a, b
 
 
 def report(job: EvaluationJob, status: JobStatus) -> dict[str, Any]:
@@ -111,20 +122,21 @@ def render(job: EvaluationJob, status: JobStatus) -> None:
                                      chosen=getattr(step.result.best, parameter), test=test),
                         key=f"{P}sweep_chart.{n}")
     if len(runs) >= 2:
-        _ab(runs)
+        _ab(runs, f"{job.id}.{len(runs)}")  # new runs, new defaults
     if job.evaluation is not None:
         st.download_button("Download results (JSON)", json.dumps(report(job, status), indent=1, default=str),
                            file_name="evaluation.json", mime="application/json", key=P + "download")
 
 
-def _ab(runs: Sequence[Run]) -> None:
+def _ab(runs: Sequence[Run], version: str) -> None:
     st.subheader("A/B: two runs on the same users")
     names = [r.name for r in runs]
+    first_a, first_b = ab_defaults(runs)
     left, right = st.columns(2)
-    a = left.selectbox("A", names, index=0, key=P + "ab.a")
-    b = right.selectbox("B", names, index=1, key=P + "ab.b")
+    a = left.selectbox("A", names, index=first_a, key=f"{P}ab.a.{version}")
+    b = right.selectbox("B", names, index=first_b, key=f"{P}ab.b.{version}")
     by_name = {r.name: r for r in runs}
     rows = ab_rows(by_name[a], by_name[b])
-    st.plotly_chart(ab_figure(rows, a=a, b=b), key=P + "ab_chart")
+    st.plotly_chart(ab_figure(rows, a=a, b=b), key=f"{P}ab_chart.{version}")
     st.caption("Each user's B score minus their A score, averaged, with a bootstrap interval over users: when the "
                "interval contains 0, this sample cannot tell A and B apart.")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -137,7 +138,7 @@ class EvaluationJob:
     daemon thread.
 
     ``settings`` is whatever its starter wants to remember about the run (JSON-able: the source,
-    the protocol, the configurations), returned unchanged by :attr:`settings`.
+    the protocol, the configurations), returned unchanged by :attr:`settings`; :attr:`id` is new per job.
     """
 
     def __init__(self, prepare: Callable[[], Evaluation | Prepared], steps: Sequence[JobStep], *,
@@ -146,6 +147,7 @@ class EvaluationJob:
             raise InvalidInputError("nothing to run: choose at least one configuration, baseline or sweep")
         self._prepare, self.steps = prepare, tuple(steps)
         self.settings = dict(settings or {})
+        self.id = uuid.uuid4().hex[:12]
         self._clock = clock
         self._lock = threading.Lock()
         self._cancel = threading.Event()
