@@ -62,7 +62,8 @@ from core.workspaces.workspace import Workspace
 
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
 from core.eval.baselines import BASELINES
-from core.eval.jobs import (EvaluationJob, JobRegistry, JobStatus, JobStep, Prepared, StepResult, baseline_step,
+from core.eval.job_registry import JobRegistry
+from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepResult, baseline_step,
                             engine_step, sweep_step)
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
 from core.eval.report import evaluation_report

@@ -161,9 +161,10 @@ def prepare(plan: Plan, store: Store, collection: str) -> Prepared:
 
 
 def job_for(plan: Plan, store: Store, collection: str) -> EvaluationJob:
-    """The (not yet started) job: the engine configurations, then the baselines, then the sweep
+    """The (not yet started) job: the engine configurations, then the baselines (each fitted in a child
+    process, so a large EASE inversion cannot hold up the server's other sessions), then the sweep
     (from the first configuration)."""
-    steps = [engine_step(c) for c in plan.configs] + [baseline_step(b) for b in plan.baselines]
+    steps = [engine_step(c) for c in plan.configs] + [baseline_step(b, process=True) for b in plan.baselines]
     if plan.sweep is not None:
         base = plan.configs[0] if plan.configs else EngineConfig()
         steps.append(sweep_step({plan.sweep.parameter: list(plan.sweep.values)}, base=base, metric=plan.sweep.metric))

@@ -6,37 +6,22 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
 
-from core import AlreadyExistsError, EmbeddedStore, InvalidInputError, install_sample
-from core.eval.jobs import (PREPARING, EvaluationJob, JobRegistry, JobStep, Prepared, baseline_step, engine_step,
+from core import AlreadyExistsError, InvalidInputError
+from core.eval.job_registry import JobRegistry
+from core.eval.jobs import (PREPARING, EvaluationJob, JobStep, Prepared, baseline_step, engine_step,
                             sweep_step)
 from core.eval.runner import EngineConfig, Evaluation
-from core.eval.splits import LogRow, temporal_split
+from core.eval.splits import temporal_split
 from core.eval.sweep import SweepResult
 
 TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def cooks() -> tuple[EmbeddedStore, list[LogRow]]:
-    """The workshop catalog, and 30 cooks each liking 8 dishes of one cuisine, one hour apart."""
-    store = EmbeddedStore(":memory:")
-    install_sample(store, "workshop")
-    cuisines: dict[str, list] = {}
-    for item in store.iter_items("Workshop"):
-        cuisines.setdefault(item.properties["cuisine"], []).append(item.uuid)
-    big = sorted(c for c, dishes in cuisines.items() if len(dishes) >= 8)
-    rng = np.random.default_rng(0)
-    rows = [LogRow(f"cook{u}", item, 1.0, 1.7e9 + 3600 * n) for u in range(30)
-            for n, item in enumerate(rng.permutation(cuisines[big[u % len(big)]])[:8])]
-    return store, rows
-
-
-@pytest.fixture(scope="module")
-def evaluation(cooks) -> Evaluation:
-    store, rows = cooks
+def evaluation(workshop_cooks) -> Evaluation:
+    store, rows = workshop_cooks
     return Evaluation(temporal_split(rows, test_fraction=0.25), store, "Workshop")
 
 
@@ -70,8 +55,8 @@ def test_a_job_reports_each_step_and_user_then_its_results(evaluation):
     assert job.evaluation is evaluation
 
 
-def test_a_sweep_step_tunes_on_the_prepared_splits_validation_part(cooks):
-    store, rows = cooks
+def test_a_sweep_step_tunes_on_the_prepared_splits_validation_part(workshop_cooks):
+    store, rows = workshop_cooks
     split = temporal_split(rows, test_fraction=0.25, validation_fraction=0.25)
     prepared = Prepared(split, Evaluation(split, store, "Workshop"))
     step = sweep_step({"decay_rate": [0.0, 1.0]}, base=EngineConfig(), metric="recall")

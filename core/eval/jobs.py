@@ -9,24 +9,24 @@ baseline, a sweep (which tunes on the split's validation part, so a step is give
 finished so far, the error message) or call :meth:`EvaluationJob.cancel`, which stops the run
 between two users. Results of finished steps are kept when a later step is cancelled or fails.
 
-:class:`JobRegistry` holds the latest job per key (a workspace and a collection), so whoever asks
-with the same key later (a reloaded page, a second tab) finds the same job, and it refuses a
-second unfinished job in the same workspace; jobs beyond its ``max_running`` wait in a queue.
-Nothing here knows about Streamlit.
+Started with a gate (a semaphore: :class:`~core.eval.job_registry.JobRegistry`'s slots), a job
+is *queued* until it holds one. Nothing here knows about Streamlit.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.errors import AlreadyExistsError, CancelledError, InvalidInputError, PersonalizationError
 from core.eval.baselines import BASELINES
+from core.eval.isolated import run_baseline
 from core.eval.runner import Cancel, EngineConfig, Evaluation, Progress
 from core.eval.splits import Split
 from core.eval.sweep import sweep
@@ -64,9 +64,12 @@ def engine_step(config: EngineConfig) -> JobStep:
     return JobStep(config.label, "engine", run)
 
 
-def baseline_step(name: str, **options: Any) -> JobStep:
-    """Run baseline ``name`` (a key of :data:`~core.eval.baselines.BASELINES`) with ``options``."""
+def baseline_step(name: str, *, process: bool = False, **options: Any) -> JobStep:
+    """Run baseline ``name`` (a key of :data:`~core.eval.baselines.BASELINES`) with ``options``; with
+    ``process``, fitted in a child process (:mod:`core.eval.isolated`: what a server wants)."""
     def run(p: Prepared, progress: Progress, cancel: Cancel) -> Any:
+        if process:
+            return run_baseline(p.evaluation, name, progress=progress, cancel=cancel, **options)
         return p.evaluation.baseline(name, progress=progress, cancel=cancel, **options)
     return JobStep(BASELINES[name].name if name in BASELINES else name, "baseline", run, {"baseline": name, **options})
 
@@ -131,6 +134,18 @@ class JobStatus:
             return f"{PREPARING.capitalize()}…"
         users = f" · {self.done:,} of {self.total:,} users" if self.total else ""
         return f"Step {self.step + 1} of {self.steps}: {self.step_name}{users}"
+
+
+NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Give the calling thread a lower CPU priority (Linux sets it per thread; elsewhere nothing):
+    when the cores are busy, the sessions a server is answering come first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 class EvaluationJob:
@@ -201,6 +216,7 @@ class EvaluationJob:
         return self._cancel.is_set()
 
     def _main(self, gate: threading.Semaphore | None) -> None:
+        _lower_priority()
         if gate is not None:
             while not gate.acquire(timeout=WAIT_POLL_S):
                 if self._cancelled():
@@ -228,8 +244,9 @@ class EvaluationJob:
                     raise CancelledError(f"cancelled before step {n + 1} ({step.name})")
                 started = time.perf_counter()
                 result = step.run(self.prepared, self._progress, self._cancelled)
-                with self._lock:
+                with self._lock:  # with the users reset, so the fraction never counts a step twice
                     self._results.append(StepResult(step.name, step.kind, result, time.perf_counter() - started))
+                    self._done = self._total = 0
             return "done", None
         except CancelledError as exc:
             return "cancelled", str(exc)
@@ -243,50 +260,3 @@ class EvaluationJob:
         with self._lock:
             self._state, self._error, self._ended = state, error, self._clock()
         self._finished.set()
-
-
-Key = tuple[str, Hashable]
-"""A registry key: ``(workspace, collection)``."""
-
-
-class JobRegistry:
-    """The latest job per ``(workspace, collection)``; at most one unfinished job per workspace, and at
-    most ``max_running`` running at once in all (the others queue: every job competes for the same
-    interpreter as the sessions being served)."""
-
-    def __init__(self, max_running: int = 1) -> None:
-        if max_running < 1:
-            raise InvalidInputError(f"max_running must be at least 1, got {max_running!r}")
-        self.max_running = max_running
-        self._jobs: dict[Key, EvaluationJob] = {}
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(max_running)
-
-    def get(self, key: Key) -> EvaluationJob | None:
-        with self._lock:
-            return self._jobs.get(key)
-
-    def running(self, workspace: str) -> tuple[Key, EvaluationJob] | None:
-        """The running job of ``workspace`` (in any collection) and its key, if there is one."""
-        with self._lock:
-            return next(((k, j) for k, j in self._jobs.items() if k[0] == workspace and j.status().running), None)
-
-    def start(self, key: Key, job: EvaluationJob) -> EvaluationJob:
-        """Start ``job`` under ``key`` (replacing a finished one; queued while ``max_running`` others
-        run), or refuse with :class:`AlreadyExistsError` while another job of the same workspace is unfinished."""
-        with self._lock:
-            mine = next(((k, j) for k, j in self._jobs.items() if k[0] == key[0] and j.status().running), None)
-            if mine is not None:
-                status = mine[1].status()
-                raise AlreadyExistsError(f"an evaluation is already running in this workspace (on {mine[0][1]}, "
-                                         f"{status.describe().lower().rstrip('…')}); wait for it to finish or "
-                                         "cancel it first")
-            self._jobs[key] = job.start(self._slots)
-        return job
-
-    def forget(self, key: Key) -> None:
-        """Drop the job under ``key`` (cancelling it if it runs)."""
-        with self._lock:
-            job = self._jobs.pop(key, None)
-        if job is not None:
-            job.cancel()
