@@ -30,6 +30,7 @@ SOURCES = {"sample": "the sample's own interaction log", "personas": "this works
 METRIC_LABELS = {"ndcg": "NDCG", "recall": "Recall", "hit_rate": "HitRate", "mrr": "MRR"}
 BASELINE_LABELS = {"random": "random", "most_popular": "most popular", "item_knn": "item-kNN (co-occurrence)",
                    "ease": "EASE", "als": "ALS (implicit)", "bpr": "BPR (implicit)"}
+NO_PROPERTIES = "Its users have no persona properties, so turning them on or off changes nothing."
 DEFAULT_SWEEP = {"decay_rate": "0, 0.05, 0.1, 0.2, 0.5", "popularity_weight": "0, 0.25, 0.5, 1, 2",
                  "property_weight": "0, 0.25, 0.5, 1", "recent_interactions_count": "10, 25, 50, 100"}
 
@@ -72,7 +73,7 @@ def _source(ws: Workspace, collection: str):
                            "that a good ranking should find.")
     if choice == "sample":
         rows = library().info(collection).interactions
-        st.caption(f"The ratings shipped with the {plain(sample)} sample: {rows:,} rows, with times.")
+        st.caption(f"The ratings shipped with the {plain(sample)} sample: {rows:,} rows, with times. {NO_PROPERTIES}")
         return f"{sample} sample log", lambda: sample_source(sample), True
     if choice == "personas":
         count = len(ws.store.list_personas(collection))
@@ -100,6 +101,7 @@ def _upload():
     except PersonalizationError as exc:
         st.error(plain(str(exc)))
         return None
+    st.caption(NO_PROPERTIES)
     name = file.name
     return name, lambda: log_source(convert_log(log, mapping), name), mapping.timestamp_column is not None
 

@@ -65,6 +65,6 @@ def _poll(job: EvaluationJob) -> None:
     status = job.status()
     if not status.running:
         st.rerun()  # the whole page: the outcome and the results
-    st.progress(status.fraction, text=f"{status.describe()} · {status.elapsed:.0f} s")
+    st.progress(status.fraction, text=plain(f"{status.describe()} · {status.elapsed:.0f} s"))
     st.button("Cancel", icon=":material/stop:", key=P + "cancel", on_click=job.cancel,
               help="Stops before the next user; the runs already finished are kept.")

@@ -19,6 +19,7 @@ import streamlit as st
 
 from core import EvaluationJob, JobStatus, StepResult, evaluation_report
 
+from .cards import plain
 from .eval_charts import ab_figure, runs_figure, sweep_figure
 from .eval_form import METRIC_LABELS, describe
 
@@ -108,7 +109,7 @@ def render(job: EvaluationJob, status: JobStatus) -> None:
         return
     k = job.settings["k"]
     st.subheader("Results")
-    st.caption(describe(job.settings) + (f" · {len(runs)} run(s) so far" if status.running else ""))
+    st.caption(plain(describe(job.settings) + (f" · {len(runs)} run(s) so far" if status.running else "")))
     st.dataframe(pd.DataFrame(results_table(runs, k)), hide_index=True, key=P + "table")
     metric = st.selectbox("Metric in the charts", list(METRIC_LABELS), format_func=METRIC_LABELS.get,
                           key=P + "metric")

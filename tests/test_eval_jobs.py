@@ -172,5 +172,14 @@ def test_the_registry_reconnects_by_key_runs_one_job_per_workspace_and_queues_th
     assert registry.get(("shared:room", "Workshop")) is again and again.wait(TIMEOUT).state == "done"
     registry.forget(("shared:room", "Workshop"))
     assert registry.get(("shared:room", "Workshop")) is None
-    with pytest.raises(InvalidInputError, match="max_running must be at least 1"):
+    with pytest.raises(InvalidInputError, match="max_running must be an integer of at least 1, got 0"):
         JobRegistry(max_running=0)
+
+
+def test_the_registry_keeps_the_latest_finished_jobs_only(evaluation):
+    registry = JobRegistry(keep=2)
+    for n in (0, 1, 2, 3, 0):
+        job = EvaluationJob(lambda: evaluation, [baseline_step("random")])
+        registry.start((f"private:{n}", "Workshop"), job).wait(TIMEOUT)
+    # each start keeps the 2 finished jobs started last besides itself: 0 and 1 went, 0 came back
+    assert [registry.get((f"private:{n}", "Workshop")) is not None for n in range(4)] == [True, False, True, True]

@@ -22,12 +22,15 @@ Key = tuple[str, Hashable]
 class JobRegistry:
     """The latest job per ``(workspace, collection)``; at most one unfinished job per workspace, and at
     most ``max_running`` running at once in all (the others queue: every job competes for the same
-    interpreter as the sessions being served)."""
+    interpreter as the sessions being served). Whenever a job starts, of the finished jobs the ``keep``
+    started last are kept with their results (a finished job holds its split and throwaway personas: about 100 MB
+    for the movies log)."""
 
-    def __init__(self, max_running: int = 1) -> None:
-        if max_running < 1:
-            raise InvalidInputError(f"max_running must be at least 1, got {max_running!r}")
-        self.max_running = max_running
+    def __init__(self, max_running: int = 1, keep: int = 8) -> None:
+        for name, value in (("max_running", max_running), ("keep", keep)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(f"{name} must be an integer of at least 1, got {value!r}")
+        self.max_running, self.keep = max_running, keep
         self._jobs: dict[Key, EvaluationJob] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_running)
@@ -51,7 +54,11 @@ class JobRegistry:
                 raise AlreadyExistsError(f"an evaluation is already running in this workspace (on {mine[0][1]}, "
                                          f"{status.describe().lower().rstrip('…')}); wait for it to finish or "
                                          "cancel it first")
+            self._jobs.pop(key, None)  # re-inserted last: the dict is in starting order
             self._jobs[key] = job.start(self._slots)
+            finished = [k for k, j in self._jobs.items() if not j.status().running]
+            for old in finished[:max(0, len(finished) - self.keep)]:
+                del self._jobs[old]
         return job
 
     def forget(self, key: Key) -> None:
