@@ -1,6 +1,6 @@
 """``python -m core evaluate``: the engine's settings and the baselines on an interaction log.
 
-    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease
+    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease als bpr
     python -m core --json evaluate books --split random --users 500
     python -m core evaluate movies --sweep decay_rate=0,0.1,0.5 --sweep strategy=centroid,knn --validation-fraction 0.2
     python -m core --workspace room-1 evaluate Movies --source personas --split random
@@ -140,6 +140,7 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     users = users[:args.users] if args.users else users
     evaluation = Evaluation(split, store, collection, k=args.k, users=users, properties=source.properties)
     configs = _configs(args)
+    baselines = [evaluation.baseline(name) for name in args.baselines]  # first: a missing extra fails fast
     extra: dict[str, Any] = {"source": source.summary()}
     if args.sweep:
         tuned = sweep(split, store, collection, grid, base=configs[0], metric=args.metric,
@@ -149,7 +150,7 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
         extra["sweep"] = tuned.summary()
     else:
         runs = [evaluation.engine(c) for c in configs]
-    runs += [evaluation.baseline(name) for name in args.baselines]
+    runs += baselines
     data = evaluation_report(evaluation, runs, seed=args.seed, extra=extra)
     return Output(data, _text(args, evaluation, runs, extra.get("sweep"), source.description))
 

@@ -6,7 +6,9 @@ interactions in a throwaway store that reads the catalog without copying it
 (:class:`~core.store.overlay.OverlayStore`), so the catalog's own store is never written; each
 test user then gets ``get_objects(..., exclude_interacted_items=True, now=<their last training
 time>)``. Baselines (:mod:`core.eval.baselines`) rank the same users. Every run keeps per-user
-metric values (for intervals and paired A/B differences), the time it took and what produced it.
+metric values (for intervals and paired A/B differences), the time it took, each user's ranking
+time and (engine runs) the seconds spent in each pipeline stage, from the responses' traces;
+:meth:`Evaluation.load` builds the personas once and says how long that bulk load took.
 
 ``progress(done, total)`` is called as users are ranked; ``cancel()`` returning True stops a run
 between users with :class:`~core.errors.CancelledError`.
@@ -16,11 +18,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
+
+import numpy as np
 
 from core.errors import CancelledError, InvalidInputError
 from core.eval.baselines import BASELINES
@@ -84,6 +89,15 @@ class RunResult:
     per_user: dict[str, dict[Hashable, float]]
     seconds: float
     lists: dict[Hashable, list] = field(default_factory=dict, repr=False)
+    call_seconds: dict[Hashable, float] = field(default_factory=dict, repr=False)
+    """Each user's ranking time (one ``get_objects`` call, or one baseline recommendation)."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Engine runs: total seconds in each pipeline stage over all users (the responses' traces)."""
+
+    def call_ms(self, percentile: float = 50) -> float:
+        """A percentile of the per-user ranking time, in milliseconds (NaN without users)."""
+        times = list(self.call_seconds.values())
+        return float(np.percentile(times, percentile)) * 1000 if times else math.nan
 
     def estimate(self, metric: str = "ndcg", **options: Any) -> Estimate:
         return mean_ci(self.per_user[metric].values(), **options)
@@ -94,7 +108,21 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "config": self.config, "seconds": round(self.seconds, 3),
-                **{m: asdict(self.estimate(m)) for m in self.per_user}}
+                "ms_per_call_p50": round(self.call_ms(50), 3), **{m: asdict(self.estimate(m)) for m in self.per_user}}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The bulk load of the training rows as personas (building the ``PersonaInteraction`` rows and one
+    store ``add_interactions`` call that creates the personas): how many interactions and personas, how long."""
+
+    interactions: int
+    personas: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.interactions / self.seconds if self.seconds > 0 else math.inf
 
 
 class _OneCatalog:
@@ -132,19 +160,29 @@ class Evaluation:
         self.unknown_items = sum(r.item not in known for r in split.training_rows())
         self._agent: PersonalizationAgent | None = None
         self._overlay: OverlayStore | None = None
+        self.loaded: Loaded | None = None
 
     # the engine ------------------------------------------------------------------------------
+    def load(self) -> Loaded:
+        """Build the personas (once; the first run does it otherwise) and say what that took."""
+        self._personas()
+        assert self.loaded is not None
+        return self.loaded
+
     def _personas(self) -> PersonalizationAgent:
         if self._agent is None:
+            start = time.perf_counter()
             overlay = OverlayStore(EmbeddedStore(":memory:"), _OneCatalog(self.store, self.collection))
             overlay.attach(self.collection)
             schema = self.store.get_collection(self.collection).user_properties if self.properties else None
             agent = PersonalizationAgent.create(overlay, self.collection, user_properties=schema)
             known = set(self.catalog)
-            rows = [PersonaInteraction(persona_id=persona_of(r.user), item_id=r.item, weight=_clip(r.value),
+            pids = {u: persona_of(u) for u in self.split.train}  # once per user: a UUID5 is a hash
+            rows = [PersonaInteraction(persona_id=pids[r.user], item_id=r.item, weight=_clip(r.value),
                                        created_at=_when(r.time)) for r in self.split.training_rows() if r.item in known]
             overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc), create_personas=[
-                Persona(persona_id=persona_of(u), properties=self.properties.get(u, {})) for u in self.split.train])
+                Persona(persona_id=pid, properties=self.properties.get(u, {})) for u, pid in pids.items()])
+            self.loaded = Loaded(len(rows), len(self.split.train), time.perf_counter() - start)
             self._agent, self._overlay = agent, overlay
         return self._agent
 
@@ -157,6 +195,7 @@ class Evaluation:
     def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
                cancel: Cancel | None = None) -> RunResult:
         agent = self.agent(config)
+        stages: Counter[str] = Counter()
 
         def rank(user: Hashable) -> list[UUID]:
             response = agent.get_objects(
@@ -164,8 +203,11 @@ class Evaluation:
                 explain_results=False, exclude_interacted_items=True,
                 recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
                 strategy=config.strategy, now=self._now(user))
+            stages.update({step.name: step.seconds for step in response.trace})
             return [o.uuid for o in response.objects]
-        return self._run(config.label, asdict(config), rank, progress, cancel)
+        result = self._run(config.label, asdict(config), rank, progress, cancel)
+        result.stage_seconds = dict(stages)
+        return result
 
     def _now(self, user: Hashable) -> datetime | None:
         times = [r.time for r in self.split.train[user] if r.time is not None and not math.isnan(r.time)]
@@ -179,8 +221,8 @@ class Evaluation:
         start = time.perf_counter()
         model = BASELINES[name](self.split.training_rows(), self.catalog, **options)
         fitted = time.perf_counter() - start
-        result = self._run(model.name, {"baseline": name, **options}, lambda u: model.recommend(u, self.k),
-                           progress, cancel)
+        result = self._run(model.name, {"baseline": name, **model.params, **options},
+                           lambda u: model.recommend(u, self.k), progress, cancel)
         result.seconds += fitted
         return result
 
@@ -196,16 +238,19 @@ class Evaluation:
              cancel: Cancel | None) -> RunResult:
         per_user: dict[str, dict[Hashable, float]] = {m: {} for m in METRICS}
         lists: dict[Hashable, list] = {}
+        call_seconds: dict[Hashable, float] = {}
         start = time.perf_counter()
         for n, user in enumerate(self.users):
             if cancel is not None and cancel():
                 raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(self.users)} users")
+            began = time.perf_counter()
             ranked = lists[user] = rank(user)
+            call_seconds[user] = time.perf_counter() - began
             for metric, f in METRICS.items():
                 per_user[metric][user] = f(ranked, self.split.test[user], self.k)
             if progress is not None:
                 progress(n + 1, len(self.users))
-        return RunResult(name, config, per_user, time.perf_counter() - start, lists)
+        return RunResult(name, config, per_user, time.perf_counter() - start, lists, call_seconds)
 
 
 def persona_of(user: Hashable) -> UUID:
