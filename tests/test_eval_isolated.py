@@ -28,7 +28,7 @@ def test_a_baseline_in_a_child_process_is_the_in_process_run(evaluation, name):
     calls = []
     apart = run_baseline(evaluation, name, progress=lambda done, total: calls.append((done, total)))
     here = evaluation.baseline(name)
-    assert apart.name == here.name and apart.config == here.config == {"baseline": name}
+    assert apart.name == here.name and apart.config == here.config and apart.config["baseline"] == name
     assert apart.lists == here.lists and apart.per_user == here.per_user
     users = len(evaluation.users)
     assert calls[-1] == (users, users) and (25, users) in calls

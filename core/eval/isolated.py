@@ -55,7 +55,7 @@ def _read(stream: BinaryIO) -> Any:
 
 def serve(source: BinaryIO, sink: BinaryIO) -> None:
     """The child's side: fit the requested baseline, send ``("progress", n)`` as users are ranked,
-    then ``("done", lists)`` or ``("error", message)``."""
+    then ``("done", lists, the model's settings)`` or ``("error", message)``."""
     try:
         name, rows, catalog, users, k, options = _read(source)
         model = BASELINES[name]([LogRow(u, i, v) for u, i, v in rows], catalog, **options)
@@ -64,7 +64,7 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
             lists[user] = model.recommend(user, k)
             if (n + 1) % REPORT_EVERY == 0:
                 _write(sink, ("progress", n + 1))
-        _write(sink, ("done", lists))
+        _write(sink, ("done", lists, dict(model.params)))
     except PersonalizationError as exc:
         _write(sink, ("error", str(exc)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it there
@@ -94,18 +94,18 @@ def run_baseline(evaluation: Evaluation, name: str, *, progress: Progress | None
         try:
             _write(child.stdin, (name, rows, list(evaluation.catalog), users, evaluation.k, options))
             child.stdin.close()
-            lists = _receive(child, inbox, label, len(users), errors, progress, cancel)
+            lists, params = _receive(child, inbox, label, len(users), errors, progress, cancel)
         finally:
             if child.poll() is None:
                 child.kill()
             child.wait(10)
     if progress is not None:
         progress(len(users), len(users))
-    return evaluation.scored(label, {"baseline": name, **options}, lists, time.perf_counter() - start)
+    return evaluation.scored(label, {"baseline": name, **params, **options}, lists, time.perf_counter() - start)
 
 
 def _receive(child: subprocess.Popen, inbox: queue.Queue, label: str, total: int, errors: BinaryIO,
-             progress: Progress | None, cancel: Cancel | None) -> dict:
+             progress: Progress | None, cancel: Cancel | None) -> tuple[dict, dict]:
     done = 0
     while True:
         if cancel is not None and cancel():
@@ -127,7 +127,7 @@ def _receive(child: subprocess.Popen, inbox: queue.Queue, label: str, total: int
         elif message[0] == "error":
             raise PersonalizationError(message[1])
         else:
-            return message[1]
+            return message[1], message[2]
 
 
 if __name__ == "__main__":
