@@ -96,7 +96,8 @@ def main() -> None:
     if polls:
         print(f"| session A: Evaluate rerun while its job runs | {percentiles(polls)} |")
     users = len(job.evaluation.users)
-    print(f"| A's job (movies log, {users} test users, 2 configurations + 2 baselines), alone | {alone.elapsed:.1f} s |")
+    what = f"movies log, {users} test users, 2 configurations + 2 baselines"
+    print(f"| A's job ({what}), alone | {alone.elapsed:.1f} s |")
     print(f"| the same job while session B reruns without pause | {shared.elapsed:.1f} s |")
 
 

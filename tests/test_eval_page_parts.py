@@ -56,7 +56,8 @@ def test_problems_name_what_keeps_a_plan_from_running():
 
 def test_the_user_sample_is_seeded_and_keeps_only_users_with_something_to_find():
     split = Split({}, train={f"u{n}": ["row"] for n in range(10)} | {"new": []},
-                  test={f"u{n}": frozenset({"x"}) if n != 3 else frozenset() for n in range(10)} | {"new": frozenset("y")})
+                  test={f"u{n}": frozenset({"x"}) if n != 3 else frozenset() for n in range(10)}
+                  | {"new": frozenset("y")})
     everyone = sample_users(split, None, seed=0)
     assert everyone == sorted(f"u{n}" for n in range(10) if n != 3)  # u3 has nothing relevant, "new" no history
     assert sample_users(split, 4, seed=1) == sample_users(split, 4, seed=1)
@@ -75,7 +76,8 @@ def test_runs_figure_draws_each_interval_around_its_mean():
 
 
 def test_sweep_figure_marks_the_chosen_value_and_its_test_estimate():
-    points = [{"value": 0.0, "mean": 0.2, "low": 0.1, "high": 0.3}, {"value": 0.5, "mean": 0.4, "low": 0.3, "high": 0.5}]
+    points = [{"value": 0.0, "mean": 0.2, "low": 0.1, "high": 0.3},
+              {"value": 0.5, "mean": 0.4, "low": 0.3, "high": 0.5}]
     fig = sweep_figure(points, parameter="decay_rate", metric="NDCG@10", chosen=0.5,
                        test={"mean": 0.35, "low": 0.3, "high": 0.42})
     curve, chosen, test = fig.data
