@@ -45,35 +45,46 @@ def first_page() -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
-    from streamlit.testing.v1 import AppTest
+class RecommendSession:
+    """One lab session on Recommend (movies, a demo-style persona in a new shared workspace), whose
+    :meth:`rerun` moves the limit slider and times the server-side rerun."""
 
-    from core import Persona, PersonaInteraction
-    from core import WorkspaceRef
-    from lab.resources import workspaces
+    def __init__(self, agent_ranking: bool) -> None:
+        from streamlit.testing.v1 import AppTest
 
-    shared = f"bench-{time.time_ns()}"
-    ws = workspaces().open(WorkspaceRef.shared(shared), create=True)
-    agent = ws.agent("Movies")
-    agent.add_persona(Persona(persona_id="bench", properties={"name": "Bench"}))
-    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=m, weight=w) for m, w in
-                            ((260, 1.0), (1196, 1.0), (2571, 1.0), (1214, 0.8), (541, 0.8), (2424, -1.0))])
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["lab.ws"] = WorkspaceRef.shared(shared).key
-    at.session_state["lab.persona"] = "Bench"
-    at.run()
-    at.switch_page("pages/3_recommend.py").run()
-    toggle = next(t for t in at.toggle if "agent" in t.label.lower())
-    toggle.set_value(agent_ranking).run()
-    slider = next(s for s in at.slider if s.label == "limit")
-    times = []
-    for n in range(runs):
-        slider.set_value(10 + n % 5)
-        t = time.perf_counter()
+        from core import Persona, PersonaInteraction, WorkspaceRef
+        from lab.resources import workspaces
+
+        shared = f"bench-{time.time_ns()}"
+        ws = workspaces().open(WorkspaceRef.shared(shared), create=True)
+        agent = ws.agent("Movies")
+        agent.add_persona(Persona(persona_id="bench", properties={"name": "Bench"}))
+        agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=m, weight=w) for m, w in
+                                ((260, 1.0), (1196, 1.0), (2571, 1.0), (1214, 0.8), (541, 0.8), (2424, -1.0))])
+        self.at = at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["lab.ws"] = WorkspaceRef.shared(shared).key
+        at.session_state["lab.persona"] = "Bench"
         at.run()
-        times.append(time.perf_counter() - t)
-        assert not at.exception, at.exception
-    return times
+        at.switch_page("pages/3_recommend.py").run()
+        toggle = next(t for t in at.toggle if "agent" in t.label.lower())
+        toggle.set_value(agent_ranking).run()
+        self.slider = next(s for s in at.slider if s.label == "limit")
+        self.n = 0
+
+    def rerun(self) -> float:
+        """Seconds of one rerun after the limit slider moved."""
+        self.n += 1
+        self.slider.set_value(10 + self.n % 5)
+        t = time.perf_counter()
+        self.at.run()
+        seconds = time.perf_counter() - t
+        assert not self.at.exception, self.at.exception
+        return seconds
+
+
+def recommend_reruns(runs: int, agent_ranking: bool) -> list[float]:
+    session = RecommendSession(agent_ranking)
+    return [session.rerun() for _ in range(runs)]
 
 
 EXPLORE = f"""

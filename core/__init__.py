@@ -62,6 +62,9 @@ from core.workspaces.workspace import Workspace
 
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
 from core.eval.baselines import BASELINES
+from core.eval.job_registry import JobRegistry
+from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepResult, baseline_step,
+                            engine_step, sweep_step)
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
 from core.eval.report import evaluation_report
 from core.eval.runner import EngineConfig, Evaluation, RunResult
@@ -104,4 +107,6 @@ __all__ = [
     "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
     "RunResult", "Split", "SweepResult", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
+    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step",
+    "sweep_step",
 ]

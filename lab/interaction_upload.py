@@ -82,7 +82,7 @@ def section(agent: PersonalizationAgent, done: Callable[[str], None] | None = No
     st.dataframe(preview_frame(log.table.rows[:5]), hide_index=True)
     key = f"{P}.{file.file_id}"
     try:
-        mapping = _mapping_form(log, key)
+        mapping = mapping_form(log, key)
         st.markdown("**First rows as they will be stored**")
         st.dataframe(pd.DataFrame(preview_rows(log, mapping)), hide_index=True)
     except PersonalizationError as exc:
@@ -94,7 +94,9 @@ def section(agent: PersonalizationAgent, done: Callable[[str], None] | None = No
         _run_import(agent, log, mapping, skip, done or (lambda text: st.session_state.update({f"{P}.flash": text})))
 
 
-def _mapping_form(log: InteractionLog, key: str) -> LogMapping:
+def mapping_form(log: InteractionLog, key: str) -> LogMapping:
+    """The column-mapping widgets (keys under ``key``), defaulting to the log's guessed mapping;
+    also used by the Evaluate page for an uploaded log."""
     columns, guess = list(log.columns), log.guess
     optional = [None, *columns]
     left, right = st.columns(2)

@@ -35,6 +35,8 @@ MENU = (
               "the catalog's embeddings with a persona's likes, dislikes and profile"),
     MenuEntry("pages/6_workspace.py", "Workspace", ":material/folder_shared:",
               "where your work is saved; export, import, passcode, copies, reset; the teacher view"),
+    MenuEntry("pages/7_evaluate.py", "Evaluate", ":material/leaderboard:",
+              "is personalization better than the most popular items here, and which settings win"),
 )
 PAGES = {entry.label: entry for entry in MENU}
 

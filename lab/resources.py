@@ -1,11 +1,13 @@
-"""The lab's cached resources, in one place: the sample library, the workspaces, the shared LLM agent.
+"""The lab's cached resources, in one place: the sample library, the workspaces, the shared LLM agent,
+the evaluation jobs.
 
 Pages only read widgets, call ``core`` and render; everything expensive is created here once per
 server process (``st.cache_resource``). The shipped samples are loaded once into one
 :class:`core.SampleLibrary` and read by every workspace; each workspace is a file in the data
 directory (``$PERSONALIZATION_LAB_DATA``, see :func:`core.default_data_dir`), so personas,
 interactions and uploaded catalogs survive a reload and a server restart. A workspace nobody used
-for ``$PERSONALIZATION_LAB_IDLE_MINUTES`` (default 30) is closed and reopened on demand.
+for ``$PERSONALIZATION_LAB_IDLE_MINUTES`` (default 30) is closed and reopened on demand. Evaluation
+jobs run in background threads and are found again by workspace and collection (:func:`eval_jobs`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import os
 
 import streamlit as st
 
-from core import LLMConfig, LLMRanker, SampleLibrary, Workspaces, default_data_dir
+from core import JobRegistry, LLMConfig, LLMRanker, SampleLibrary, Workspaces, default_data_dir
 
 DEFAULT_SAMPLE = "movies"
 IDLE_ENV = "PERSONALIZATION_LAB_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 30.0
+EVAL_JOBS_ENV = "PERSONALIZATION_LAB_EVAL_JOBS"
+DEFAULT_EVAL_JOBS = 1
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,3 +70,13 @@ def session_llm(api_key: str, base_url: str | None, model: str | None) -> LLMRan
     if model:
         overrides["model"] = model
     return LLMRanker(LLMConfig.from_env(**overrides))
+
+
+@st.cache_resource(show_spinner=False)
+def eval_jobs() -> JobRegistry:
+    """Every session's evaluation jobs, by ``(workspace key, collection)``: a reload or a second tab of
+    the same workspace finds its job. At most ``$PERSONALIZATION_LAB_EVAL_JOBS`` (default 1) run at
+    once on the server and the others queue: each job competes with the sessions being served for
+    the same Python interpreter, so a second one would slow every page down without finishing sooner."""
+    raw = os.environ.get(EVAL_JOBS_ENV, "").strip()
+    return JobRegistry(max_running=int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_EVAL_JOBS)

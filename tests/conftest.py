@@ -34,6 +34,26 @@ def agent(store):
     return PersonalizationAgent.create(store, "Things", user_properties={"favorite_genres": "text[]", "age": "int"})
 
 
+@pytest.fixture(scope="module")
+def workshop_cooks():
+    """The workshop catalog in a store of its own, and a log of 30 cooks each liking 8 dishes of one
+    cuisine, one hour apart (``core.eval`` tests: a split holds out each cook's latest dishes)."""
+    import numpy as np
+
+    from core import LogRow, install_sample
+    store = EmbeddedStore(":memory:")
+    install_sample(store, "workshop")
+    cuisines: dict[str, list] = {}
+    for item in store.iter_items("Workshop"):
+        cuisines.setdefault(item.properties["cuisine"], []).append(item.uuid)
+    big = sorted(c for c, dishes in cuisines.items() if len(dishes) >= 8)
+    rng = np.random.default_rng(0)
+    rows = [LogRow(f"cook{u}", item, 1.0, 1.7e9 + 3600 * n) for u in range(30)
+            for n, item in enumerate(rng.permutation(cuisines[big[u % len(big)]])[:8])]
+    yield store, rows
+    store.close()
+
+
 @pytest.fixture
 def fake_llm():
     """A real OpenAI-compatible HTTP server on 127.0.0.1 (``devtools/fake_openai.py``); no thread outlives it."""

@@ -10,7 +10,7 @@ from .conftest import APP, lab_workspace, use_workspace
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 
 PAGES = ["pages/1_catalog.py", "pages/2_personas.py", "pages/3_recommend.py", "pages/4_search.py", "pages/5_explore.py",
-         "pages/6_workspace.py"]
+         "pages/6_workspace.py", "pages/7_evaluate.py"]
 
 
 def test_app_opens_on_a_start_page_over_a_sample_catalog():
@@ -25,12 +25,12 @@ def test_app_opens_on_a_start_page_over_a_sample_catalog():
 def test_every_page_draws_the_menu_in_order_and_the_start_page_links_each_page():
     at = AppTest.from_file(APP, default_timeout=60).run()
     sidebar = [link.proto.label for link in at.sidebar.get("page_link")]
-    assert sidebar == ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore", "Workspace"]
+    assert sidebar == ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore", "Workspace", "Evaluate"]
     # The links' targets are the URL paths Streamlit derived from the file names: first the guided
     # first run's five steps, then one card per page.
     assert [link.proto.page for link in at.main.get("page_link")] == [
         "catalog", "personas", "recommend", "recommend", "recommend",
-        "catalog", "personas", "recommend", "search", "explore", "workspace"]
+        "catalog", "personas", "recommend", "search", "explore", "workspace", "evaluate"]
     for page in PAGES:
         at.switch_page(page).run()
         assert [link.proto.label for link in at.sidebar.get("page_link")] == sidebar

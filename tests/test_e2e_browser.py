@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
 SHOTS = ROOT / "docs" / "screenshots"
 WAIT_MS = 90_000
-MENU = ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore", "Workspace"]
+MENU = ["Start", "Catalog", "Personas", "Recommend", "Search", "Explore", "Workspace", "Evaluate"]
 VIEWPORT = {"width": 1440, "height": 1000}
 # Streamlit's "centered" layout caps the page body at 736 px; "wide" lets it fill the window.
 CENTERED_MAX_PX = 736
@@ -90,7 +90,8 @@ def test_recommend_deep_link_is_a_fresh_servers_first_request():
 
 @pytest.mark.parametrize(("path", "label", "heading"), [
     ("/personas", "Personas", "Personas"), ("/catalog", "Catalog", "Catalog"), ("/search", "Search", "Search"),
-    ("/explore", "Explore", "Explore"), ("/workspace", "Workspace", "Workspace"), ("/", "Start", "Personalization Lab")])
+    ("/explore", "Explore", "Explore"), ("/workspace", "Workspace", "Workspace"), ("/evaluate", "Evaluate", "Evaluate"),
+    ("/", "Start", "Personalization Lab")])
 def test_every_other_url_works_as_a_fresh_servers_first_request(path, label, heading):
     with fresh_lab(path) as page:
         check_chrome(page, label, heading)

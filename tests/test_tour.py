@@ -140,7 +140,7 @@ def test_the_guide_can_be_hidden_and_shown_again():
     at.button(key="lab.tour.hide").click().run()
     assert not [m for m in at.markdown if ":material/check_box" in m.value]
     assert [link.proto.page for link in at.main.get("page_link")] == ["catalog", "personas", "recommend", "search",
-                                                                       "explore", "workspace"]
+                                                                       "explore", "workspace", "evaluate"]
     _go(at, "pages/1_catalog.py")
     _go(at, "app.py")
     assert at.button(key="lab.tour.show")  # still hidden on coming back

@@ -226,6 +226,14 @@ class Evaluation:
         result.seconds += fitted
         return result
 
+    def scored(self, name: str, config: dict[str, Any], lists: Mapping[Hashable, Sequence],
+               seconds: float) -> RunResult:
+        """The run of ranked ``lists`` made elsewhere (a baseline fitted in another process), scored here
+        like every other run; a user without a list scores as an empty one."""
+        result = self._run(name, config, lambda u: list(lists.get(u, ())), None, None)
+        result.seconds = seconds
+        return result
+
     # shared ----------------------------------------------------------------------------------
     def _run(self, name: str, config: dict[str, Any], rank: Callable[[Hashable], list], progress: Progress | None,
              cancel: Cancel | None) -> RunResult:

@@ -79,16 +79,18 @@ def grid_points(grid: Mapping[str, Sequence[Any]], base: EngineConfig = EngineCo
 
 def sweep(split: Split, store: Store, collection: str, grid: Mapping[str, Sequence[Any]], *,
           base: EngineConfig = EngineConfig(), metric: str = "ndcg", k: int = 10, users: Sequence | None = None,
-          llm: Any = None, progress: Progress | None = None, cancel: Cancel | None = None) -> SweepResult:
+          llm: Any = None, properties: Mapping[Any, Mapping[str, Any]] | None = None,
+          progress: Progress | None = None, cancel: Cancel | None = None) -> SweepResult:
     """Tune ``grid`` on ``split``'s validation part, report the chosen point and ``base`` on its test part.
 
+    ``properties``: persona properties per user (as for :class:`~core.eval.runner.Evaluation`).
     ``progress(done, total)`` counts users over all runs (the grid's points, then two test runs).
     """
     if metric not in METRICS:
         raise InvalidInputError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
     points = grid_points(grid, base)
-    tuning = Evaluation(split, store, collection, k=k, users=users, part="validation", llm=llm)
-    final = Evaluation(split, store, collection, k=k, users=users, llm=llm)
+    tuning = Evaluation(split, store, collection, k=k, users=users, part="validation", llm=llm, properties=properties)
+    final = Evaluation(split, store, collection, k=k, users=users, llm=llm, properties=properties)
     total = len(points) * len(tuning.users) + 2 * len(final.users)
     done = 0
 
