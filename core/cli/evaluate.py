@@ -2,12 +2,15 @@
 
     python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease
     python -m core --json evaluate books --split leave_last_k --k 10 --users 500
+    python -m core evaluate movies --users 200 --agent llm --agent-users 5 --max-llm-calls 10 --yes
 
 The sample's ratings are mapped linearly onto weights in [-1, 1] over the log's own scale (a
 held-out item is relevant when its weight is positive), split per user (:mod:`core.eval.splits`),
 and every configuration and baseline ranks the same test users (:mod:`core.eval.runner`). The
 table gives NDCG@k, Recall@k, HitRate@k and MRR@k with 95 % bootstrap intervals, the time each
 took, and the paired NDCG difference of each run against the first engine configuration.
+``--agent`` adds agent ranking, by the local agent or an LLM (its cost estimated and confirmed
+first): see :mod:`core.cli.evaluate_agent`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import numpy as np
 import scipy
 
 from core import EmbeddedStore, install_sample, load_sample_interactions
+from core.cli import evaluate_agent
 from core.cli.format import Output, table
 from core.eval.baselines import BASELINES
 from core.eval.runner import EngineConfig, Evaluation
@@ -48,6 +52,7 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--relevant-rating", type=float, help="a held-out rating at least this high is relevant "
                    "(default: above the log's scale midpoint, i.e. a positive weight)")
     p.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=["random", "most_popular", "item_knn"])
+    evaluate_agent.add_arguments(p)
 
 
 def _rows(sample: str) -> tuple[list[LogRow], float, float]:
@@ -77,14 +82,22 @@ def cmd_evaluate(_, args: argparse.Namespace) -> Output:
     split.protocol["relevant_rating"] = args.relevant_rating
     users = sorted(u for u in split.test if split.test[u])
     evaluation = Evaluation(split, store, spec.name, k=args.k, users=users[:args.users] if args.users else users)
-    runs = [evaluation.engine(EngineConfig(strategy=s, decay_rate=d, popularity_weight=p))
-            for s in args.strategies for d in args.decay_rates for p in (args.popularity or [None])]
+    configs = [EngineConfig(strategy=s, decay_rate=d, popularity_weight=p, use_agent_ranking=args.agent == "local")
+               for s in args.strategies for d in args.decay_rates for p in (args.popularity or [None])]
+    llm_plan = evaluate_agent.plan(args, evaluation, configs[0])
+    if isinstance(llm_plan, Output):  # an LLM run that was not confirmed: nothing ran
+        return llm_plan
+    runs = [evaluation.engine(config) for config in configs]
     runs += [evaluation.baseline(name) for name in args.baselines]
+    agent_runs = evaluate_agent.run(llm_plan, evaluation, configs[0])
+    runs += agent_runs
+    llm_data, llm_lines = evaluate_agent.report(llm_plan, agent_runs, args.k)
     first = runs[0]
     data: dict[str, Any] = {
         "sample": args.sample, "protocol": split.protocol, "k": args.k, "users": len(evaluation.users),
         "seed": args.seed, "versions": {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__},
-        "runs": [{**run.summary(), "ndcg_vs_first": vars(first.versus(run))} for run in runs]}
+        "runs": [{**run.summary(), "ndcg_vs_first": vars(first.versus(run))} for run in runs],
+        **({"llm": llm_data} if args.agent == "llm" else {})}
     body = []
     for run in runs:
         est = {m: run.estimate(m) for m in ("ndcg", "recall", "hit_rate", "mrr")}
@@ -95,5 +108,5 @@ def cmd_evaluate(_, args: argparse.Namespace) -> Output:
     k = args.k
     text = (f"{args.sample}: {split.protocol['split']} split, {len(evaluation.users)} test users, k={k}\n" +
             table(["run", f"NDCG@{k} [95% CI]", f"Recall@{k}", f"HitRate@{k}", f"MRR@{k}", "NDCG vs first [95% CI]",
-                   "seconds"], body))
+                   "seconds"], body) + "".join(f"\n{line}" for line in llm_lines))
     return Output(data, text)

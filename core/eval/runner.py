@@ -9,7 +9,12 @@ time>)``. Baselines (:mod:`core.eval.baselines`) rank the same users. Every run 
 metric values (for intervals and paired A/B differences), the time it took and what produced it.
 
 ``progress(done, total)`` is called as users are ranked; ``cancel()`` returning True stops a run
-between users with :class:`~core.errors.CancelledError`.
+between users with :class:`~core.errors.CancelledError`. A ranking function may also end a run
+early by raising :class:`StopRun` (a spent LLM budget, :mod:`core.eval.llm_run`): the users ranked
+so far are the result, marked ``partial`` in its notes.
+
+Agent ranking here is the local agent whatever the environment configures: an LLM reranking run
+goes through :mod:`core.eval.llm_run`, with its cost estimated up front and a budget.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from core.configs import LLMConfig
 from core.errors import CancelledError, InvalidInputError
 from core.eval.baselines import BASELINES
 from core.eval.metrics import K, METRICS, Estimate, mean_ci, paired_difference
 from core.eval.splits import Split
 from core.ids import to_uuid
-from core.models import PersonaInteraction
+from core.models import PersonaInteraction, PersonalizationAgentGetObjectsResponse
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
 from core.store.embedded.store import EmbeddedStore
@@ -35,6 +41,14 @@ from core.store.overlay import OverlayStore
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
+
+
+class StopRun(Exception):
+    """Raised by a ranking function to end a run before its next user; ``reason`` goes in the notes."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class RunResult:
     per_user: dict[str, dict[Hashable, float]]
     seconds: float
     lists: dict[Hashable, list] = field(default_factory=dict, repr=False)
+    notes: dict[str, Any] = field(default_factory=dict)
+    """What else the run recorded: ``partial`` with the users evaluated and why it stopped, LLM usage."""
 
     def estimate(self, metric: str = "ndcg", **options: Any) -> Estimate:
         return mean_ci(self.per_user[metric].values(), **options)
@@ -73,7 +89,7 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "config": self.config, "seconds": round(self.seconds, 3),
-                **{m: asdict(self.estimate(m)) for m in self.per_user}}
+                **{m: asdict(self.estimate(m)) for m in self.per_user}, **({"notes": self.notes} if self.notes else {})}
 
 
 class _OneCatalog:
@@ -107,7 +123,7 @@ class Evaluation:
         if self._agent is None:
             overlay = OverlayStore(EmbeddedStore(":memory:"), _OneCatalog(self.store, self.collection))
             overlay.attach(self.collection)
-            agent = PersonalizationAgent.create(overlay, self.collection)
+            agent = PersonalizationAgent.create(overlay, self.collection, llm=LLMConfig())  # no LLM: the local agent
             known = set(self.catalog)
             rows = [PersonaInteraction(persona_id=persona_of(r.user), item_id=r.item, weight=_clip(r.value),
                                        created_at=_when(r.time)) for r in self.split.training_rows() if r.item in known]
@@ -116,18 +132,24 @@ class Evaluation:
             self._agent = agent
         return self._agent
 
-    def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
-               cancel: Cancel | None = None) -> RunResult:
-        agent = self._personas()
+    def agent(self, **options: Any) -> PersonalizationAgent:
+        """The agent over this evaluation's personas; ``options`` (e.g. ``llm=``) give another one over them."""
+        base = self._personas()
+        return PersonalizationAgent(base.store, base.collection, **options) if options else base
 
-        def rank(user: Hashable) -> list[UUID]:
-            response = agent.get_objects(
-                persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
-                exclude_interacted_items=True, recent_interactions_count=config.recent_interactions_count,
-                decay_rate=config.decay_rate, strategy=config.strategy, now=self._now(user),
-                popularity_weight=config.popularity_weight)
-            return [o.uuid for o in response.objects]
-        return self._run(config.label, asdict(config), rank, progress, cancel)
+    def respond(self, user: Hashable, config: EngineConfig = EngineConfig(), *,
+                agent: PersonalizationAgent | None = None) -> PersonalizationAgentGetObjectsResponse:
+        """``get_objects`` for ``user`` as a run under ``config`` asks it (no explanations: they cost time)."""
+        return (agent or self._personas()).get_objects(
+            persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
+            exclude_interacted_items=True, recent_interactions_count=config.recent_interactions_count,
+            decay_rate=config.decay_rate, strategy=config.strategy, now=self._now(user),
+            popularity_weight=config.popularity_weight, explain_results=False)
+
+    def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
+               cancel: Cancel | None = None, users: Sequence[Hashable] | None = None) -> RunResult:
+        return self.run(config.label, asdict(config), lambda u: [o.uuid for o in self.respond(u, config).objects],
+                        progress, cancel, users)
 
     def _now(self, user: Hashable) -> datetime | None:
         times = [r.time for r in self.split.train[user] if r.time is not None and not math.isnan(r.time)]
@@ -141,26 +163,40 @@ class Evaluation:
         start = time.perf_counter()
         model = BASELINES[name](self.split.training_rows(), self.catalog, **options)
         fitted = time.perf_counter() - start
-        result = self._run(model.name, {"baseline": name, **options}, lambda u: model.recommend(u, self.k),
+        result = self.run(model.name, {"baseline": name, **options}, lambda u: model.recommend(u, self.k),
                            progress, cancel)
         result.seconds += fitted
         return result
 
     # shared ----------------------------------------------------------------------------------
-    def _run(self, name: str, config: dict[str, Any], rank: Callable[[Hashable], list], progress: Progress | None,
-             cancel: Cancel | None) -> RunResult:
+    def run(self, name: str, config: dict[str, Any], rank: Callable[[Hashable], list | None],
+            progress: Progress | None = None, cancel: Cancel | None = None,
+            users: Sequence[Hashable] | None = None) -> RunResult:
+        """``rank(user)`` for each of ``users`` (default: the evaluation's) and its metrics.
+
+        ``rank`` returning None leaves that user out; raising :class:`StopRun` ends the run there.
+        """
+        users = self.users if users is None else list(users)
         per_user: dict[str, dict[Hashable, float]] = {m: {} for m in METRICS}
         lists: dict[Hashable, list] = {}
+        notes: dict[str, Any] = {}
         start = time.perf_counter()
-        for n, user in enumerate(self.users):
+        for n, user in enumerate(users):
             if cancel is not None and cancel():
-                raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(self.users)} users")
-            ranked = lists[user] = rank(user)
-            for metric, f in METRICS.items():
-                per_user[metric][user] = f(ranked, self.split.test[user], self.k)
+                raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(users)} users")
+            try:
+                ranked = rank(user)
+            except StopRun as stop:
+                notes = {"partial": True, "users_evaluated": len(lists), "users_planned": len(users),
+                         "stopped": stop.reason}
+                break
+            if ranked is not None:
+                lists[user] = ranked
+                for metric, f in METRICS.items():
+                    per_user[metric][user] = f(ranked, self.split.test[user], self.k)
             if progress is not None:
-                progress(n + 1, len(self.users))
-        return RunResult(name, config, per_user, time.perf_counter() - start, lists)
+                progress(n + 1, len(users))
+        return RunResult(name, config, per_user, time.perf_counter() - start, lists, notes)
 
 
 def persona_of(user: Hashable) -> UUID:

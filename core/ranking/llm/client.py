@@ -124,6 +124,8 @@ class LLMClient:
         kwargs: dict[str, Any] = {"model": self.config.model, "messages": messages}
         if self.use_json_schema:
             kwargs["response_format"] = response_format_schema(schema_kind)
+        if self.config.max_tokens is not None:
+            kwargs["max_tokens"] = self.config.max_tokens
         openai = self._api
         try:
             return self._openai.chat.completions.create(**kwargs), None
