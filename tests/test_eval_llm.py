@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from core import CancelledError, InvalidInputError, LLMConfig, NotAvailableError
+from core import AgentConfig, CancelledError, InvalidInputError, LLMConfig, NotAvailableError
 from core.cli import main
 from core.eval.agent_cost import CHARS_PER_TOKEN, MESSAGE_TOKENS, REPLY_TOKENS, estimate_llm_run
 from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
@@ -69,6 +69,18 @@ def test_the_estimate_counts_the_calls_and_prompts_the_run_sends(workshop_eval, 
     assert 0.65 < sum(sent_tokens(r) for r in fake_llm.requests) / estimate.prompt_tokens < 1.35
     assert result.notes["users_evaluated"] == 3 and "partial" not in result.notes
     assert result.config["ranker"] == "LLM fake-model" and "api_key" not in result.config["llm"]
+
+
+def test_the_calls_per_user_follow_the_agents_config(workshop_eval, fake_llm):
+    no_planning = AgentConfig(planning=False)
+    users = workshop_eval.users[:2]
+    estimate = estimate_llm_run(workshop_eval, AGENT, llm(fake_llm), users=users, agent_config=no_planning)
+    assert estimate.calls_per_user == {"rerank": 1.0} and estimate.calls == 2
+    fake_llm.script(Reply(RERANK))
+    result = evaluate_llm(workshop_eval, AGENT, llm(fake_llm), users=users, estimate=estimate,
+                          agent_config=no_planning)
+    assert [r.body["response_format"]["json_schema"]["name"] for r in fake_llm.requests] == ["rerank_ids_reply"] * 2
+    assert result.config["agent"]["planning"] is False and result.notes["llm"]["calls"] == 2
 
 
 def test_a_spent_call_budget_stops_before_the_next_user_with_a_partial_result(workshop_eval, fake_llm):

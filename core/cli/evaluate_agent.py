@@ -43,6 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: the estimate's bound)")
     p.add_argument("--reply-tokens", type=int, default=REPLY_TOKENS, metavar="M",
                    help=f"--agent llm: max_tokens of every reply (default {REPLY_TOKENS})")
+    p.add_argument("--llm-timeout", type=float, metavar="S", help="--agent llm: seconds to wait for each reply "
+                   "(default 20; a local model on a CPU may need minutes)")
     p.add_argument("--yes", action="store_true", help="--agent llm: run without asking")
 
 
@@ -75,7 +77,7 @@ def plan(args: argparse.Namespace, evaluation: Evaluation, config: EngineConfig)
     """The LLM run's plan, or an :class:`Output` with status 1 when it was not confirmed."""
     if args.agent != "llm":
         return LLMPlan()
-    llm = LLMConfig.from_env(max_tokens=args.reply_tokens)
+    llm = LLMConfig.from_env(max_tokens=args.reply_tokens, **({"timeout_s": args.llm_timeout} if args.llm_timeout else {}))
     reason = llm_unavailable(llm)
     if reason is not None:
         return LLMPlan(skipped=reason)

@@ -28,7 +28,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.configs import LLMConfig
+from core.configs import AgentConfig, LLMConfig
 from core.errors import InvalidInputError
 from core.eval.runner import EngineConfig, Evaluation
 from core.ranking.base import RankContext
@@ -178,8 +178,12 @@ class LLMEstimate:
 
 def estimate_llm_run(evaluation: Evaluation, config: EngineConfig, llm: LLMConfig, *,
                      users: Sequence[Hashable] | None = None, sample: int = SAMPLE_USERS,
-                     budget: CallBudget | None = None) -> LLMEstimate:
-    """The cost of ranking ``users`` (default: the evaluation's) under ``config`` with the LLM ``llm``."""
+                     budget: CallBudget | None = None, agent_config: AgentConfig | None = None) -> LLMEstimate:
+    """The cost of ranking ``users`` (default: the evaluation's) under ``config`` with the LLM ``llm``.
+
+    ``agent_config``: the agent's tunables for the run (pool size, planning, ``max_searches``; default
+    the engine's); ``budget``: the LLM client's call budget (default: a fresh one from ``llm``).
+    """
     users = list(evaluation.users if users is None else users)
     if not config.use_agent_ranking:
         raise InvalidInputError("an LLM reranking run needs use_agent_ranking=True; this config ranks vector-only")
@@ -187,7 +191,7 @@ def estimate_llm_run(evaluation: Evaluation, config: EngineConfig, llm: LLMConfi
         raise InvalidInputError(f"an estimate needs at least one user and sample >= 1, got {len(users)} users, "
                                 f"sample={sample!r}")
     dry = DryRunRanker(llm)
-    agent = evaluation.agent(llm=dry)
+    agent = evaluation.agent(llm=dry, agent_config=agent_config)
     per_user = []
     for user in users[:sample]:
         dry.calls = []

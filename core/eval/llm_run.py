@@ -35,7 +35,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.configs import LLMConfig
+from core.configs import AgentConfig, LLMConfig
 from core.errors import CancelledError, InvalidInputError, NotAvailableError
 from core.eval.agent_cost import LLMEstimate, estimate_llm_run, message_tokens
 from core.eval.runner import Cancel, EngineConfig, Evaluation, Progress, RunResult, StopRun
@@ -123,12 +123,14 @@ class _Metered:
 
 def evaluate_llm(evaluation: Evaluation, config: EngineConfig, llm: LLMConfig | LLMClient, *,
                  budget: LLMBudget = LLMBudget(), users: Sequence[Hashable] | None = None,
-                 estimate: LLMEstimate | None = None, progress: Progress | None = None,
-                 cancel: Cancel | None = None, sleep: Callable[[float], None] = time.sleep) -> RunResult:
+                 estimate: LLMEstimate | None = None, agent_config: AgentConfig | None = None,
+                 progress: Progress | None = None, cancel: Cancel | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> RunResult:
     """``config`` with the LLM ranking ``users`` (default: the evaluation's) within ``budget``.
 
     Pass ``llm`` as a shared :class:`LLMClient` so its call budget and cache cover every run; pass
-    the ``estimate`` the user confirmed (else one is made here).
+    the ``estimate`` the user confirmed (else one is made here) and the ``agent_config`` it was
+    made with (default: the engine's).
     """
     llm_config = llm.config if isinstance(llm, LLMClient) else llm
     reason = llm_unavailable(llm_config)
@@ -138,9 +140,10 @@ def evaluate_llm(evaluation: Evaluation, config: EngineConfig, llm: LLMConfig | 
         raise InvalidInputError("an LLM reranking run needs use_agent_ranking=True; this config ranks vector-only")
     users = list(evaluation.users if users is None else users)
     client = llm if isinstance(llm, LLMClient) else LLMClient(llm)
-    estimate = estimate or estimate_llm_run(evaluation, config, llm_config, users=users, budget=client.budget)
+    estimate = estimate or estimate_llm_run(evaluation, config, llm_config, users=users, budget=client.budget,
+                                            agent_config=agent_config)
     metered = _Metered(client, budget, estimate)
-    agent = evaluation.agent(llm=LLMRanker(llm_config, client=metered))
+    agent = evaluation.agent(llm=LLMRanker(llm_config, client=metered), agent_config=agent_config)
     tally = _Tally()
 
     def rank(user: Hashable) -> list | None:
@@ -156,7 +159,9 @@ def evaluate_llm(evaluation: Evaluation, config: EngineConfig, llm: LLMConfig | 
 
     name = f"{config.label} · LLM {llm_config.model}"
     result = evaluation.run(name, {**asdict(config), "ranker": f"LLM {llm_config.model}",
-                                   "llm": llm_config.model_dump(mode="json")}, rank, progress, cancel, users)
+                                   "llm": llm_config.model_dump(mode="json"),
+                                   "agent": (agent_config or AgentConfig()).model_dump(mode="json")},
+                            rank, progress, cancel, users)
     result.notes.update(users_evaluated=len(result.lists), users_planned=len(users),
                         llm=tally.summary(budget, estimate))
     return result
@@ -192,6 +197,7 @@ class _Tally:
         self.requests = self.prompt_tokens = self.completion_tokens = self.calls = self.cached = 0
         self.user_calls = self.user_tokens = 0
         self.fallbacks: Counter[str] = Counter()
+        self.per_call: list[dict[str, Any]] = []
 
     def add(self, response: Any) -> None:
         usage = response.usage
@@ -201,6 +207,8 @@ class _Tally:
         records = next((s.details.get("llm_calls", []) for s in response.trace if s.name == "explain"), [])
         sent = [r for r in records if r["attempts"] and not r["cached"]]
         self.calls += len(sent)
+        self.per_call += [{k: r[k] for k in ("stage", "prompt_tokens", "completion_tokens", "attempts", "seconds")}
+                          for r in sent]
         self.cached += sum(bool(r["cached"]) for r in records)
         self.user_calls = max(self.user_calls, len(sent))
         self.user_tokens = max(self.user_tokens, (usage.request_tokens or 0) + (usage.response_tokens or 0))
@@ -210,4 +218,4 @@ class _Tally:
                 "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
                 "total_tokens": self.prompt_tokens + self.completion_tokens,
                 "fallback_users": sum(self.fallbacks.values()), "fallback_reasons": dict(self.fallbacks),
-                "budget": asdict(budget), "estimate": estimate.as_dict()}
+                "budget": asdict(budget), "estimate": estimate.as_dict(), "per_call": self.per_call}
