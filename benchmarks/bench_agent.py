@@ -6,7 +6,7 @@
    p50/p95 of ``get_objects`` vector-only vs agent-ranked, for a persona with 20 likes, 5
    dislikes and a ``favorite_genres`` property (one keyword search planned), without and with an
    instruction (a hybrid search plus instruction similarity: the text model is loaded once first).
-2. LLM agent against a local server speaking the OpenAI API (``tests/fake_openai.py``; it reports
+2. LLM agent against a local server speaking the OpenAI API (``devtools/fake_openai.py``; it reports
    ``prompt_tokens = chars / 4``): LLM calls per request, prompt tokens per candidate, and the
    latency of a repeated request answered from the response cache.
 """
@@ -24,7 +24,7 @@ import numpy as np
 
 from core import Persona, PersonaInteraction, PersonalizationAgent, generate_uuid5
 from core.ranking.llm.client import LLMConfig
-from tests.fake_openai import FakeOpenAI, Reply
+from devtools.fake_openai import FakeOpenAI, Reply
 
 from .bench_latency import NOW, build, percentiles, time_runs
 

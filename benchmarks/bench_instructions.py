@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_instructions [--entries] [--split validation|test]
 
-For every entry of ``benchmarks/data/instructions.json`` (see ``benchmarks/instruction_set.py``):
+For every entry of ``sample_data/instructions.json`` (loaded and scored by ``core.eval.instructions``):
 
 1. A fresh ``EmbeddedStore(":memory:")`` with the entry's sample installed (``install_sample_agent``,
    no LLM: ``OPENAI_*`` is removed from the environment and the agent gets an empty ``LLMConfig``;
@@ -40,9 +40,8 @@ import numpy as np
 
 from core import (EmbeddedStore, LLMConfig, Persona, PersonaInteraction, install_sample_agent, load_sample,
                   to_uuid)
+from core.eval.instructions import SPLITS, Entry, load, precision_at_k, satisfies
 from core.io.embedding import default_embedder
-
-from .instruction_set import SPLITS, Entry, load, satisfies
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 K = 10
@@ -131,8 +130,7 @@ def _best_fitting(catalog, store, collection, entry: Entry, centroid: np.ndarray
 def _score(store, collection, entry: Entry, ids: list, centroid: np.ndarray, persona_only: set) -> Scores:
     props = store.get_items(collection, ids)
     X = store.get_vectors(collection, ids)
-    hits = sum(satisfies(entry.satisfies, props[u].properties) for u in ids)
-    return Scores(hits / K, float((X @ centroid).mean()) if len(ids) else 0.0,
+    return Scores(precision_at_k(entry.satisfies, [props[u].properties for u in ids], K), float((X @ centroid).mean()) if len(ids) else 0.0,
                   len(persona_only & set(ids)) / K)
 
 

@@ -60,6 +60,17 @@ from core.workspaces.registry import Workspaces
 from core.workspaces.report import CollectionSummary, WorkspaceInfo, describe, overview
 from core.workspaces.workspace import Workspace
 
+# evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
+from core.eval.agent_cost import LLMEstimate, estimate_llm_run
+from core.eval.baselines import BASELINES
+from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
+from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
+from core.eval.report import evaluation_report
+from core.eval.runner import EngineConfig, Evaluation, RunResult
+from core.eval.sources import PROTOCOLS, LogSource, log_source, sample_source, split_source, store_source
+from core.eval.splits import LogRow, Split, leave_last_k, random_split, temporal_split
+from core.eval.sweep import SWEEPABLE, SweepResult, grid_points, sweep
+
 __all__ = [
     # vocabulary
     "AgentConfig", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
@@ -91,4 +102,9 @@ __all__ = [
     "ADMIN_ENV", "CollectionSummary", "DATA_ENV", "SampleLibrary", "Workspace", "WorkspaceInfo", "WorkspaceRef",
     "Workspaces", "admin_configured", "admin_matches", "copy_persona", "default_data_dir", "describe",
     "export_workspace", "import_workspace", "overview",
+    # evaluation
+    "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
+    "RunResult", "Split", "SweepResult", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
+    "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
+    "LLMBudget", "LLMEstimate", "estimate_llm_run", "evaluate_llm", "llm_unavailable",
 ]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from core import CollectionSpec, EmbeddedStore, PersonalizationAgent
+from devtools.fake_openai import FakeOpenAI
 
-from .fake_openai import FakeOpenAI
 from .store_contract import VECTORS, items
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,7 +36,7 @@ def agent(store):
 
 @pytest.fixture
 def fake_llm():
-    """A real OpenAI-compatible HTTP server on 127.0.0.1 (``tests/fake_openai.py``); no thread outlives it."""
+    """A real OpenAI-compatible HTTP server on 127.0.0.1 (``devtools/fake_openai.py``); no thread outlives it."""
     before = set(threading.enumerate())
     with FakeOpenAI() as server:
         yield server

@@ -122,7 +122,7 @@ import json  # noqa: E402
 
 from core.ranking.llm.client import LLMConfig  # noqa: E402
 
-from .fake_openai import Reply  # noqa: E402
+from devtools.fake_openai import Reply  # noqa: E402
 
 PLAN = json.dumps({"searches": [{"query": "japanese noodles", "reason": "the persona likes Japanese food"}]})
 RERANK = json.dumps({"ranking": [{"id": "c3", "reason": "another Roman pasta"}, {"id": "c1", "reason": "close"}],

@@ -18,8 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from devtools.fake_openai import FakeOpenAI, Reply
+
 from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, lab_server
-from .fake_openai import FakeOpenAI, Reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 

@@ -173,3 +173,28 @@ def test_an_ab_of_identical_engine_configs_contains_zero_and_cancel_stops(worksh
         workshop_eval.engine(cancel=lambda: True)
     with pytest.raises(InvalidInputError, match="unknown baseline 'svd'"):
         workshop_eval.baseline("svd")
+
+
+def test_a_run_keeps_each_users_time_and_the_engines_stage_times(workshop_eval):
+    loaded = workshop_eval.load()
+    assert loaded is workshop_eval.load()  # the personas are built once
+    assert loaded.personas == 30 and loaded.seconds > 0
+    assert loaded.interactions == len(workshop_eval.split.training_rows())
+    run = workshop_eval.engine()
+    assert set(run.call_seconds) == set(workshop_eval.users) and min(run.call_seconds.values()) > 0
+    assert {"profile", "vector_search"} <= set(run.stage_seconds)
+    assert sum(run.stage_seconds.values()) <= sum(run.call_seconds.values()) <= run.seconds
+    assert run.call_ms(50) == pytest.approx(1000 * float(np.median(list(run.call_seconds.values()))))
+    popular = workshop_eval.baseline("most_popular")
+    assert popular.stage_seconds == {} and len(popular.call_seconds) == 30
+    assert run.summary()["ms_per_call_p50"] == pytest.approx(run.call_ms(50), abs=1e-3)
+
+
+def test_a_user_whose_training_items_are_all_off_the_catalog_still_gets_a_persona(workshop_eval):
+    from core.eval.runner import Evaluation
+    dish = workshop_eval.catalog[0]
+    rows = [LogRow("ghost", f"not-in-the-catalog-{n}", 1.0, float(n)) for n in range(4)]
+    split = temporal_split([*rows, LogRow("ghost", dish, 1.0, 9.0)], test_fraction=0.2)
+    evaluation = Evaluation(split, workshop_eval.store, "Workshop")
+    assert evaluation.unknown_items == 4 and evaluation.load().personas == 1 and evaluation.load().interactions == 0
+    assert "ghost" in evaluation.engine().lists  # asked as a persona without history, not an unknown one

@@ -1,6 +1,6 @@
 """LLM reranking evaluation: the estimate, the budget stop, the skip without an LLM, the CLI's confirmation.
 
-These drive the real ``openai`` client against ``tests/fake_openai.py`` (a real HTTP server on
+These drive the real ``openai`` client against ``devtools/fake_openai.py`` (a real HTTP server on
 127.0.0.1 with scripted replies and usage counted as ``ceil(chars / 4)``): a real model cannot be
 made to write a long plan on cue, or be counted precisely. The same run against a real model
 (llama.cpp serving SmolLM2) is ``tests/test_eval_llm_server.py``.
@@ -21,7 +21,7 @@ from core.eval.runner import EngineConfig
 from core.ranking.llm.budget import CallBudget
 from core.ranking.llm.client import LLMClient
 
-from .fake_openai import Reply
+from devtools.fake_openai import Reply
 from .test_eval_core import workshop_eval  # noqa: F401  (the module-scoped fixture: 30 cooks, one cuisine each)
 
 AGENT = EngineConfig(use_agent_ranking=True)

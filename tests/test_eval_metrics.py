@@ -1,5 +1,7 @@
-"""The offline-evaluation metrics (``core.eval.metrics``) and the split of ``benchmarks/eval_quality.py``,
-against hand-computed values."""
+"""The offline-evaluation metrics (``core.eval.metrics``) against hand-computed values, and the pieces of
+``core.eval`` the MovieLens quality benchmark's protocol stands on (``benchmarks/eval_quality.py``): the
+temporal 80/20 split of a star-rated log with a minimum of ratings and relevance by rating, and most
+popular skipping everything the user has seen."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ import math
 
 import pytest
 
-from benchmarks.eval_quality import Rating, UserSplit, popularity_row, rating_to_weight, split_users
+from core.eval.baselines import MostPopular, RandomBaseline
 from core.eval.metrics import ndcg_at_k, recall_at_k
-from core import to_uuid
+from core.eval.sources import LogSource, split_source
+from core.eval.splits import LogRow
 
 LOG2_3 = math.log2(3)  # discount of 0-based position 1 (rank 2)
 
@@ -70,38 +73,51 @@ def test_k_must_be_positive():
         ndcg_at_k(["a"], {"a"}, k=0)
 
 
-@pytest.mark.parametrize("stars, weight", [(0.5, -1.0), (2.75, 0.0), (3.0, 1 / 9), (4.0, 5 / 9), (5.0, 1.0)])
-def test_rating_to_weight(stars, weight):
-    assert rating_to_weight(stars) == pytest.approx(weight)
+STARS = (0.5, 5.0)
 
 
-def _ratings(pairs):
-    """Ratings of items "m0", "m1", ... from ``(stars, timestamp)`` pairs."""
-    return [Rating(to_uuid(f"m{i}"), stars, ts) for i, (stars, ts) in enumerate(pairs)]
+def stars(rating: float) -> float:
+    """A 0.5-5 star rating as its weight: 0.5 -> -1, 2.75 -> 0, 5 -> +1."""
+    return (rating - 2.75) / 2.25
+
+
+def _rows(user, pairs):
+    """Rows of items "m0", "m1", ... from ``(stars, timestamp)`` pairs."""
+    return [LogRow(user, f"m{i}", stars(rating), float(ts)) for i, (rating, ts) in enumerate(pairs)]
+
+
+def _split(rows):
+    """The quality benchmark's split: temporal 80/20, users with >= 10 ratings, a rating >= 4 relevant."""
+    return split_source(LogSource("stars", "a star-rated log", rows, STARS), "temporal", test_fraction=0.2,
+                        min_interactions=10, min_rating=4.0)
 
 
 def test_split_is_temporal_80_20_and_skips_users_with_few_ratings():
     # ten ratings given out of time order: m9 is the oldest, m0 and m1 are the newest two
     pairs = [(5.0, 100), (3.0, 90)] + [(4.0, 10 + i) for i in range(7)] + [(1.0, 0)]
-    (split,) = split_users({1: _ratings(pairs), 2: _ratings(pairs[:9])})
-    assert split.user == 1 and len(split.train) == 8
-    assert split.train[0].item == to_uuid("m9") and split.train[-1].timestamp == 16
-    assert split.relevant == {to_uuid("m0")}  # m1 is held out but rated 3: not relevant
-    assert split.now.timestamp() == 16
+    split = _split(_rows(1, pairs) + _rows(2, pairs[:9]))
+    assert list(split.train) == [1] and len(split.train[1]) == 8  # user 2 has 9 ratings: left out
+    assert split.train[1][0].item == "m9" and split.train[1][-1].time == 16
+    assert split.test[1] == {"m0"}  # m1 is held out but rated 3: not relevant
+    assert split.protocol["min_rating"] == 4.0 and split.protocol["min_interactions"] == 10
+
+
+@pytest.mark.parametrize("n", [10, 11, 14, 15, 16, 19, 59, 100, 101, 2698])
+def test_the_held_out_part_is_the_latest_fifth_rounded_up(n):
+    split = _split(_rows("u", [(4.0, t) for t in range(n)]))
+    assert len(split.train["u"]) == math.floor(0.8 * n) and len(split.test["u"]) == n - math.floor(0.8 * n)
 
 
 def test_split_keeps_file_order_for_equal_timestamps():
-    (split,) = split_users({1: _ratings([(4.0, 0)] * 10)})
-    assert [r.item for r in split.train] == [to_uuid(f"m{i}") for i in range(8)]
+    split = _split(_rows(1, [(4.0, 0)] * 10))
+    assert [r.item for r in split.train[1]] == [f"m{i}" for i in range(8)]
 
 
-def test_popularity_ranks_by_training_likes_and_skips_seen_items():
-    a, b, c, d = (to_uuid(x) for x in "abcd")
-    like = lambda item: Rating(item, 4.0, 0)  # noqa: E731
-    u1 = UserSplit(1, to_uuid("u1"), (like(b), like(c), Rating(a, 2.0, 0)), frozenset({d}))
-    u2 = UserSplit(2, to_uuid("u2"), (like(b), like(d)), frozenset({a}))
-    # training likes: b 2, c 1, d 1, a 0 (a 2-star rating is not a like); ties in catalog order
-    row = popularity_row([u1, u2], [u1], catalog=[a, b, c, d])
-    assert row.ndcg == [1.0]  # u1 has seen a, b, c: its list is [d]
-    row = popularity_row([u1, u2], [u2], catalog=[a, b, c, d])
-    assert row.ndcg == [pytest.approx(1 / LOG2_3)]  # u2 has seen b, d: its list is [c, a]
+def test_most_popular_ranks_by_training_likes_and_skips_everything_seen():
+    like = lambda user, item: LogRow(user, item, stars(4.0))  # noqa: E731
+    rows = [like(1, "b"), like(1, "c"), LogRow(1, "a", stars(2.0)), like(2, "b"), like(2, "d")]
+    # training likes: b 2, c 1, d 1, a 0 (a 2-star rating is a dislike); ties in catalog order
+    model = MostPopular(rows, catalog=list("abcd"))
+    assert model.recommend(1, 10) == ["d"]  # user 1 has seen a (disliked), b and c
+    assert model.recommend(2, 10) == ["c", "a"]  # user 2 has seen b and d
+    assert "a" not in RandomBaseline(rows, list("abcd")).recommend(1, 10)  # a dislike is never recommended back

@@ -1,13 +1,15 @@
-"""The labelled instruction set (``benchmarks/data/instructions.json``) is well-formed, and its rules mean what they say."""
+"""The labelled instruction set (``sample_data/instructions.json``, read by ``core.eval.instructions``) is
+well-formed, its rules mean what they say, and a bad file is an error naming the problem."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
-from benchmarks.instruction_set import SPLITS, load, problems, satisfies
-from core import load_sample
+from core import InvalidInputError, NotFoundError, load_sample
+from core.eval.instructions import SPLITS, load, precision_at_k, problems, satisfies
 
 ENTRIES = load()
 MIN_SATISFYING = 10
@@ -76,3 +78,33 @@ def test_problems_name_what_is_wrong():
     assert "exactly one of" in problems({"property": "genres", "contains": ["Comedy"]}, catalog)[0]
     assert problems({"all": []}, catalog) == ["'all' needs a non-empty list of rules, got []"]
     assert problems({"not": {"property": "course", "equals": "dessert"}}, catalog) == []
+
+
+def test_precision_counts_the_satisfying_items_over_k_slots():
+    rule = {"property": "genres", "any_of": ["Comedy"]}
+    ranked = [ITEM, {"genres": ["Horror"]}, ITEM]
+    assert precision_at_k(rule, ranked, k=3) == pytest.approx(2 / 3)
+    assert precision_at_k(rule, ranked, k=2) == 0.5
+    assert precision_at_k(rule, ranked[:1], k=4) == 0.25  # missing slots are misses
+    with pytest.raises(InvalidInputError, match="k must be a positive integer, got 0"):
+        precision_at_k(rule, ranked, k=0)
+
+
+def test_load_takes_a_path_and_names_what_is_wrong(tmp_path):
+    good = {"id": "x1", "sample": "workshop", "split": "test", "instruction": "spicy", "likes": ["a"],
+            "satisfies": {"property": "spicy", "equals": True}}
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"entries": [good]}))
+    (entry,) = load(path)
+    assert entry.id == "x1" and entry.likes == ("a",) and entry.dislikes == ()
+    with pytest.raises(NotFoundError, match="no labelled instruction set at .*missing.json"):
+        load(tmp_path / "missing.json")
+    path.write_text(json.dumps({"entries": [{k: v for k, v in good.items() if k != "likes"}]}))
+    with pytest.raises(InvalidInputError, match="entry #0 lacks 'likes'"):
+        load(path)
+    path.write_text(json.dumps({"entries": [{**good, "split": "train"}]}))
+    with pytest.raises(InvalidInputError, match="entry 'x1' has split 'train'"):
+        load(path)
+    path.write_text("[1, 2]")
+    with pytest.raises(InvalidInputError, match="needs an object with an 'entries' list"):
+        load(path)

@@ -52,3 +52,16 @@ def test_readme_library_example_runs(tmp_path, monkeypatch):
     assert len(response.objects) == 10
     assert all(o.properties["year"] >= 1990 for o in response.objects)
     assert namespace["hits"].objects
+
+
+@pytest.mark.slow
+def test_readme_evaluation_example_runs(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("### Evaluation\n", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    record, tuned = namespace["record"], namespace["tuned"]
+    assert record["users"] == len(namespace["users"]) == 100 and len(record["runs"]) == 3
+    assert record["protocol"]["split"] == "temporal" and record["protocol"]["min_rating"] == 4
+    assert tuned.best.decay_rate in (0.0, 0.1, 0.5) and len(tuned.validation) == 3
+    assert "[" in capsys.readouterr().out  # the printed estimates carry their intervals

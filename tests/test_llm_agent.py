@@ -1,6 +1,6 @@
 """The LLM agent: pure prompt builders and parsers, and the real openai client against a local fake server.
 
-Nothing here needs a paid API: ``tests/fake_openai.py`` is a real HTTP server speaking the
+Nothing here needs a paid API: ``devtools/fake_openai.py`` is a real HTTP server speaking the
 chat-completions API. One optional test runs against a real endpoint when OPENAI_API_KEY is set.
 """
 
@@ -33,7 +33,8 @@ from core.ranking.llm.prompts import (
     response_format_schema,
 )
 
-from .fake_openai import FakeOpenAI, Reply
+from devtools.fake_openai import FakeOpenAI, Reply
+
 from .ranker_contract import RankerContract
 
 KEY = "test-key"

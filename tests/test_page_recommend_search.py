@@ -14,11 +14,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Persona, PersonaInteraction, build_filter, display_title, parse_condition, to_uuid
+from devtools.fake_openai import FakeOpenAI, Reply
 from lab import resources
 from lab.state import LLM_SESSION
 
 from .conftest import APP, lab_workspace, use_workspace
-from .fake_openai import FakeOpenAI, Reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]  # AppTest runs the real pages
 

@@ -1,6 +1,6 @@
 """The sidebar's "Use an LLM for this session": a typed key counts only after "Use this key".
 
-AppTest drives the real Recommend page; the key goes to ``tests/fake_openai.py`` (a real
+AppTest drives the real Recommend page; the key goes to ``devtools/fake_openai.py`` (a real
 OpenAI-compatible server on 127.0.0.1), which rejects it with a 401, so the local agent finishes
 each request and the server's request log shows exactly which key was sent, and when.
 """
@@ -13,11 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import Persona, PersonaInteraction, to_uuid
+from devtools.fake_openai import FakeOpenAI, Reply
 from lab import resources
 from lab.state import LLM_SESSION
 
 from .conftest import APP, lab_workspace, use_workspace
-from .fake_openai import FakeOpenAI, Reply
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]
 

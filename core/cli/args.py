@@ -14,6 +14,7 @@ from typing import Any
 from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
 from core.cli import evaluate as cli_evaluate
+from core.cli.context import add_log_mapping
 from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
 from core.where import WHERE_HELP
@@ -126,17 +127,7 @@ def _interact_command(command: AddCommand) -> None:
     p = command("import-interactions", "import an interaction log (csv, tsv, json, jsonl, parquet; .gz too): "
                 "its personas and interactions in one step, all or nothing", agent=True)
     p.add_argument("file")
-    for name, what in (("persona", "persona IDs"), ("item", "the catalog's item IDs"),
-                       ("rating", "ratings or weights"), ("timestamp", "times (ISO-8601, unix s or ms)")):
-        p.add_argument(f"--{name}-column", help=f"column with {what} (default: detected from the names)")
-    ratings = p.add_mutually_exclusive_group()
-    ratings.add_argument("--rating-scale", metavar="LOW:HIGH", help="map ratings LOW..HIGH linearly to -1..1")
-    ratings.add_argument("--like-threshold", type=float, metavar="T", help="rating >= T is a like (+1), below a dislike (-1)")
-    ratings.add_argument("--weights", action="store_true", help="the rating column holds weights in [-1, 1]")
-    ratings.add_argument("--all-likes", action="store_true", help="no rating column: every row is a like (+1)")
-    p.add_argument("--timestamp-unit", choices=("auto", "s", "ms"), default="auto",
-                   help="unit of numeric times (auto: milliseconds above 10^11)")
-    p.add_argument("--no-timestamp", action="store_true", help="ignore any time column: store at the current time")
+    add_log_mapping(p)
     p.add_argument("--skip-unknown-items", action="store_true",
                    help="leave out rows whose item is not in the collection (counted) instead of failing")
     p.add_argument("--no-names", action="store_true", help="do not store the file's persona ID as the name property")

@@ -73,6 +73,22 @@ def column_types(specs: Sequence[str] | None) -> dict[str, ColumnType]:
     return out
 
 
+def add_log_mapping(p: argparse.ArgumentParser) -> None:
+    """The options that say how an interaction file's columns and ratings are read."""
+    for name, what in (("persona", "persona IDs"), ("item", "the catalog's item IDs"),
+                       ("rating", "ratings or weights"), ("timestamp", "times (ISO-8601, unix s or ms)")):
+        p.add_argument(f"--{name}-column", help=f"column with {what} (default: detected from the names)")
+    ratings = p.add_mutually_exclusive_group()
+    ratings.add_argument("--rating-scale", metavar="LOW:HIGH", help="map ratings LOW..HIGH linearly to -1..1")
+    ratings.add_argument("--like-threshold", type=float, metavar="T", help="rating >= T is a like (+1), below a dislike (-1)")
+    ratings.add_argument("--weights", action="store_true", help="the rating column holds weights in [-1, 1]")
+    ratings.add_argument("--all-likes", action="store_true", help="no rating column: every row is a like (+1)")
+    p.add_argument("--timestamp-unit", choices=("auto", "s", "ms"), default="auto",
+                   help="unit of numeric times (auto: milliseconds above 10^11)")
+    p.add_argument("--no-timestamp", action="store_true", help="ignore any time column: store at the current time")
+
+
+
 def log_mapping(log: InteractionLog, args: argparse.Namespace) -> LogMapping:
     """The log's guessed mapping with the ``import-interactions`` options applied on top."""
     guess = log.guess

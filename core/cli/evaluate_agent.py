@@ -4,8 +4,8 @@
     OPENAI_BASE_URL=http://127.0.0.1:8080/v1 python -m core evaluate movies --agent llm --agent-users 5 \\
         --max-llm-calls 10 --max-llm-tokens 60000 --yes
 
-``--agent local`` ranks every engine configuration with the local agent (rules, no LLM): nothing
-to confirm. ``--agent llm`` adds, on the first ``--agent-users`` test users, the first
+``--agent local`` (the same as ``--agent-ranking``) also runs every engine configuration reranked
+by the local agent (rules, no LLM): nothing to confirm. ``--agent llm`` adds, on the first ``--agent-users`` test users, the first
 configuration reranked by the configured LLM, and the local agent on the same users (the paired
 difference between them is printed). Before anything runs, the LLM's calls and tokens are
 estimated from the real prompts (:mod:`core.eval.agent_cost`) and compared with the run's budget
@@ -25,18 +25,16 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core import LLMConfig
+from core import (EngineConfig, Evaluation, LLMBudget, LLMConfig, LLMEstimate, RunResult, estimate_llm_run, evaluate_llm,
+                  llm_unavailable)
 from core.cli.format import Output
-from core.eval.agent_cost import LLMEstimate, estimate_llm_run
-from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
-from core.eval.runner import EngineConfig, Evaluation, RunResult
 
 REPLY_TOKENS = 512
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--agent", choices=("local", "llm"), help="local: rank every configuration with the local agent "
-                   "(no LLM); llm: also the configured LLM's reranking on a user sample (estimated, then confirmed)")
+    p.add_argument("--agent", choices=("local", "llm"), help="local: also run each configuration reranked by the local "
+                   "agent (no LLM); llm: the configured LLM's reranking on a user sample (estimated, then confirmed)")
     p.add_argument("--agent-users", type=int, default=10, metavar="N", help="--agent llm: the first N test users")
     p.add_argument("--max-llm-calls", type=int, metavar="C", help="--agent llm: the run's most calls (default: the estimate)")
     p.add_argument("--max-llm-tokens", type=int, metavar="T", help="--agent llm: the run's most tokens "

@@ -191,11 +191,11 @@ def estimate_llm_run(evaluation: Evaluation, config: EngineConfig, llm: LLMConfi
         raise InvalidInputError(f"an estimate needs at least one user and sample >= 1, got {len(users)} users, "
                                 f"sample={sample!r}")
     dry = DryRunRanker(llm)
-    agent = evaluation.agent(llm=dry, agent_config=agent_config)
+    agent = evaluation.agent(config, llm=dry, agent_config=agent_config)
     per_user = []
     for user in users[:sample]:
         dry.calls = []
-        evaluation.respond(user, config, agent=agent)
+        evaluation.respond(user, config, agent)
         per_user.append(dry.calls)
     budget = budget or CallBudget(llm.per_minute, llm.per_day)
     return LLMEstimate(llm.model, llm.server, len(users), len(per_user), per_user, llm.max_tokens, llm.max_retries,

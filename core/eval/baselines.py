@@ -1,7 +1,8 @@
 """Classical baselines on a split's training rows: random, most popular, item-kNN, EASE.
 
 Each is fitted on the positive training interactions (``value > 0``: the same rows a persona's
-likes would be) and recommends the top ``k`` items a user has not interacted with in training.
+likes would be) and recommends the top ``k`` items a user has not interacted with in training
+(liked or not: the split never holds out an item the user has in training).
 They share one implicit-feedback matrix ``X`` (users × items, 1 where a user liked an item):
 
 - :class:`RandomBaseline`: a seeded random order of the catalog;
@@ -20,8 +21,6 @@ import zlib
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
-from scipy import sparse
-
 from core.errors import InvalidInputError
 from core.eval.splits import LogRow
 
@@ -29,20 +28,23 @@ EASE_MAX_ITEMS = 30_000
 
 
 class _Matrix:
-    """Users × items matrix of positive training interactions, with the id maps."""
+    """Users × items matrix of positive training interactions, the id maps, and what each user interacted with."""
 
     def __init__(self, rows: Iterable[LogRow], catalog: Sequence[Hashable]) -> None:
         self.items = list(dict.fromkeys(catalog))
         self.item_pos = {item: i for i, item in enumerate(self.items)}
-        likes = [(r.user, self.item_pos[r.item]) for r in rows if r.value > 0 and r.item in self.item_pos]
+        known = [(r.user, self.item_pos[r.item], r.value > 0) for r in rows if r.item in self.item_pos]
+        likes = [(u, i) for u, i, liked in known if liked]
         self.users = list(dict.fromkeys(u for u, _ in likes))
         self.user_pos = {u: n for n, u in enumerate(self.users)}
-        self.seen: dict[Hashable, set[int]] = {}
-        for u, i in likes:
+        self.seen: dict[Hashable, set[int]] = {}  # every training interaction, dislikes too: never recommended
+        for u, i, _ in known:
             self.seen.setdefault(u, set()).add(i)
         data = np.ones(len(likes), dtype=np.float32)
         users = np.fromiter((self.user_pos[u] for u, _ in likes), dtype=np.int64, count=len(likes))
         cols = np.fromiter((i for _, i in likes), dtype=np.int64, count=len(likes))
+        from scipy import sparse  # imported here: scipy.sparse costs ~0.5 s, and only fitting needs it
+
         x = sparse.csr_matrix((data, (users, cols)), shape=(len(self.users), len(self.items)))
         x.data[:] = 1.0  # a repeated like counts once
         self.x = x
@@ -75,9 +77,13 @@ class Baseline:
     def recommend(self, user: Hashable, k: int = 10) -> list[Hashable]:
         return self.m.top(user, self.scores(user), k)
 
-    def _history(self, user: Hashable) -> sparse.csr_matrix:
+    def _history(self, user: Hashable):
         row = self.m.user_pos.get(user)
-        return self.m.x[row] if row is not None else sparse.csr_matrix((1, len(self.m.items)), dtype=np.float32)
+        if row is not None:
+            return self.m.x[row]
+        from scipy import sparse
+
+        return sparse.csr_matrix((1, len(self.m.items)), dtype=np.float32)
 
 
 class RandomBaseline(Baseline):

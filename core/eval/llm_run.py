@@ -143,12 +143,12 @@ def evaluate_llm(evaluation: Evaluation, config: EngineConfig, llm: LLMConfig | 
     estimate = estimate or estimate_llm_run(evaluation, config, llm_config, users=users, budget=client.budget,
                                             agent_config=agent_config)
     metered = _Metered(client, budget, estimate)
-    agent = evaluation.agent(llm=LLMRanker(llm_config, client=metered), agent_config=agent_config)
+    agent = evaluation.agent(config, llm=LLMRanker(llm_config, client=metered), agent_config=agent_config)
     tally = _Tally()
 
     def rank(user: Hashable) -> list | None:
         _wait_for_room(client, metered, estimate, tally, cancel, sleep)
-        response = evaluation.respond(user, config, agent=agent)
+        response = evaluation.respond(user, config, agent)
         tally.add(response)
         if metered.refused is not None:
             raise StopRun(metered.refused)

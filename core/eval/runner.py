@@ -6,34 +6,36 @@ interactions in a throwaway store that reads the catalog without copying it
 (:class:`~core.store.overlay.OverlayStore`), so the catalog's own store is never written; each
 test user then gets ``get_objects(..., exclude_interacted_items=True, now=<their last training
 time>)``. Baselines (:mod:`core.eval.baselines`) rank the same users. Every run keeps per-user
-metric values (for intervals and paired A/B differences), the time it took and what produced it.
+metric values (for intervals and paired A/B differences), the time it took, each user's ranking
+time and (engine runs) the seconds spent in each pipeline stage, from the responses' traces;
+:meth:`Evaluation.load` builds the personas once and says how long that bulk load took.
 
 ``progress(done, total)`` is called as users are ranked; ``cancel()`` returning True stops a run
 between users with :class:`~core.errors.CancelledError`. A ranking function may also end a run
 early by raising :class:`StopRun` (a spent LLM budget, :mod:`core.eval.llm_run`): the users ranked
 so far are the result, marked ``partial`` in its notes.
-
-Agent ranking here is the local agent whatever the environment configures: an LLM reranking run
-goes through :mod:`core.eval.llm_run`, with its cost estimated up front and a budget.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from core.configs import LLMConfig
+import numpy as np
+
 from core.errors import CancelledError, InvalidInputError
 from core.eval.baselines import BASELINES
 from core.eval.metrics import K, METRICS, Estimate, mean_ci, paired_difference
 from core.eval.splits import Split
+from core.configs import LLMConfig, PipelineConfig
 from core.ids import to_uuid
-from core.models import PersonaInteraction, PersonalizationAgentGetObjectsResponse
+from core.models import Persona, PersonaInteraction, PersonalizationAgentGetObjectsResponse
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
 from core.store.embedded.store import EmbeddedStore
@@ -53,19 +55,39 @@ class StopRun(Exception):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """One engine setting to evaluate (``get_objects`` arguments; the defaults are the engine's)."""
+    """One engine setting to evaluate: ``get_objects`` arguments (the defaults are the engine's) and the
+    blend weights of the vector stage (``None``: the engine's :class:`~core.configs.PipelineConfig`).
+
+    ``property_weight=0`` turns persona properties off; ``negative_weight`` is how much dislikes
+    subtract; ``use_agent_ranking`` reranks with the agent (the local one unless an LLM is given).
+    """
 
     strategy: str = "centroid"
     decay_rate: float = 0.1
     recent_interactions_count: int = 100
     popularity_weight: float | None = None
+    property_weight: float | None = None
+    negative_weight: float | None = None
     use_agent_ranking: bool = False
 
     @property
     def label(self) -> str:
-        pop = "default" if self.popularity_weight is None else f"{self.popularity_weight:g}"
-        return (f"{self.strategy} · decay {self.decay_rate:g} · recent {self.recent_interactions_count} · "
-                f"popularity {pop}{' · agent' if self.use_agent_ranking else ''}")
+        parts = [self.strategy, f"decay {self.decay_rate:g}", f"recent {self.recent_interactions_count}"]
+        for name in ("popularity", "property", "negative"):
+            value = getattr(self, f"{name}_weight")
+            parts += [] if value is None else [f"{name} {value:g}"]
+        return " · ".join(parts + (["agent"] if self.use_agent_ranking else []))
+
+    def pipeline(self, base: PipelineConfig) -> PipelineConfig:
+        """``base`` with this config's blend weights (validated: a bad weight is an error naming it)."""
+        update: dict[str, Any] = {}
+        if self.popularity_weight is not None:
+            update["popularity_weight"] = self.popularity_weight
+        if self.property_weight is not None:
+            update["property_weight"] = self.property_weight
+        if self.negative_weight is not None:
+            update["strategy"] = base.strategy.validated_copy(negative_weight=self.negative_weight)
+        return base.validated_copy(**update) if update else base
 
 
 @dataclass
@@ -77,8 +99,17 @@ class RunResult:
     per_user: dict[str, dict[Hashable, float]]
     seconds: float
     lists: dict[Hashable, list] = field(default_factory=dict, repr=False)
+    call_seconds: dict[Hashable, float] = field(default_factory=dict, repr=False)
+    """Each user's ranking time (one ``get_objects`` call, or one baseline recommendation)."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Engine runs: total seconds in each pipeline stage over all users (the responses' traces)."""
     notes: dict[str, Any] = field(default_factory=dict)
     """What else the run recorded: ``partial`` with the users evaluated and why it stopped, LLM usage."""
+
+    def call_ms(self, percentile: float = 50) -> float:
+        """A percentile of the per-user ranking time, in milliseconds (NaN without users)."""
+        times = list(self.call_seconds.values())
+        return float(np.percentile(times, percentile)) * 1000 if times else math.nan
 
     def estimate(self, metric: str = "ndcg", **options: Any) -> Estimate:
         return mean_ci(self.per_user[metric].values(), **options)
@@ -89,7 +120,22 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "config": self.config, "seconds": round(self.seconds, 3),
-                **{m: asdict(self.estimate(m)) for m in self.per_user}, **({"notes": self.notes} if self.notes else {})}
+                "ms_per_call_p50": round(self.call_ms(50), 3), **{m: asdict(self.estimate(m)) for m in self.per_user},
+                **({"notes": self.notes} if self.notes else {})}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The bulk load of the training rows as personas (building the ``PersonaInteraction`` rows and one
+    store ``add_interactions`` call that creates the personas): how many interactions and personas, how long."""
+
+    interactions: int
+    personas: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.interactions / self.seconds if self.seconds > 0 else math.inf
 
 
 class _OneCatalog:
@@ -109,47 +155,80 @@ class Evaluation:
     """A split over the catalog ``collection`` of ``store``; :meth:`engine` and :meth:`baseline` runs."""
 
     def __init__(self, split: Split, store: Store, collection: str, *, k: int = K,
-                 users: Sequence[Hashable] | None = None) -> None:
-        self.split, self.store, self.collection, self.k = split, store, collection, k
+                 users: Sequence[Hashable] | None = None, part: str = "test",
+                 properties: Mapping[Hashable, Mapping[str, Any]] | None = None, llm: Any = None) -> None:
+        """``part``: ``"test"`` (fit on training plus validation rows) or ``"validation"`` (fit on training
+        only); ``properties``: persona properties per user; ``llm``: what agent ranking uses
+        (an ``LLMConfig`` or ``LLMRanker``; None: the local agent)."""
+        if part not in ("test", "validation"):
+            raise InvalidInputError(f"part must be 'test' or 'validation', got {part!r}")
+        split = split.for_validation() if part == "validation" else split.for_test() if split.validation_rows else split
+        self.split, self.store, self.collection, self.k, self.part = split, store, collection, k, part
+        self.properties = {u: dict(p) for u, p in (properties or {}).items() if p}
+        self.llm = llm if llm is not None else LLMConfig()  # unconfigured: the local agent, whatever the env says
         self.catalog = [item.uuid for item in store.iter_items(collection)]
         known = set(self.catalog)
         wanted = list(users) if users is not None else list(split.test)
         self.users = [u for u in wanted if split.test.get(u) and split.train.get(u)]
         self.unknown_items = sum(r.item not in known for r in split.training_rows())
         self._agent: PersonalizationAgent | None = None
+        self._overlay: OverlayStore | None = None
+        self.loaded: Loaded | None = None
 
     # the engine ------------------------------------------------------------------------------
+    def load(self) -> Loaded:
+        """Build the personas (once; the first run does it otherwise) and say what that took."""
+        self._personas()
+        assert self.loaded is not None
+        return self.loaded
+
     def _personas(self) -> PersonalizationAgent:
         if self._agent is None:
+            start = time.perf_counter()
             overlay = OverlayStore(EmbeddedStore(":memory:"), _OneCatalog(self.store, self.collection))
             overlay.attach(self.collection)
-            agent = PersonalizationAgent.create(overlay, self.collection, llm=LLMConfig())  # no LLM: the local agent
+            schema = self.store.get_collection(self.collection).user_properties if self.properties else None
+            agent = PersonalizationAgent.create(overlay, self.collection, user_properties=schema)
             known = set(self.catalog)
-            rows = [PersonaInteraction(persona_id=persona_of(r.user), item_id=r.item, weight=_clip(r.value),
+            pids = {u: persona_of(u) for u in self.split.train}  # once per user: a UUID5 is a hash
+            rows = [PersonaInteraction(persona_id=pids[r.user], item_id=r.item, weight=_clip(r.value),
                                        created_at=_when(r.time)) for r in self.split.training_rows() if r.item in known]
-            overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc),
-                                     create_personas={persona_of(u) for u in self.split.train})
-            self._agent = agent
+            overlay.add_interactions(self.collection, rows, default_time=datetime.now(timezone.utc), create_personas=[
+                Persona(persona_id=pid, properties=self.properties.get(u, {})) for u, pid in pids.items()])
+            self.loaded = Loaded(len(rows), len(self.split.train), time.perf_counter() - start)
+            self._agent, self._overlay = agent, overlay
         return self._agent
 
-    def agent(self, **options: Any) -> PersonalizationAgent:
-        """The agent over this evaluation's personas; ``options`` (e.g. ``llm=``) give another one over them."""
+    def agent(self, config: EngineConfig = EngineConfig(), *, llm: Any = None,
+              agent_config: Any = None) -> PersonalizationAgent:
+        """The evaluation's agent over its throwaway personas, with ``config``'s blend weights; ``llm``
+        (default: the evaluation's) and ``agent_config`` (default: the engine's) for agent ranking."""
         base = self._personas()
-        return PersonalizationAgent(base.store, base.collection, **options) if options else base
+        return PersonalizationAgent(store=self._overlay, reference_collection=self.collection,
+                                    config=config.pipeline(base.config), llm=self.llm if llm is None else llm,
+                                    agent_config=agent_config)
 
-    def respond(self, user: Hashable, config: EngineConfig = EngineConfig(), *,
-                agent: PersonalizationAgent | None = None) -> PersonalizationAgentGetObjectsResponse:
-        """``get_objects`` for ``user`` as a run under ``config`` asks it (no explanations: they cost time)."""
-        return (agent or self._personas()).get_objects(
+    def respond(self, user: Hashable, config: EngineConfig, agent: PersonalizationAgent
+                ) -> PersonalizationAgentGetObjectsResponse:
+        """``get_objects`` for ``user`` as a run under ``config`` asks it, from ``agent`` (see :meth:`agent`)."""
+        return agent.get_objects(
             persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
-            exclude_interacted_items=True, recent_interactions_count=config.recent_interactions_count,
-            decay_rate=config.decay_rate, strategy=config.strategy, now=self._now(user),
-            popularity_weight=config.popularity_weight, explain_results=False)
+            explain_results=False, exclude_interacted_items=True,
+            recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
+            strategy=config.strategy, now=self._now(user))
 
     def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
                cancel: Cancel | None = None, users: Sequence[Hashable] | None = None) -> RunResult:
-        return self.run(config.label, asdict(config), lambda u: [o.uuid for o in self.respond(u, config).objects],
-                        progress, cancel, users)
+        agent = self.agent(config)
+        stages: Counter[str] = Counter()
+
+        def rank(user: Hashable) -> list[UUID]:
+            response = self.respond(user, config, agent)
+            stages.update({step.name: step.seconds for step in response.trace})
+            return [o.uuid for o in response.objects]
+        result = self.run(config.label, asdict(config), rank, progress, cancel, users)
+        result.stage_seconds = dict(stages)
+        return result
 
     def _now(self, user: Hashable) -> datetime | None:
         times = [r.time for r in self.split.train[user] if r.time is not None and not math.isnan(r.time)]
@@ -179,24 +258,27 @@ class Evaluation:
         users = self.users if users is None else list(users)
         per_user: dict[str, dict[Hashable, float]] = {m: {} for m in METRICS}
         lists: dict[Hashable, list] = {}
+        call_seconds: dict[Hashable, float] = {}
         notes: dict[str, Any] = {}
         start = time.perf_counter()
         for n, user in enumerate(users):
             if cancel is not None and cancel():
                 raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(users)} users")
+            began = time.perf_counter()
             try:
                 ranked = rank(user)
             except StopRun as stop:
                 notes = {"partial": True, "users_evaluated": len(lists), "users_planned": len(users),
                          "stopped": stop.reason}
                 break
+            call_seconds[user] = time.perf_counter() - began
             if ranked is not None:
                 lists[user] = ranked
                 for metric, f in METRICS.items():
                     per_user[metric][user] = f(ranked, self.split.test[user], self.k)
             if progress is not None:
                 progress(n + 1, len(users))
-        return RunResult(name, config, per_user, time.perf_counter() - start, lists, notes)
+        return RunResult(name, config, per_user, time.perf_counter() - start, lists, call_seconds, notes=notes)
 
 
 def persona_of(user: Hashable) -> UUID:

@@ -35,15 +35,37 @@ class LogRow:
 
 @dataclass
 class Split:
-    """Training rows per user (oldest first when timed), and the relevant held-out items per user."""
+    """Training rows per user (oldest first when timed), and the relevant held-out items per user.
+
+    With validation, ``train`` excludes the rows held out for it (``validation_rows``); settings are
+    tuned on :meth:`for_validation` (fit on ``train``, judged on ``validation``) and reported on
+    :meth:`for_test` (fit on ``train`` plus ``validation_rows``, judged on ``test``).
+    """
 
     protocol: dict
     train: dict[Hashable, list[LogRow]] = field(default_factory=dict)
     validation: dict[Hashable, frozenset] = field(default_factory=dict)
     test: dict[Hashable, frozenset] = field(default_factory=dict)
+    validation_rows: dict[Hashable, list[LogRow]] = field(default_factory=dict)
 
     def training_rows(self) -> list[LogRow]:
         return [row for rows in self.train.values() for row in rows]
+
+    @property
+    def has_validation(self) -> bool:
+        return any(self.validation.values())
+
+    def for_validation(self) -> Split:
+        """Fit on ``train``, judge on ``validation`` (an error if the split has none)."""
+        if not self.has_validation:
+            raise InvalidInputError("this split has no validation part: give a validation fraction (or validation_k) "
+                                    "to tune settings on validation before reporting them on test")
+        return Split({**self.protocol, "part": "validation"}, dict(self.train), {}, dict(self.validation))
+
+    def for_test(self) -> Split:
+        """Fit on ``train`` plus the validation rows, judge on ``test``."""
+        train = {u: rows + self.validation_rows.get(u, []) for u, rows in self.train.items()}
+        return Split({**self.protocol, "part": "test"}, train, {}, dict(self.test))
 
 
 Relevant = Callable[[LogRow], bool]
@@ -82,6 +104,7 @@ def _assemble(protocol: dict, users: dict[Hashable, list[LogRow]], cut: Callable
             val_at = cut(train, "validation")
             train, held = train[:val_at], train[val_at:]
             split.validation[user] = _held_out(train, held, relevant) - split.test[user]
+            split.validation_rows[user] = held
         split.train[user] = train
     return split
 

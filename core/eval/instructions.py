@@ -1,4 +1,4 @@
-"""The labelled instruction set (``benchmarks/data/instructions.json``): loading, checking, scoring.
+"""The labelled instruction set (``sample_data/instructions.json``): loading, checking, scoring.
 
 Each entry names a shipped sample, an instruction, a persona (liked and disliked catalog IDs) and
 a *satisfies* rule over item properties, so "does this item follow the instruction?" is decided by
@@ -13,7 +13,11 @@ code from the catalog, never by a hand-picked answer list. The rule grammar::
 
 Values compare exactly (the catalog's own spelling). :func:`problems` lists what is wrong with a
 rule for a catalog (unknown property, unknown operator, a value no item has), so a typo cannot
-make a rule silently unsatisfiable.
+make a rule silently unsatisfiable; :func:`precision_at_k` scores a list against a rule.
+
+The set lives beside the catalogs it labels (its likes and dislikes are their IDs), in
+:func:`~core.io.samples.sample_data_dir`; :func:`load` takes another path too. It is used by
+``benchmarks/bench_instructions.py`` (does the agent follow an instruction?) and its tests.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parent / "data" / "instructions.json"
+from core.errors import InvalidInputError, NotFoundError
+from core.io.samples import sample_data_dir
+
+FILE_NAME = "instructions.json"
 SPLITS = ("validation", "test")
 OPS = ("any_of", "all_of", "none_of", "equals")
 
@@ -43,11 +50,45 @@ class Entry:
     persona: str = ""
 
 
-def load(path: Path = DATA) -> list[Entry]:
-    """Every entry of the labelled set, in file order."""
-    raw = json.loads(Path(path).read_text())
-    return [Entry(e["id"], e["sample"], e["split"], e["instruction"], tuple(e["likes"]), tuple(e.get("dislikes", ())),
-                  e["satisfies"], e.get("persona", "")) for e in raw["entries"]]
+REQUIRED = ("id", "sample", "split", "instruction", "likes", "satisfies")
+
+
+def default_path() -> Path:
+    """``instructions.json`` in the sample catalogs' folder."""
+    return sample_data_dir() / FILE_NAME
+
+
+def load(path: Path | str | None = None) -> list[Entry]:
+    """Every entry of the labelled set at ``path`` (default: :func:`default_path`), in file order."""
+    path = Path(path) if path is not None else default_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"no labelled instruction set at {path}") from None
+    except json.JSONDecodeError as e:
+        raise InvalidInputError(f"{path} is not JSON: {e}") from None
+    entries = raw.get("entries") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        raise InvalidInputError(f"{path} needs an object with an 'entries' list")
+    return [_entry(n, e, path) for n, e in enumerate(entries)]
+
+
+def _entry(n: int, e: Any, path: Path) -> Entry:
+    missing = [k for k in REQUIRED if not isinstance(e, dict) or k not in e]
+    if missing:
+        raise InvalidInputError(f"{path}: entry #{n} lacks {', '.join(map(repr, missing))}")
+    if e["split"] not in SPLITS:
+        raise InvalidInputError(f"{path}: entry {e['id']!r} has split {e['split']!r}; use one of {SPLITS}")
+    return Entry(e["id"], e["sample"], e["split"], e["instruction"], tuple(e["likes"]), tuple(e.get("dislikes", ())),
+                 e["satisfies"], e.get("persona", ""))
+
+
+def precision_at_k(rule: Mapping[str, Any], ranked: Iterable[Mapping[str, Any]], k: int = 10) -> float:
+    """The share of ``k`` slots filled by an item (its properties, best first) that satisfies ``rule``:
+    a list shorter than ``k`` counts its missing slots as misses."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise InvalidInputError(f"k must be a positive integer, got {k!r}")
+    return sum(satisfies(rule, p) for p in list(ranked)[:k]) / k
 
 
 def satisfies(rule: Mapping[str, Any], properties: Mapping[str, Any]) -> bool:
