@@ -56,6 +56,8 @@ def test_the_estimate_counts_the_calls_and_prompts_the_run_sends(workshop_eval, 
     estimate = estimate_llm_run(workshop_eval, AGENT, config, users=users)
     assert fake_llm.requests == []  # estimating sends nothing
     assert estimate.calls_per_user == {"plan": 1.0, "rerank": 1.0} and estimate.calls == 6
+    assert estimate.problems(max_calls=3) == ["6 calls are estimated but at most 3 are allowed: about 1 of 3 users fit"]
+    assert estimate.problems(max_calls=6, max_tokens=estimate.tokens_bound) == []
     fake_llm.script(Reply(PLAN), Reply(RERANK))
     result = evaluate_llm(workshop_eval, AGENT, config, users=users, estimate=estimate, budget=LLMBudget.of(estimate))
     used = result.notes["llm"]
@@ -120,8 +122,11 @@ def test_the_clients_per_minute_limit_is_waited_for_and_the_wait_can_be_cancelle
     budget = CallBudget(per_day=5)
     for _ in range(4):
         budget.try_acquire()
+    estimate = estimate_llm_run(workshop_eval, AGENT, llm(fake_llm), users=workshop_eval.users[:2], budget=budget)
+    assert estimate.problems() == ["the LLM client allows 5 calls a day and 4 are used: 4 do not fit"]
     fake_llm.script(Reply(PLAN), Reply(RERANK))
-    result = evaluate_llm(workshop_eval, AGENT, LLMClient(llm(fake_llm), budget=budget), users=workshop_eval.users[:2])
+    result = evaluate_llm(workshop_eval, AGENT, LLMClient(llm(fake_llm), budget=budget), users=workshop_eval.users[:2],
+                          estimate=estimate)
     assert result.notes["users_evaluated"] == 0 and "5 calls a day are spent" in result.notes["stopped"]
 
 
