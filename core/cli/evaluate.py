@@ -1,6 +1,6 @@
 """``python -m core evaluate``: the engine's settings and the baselines on an interaction log.
 
-    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease
+    python -m core evaluate movies --strategies centroid knn --baselines random most_popular item_knn ease als bpr
     python -m core --json evaluate books --split random --users 500
     python -m core evaluate movies --sweep decay_rate=0,0.1,0.5 --sweep strategy=centroid,knn --validation-fraction 0.2
     python -m core --workspace room-1 evaluate Movies --source personas --split random
@@ -148,6 +148,7 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     llm_plan = evaluate_agent.plan(args, evaluation, configs[0])
     if isinstance(llm_plan, Output):  # an LLM run that was not confirmed: nothing ran
         return llm_plan
+    baselines = [evaluation.baseline(name) for name in args.baselines]  # first: a missing extra fails fast
     extra: dict[str, Any] = {"source": source.summary()}
     if args.sweep:
         tuned = sweep(split, store, collection, grid, base=configs[0], metric=args.metric,
@@ -157,7 +158,7 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
         extra["sweep"] = tuned.summary()
     else:
         runs = [evaluation.engine(c) for c in configs]
-    runs += [evaluation.baseline(name) for name in args.baselines]
+    runs += baselines
     agent_runs = evaluate_agent.run(llm_plan, evaluation, configs[0])
     llm_data, llm_lines = evaluate_agent.report(llm_plan, agent_runs, args.k)
     extra.update({"llm": llm_data} if args.agent == "llm" else {})

@@ -1,4 +1,4 @@
-"""Classical baselines on a split's training rows: random, most popular, item-kNN, EASE.
+"""Classical baselines on a split's training rows: random, most popular, item-kNN, EASE, ALS, BPR.
 
 Each is fitted on the positive training interactions (``value > 0``: the same rows a persona's
 likes would be) and recommends the top ``k`` items a user has not interacted with in training
@@ -12,16 +12,20 @@ They share one implicit-feedback matrix ``X`` (users × items, 1 where a user li
 - :class:`EASE` (Steck 2019): ``B = I - P / diag(P)`` with ``P = (XᵀX + λI)⁻¹``, scores ``X B``. It
   inverts a dense items × items matrix: about 8·n² bytes, e.g. 0.8 GB and a few seconds for the
   10,000 items of the samples; past ~30,000 items it is impractical on one machine
-  (:data:`EASE_MAX_ITEMS`), and fitting raises rather than swapping.
+  (:data:`EASE_MAX_ITEMS`), and fitting raises rather than swapping;
+- :class:`ALS` and :class:`BPR`: matrix factorisation from the ``implicit`` library, an optional
+  extra (``pip install implicit`` or ``-r requirements-eval.txt``; :mod:`core.eval.factorization`).
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from core.errors import InvalidInputError
+from core.eval.factorization import ALS_DEFAULTS, BPR_DEFAULTS, fit_factors
 from core.eval.splits import LogRow
 
 EASE_MAX_ITEMS = 30_000
@@ -65,6 +69,8 @@ class Baseline:
     """Fit on training rows and a catalog; :meth:`recommend` a user's top ``k`` unseen items."""
 
     name = "baseline"
+    params: Mapping[str, Any] = {}
+    """The settings a model was fitted with beyond its constructor's arguments (recorded with its results)."""
 
     def __init__(self, rows: Iterable[LogRow], catalog: Sequence[Hashable]) -> None:
         self.m = _Matrix(rows, catalog)
@@ -147,4 +153,32 @@ class EASE(Baseline):
         return np.asarray(self._history(user) @ self.b).ravel()
 
 
-BASELINES = {"random": RandomBaseline, "most_popular": MostPopular, "item_knn": ItemKNN, "ease": EASE}
+class _Factors(Baseline):
+    """A factor model of ``implicit``: a user's scores are their factors · every item's factors."""
+
+    model = ""  # "als" or "bpr" in a subclass
+    defaults: Mapping[str, float] = {}
+
+    def __init__(self, rows: Iterable[LogRow], catalog: Sequence[Hashable], seed: int = 0, **params: float) -> None:
+        super().__init__(rows, catalog)
+        hyper = {**self.defaults, **params}
+        self.user_factors, self.item_factors = fit_factors(self.model, self.m.x, seed=seed, **hyper)
+        self.params = {**hyper, "seed": seed}
+
+    def scores(self, user: Hashable) -> np.ndarray:
+        row = self.m.user_pos.get(user)
+        if row is None:  # no like in training: no factors, every item ties
+            return np.zeros(len(self.m.items))
+        return self.item_factors @ self.user_factors[row]
+
+
+class ALS(_Factors):
+    name, model, defaults = "ALS", "als", ALS_DEFAULTS
+
+
+class BPR(_Factors):
+    name, model, defaults = "BPR", "bpr", BPR_DEFAULTS
+
+
+BASELINES = {"random": RandomBaseline, "most_popular": MostPopular, "item_knn": ItemKNN, "ease": EASE,
+             "als": ALS, "bpr": BPR}

@@ -242,8 +242,8 @@ class Evaluation:
         start = time.perf_counter()
         model = BASELINES[name](self.split.training_rows(), self.catalog, **options)
         fitted = time.perf_counter() - start
-        result = self.run(model.name, {"baseline": name, **options}, lambda u: model.recommend(u, self.k),
-                           progress, cancel)
+        result = self.run(model.name, {"baseline": name, **model.params, **options},
+                           lambda u: model.recommend(u, self.k), progress, cancel)
         result.seconds += fitted
         return result
 
