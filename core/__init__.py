@@ -61,10 +61,12 @@ from core.workspaces.report import CollectionSummary, WorkspaceInfo, describe, o
 from core.workspaces.workspace import Workspace
 
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
+from core.eval.agent_cost import LLMEstimate, estimate_llm_run
 from core.eval.baselines import BASELINES
 from core.eval.job_registry import JobRegistry
 from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepResult, baseline_step,
                             engine_step, sweep_step)
+from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
 from core.eval.report import evaluation_report
 from core.eval.runner import EngineConfig, Evaluation, RunResult
@@ -109,4 +111,5 @@ __all__ = [
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
     "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step",
     "sweep_step",
+    "LLMBudget", "LLMEstimate", "estimate_llm_run", "evaluate_llm", "llm_unavailable",
 ]

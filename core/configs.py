@@ -138,6 +138,9 @@ class LLMConfig(Config):
     cache_dir: Path | None = None
     per_minute: OptionalInt(1) = None
     per_day: OptionalInt(1) = None
+    max_tokens: OptionalInt(1) = None
+    """Completion tokens per call (sent as ``max_tokens``); None leaves it to the server. A cap makes
+    the cost of a run boundable up front (:mod:`core.eval.agent_cost`)."""
 
     @field_validator("cache_dir", mode="before")
     @classmethod

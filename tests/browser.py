@@ -29,6 +29,35 @@ def free_port() -> int:
 
 
 @contextmanager
+def served(command: list[str], health_url: str, timeout_s: float, **popen):
+    """Start ``command``; once ``health_url`` answers 200 yield the process; stop it afterwards.
+
+    RuntimeError if it exits first or does not answer within ``timeout_s``.
+    """
+    proc = subprocess.Popen(command, **popen)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(health_url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            state = f"exited with {proc.returncode}" if proc.returncode is not None else f"did not answer within {timeout_s} s"
+            raise RuntimeError(f"{command[:3]} {state}")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
 def lab_server(timeout_s: float = 60.0, data_dir: str | Path | None = None, env: dict[str, str] | None = None,
                port: int | None = None):
     """Start the lab on a free loopback port with its workspaces in ``data_dir`` (default: a new
@@ -38,26 +67,9 @@ def lab_server(timeout_s: float = 60.0, data_dir: str | Path | None = None, env:
     extra, env = env or {}, {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env["PERSONALIZATION_LAB_DATA"] = str(data_dir or tempfile.mkdtemp(prefix="lab-browser-data-"))
     env.update(extra)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError(f"the lab did not start within {timeout_s} s")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+               "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with served(command, f"{url}/_stcore/health", timeout_s, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

@@ -398,6 +398,20 @@ def test_server_rejecting_response_format_is_asked_again_in_text_mode_and_rememb
     assert ["response_format" in r.body for r in fake_llm.requests] == [True, False, False]
 
 
+LLAMA_CPP_REJECTION = ("1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                       "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+"""What llama-cpp-python's server (0.3.36) answers, with HTTP 500, to a ``json_schema`` response_format."""
+
+
+@pytest.mark.integration
+def test_a_server_error_naming_response_format_counts_as_its_rejection(fake_llm):
+    fake_llm.script(Reply(status=500, error=LLAMA_CPP_REJECTION), Reply(ranking_reply("c2", "c1")))
+    agent, pool = ranker(fake_llm), make_pool(3)
+    assert agent.rerank(PERSONA, None, pool, 2, True, RankContext()).order == ids(pool, 2, 1)
+    assert ["response_format" in r.body for r in fake_llm.requests] == [True, False]
+    assert agent.client.use_json_schema is False
+
+
 @pytest.mark.integration
 def test_cache_hit_sends_nothing_and_records_a_cached_call(fake_llm, tmp_path):
     fake_llm.script(Reply(ranking_reply("c3", "c2")))

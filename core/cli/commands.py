@@ -237,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 # -- entry point -------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit status (0 ok, 2 usage or engine error)."""
+    """Run one command; returns the exit status (0 ok, 1 needs a confirmation, 2 usage or engine error)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help and usage errors: argparse has printed its message
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(output.render(args.json))
-    return 0
+    return output.status
 
 
 def _run(args: argparse.Namespace) -> Output:

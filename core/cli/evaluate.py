@@ -5,6 +5,7 @@
     python -m core evaluate movies --sweep decay_rate=0,0.1,0.5 --sweep strategy=centroid,knn --validation-fraction 0.2
     python -m core --workspace room-1 evaluate Movies --source personas --split random
     python -m core evaluate movies --log ratings.csv --rating-scale 1:5
+    python -m core evaluate movies --users 200 --agent llm --agent-users 5 --max-llm-calls 10 --yes
 
 What is evaluated: a shipped sample's catalog (in memory) or, with ``--workspace``/``--db`` or
 ``--source personas``, a collection of that store. Where the interactions come from: the sample's
@@ -15,7 +16,8 @@ table gives NDCG@k, Recall@k, HitRate@k and MRR@k with 95 % bootstrap intervals,
 and the paired NDCG difference of each run against the first. ``--sweep`` tunes the grid on a
 validation part (``--validation-fraction`` / ``--validation-last``) and reports the chosen point
 and the first configuration on test. ``--json`` prints the full record (split, seed, configs,
-versions) for reproducing the run.
+versions) for reproducing the run. ``--agent local|llm`` adds agent ranking, by the local agent or
+by an LLM whose cost is estimated and confirmed first (:mod:`core.cli.evaluate_agent`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from core import (BASELINES, PROTOCOLS, STRATEGIES, SWEEPABLE, EmbeddedStore, EngineConfig, Evaluation, InvalidInputError,
                   NotFoundError, convert_log, evaluation_report, install_sample, list_samples, log_source,
                   open_store, parse_scalar, read_interaction_log, sample_source, split_source, store_source, sweep)
+from core.cli import evaluate_agent
 from core.cli import workspaces as cli_workspaces
 from core.cli.context import add_log_mapping, log_mapping
 from core.cli.format import Output, table
@@ -64,6 +67,7 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
                    f"on validation (repeat for a grid); parameters: {', '.join(SWEEPABLE)}")
     p.add_argument("--metric", default="ndcg", help="what --sweep maximizes (ndcg, recall, hit_rate, mrr)")
     p.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=["random", "most_popular", "item_knn"])
+    evaluate_agent.add_arguments(p)
 
 
 def _catalog(args: argparse.Namespace):
@@ -113,7 +117,8 @@ def _configs(args: argparse.Namespace) -> list[EngineConfig]:
     configs = [EngineConfig(strategy=s, decay_rate=d, popularity_weight=p) for s in args.strategies
                for d in args.decay_rates for p in (args.popularity or [None])]
     configs += [EngineConfig(**{**vars(c), "property_weight": 0.0}) for c in configs] if args.no_properties else []
-    configs += [EngineConfig(**{**vars(c), "use_agent_ranking": True}) for c in configs] if args.agent_ranking else []
+    agent = args.agent_ranking or args.agent == "local"
+    configs += [EngineConfig(**{**vars(c), "use_agent_ranking": True}) for c in configs] if agent else []
     return configs
 
 
@@ -140,6 +145,9 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     users = users[:args.users] if args.users else users
     evaluation = Evaluation(split, store, collection, k=args.k, users=users, properties=source.properties)
     configs = _configs(args)
+    llm_plan = evaluate_agent.plan(args, evaluation, configs[0])
+    if isinstance(llm_plan, Output):  # an LLM run that was not confirmed: nothing ran
+        return llm_plan
     baselines = [evaluation.baseline(name) for name in args.baselines]  # first: a missing extra fails fast
     extra: dict[str, Any] = {"source": source.summary()}
     if args.sweep:
@@ -151,8 +159,12 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     else:
         runs = [evaluation.engine(c) for c in configs]
     runs += baselines
-    data = evaluation_report(evaluation, runs, seed=args.seed, extra=extra)
-    return Output(data, _text(args, evaluation, runs, extra.get("sweep"), source.description))
+    agent_runs = evaluate_agent.run(llm_plan, evaluation, configs[0])
+    llm_data, llm_lines = evaluate_agent.report(llm_plan, agent_runs, args.k)
+    extra.update({"llm": llm_data} if args.agent == "llm" else {})
+    data = evaluation_report(evaluation, runs + agent_runs, seed=args.seed, extra=extra)
+    text = _text(args, evaluation, runs + agent_runs, extra.get("sweep"), source.description)
+    return Output(data, text + "".join(f"\n{line}" for line in llm_lines))
 
 
 def _text(args, evaluation: Evaluation, runs, tuned: dict | None, description: str) -> str:

@@ -34,6 +34,8 @@ class Output:
 
     data: Any
     text: str
+    status: int = 0
+    """The exit status: 0, or 1 when the command stopped to ask for a confirmation (``evaluate --agent llm``)."""
 
     def render(self, as_json: bool) -> str:
         """The text to print: indented JSON (non-JSON values as ``str``) or the text form."""

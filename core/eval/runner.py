@@ -11,7 +11,9 @@ time and (engine runs) the seconds spent in each pipeline stage, from the respon
 :meth:`Evaluation.load` builds the personas once and says how long that bulk load took.
 
 ``progress(done, total)`` is called as users are ranked; ``cancel()`` returning True stops a run
-between users with :class:`~core.errors.CancelledError`.
+between users with :class:`~core.errors.CancelledError`. A ranking function may also end a run
+early by raising :class:`StopRun` (a spent LLM budget, :mod:`core.eval.llm_run`): the users ranked
+so far are the result, marked ``partial`` in its notes.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from core.eval.metrics import K, METRICS, Estimate, mean_ci, paired_difference
 from core.eval.splits import Split
 from core.configs import LLMConfig, PipelineConfig
 from core.ids import to_uuid
-from core.models import Persona, PersonaInteraction
+from core.models import Persona, PersonaInteraction, PersonalizationAgentGetObjectsResponse
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
 from core.store.embedded.store import EmbeddedStore
@@ -41,6 +43,14 @@ from core.store.overlay import OverlayStore
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
+
+
+class StopRun(Exception):
+    """Raised by a ranking function to end a run before its next user; ``reason`` goes in the notes."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,8 @@ class RunResult:
     """Each user's ranking time (one ``get_objects`` call, or one baseline recommendation)."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Engine runs: total seconds in each pipeline stage over all users (the responses' traces)."""
+    notes: dict[str, Any] = field(default_factory=dict)
+    """What else the run recorded: ``partial`` with the users evaluated and why it stopped, LLM usage."""
 
     def call_ms(self, percentile: float = 50) -> float:
         """A percentile of the per-user ranking time, in milliseconds (NaN without users)."""
@@ -108,7 +120,8 @@ class RunResult:
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "config": self.config, "seconds": round(self.seconds, 3),
-                "ms_per_call_p50": round(self.call_ms(50), 3), **{m: asdict(self.estimate(m)) for m in self.per_user}}
+                "ms_per_call_p50": round(self.call_ms(50), 3), **{m: asdict(self.estimate(m)) for m in self.per_user},
+                **({"notes": self.notes} if self.notes else {})}
 
 
 @dataclass(frozen=True)
@@ -186,26 +199,34 @@ class Evaluation:
             self._agent, self._overlay = agent, overlay
         return self._agent
 
-    def agent(self, config: EngineConfig = EngineConfig()) -> PersonalizationAgent:
-        """The evaluation's agent over its throwaway personas, with ``config``'s blend weights."""
+    def agent(self, config: EngineConfig = EngineConfig(), *, llm: Any = None,
+              agent_config: Any = None) -> PersonalizationAgent:
+        """The evaluation's agent over its throwaway personas, with ``config``'s blend weights; ``llm``
+        (default: the evaluation's) and ``agent_config`` (default: the engine's) for agent ranking."""
         base = self._personas()
         return PersonalizationAgent(store=self._overlay, reference_collection=self.collection,
-                                    config=config.pipeline(base.config), llm=self.llm)
+                                    config=config.pipeline(base.config), llm=self.llm if llm is None else llm,
+                                    agent_config=agent_config)
+
+    def respond(self, user: Hashable, config: EngineConfig, agent: PersonalizationAgent
+                ) -> PersonalizationAgentGetObjectsResponse:
+        """``get_objects`` for ``user`` as a run under ``config`` asks it, from ``agent`` (see :meth:`agent`)."""
+        return agent.get_objects(
+            persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
+            explain_results=False, exclude_interacted_items=True,
+            recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
+            strategy=config.strategy, now=self._now(user))
 
     def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
-               cancel: Cancel | None = None) -> RunResult:
+               cancel: Cancel | None = None, users: Sequence[Hashable] | None = None) -> RunResult:
         agent = self.agent(config)
         stages: Counter[str] = Counter()
 
         def rank(user: Hashable) -> list[UUID]:
-            response = agent.get_objects(
-                persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
-                explain_results=False, exclude_interacted_items=True,
-                recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
-                strategy=config.strategy, now=self._now(user))
+            response = self.respond(user, config, agent)
             stages.update({step.name: step.seconds for step in response.trace})
             return [o.uuid for o in response.objects]
-        result = self._run(config.label, asdict(config), rank, progress, cancel)
+        result = self.run(config.label, asdict(config), rank, progress, cancel, users)
         result.stage_seconds = dict(stages)
         return result
 
@@ -221,7 +242,7 @@ class Evaluation:
         start = time.perf_counter()
         model = BASELINES[name](self.split.training_rows(), self.catalog, **options)
         fitted = time.perf_counter() - start
-        result = self._run(model.name, {"baseline": name, **model.params, **options},
+        result = self.run(model.name, {"baseline": name, **model.params, **options},
                            lambda u: model.recommend(u, self.k), progress, cancel)
         result.seconds += fitted
         return result
@@ -235,23 +256,37 @@ class Evaluation:
         return result
 
     # shared ----------------------------------------------------------------------------------
-    def _run(self, name: str, config: dict[str, Any], rank: Callable[[Hashable], list], progress: Progress | None,
-             cancel: Cancel | None) -> RunResult:
+    def run(self, name: str, config: dict[str, Any], rank: Callable[[Hashable], list | None],
+            progress: Progress | None = None, cancel: Cancel | None = None,
+            users: Sequence[Hashable] | None = None) -> RunResult:
+        """``rank(user)`` for each of ``users`` (default: the evaluation's) and its metrics.
+
+        ``rank`` returning None leaves that user out; raising :class:`StopRun` ends the run there.
+        """
+        users = self.users if users is None else list(users)
         per_user: dict[str, dict[Hashable, float]] = {m: {} for m in METRICS}
         lists: dict[Hashable, list] = {}
         call_seconds: dict[Hashable, float] = {}
+        notes: dict[str, Any] = {}
         start = time.perf_counter()
-        for n, user in enumerate(self.users):
+        for n, user in enumerate(users):
             if cancel is not None and cancel():
-                raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(self.users)} users")
+                raise CancelledError(f"evaluation of {name} cancelled after {n} of {len(users)} users")
             began = time.perf_counter()
-            ranked = lists[user] = rank(user)
+            try:
+                ranked = rank(user)
+            except StopRun as stop:
+                notes = {"partial": True, "users_evaluated": len(lists), "users_planned": len(users),
+                         "stopped": stop.reason}
+                break
             call_seconds[user] = time.perf_counter() - began
-            for metric, f in METRICS.items():
-                per_user[metric][user] = f(ranked, self.split.test[user], self.k)
+            if ranked is not None:
+                lists[user] = ranked
+                for metric, f in METRICS.items():
+                    per_user[metric][user] = f(ranked, self.split.test[user], self.k)
             if progress is not None:
-                progress(n + 1, len(self.users))
-        return RunResult(name, config, per_user, time.perf_counter() - start, lists, call_seconds)
+                progress(n + 1, len(users))
+        return RunResult(name, config, per_user, time.perf_counter() - start, lists, call_seconds, notes=notes)
 
 
 def persona_of(user: Hashable) -> UUID:

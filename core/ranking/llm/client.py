@@ -6,7 +6,7 @@
 2. asks the process-wide :class:`CallBudget` (a refusal sends nothing);
 3. calls ``chat.completions.create`` through the official ``openai`` client (its own retries off),
    with a strict JSON-schema ``response_format`` while the server accepts one; a server that
-   rejects it (HTTP 400 naming ``response_format``/``json_schema``) is asked once more without it,
+   rejects it (HTTP 400, 422 or 500 naming ``response_format``/``json_schema``) is asked once more without it,
    and the client remembers that for later calls (the prompts always describe the JSON in text);
 4. retries 429, 5xx, timeouts and connection errors with exponential backoff, up to
    ``max_retries`` times;
@@ -124,6 +124,8 @@ class LLMClient:
         kwargs: dict[str, Any] = {"model": self.config.model, "messages": messages}
         if self.use_json_schema:
             kwargs["response_format"] = response_format_schema(schema_kind)
+        if self.config.max_tokens is not None:
+            kwargs["max_tokens"] = self.config.max_tokens
         openai = self._api
         try:
             return self._openai.chat.completions.create(**kwargs), None
@@ -141,7 +143,8 @@ class LLMClient:
 
     def _status_failure(self, exc: openai.APIStatusError) -> _Failure:
         status, detail = exc.status_code, self._detail(exc)
-        if status in (400, 422) and self.use_json_schema and _about_schema(detail, exc):
+        # llama-cpp-python's server answers a schema it does not know with HTTP 500 naming response_format
+        if status in (400, 422, 500) and self.use_json_schema and _about_schema(detail, exc):
             log.info("%s rejected response_format (HTTP %s); using JSON in text from now on", self.config.server, status)
             self.use_json_schema = False
             return _Failure(f"HTTP {status}: response_format rejected", schema_rejected=True)
