@@ -65,7 +65,7 @@ from core.eval.agent_cost import LLMEstimate, estimate_llm_run
 from core.eval.baselines import BASELINES
 from core.eval.job_registry import JobRegistry
 from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepResult, baseline_step,
-                            engine_step, sweep_step)
+                            engine_step, llm_step, sweep_step)
 from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
 from core.eval.report import evaluation_report
@@ -109,7 +109,7 @@ __all__ = [
     "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
     "RunResult", "Split", "SweepResult", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
-    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step",
+    "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step", "llm_step",
     "sweep_step",
     "LLMBudget", "LLMEstimate", "estimate_llm_run", "evaluate_llm", "llm_unavailable",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from core import (EngineConfig, Evaluation, EvaluationJob, InvalidInputError, LogSource, Prepared, Split, Store,
-                  baseline_step, engine_step, split_source, sweep_step)
+                  baseline_step, engine_step, llm_step, split_source, sweep_step)
 
 PROTOCOLS = {"temporal": "temporal (the latest share)", "leave_last_k": "leave-last-k",
              "random": "random (seeded; no times needed)"}
@@ -80,12 +80,16 @@ class Plan:
     sweep: Sweep | None = None
     timed: bool | None = None
     errors: tuple[str, ...] = ()
+    llm: Any = None
+    """A confirmed ``lab.eval_llm.LLMPlan``: the LLM reranking step (None: no LLM step)."""
 
     def settings(self, collection: str) -> dict[str, Any]:
         """The choices as JSON-able values (recorded with the job and in the results file)."""
         return {"collection": collection, "source": self.source_name, "protocol": asdict(self.protocol),
                 "k": self.k, "users": self.users, "configs": [asdict(c) for c in self.configs],
-                "baselines": list(self.baselines), "sweep": asdict(self.sweep) if self.sweep else None}
+                "baselines": list(self.baselines), "sweep": asdict(self.sweep) if self.sweep else None,
+                "llm": None if self.llm is None else {"users": self.llm.users, "config": asdict(self.llm.config),
+                                                      "budget": asdict(self.llm.budget)}}
 
 
 def engine_configs(strategies: Sequence[str], decay_rates: Sequence[float], popularity: Sequence[float | None],
@@ -168,4 +172,7 @@ def job_for(plan: Plan, store: Store, collection: str) -> EvaluationJob:
     if plan.sweep is not None:
         base = plan.configs[0] if plan.configs else EngineConfig()
         steps.append(sweep_step({plan.sweep.parameter: list(plan.sweep.values)}, base=base, metric=plan.sweep.metric))
+    if plan.llm is not None:
+        steps.append(llm_step(plan.llm.config, plan.llm.llm, users=plan.llm.users, budget=plan.llm.budget,
+                              estimate=plan.llm.estimate))
     return EvaluationJob(lambda: prepare(plan, store, collection), steps, settings=plan.settings(collection))

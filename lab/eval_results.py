@@ -50,6 +50,23 @@ def runs_of(results: Sequence[StepResult]) -> list[Run]:
     return runs
 
 
+def llm_usage(result: Any) -> str | None:
+    """What an LLM run used against its estimate and whether the budget cut it short (None: no LLM)."""
+    notes = getattr(result, "notes", None) or {}
+    used = notes.get("llm")
+    if not used:
+        return None
+    estimate = used["estimate"]
+    text = (f"{used['calls']} LLM calls (estimated {estimate['calls']}), {used['total_tokens']:,} tokens (estimated "
+            f"{estimate['tokens']:,}), {used['cached_calls']} cached")
+    if used["fallback_users"]:
+        text += f"; {used['fallback_users']} user(s) left out because the LLM failed: {used['fallback_reasons']}"
+    if notes.get("partial"):
+        text += (f"; partial: {notes['users_evaluated']} of {notes['users_planned']} users before the budget ran out"
+                 f" ({notes.get('stopped', '')})")
+    return text
+
+
 def _ci(est: Any) -> str:
     return "–" if est.users == 0 else f"{est.mean:.3f} [{est.low:.3f}, {est.high:.3f}]"
 
@@ -111,6 +128,9 @@ def render(job: EvaluationJob, status: JobStatus) -> None:
     st.subheader("Results")
     st.caption(plain(describe(job.settings) + (f" · {len(runs)} run(s) so far" if status.running else "")))
     st.dataframe(pd.DataFrame(results_table(runs, k)), hide_index=True, key=P + "table")
+    for run in runs:
+        if line := llm_usage(run.result):
+            st.caption(plain(f"{run.name}: {line}"))
     metric = st.selectbox("Metric in the charts", list(METRIC_LABELS), format_func=METRIC_LABELS.get,
                           key=P + "metric")
     label = f"{METRIC_LABELS[metric]}@{k}"

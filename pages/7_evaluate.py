@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lab import eval_form, eval_job_ui, eval_results, page
+from lab import eval_form, eval_job_ui, eval_llm, eval_results, page
 from lab.resources import eval_jobs
 
 ws, collection, agent = page.start("Evaluate")
@@ -21,7 +21,7 @@ st.caption("Each user's interactions are split into a history and held-out ones;
            "Intervals are 95 % bootstrap intervals over users.")
 registry = eval_jobs()
 key = (ws.ref.key, collection)
-plan = eval_form.render(ws, collection)
+plan = eval_llm.render(eval_form.render(ws, collection), ws.store, collection)
 eval_job_ui.run_button(registry, key, plan, ws.store, collection)
 job = registry.get(key)
 if job is not None:

@@ -27,6 +27,7 @@ from typing import Any
 from core.errors import AlreadyExistsError, CancelledError, InvalidInputError, PersonalizationError
 from core.eval.baselines import BASELINES
 from core.eval.isolated import run_baseline
+from core.eval.llm_run import LLMBudget, evaluate_llm
 from core.eval.runner import Cancel, EngineConfig, Evaluation, Progress
 from core.eval.splits import Split
 from core.eval.sweep import sweep
@@ -84,6 +85,19 @@ def sweep_step(grid: dict[str, list], *, base: EngineConfig = EngineConfig(), me
     values = "; ".join(f"{name} {', '.join(f'{v:g}' if isinstance(v, float) else str(v) for v in vs)}"
                        for name, vs in grid.items())
     return JobStep(f"sweep of {values}", "sweep", run, {"grid": grid, "base": asdict(base), "metric": metric})
+
+
+def llm_step(config: EngineConfig, llm: Any, *, users: int, budget: LLMBudget, estimate: Any = None) -> JobStep:
+    """Rerank the evaluation's first ``users`` users with the LLM ``llm`` (an ``LLMConfig`` or a shared
+    ``LLMClient``) within ``budget`` (:func:`~core.eval.llm_run.evaluate_llm`; the result is partial
+    when the budget ran out); ``estimate``: the one the user confirmed."""
+    config = EngineConfig(**{**asdict(config), "use_agent_ranking": True})
+
+    def run(p: Prepared, progress: Progress, cancel: Cancel) -> Any:
+        return evaluate_llm(p.evaluation, config, llm, budget=budget, users=p.evaluation.users[:users],
+                            estimate=estimate, progress=progress, cancel=cancel)
+    return JobStep(f"{config.label} · LLM on {users} users", "llm", run,
+                   {"users": users, "max_calls": budget.max_calls, "max_tokens": budget.max_tokens})
 
 
 @dataclass(frozen=True)

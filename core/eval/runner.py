@@ -215,7 +215,7 @@ class Evaluation:
                seconds: float) -> RunResult:
         """The run of ranked ``lists`` made elsewhere (a baseline fitted in another process), scored here
         like every other run; a user without a list scores as an empty one."""
-        result = self._run(name, config, lambda u: list(lists.get(u, ())), None, None)
+        result = self.run(name, config, lambda u: list(lists.get(u, ())))
         result.seconds = seconds
         return result
 
