@@ -71,6 +71,20 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 
+def open_lab_page(page: str, workspace: str | None = None, collection: str = "Workshop", *, timeout: float = 60,
+                  **state):
+    """An AppTest of ``page`` in the shared workspace ``workspace`` (if given) with ``state`` in the session."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if workspace:
+        use_workspace(at, workspace, collection)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def lab_workspace(name: str):
     """The shared lab workspace ``name`` (made if new), as the lab's sessions open it."""
     from core import WorkspaceRef

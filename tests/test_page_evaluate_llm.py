@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from devtools.fake_openai import FakeOpenAI, Reply
 
-from .conftest import APP, use_workspace
+from .conftest import open_lab_page
 from .test_page_evaluate import PAGE, RUN, button, kitchen, texts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]
@@ -27,13 +27,7 @@ EXPANDER = "LLM reranking on a few users (costs calls; estimated and confirmed f
 
 
 def open_page(name: str, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    use_workspace(at, name, "Workshop")
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_lab_page(PAGE, name, timeout=90, **state)
 
 
 def finish(at: AppTest, timeout: float = 240) -> AppTest:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core import ADMIN_ENV, Persona, PersonaInteraction, WorkspaceRef, export_workspace, to_uuid
 from lab.resources import workspaces
 
-from .conftest import APP, lab_workspace, use_workspace
+from .conftest import APP, lab_workspace, open_lab_page, use_workspace
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]
 
@@ -31,14 +31,7 @@ def room(with_persona: bool = True) -> str:
 
 
 def open_page(name: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if name:
-        use_workspace(at, name, "Workshop")
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_lab_page(PAGE, name, **state)
 
 
 def button(at: AppTest, label: str):
