@@ -174,3 +174,18 @@ def test_cli_evaluates_a_stores_personas_with_a_sweep(workshop, tmp_path, capsys
     assert "no collection 'Nope' in the store; collections: ['Workshop']" in capsys.readouterr().err
     assert main(["--db", str(path), "evaluate", "workshop", "--sweep", "decay_rate"]) == 2
     assert "--sweep 'decay_rate': write PARAM=V1,V2" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_passes_baseline_options_and_names_a_bad_one(workshop, tmp_path, capsys):
+    from core.cli.evaluate import parse_baseline_options
+    assert parse_baseline_options(["ease.l2=200", "item_knn.neighbours=5"], ["ease", "item_knn"]) == \
+        {"ease": {"l2": 200}, "item_knn": {"neighbours": 5}}
+    for bad, message in (("ease", "write NAME.PARAM=VALUE"), ("ease.l2=", "write NAME.PARAM=VALUE"),
+                         ("als.alpha=40", r"'als' is not among the chosen baselines \(ease\)")):
+        with pytest.raises(InvalidInputError, match=message):
+            parse_baseline_options([bad], ["ease"])
+    assert main(["--json", "evaluate", "movies", "--users", "20", "--baselines", "item_knn",
+                 "--baseline-option", "item_knn.neighbours=5"]) == 0
+    runs = json.loads(capsys.readouterr().out)["runs"]
+    assert runs[-1]["config"]["baseline"] == "item_knn" and runs[-1]["config"]["neighbours"] == 5

@@ -67,6 +67,8 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
                    f"on validation (repeat for a grid); parameters: {', '.join(SWEEPABLE)}")
     p.add_argument("--metric", default="ndcg", help="what --sweep maximizes (ndcg, recall, hit_rate, mrr)")
     p.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=["random", "most_popular", "item_knn"])
+    p.add_argument("--baseline-option", action="append", default=[], metavar="NAME.PARAM=VALUE",
+                   help="a baseline's setting, e.g. als.alpha=40 or ease.l2=200 (repeatable)")
     evaluate_agent.add_arguments(p)
 
 
@@ -113,6 +115,21 @@ def parse_sweep(items: list[str]) -> dict[str, list[Any]]:
     return grid
 
 
+def parse_baseline_options(items: list[str], chosen: list[str]) -> dict[str, dict[str, Any]]:
+    """``["als.alpha=40"]`` -> ``{"als": {"alpha": 40}}`` (each baseline checks its own settings)."""
+    options: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        name, dot, param = key.strip().partition(".")
+        if not sep or not dot or not param or not value.strip():
+            raise InvalidInputError(f"--baseline-option {item!r}: write NAME.PARAM=VALUE (e.g. als.alpha=40)")
+        if name not in chosen:
+            raise InvalidInputError(f"--baseline-option {item!r}: {name!r} is not among the chosen baselines "
+                                    f"({', '.join(chosen) or 'none'})")
+        options.setdefault(name, {})[param] = parse_scalar(value.strip())
+    return options
+
+
 def _configs(args: argparse.Namespace) -> list[EngineConfig]:
     configs = [EngineConfig(strategy=s, decay_rate=d, popularity_weight=p) for s in args.strategies
                for d in args.decay_rates for p in (args.popularity or [None])]
@@ -148,7 +165,8 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     llm_plan = evaluate_agent.plan(args, evaluation, configs[0])
     if isinstance(llm_plan, Output):  # an LLM run that was not confirmed: nothing ran
         return llm_plan
-    baselines = [evaluation.baseline(name) for name in args.baselines]  # first: a missing extra fails fast
+    options = parse_baseline_options(args.baseline_option, args.baselines)
+    baselines = [evaluation.baseline(name, **options.get(name, {})) for name in args.baselines]  # a missing extra fails fast
     extra: dict[str, Any] = {"source": source.summary()}
     if args.sweep:
         tuned = sweep(split, store, collection, grid, base=configs[0], metric=args.metric,
