@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from core.errors import InvalidInputError
 from core.models.fields import Config, Flag, Int, OptionalInt, Real
+from core.models.options import BlendWeights
 
 DEFAULT_HALF_LIFE_DAYS = 30.0
 """Days for a full-weight interaction to halve at ``decay_rate`` 1 (see :mod:`core.retrieval.profile`)."""
@@ -172,5 +173,5 @@ class LLMConfig(Config):
         return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
-__all__ = ["AgentConfig", "DEFAULT_BASE_URL", "DEFAULT_HALF_LIFE_DAYS", "DEFAULT_CACHE_DIR", "DEFAULT_MODEL", "LLMConfig", "LOCAL_COMPONENTS",
+__all__ = ["AgentConfig", "BlendWeights", "DEFAULT_BASE_URL", "DEFAULT_HALF_LIFE_DAYS", "DEFAULT_CACHE_DIR", "DEFAULT_MODEL", "LLMConfig", "LOCAL_COMPONENTS",
            "LOCAL_LABELS", "LOCAL_SIGNS", "LocalRankerConfig", "PipelineConfig", "StrategyConfig"]
