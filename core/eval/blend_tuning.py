@@ -34,9 +34,10 @@ from core.store.base import Store
 
 WEIGHT_GRID: dict[str, tuple] = {"content": (0.0, 0.1, 0.2, 0.4), "popularity": (0.0, 0.05, 0.2),
                                  "ramp": (0.0, 3.0), "query": ("graded", "binary")}
-MODEL_GRID: tuple[dict[str, Any], ...] = ({"dims": 256, "l2": 250.0}, {"dims": 1024, "l2": 50.0})
+MODEL_GRID: tuple[dict[str, Any], ...] = ({"dims": 256, "l2": 250.0}, {"dims": 1536, "l2": 50.0})
 """Chosen from sweeps on the samples' validation parts (``benchmarks/results/behaviour_models.md``): movies
-peaks near 256 dimensions and l2 250, books needs ~1,000 dimensions and a smaller l2."""
+(610 users) peaks near 256 dimensions and l2 250; books (53,424 users) gains up to ~1,500 dimensions
+with a smaller l2. A catalog with fewer users than dimensions gets as many as it can hold."""
 
 
 @dataclass
