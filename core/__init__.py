@@ -72,7 +72,7 @@ from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepRes
                             engine_step, llm_step, sweep_step)
 from core.eval.llm_run import LLMBudget, evaluate_llm, llm_unavailable
 from core.eval.metrics import METRICS, Estimate, mean_ci, paired_difference
-from core.eval.report import evaluation_report
+from core.eval.report import beyond_accuracy, evaluation_report
 from core.eval.runner import EngineConfig, Evaluation, RunResult
 from core.eval.sources import PROTOCOLS, LogSource, log_source, sample_source, split_source, store_source
 from core.eval.splits import LogRow, Split, leave_last_k, random_split, temporal_split
@@ -114,7 +114,7 @@ __all__ = [
     "export_workspace", "import_workspace", "overview",
     # evaluation
     "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
-    "RunResult", "Split", "SweepResult", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
+    "RunResult", "Split", "SweepResult", "beyond_accuracy", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
     "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step", "llm_step",
     "sweep_step",

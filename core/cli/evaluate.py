@@ -26,7 +26,7 @@ import argparse
 from typing import Any
 
 from core import (BASELINES, PROTOCOLS, STRATEGIES, SWEEPABLE, EmbeddedStore, EngineConfig, Evaluation, InvalidInputError,
-                  NotFoundError, convert_log, evaluation_report, install_sample, list_samples, log_source,
+                  NotFoundError, beyond_accuracy, convert_log, evaluation_report, install_sample, list_samples, log_source,
                   open_store, parse_scalar, read_interaction_log, sample_source, split_source, store_source, sweep,
                   tune_blend, tuned_behaviour)
 from core.cli import evaluate_agent
@@ -217,9 +217,10 @@ def _text(args, evaluation: Evaluation, runs, tuned: dict | None, description: s
     for run in runs:
         est = {m: run.estimate(m) for m in ("ndcg", "recall", "hit_rate", "mrr")}
         diff = first.versus(run) if run is not first else None
+        more = beyond_accuracy(evaluation, run)
         body.append([run.name, str(est["ndcg"]), f"{est['recall'].mean:.4f}", f"{est['hit_rate'].mean:.4f}",
                      f"{est['mrr'].mean:.4f}", "–" if diff is None else f"{diff.mean:+.4f} [{diff.low:+.4f}, {diff.high:+.4f}]",
-                     f"{run.seconds:.1f}"])
+                     f"{more['coverage']:.3f}", f"{more['novelty']:.2f}", f"{run.seconds:.1f}"])
     head = (f"{evaluation.collection} on {description}: {evaluation.split.protocol['split']} split, "
             f"{len(evaluation.users)} test users, k={k}\n")
     if tuned:
@@ -227,4 +228,4 @@ def _text(args, evaluation: Evaluation, runs, tuned: dict | None, description: s
         head += (f"sweep of {', '.join(tuned['grid'])} on validation ({len(tuned['validation'])} points): best "
                  f"{best} (validation {args.metric} {max(r[args.metric]['mean'] or 0 for r in tuned['validation']):.4f})\n")
     return head + table(["run", f"NDCG@{k} [95% CI]", f"Recall@{k}", f"HitRate@{k}", f"MRR@{k}",
-                         "NDCG vs first [95% CI]", "seconds"], body)
+                         "NDCG vs first [95% CI]", "coverage", "novelty", "seconds"], body)

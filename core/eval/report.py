@@ -15,6 +15,9 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
+import numpy as np
+
+from core.eval.metrics import coverage, novelty
 from core.eval.runner import Evaluation, RunResult
 
 LIBRARIES = ("numpy", "scipy", "pandas", "implicit", "openai", "sentence-transformers")
@@ -51,5 +54,19 @@ def evaluation_report(evaluation: Evaluation, runs: Sequence[RunResult], *, seed
         "collection": evaluation.collection, "protocol": evaluation.split.protocol, "part": evaluation.part,
         "k": evaluation.k, "users": len(evaluation.users), "seed": seed,
         "training_interactions_not_in_catalog": evaluation.unknown_items,
-        "runs": [{**run.summary(), f"{metric}_vs_first": vars(first.versus(run, metric))} for run in runs],
+        "runs": [{**run.summary(), f"{metric}_vs_first": vars(first.versus(run, metric)),
+                  **beyond_accuracy(evaluation, run)} for run in runs],
         "versions": versions(), **(extra or {})})
+
+
+def beyond_accuracy(evaluation: Evaluation, run: RunResult) -> dict[str, float]:
+    """``coverage`` (share of the catalog in some top-k list) and ``novelty`` (mean self-information of the
+    listed items by their training popularity: lower means a bias towards popular items) of ``run``."""
+    counts: dict[Any, int] = {}
+    for rows in evaluation.split.train.values():
+        for item in {r.item for r in rows if r.value > 0}:
+            counts[item] = counts.get(item, 0) + 1
+    lists = list(run.lists.values())
+    return {"coverage": coverage(lists, max(1, len(evaluation.catalog)), evaluation.k),
+            "novelty": float(np.nanmean([novelty(r, counts, len(evaluation.split.train), evaluation.k)
+                                         for r in lists])) if lists else math.nan}
