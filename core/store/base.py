@@ -13,6 +13,12 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
 - **Interactions for the engine.** :meth:`Store.scan_interactions` hands out every interaction of a
   collection as columns; popularity, like counts (``core.retrieval.popularity``) and later learned
   models are computed by the engine from it, memoised with :meth:`Store.memo` until the next write.
+- **Background personas.** A persona created with ``add_interactions(..., background=True)`` (a
+  sample's real users, its "community") is a persona like any other for the engine, but
+  :meth:`Store.list_personas` and :meth:`Store.count_personas` leave background personas out
+  unless asked (``background=True``: only them; ``None``: all), so what people made is listed as before.
+- **Collection settings.** :meth:`Store.collection_settings` keeps a few JSON values with a
+  collection (e.g. whether a workspace includes a sample's community); writing them drops its memos.
 - **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
 - **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
   changes the store. ``item_properties`` is the one uncopied, read-only view, for the engine's reads.
@@ -166,6 +172,12 @@ class Store(Protocol):
     def delete_collection(self, name: str) -> None: ...
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None: ...
     def has_agent(self, name: str) -> bool: ...
+    def collection_settings(self, name: str) -> dict[str, Any]:
+        """The JSON values kept with collection ``name`` (a copy; ``{}`` when none were set)."""
+        ...
+    def update_collection_settings(self, name: str, values: Mapping[str, Any]) -> None:
+        """Set ``values`` (JSON) on collection ``name``, keeping its other settings; a None value removes that key."""
+        ...
 
     # items ---------------------------------------------------------------------------------
     def add_items(self, collection: str, items: Sequence[Item],
@@ -223,15 +235,22 @@ class Store(Protocol):
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None: ...
     def get_persona(self, collection: str, persona_id: UUID) -> Persona | None: ...
     def delete_persona(self, collection: str, persona_id: UUID) -> bool: ...
-    def list_personas(self, collection: str) -> list[Persona]: ...
+    def list_personas(self, collection: str, *, background: bool | None = False) -> list[Persona]:
+        """The collection's personas in creation order: by default those people made (not background
+        ones); ``background=True`` only the background personas, ``None`` every persona."""
+        ...
+    def count_personas(self, collection: str, *, background: bool | None = False) -> int:
+        """``len(list_personas(collection, background=background))``, without building them."""
+        ...
     def add_interactions(
         self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
         replace_pairs: Iterable[tuple[UUID, UUID]] = (), create_personas: Iterable[UUID | Persona] = (),
+        background: bool = False,
     ) -> None:
         """Atomically: create ``create_personas`` that are missing (a UUID with no properties, a
-        :class:`Persona` with its own; existing personas are left as they are), delete the stored
-        interactions of ``replace_pairs`` (persona, item), insert ``rows`` (``created_at`` None ->
-        ``default_time``)."""
+        :class:`Persona` with its own; existing personas are left as they are; ``background``: the new
+        ones are background personas), delete the stored interactions of ``replace_pairs`` (persona,
+        item), insert ``rows`` (``created_at`` None -> ``default_time``)."""
         ...
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]: ...
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]: ...

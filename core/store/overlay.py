@@ -13,6 +13,13 @@ agent config hang on, and every item read or search goes to the shared copy. Wri
 a shared catalog raises :class:`~core.errors.ReadOnlyError`; deleting it from a workspace drops
 the stub with the workspace's personas, not the catalog.
 
+A shared catalog may come with a **community** (:meth:`SharedCatalogs.community_for`: a sample's
+real users as background personas with their interactions, loaded once per process). Attached with
+``community=True`` (or :meth:`OverlayStore.set_community`, a setting of the stub), those personas
+are part of the workspace for the engine — popularity and ``scan_interactions`` count them, and
+``get_persona`` / ``recent_interactions`` serve them — but they are read-only, hidden from
+``list_personas`` unless asked for background personas, and never copied into the own file.
+
 ``read_only`` (a reason, e.g. "this shared workspace is protected by a passcode") refuses every
 write with :class:`~core.errors.ReadOnlyError` naming it: a passcode-protected shared workspace
 opened without its passcode can be read and copied, not changed.
@@ -27,9 +34,10 @@ from uuid import UUID
 
 import numpy as np
 
-from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
+from core.errors import AlreadyExistsError, NotAvailableError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
 from core.store.base import CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, Store, StoredInteraction
+from core.store.community import COMMUNITY, community_ids, community_scan, merge_scans, refuse_community
 
 T = TypeVar("T")
 
@@ -44,6 +52,11 @@ class SharedCatalogs(Protocol):
 
     def store_for(self, collection: str) -> Store:
         """The store holding ``collection``, loading it first if needed (thread-safe)."""
+        ...
+
+    def community_for(self, collection: str) -> Store | None:
+        """The store holding ``collection``'s community as background personas (loaded first if needed),
+        or None when the catalog has none. Optional: shared catalogs without this method have none."""
         ...
 
 
@@ -80,8 +93,9 @@ class OverlayStore:
             raise ReadOnlyError(f"collection {collection!r} is a shared sample catalog and read-only; import your "
                                 "own catalog under another name to change items; nothing was changed")
 
-    def attach(self, collection: str) -> CollectionSpec:
-        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec."""
+    def attach(self, collection: str, *, community: bool = False) -> CollectionSpec:
+        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec. ``community``:
+        when this attaches it, include the catalog's community too (if it has one; see :meth:`set_community`)."""
         if not self.is_shared(collection):
             raise NotFoundError(f"{collection!r} is not a shared catalog; shared: {sorted(self.shared.names()) if self.shared else []}")
         if not self.own.has_collection(collection):
@@ -92,8 +106,53 @@ class OverlayStore:
                     name=spec.name, dims=spec.dims, text_fields=spec.text_fields, embedding_model=spec.embedding_model,
                     vectors=dict(spec.vectors)))
             except AlreadyExistsError:  # another session attached it meanwhile
-                pass
+                return self.own.get_collection(collection)
+            if community and self._shared_community(collection) is not None:
+                self.set_community(collection, True)
         return self.own.get_collection(collection)
+
+    # the shared catalog's community --------------------------------------------------------
+    def community(self, collection: str) -> bool:
+        """Whether the shared catalog's community is part of this workspace's ``collection``."""
+        return self._community(collection) is not None
+
+    def set_community(self, collection: str, on: bool) -> None:
+        """Include (``on``) or leave out the community of attached shared catalog ``collection``."""
+        self._write(f"{'include' if on else 'leave out'} the community of {collection!r}")
+        if not self.is_shared(collection) or not self.own.has_collection(collection):
+            raise NotFoundError(f"{collection!r} is not a shared catalog attached to this workspace; attached: "
+                                f"{[c for c in self.list_collections() if self.is_shared(c)]}")
+        store = self._shared_community(collection) if on else None
+        if on and store is None:
+            raise NotAvailableError(f"the shared catalog {collection!r} has no community (no interaction log)")
+        if store is not None:
+            clash = [p for p in self.own.list_personas(collection, background=None)
+                     if p.persona_id.int in community_ids(store, collection)]
+            if clash:
+                raise AlreadyExistsError(f"persona {clash[0].persona_id} of this workspace has the ID of a community "
+                                         f"persona of {collection!r}; delete it first; nothing was changed")
+        self.own.update_collection_settings(collection, {COMMUNITY: True if on else None})
+
+    def _shared_community(self, collection: str) -> Store | None:
+        community_for = getattr(self.shared, "community_for", None)
+        return community_for(collection) if community_for is not None else None
+
+    def includes_community(self, collection: str) -> bool:
+        """This workspace's setting for shared catalog ``collection`` (the community is not loaded to answer)."""
+        return self.is_shared(collection) and self.own.memo(collection, "overlay.community", lambda: (
+            self.own.has_collection(collection) and bool(self.own.collection_settings(collection).get(COMMUNITY))))
+
+    def _community(self, collection: str) -> Store | None:
+        """The store with ``collection``'s community when it is part of this workspace, else None."""
+        return self._shared_community(collection) if self.includes_community(collection) else None
+
+    def _not_community(self, collection: str, ids: Iterable[UUID], what: str) -> None:
+        if (store := self._community(collection)) is not None:
+            refuse_community(store, collection, ids, what)
+
+    def _persona_store(self, collection: str, persona_id: UUID) -> Store:
+        store = self._community(collection)
+        return store if store is not None and persona_id.int in community_ids(store, collection) else self.own
 
     # collections --------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
@@ -122,6 +181,13 @@ class OverlayStore:
 
     def has_agent(self, name: str) -> bool:
         return self.own.has_agent(name)
+
+    def collection_settings(self, name: str) -> dict[str, Any]:
+        return self.own.collection_settings(name)
+
+    def update_collection_settings(self, name: str, values: Mapping[str, Any]) -> None:
+        self._write(f"change the settings of {name!r}")
+        self.own.update_collection_settings(name, values)
 
     # items --------------------------------------------------------------------------------
     def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
@@ -174,39 +240,58 @@ class OverlayStore:
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
                                             query_properties=query_properties)
 
-    # personas and interactions: always the workspace's own -------------------------------
+    # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         self._write("save a persona")
+        self._not_community(collection, [persona.persona_id], "save a persona")
         self.own.put_persona(collection, persona, must_exist=must_exist)
 
     def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
-        return self.own.get_persona(collection, persona_id)
+        persona = self.own.get_persona(collection, persona_id)
+        if persona is None and (store := self._community(collection)) is not None:
+            return store.get_persona(collection, persona_id)
+        return persona
 
     def delete_persona(self, collection: str, persona_id: UUID) -> bool:
         self._write("delete a persona")
+        self._not_community(collection, [persona_id], "delete a persona")
         return self.own.delete_persona(collection, persona_id)
 
-    def list_personas(self, collection: str) -> list[Persona]:
-        return self.own.list_personas(collection)
+    def list_personas(self, collection: str, *, background: bool | None = False) -> list[Persona]:
+        own = self.own.list_personas(collection, background=background)
+        store = None if background is False else self._community(collection)
+        return own if store is None else own + store.list_personas(collection, background=True)
+
+    def count_personas(self, collection: str, *, background: bool | None = False) -> int:
+        own = self.own.count_personas(collection, background=background)
+        store = None if background is False else self._community(collection)
+        return own if store is None else own + store.count_personas(collection, background=True)
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID | Persona] = ()) -> None:
+                         create_personas: Iterable[UUID | Persona] = (), background: bool = False) -> None:
         self._write("record interactions")
+        create_personas = list(create_personas)
+        ids = {r.persona_id for r in rows} | {p if isinstance(p, UUID) else p.persona_id for p in create_personas}
+        self._not_community(collection, ids, "record interactions")
         self.own.add_interactions(collection, rows, default_time=default_time, replace_pairs=replace_pairs,
-                                  create_personas=create_personas)
+                                  create_personas=create_personas, background=background)
 
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
-        return self.own.recent_interactions(collection, persona_id, limit)
+        return self._persona_store(collection, persona_id).recent_interactions(collection, persona_id, limit)
 
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
-        return self.own.interacted_items(collection, persona_id)
+        return self._persona_store(collection, persona_id).interacted_items(collection, persona_id)
 
     def scan_interactions(self, collection: str) -> InteractionScan:
-        return self.own.scan_interactions(collection)
+        own, store = self.own.scan_interactions(collection), self._community(collection)
+        if store is None:
+            return own
+        return merge_scans(community_scan(store, collection), own)
 
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
-        return self.own.memo(collection, key, build)  # memos derive from interactions, which are the workspace's
+        # memos derive from interactions: the workspace's own (written here) and the community's (never written)
+        return self.own.memo(collection, key, build)
 
     def close(self) -> None:
         self.own.close()  # the shared catalogs belong to the process
