@@ -90,3 +90,12 @@ def test_recommend_serves_the_active_community_persona_like_the_engine():
     shown = [b.key[len("lab.recommend.card.vector."):-len(".like")] for b in at.button
              if b.key and b.key.startswith("lab.recommend.card.vector.") and b.key.endswith(".like")]
     assert shown == [str(o.uuid) for o in expected.objects]
+
+
+def test_the_workspace_page_counts_the_community_apart_from_the_files_personas():
+    name = f"test-community-{uuid.uuid4().hex[:10]}"
+    lab_workspace(name).ensure("Movies")
+    at = open_lab_page("pages/6_workspace.py", name, "Movies", timeout=90)
+    [frame] = [d.value for d in at.dataframe if "community personas" in d.value.columns]
+    assert frame.to_dict("records") == [{"collection": "Movies", "kind": "sample (shared)", "own items": 0,
+                                         "personas": 0, "interactions": 0, "community personas": 610}]
