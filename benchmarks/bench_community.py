@@ -15,7 +15,6 @@ For each sample with a log, in a fresh interpreter:
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 

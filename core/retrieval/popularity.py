@@ -15,7 +15,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.store.base import Store
+from core.store.base import ItemPrior, Store
 
 POPULARITY_SCALE_FLOOR = 100
 """Like counts are scaled as if at least this many personas liked the most-liked item."""
@@ -75,3 +75,19 @@ def _like_counts(store: Store, collection: str) -> dict[UUID, int]:
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     counts = np.bincount(keys[first] // width, minlength=len(scan.items))
     return {scan.items[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+
+
+class SummedPrior:
+    """Several :class:`~core.store.base.ItemPrior` added up."""
+
+    def __init__(self, *priors: ItemPrior) -> None:
+        self.priors = priors
+
+    def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
+        return np.sum([p.aligned(ids) for p in self.priors], axis=0, dtype=np.float32)
+
+
+def summed_prior(*priors: ItemPrior | None) -> ItemPrior | None:
+    """The sum of the given priors (None when there is none; the prior itself when there is one)."""
+    present = [p for p in priors if p is not None]
+    return None if not present else present[0] if len(present) == 1 else SummedPrior(*present)

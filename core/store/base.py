@@ -13,12 +13,14 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
 - **Interactions for the engine.** :meth:`Store.scan_interactions` hands out every interaction of a
   collection as columns; popularity, like counts (``core.retrieval.popularity``) and later learned
   models are computed by the engine from it, memoised with :meth:`Store.memo` until the next write.
-- **Background personas.** A persona created with ``add_interactions(..., background=True)`` (a
-  sample's real users, its "community") is a persona like any other for the engine, but
-  :meth:`Store.list_personas` and :meth:`Store.count_personas` leave background personas out
-  unless asked (``background=True``: only them; ``None``: all), so what people made is listed as before.
-- **Collection settings.** :meth:`Store.collection_settings` keeps a few JSON values with a
-  collection (e.g. whether a workspace includes a sample's community); writing them drops its memos.
+- **Background personas** (``add_interactions(..., background=True)``: a sample's real users, its
+  community) are personas like any other for the engine, but ``list_personas`` / ``count_personas``
+  leave them out unless asked. **Collection settings** keep a few JSON values with a collection.
+- **Learned vectors.** :meth:`Store.put_learned` keeps a collection's learned item vectors (the
+  ``"behaviour"`` vectors of :mod:`core.learn`, trained on the collection's interactions) beside its
+  catalog: one unit row per item like a named vector, with a per-item fold-in weight and the model's
+  metadata. They belong to whoever holds the interactions (a workspace's own file, never a shared
+  sample catalog), so they live with the personas rather than inside the items.
 - **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
 - **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
   changes the store. ``item_properties`` is the one uncopied, read-only view, for the engine's reads.
@@ -136,6 +138,32 @@ class InteractionScan:
         return len(self.weight)
 
 
+@dataclass(frozen=True)
+class LearnedVectors:
+    """Item vectors learned from a collection's interactions (see :mod:`core.learn`).
+
+    ``vectors[k]`` (unit length, float32) and ``fold[k]`` belong to item ``ids[k]``; ``meta`` is the
+    model's JSON-safe description (kind, parameters, training time, what it was trained on).
+    """
+
+    ids: tuple[UUID, ...]
+    vectors: np.ndarray
+    fold: np.ndarray
+    meta: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        if self.vectors.ndim != 2 or len(self.vectors) != n or self.fold.shape != (n,):
+            raise InvalidInputError(f"learned vectors need one row and one fold weight per id: {n} ids, vectors "
+                                    f"{self.vectors.shape}, fold {self.fold.shape}")
+        if not (np.isfinite(self.vectors).all() and np.isfinite(self.fold).all()):
+            raise InvalidInputError("learned vectors hold NaN or infinity; nothing stored")
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+
 class ItemPrior(Protocol):
     """A per-item score added inside ``search_max`` (the engine's popularity prior)."""
 
@@ -172,11 +200,9 @@ class Store(Protocol):
     def delete_collection(self, name: str) -> None: ...
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None: ...
     def has_agent(self, name: str) -> bool: ...
-    def collection_settings(self, name: str) -> dict[str, Any]:
-        """The JSON values kept with collection ``name`` (a copy; ``{}`` when none were set)."""
-        ...
+    def collection_settings(self, name: str) -> dict[str, Any]: ...
     def update_collection_settings(self, name: str, values: Mapping[str, Any]) -> None:
-        """Set ``values`` (JSON) on collection ``name``, keeping its other settings; a None value removes that key."""
+        """Set JSON ``values`` on collection ``name`` (a None value removes that key; the memos are dropped)."""
         ...
 
     # items ---------------------------------------------------------------------------------
@@ -239,9 +265,7 @@ class Store(Protocol):
         """The collection's personas in creation order: by default those people made (not background
         ones); ``background=True`` only the background personas, ``None`` every persona."""
         ...
-    def count_personas(self, collection: str, *, background: bool | None = False) -> int:
-        """``len(list_personas(collection, background=background))``, without building them."""
-        ...
+    def count_personas(self, collection: str, *, background: bool | None = False) -> int: ...
     def add_interactions(
         self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
         replace_pairs: Iterable[tuple[UUID, UUID]] = (), create_personas: Iterable[UUID | Persona] = (),
@@ -259,6 +283,17 @@ class Store(Protocol):
         ...
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
         """``build()``'s value, kept until the collection's next write (items, personas or interactions)."""
+        ...
+
+    # learned vectors ---------------------------------------------------------------------------
+    def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:
+        """Store (or atomically replace) the learned vectors called ``name`` of ``collection``."""
+        ...
+    def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
+        """The learned vectors called ``name``, or None if none were stored (read-only arrays)."""
+        ...
+    def delete_learned(self, collection: str, name: str) -> bool:
+        """Remove them; True if there were any."""
         ...
 
     def close(self) -> None: ...

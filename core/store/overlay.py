@@ -34,10 +34,11 @@ from uuid import UUID
 
 import numpy as np
 
-from core.errors import AlreadyExistsError, NotAvailableError, NotFoundError, ReadOnlyError
+from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
-from core.store.base import CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, Store, StoredInteraction
-from core.store.community import COMMUNITY, community_ids, community_scan, merge_scans, refuse_community
+from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
+                             StoredInteraction)
+from core.store.community import CommunityRouting, community_scan, merge_scans
 
 T = TypeVar("T")
 
@@ -60,7 +61,7 @@ class SharedCatalogs(Protocol):
         ...
 
 
-class OverlayStore:
+class OverlayStore(CommunityRouting):
     """:class:`~core.store.base.Store` over a workspace's ``own`` store and ``shared`` catalogs (see module)."""
 
     def __init__(self, own: Store, shared: SharedCatalogs | None = None, *, read_only: str | None = None) -> None:
@@ -94,8 +95,8 @@ class OverlayStore:
                                 "own catalog under another name to change items; nothing was changed")
 
     def attach(self, collection: str, *, community: bool = False) -> CollectionSpec:
-        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec. ``community``:
-        when this attaches it, include the catalog's community too (if it has one; see :meth:`set_community`)."""
+        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec; ``community``: if
+        this attaches it, with the catalog's community (if it has one)."""
         if not self.is_shared(collection):
             raise NotFoundError(f"{collection!r} is not a shared catalog; shared: {sorted(self.shared.names()) if self.shared else []}")
         if not self.own.has_collection(collection):
@@ -110,49 +111,6 @@ class OverlayStore:
             if community and self._shared_community(collection) is not None:
                 self.set_community(collection, True)
         return self.own.get_collection(collection)
-
-    # the shared catalog's community --------------------------------------------------------
-    def community(self, collection: str) -> bool:
-        """Whether the shared catalog's community is part of this workspace's ``collection``."""
-        return self._community(collection) is not None
-
-    def set_community(self, collection: str, on: bool) -> None:
-        """Include (``on``) or leave out the community of attached shared catalog ``collection``."""
-        self._write(f"{'include' if on else 'leave out'} the community of {collection!r}")
-        if not self.is_shared(collection) or not self.own.has_collection(collection):
-            raise NotFoundError(f"{collection!r} is not a shared catalog attached to this workspace; attached: "
-                                f"{[c for c in self.list_collections() if self.is_shared(c)]}")
-        store = self._shared_community(collection) if on else None
-        if on and store is None:
-            raise NotAvailableError(f"the shared catalog {collection!r} has no community (no interaction log)")
-        if store is not None:
-            clash = [p for p in self.own.list_personas(collection, background=None)
-                     if p.persona_id.int in community_ids(store, collection)]
-            if clash:
-                raise AlreadyExistsError(f"persona {clash[0].persona_id} of this workspace has the ID of a community "
-                                         f"persona of {collection!r}; delete it first; nothing was changed")
-        self.own.update_collection_settings(collection, {COMMUNITY: True if on else None})
-
-    def _shared_community(self, collection: str) -> Store | None:
-        community_for = getattr(self.shared, "community_for", None)
-        return community_for(collection) if community_for is not None else None
-
-    def includes_community(self, collection: str) -> bool:
-        """This workspace's setting for shared catalog ``collection`` (the community is not loaded to answer)."""
-        return self.is_shared(collection) and self.own.memo(collection, "overlay.community", lambda: (
-            self.own.has_collection(collection) and bool(self.own.collection_settings(collection).get(COMMUNITY))))
-
-    def _community(self, collection: str) -> Store | None:
-        """The store with ``collection``'s community when it is part of this workspace, else None."""
-        return self._shared_community(collection) if self.includes_community(collection) else None
-
-    def _not_community(self, collection: str, ids: Iterable[UUID], what: str) -> None:
-        if (store := self._community(collection)) is not None:
-            refuse_community(store, collection, ids, what)
-
-    def _persona_store(self, collection: str, persona_id: UUID) -> Store:
-        store = self._community(collection)
-        return store if store is not None and persona_id.int in community_ids(store, collection) else self.own
 
     # collections --------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
@@ -292,6 +250,18 @@ class OverlayStore:
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
         # memos derive from interactions: the workspace's own (written here) and the community's (never written)
         return self.own.memo(collection, key, build)
+
+    # learned vectors: trained on the workspace's interactions, so the workspace's own -------
+    def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:
+        self._write(f"store learned vectors for {collection!r}")
+        self.own.put_learned(collection, name, learned)
+
+    def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
+        return self.own.get_learned(collection, name)
+
+    def delete_learned(self, collection: str, name: str) -> bool:
+        self._write(f"delete learned vectors of {collection!r}")
+        return self.own.delete_learned(collection, name)
 
     def close(self) -> None:
         self.own.close()  # the shared catalogs belong to the process
