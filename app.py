@@ -20,8 +20,10 @@ st.title(APP_TITLE)
 st.markdown("A self-hostable re-implementation of Weaviate's Personalization Agent: personas, their "
             "interactions with time decay, vector-only recommendations and an agent that reranks them.")
 personas = agent.list_personas()
+background = ws.store.count_personas(collection, background=True)
 st.caption(f"Active collection **{plain(collection)}** · {ws.store.count(collection):,} items · "
-           f"{len(personas)} persona(s) in this workspace")
+           f"{len(personas)} persona(s) in this workspace"
+           + (f" · + {background:,} community personas from the sample's log" if background else ""))
 tour.render(has_persona=bool(personas))
 for entry in MENU[1:]:
     with st.container(border=True):

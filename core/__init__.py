@@ -25,14 +25,15 @@ from core.store.factory import open_store
 from core.store.overlay import OverlayStore, SharedCatalogs
 
 # file import: tables, catalogs and their column types, interaction logs, the shipped samples
+from core.io.community import UNTIMED_AT, CommunityReport, community_name, community_persona_id
 from core.io.catalog import MAX_CATALOG_ROWS, ParsedCatalog, import_catalog, read_catalog
 from core.io.column_types import COLUMN_KINDS, ColumnType, detect_column_type, detect_column_types, parse_column_type
 from core.io.interaction_log import (MAX_INTERACTION_ROWS, ConvertedLog, InteractionLog, LogMapping, convert_log,
                                      read_interaction_log, read_interactions)
 from core.io.interactions import InteractionImportReport, import_interactions
 from core.io.ratings import RATING_KINDS, RatingMapping
-from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_sample, list_samples, load_sample,
-                             load_sample_interactions)
+from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_community, install_sample,
+                             list_samples, load_sample, load_sample_interactions)
 from core.io.tables import read_table
 
 # retrieval: decay, the strategy registry
@@ -97,6 +98,7 @@ __all__ = [
     "read_table", "COLUMN_KINDS", "ColumnType", "detect_column_type", "detect_column_types", "parse_column_type",
     "MAX_INTERACTION_ROWS", "ConvertedLog", "InteractionLog", "LogMapping", "convert_log", "read_interaction_log",
     "InteractionImportReport", "import_interactions", "RATING_KINDS", "RatingMapping",
+    "CommunityReport", "UNTIMED_AT", "community_name", "community_persona_id", "install_community",
     # learned item vectors
     "AUTO_TRAIN_MAX", "BEHAVIOUR", "BehaviourModel", "BehaviourStatus", "behaviour_model", "behaviour_status",
     "train_behaviour",

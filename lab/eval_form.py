@@ -76,14 +76,15 @@ def _source(ws: Workspace, collection: str):
         st.caption(f"The ratings shipped with the {plain(sample)} sample: {rows:,} rows, with times. {NO_PROPERTIES}")
         return f"{sample} sample log", lambda: sample_source(sample), True
     if choice == "personas":
-        count = len(ws.store.list_personas(collection))
+        count = ws.store.count_personas(collection)
         if not count:
             st.error(f"This workspace has no personas of {plain(collection)} yet, so there are no interactions to "
                      "evaluate on: add personas and their likes on the Personas page (or import a log there), or "
                      "upload a log file here.")
             return None
         st.caption(f"Every interaction of this workspace's {count:,} persona(s) of {plain(collection)}, including "
-                   "logs imported on the Personas page. Persona properties go into the ranking when they are on.")
+                   "logs imported on the Personas page (not the sample's community: its log is a source of its "
+                   "own). Persona properties go into the ranking when they are on.")
         return f"personas of {collection}", lambda: store_source(ws.store, collection), True
     return _upload()
 

@@ -29,7 +29,10 @@ def render() -> tuple[Workspace, str | None, PersonalizationAgent | None]:
     bar.caption(f"Store: embedded · collection **{collection}** · {ws.store.count(collection):,} items")
     names = list(state.personas(agent))
     if st.session_state["lab.persona"] not in names:
-        st.session_state["lab.persona"] = names[0] if names else None
+        if state.community_persona(agent, st.session_state["lab.persona"]) is not None:
+            names.append(st.session_state["lab.persona"])  # a community persona chosen on Personas
+        else:
+            st.session_state["lab.persona"] = names[0] if names else None
     bar.selectbox("Active persona", names, key="lab.persona", placeholder="create one on Personas")
     _llm_status(bar, agent)
     return ws, collection, agent
@@ -92,8 +95,8 @@ def _back() -> None:
 
 
 def _collection_selector(bar, ws: Workspace) -> None:
-    # kept until the collection's next write: an imported log can bring tens of thousands of personas
-    counts = {c: ws.store.memo(c, "lab.persona_count", lambda c=c: len(ws.store.list_personas(c)))
+    # people's personas (not a sample's community), kept until the collection's next write
+    counts = {c: ws.store.memo(c, "lab.persona_count", lambda c=c: ws.store.count_personas(c))
               for c in ws.collections()}
     shared = library().names()
 

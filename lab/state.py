@@ -18,8 +18,8 @@ from core import (AccessDeniedError, LLMRanker, NotFoundError, Persona, Personal
                   Workspace, WorkspaceRef)
 
 from . import demos, menu
-from .persona_ui import display_name, store_draft
-from .resources import default_collection, session_llm, shared_llm, workspaces
+from .persona_ui import display_name, persona_id, store_draft
+from .resources import default_collection, library, session_llm, shared_llm, workspaces
 
 LLM_SESSION = "lab.llm_session"
 WS, PASSCODES, PRIVATE_WS, NOTICE = "lab.ws", "lab.passcodes", "lab.private_ws", "lab.ws_notice"
@@ -133,9 +133,19 @@ def current_collection(ws: Workspace) -> str | None:
 
 
 def current_agent(ws: Workspace, collection: str) -> PersonalizationAgent:
-    """The agent for this session: with the session's own API key if one was typed in."""
+    """The agent for this session: with the session's own API key if one was typed in. A sample added
+    to the workspace comes with its community, loaded once per server (books: a few seconds)."""
     llm = current_llm()
-    return ws.agent(collection, llm=llm if llm is not None else shared_llm())
+    info = library().info(collection) if collection in library().names() else None
+    loads = info is not None and bool(info.interactions) and collection not in library().communities() and (
+        not ws.store.has_collection(collection) or ws.store.includes_community(collection))
+    if not loads:
+        return ws.agent(collection, llm=llm if llm is not None else shared_llm())
+    with st.spinner(f"Adding the {info.name} sample's community ({info.users or 0:,} people, "
+                    f"{info.interactions:,} ratings); once per server…"):
+        agent = ws.agent(collection, llm=llm if llm is not None else shared_llm())
+        ws.store.community(collection)  # loads it now if this workspace includes it
+    return agent
 
 
 def current_llm() -> LLMRanker | None:
@@ -184,9 +194,21 @@ def personas(agent: PersonalizationAgent) -> dict[str, Persona]:
 
 
 def active_persona(agent: PersonalizationAgent) -> Persona | None:
+    """The sidebar's persona: one of the workspace's own, or a community persona chosen on Personas."""
     chosen = st.session_state["lab.persona"]
-    known = personas(agent)
-    return known.get(chosen) if chosen else None
+    return (personas(agent).get(chosen) or community_persona(agent, chosen)) if chosen else None
+
+
+def community_persona(agent: PersonalizationAgent, name: str | None) -> Persona | None:
+    """The community (background) persona called ``name``, if the collection has one: community personas
+    are named like any lab persona, their ID the UUID of the name (``core.community_persona_id``)."""
+    if not name:
+        return None
+    try:
+        persona = agent.store.get_persona(agent.collection, persona_id(name))
+    except PersonalizationError:
+        return None
+    return persona if persona is not None and display_name(persona) == name else None
 
 
 def require_persona(agent: PersonalizationAgent) -> Persona:

@@ -2,7 +2,7 @@
 chosen time; the history with its time decay; JSON export/import; upload an interaction log (``lab.interaction_upload``).
 
 The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core``
-and renders. Every change runs in a widget callback (before the script), so it can make a persona
+and renders; the list of personas and the community section at the top are ``lab.overview``. Every change runs in a widget callback (before the script), so it can make a persona
 the active one (the sidebar's ``lab.persona``) and the whole page shows the new state; the outcome
 is kept under ``lab.personas.flash`` and shown next to the widget that caused it.
 """
@@ -21,9 +21,10 @@ from lab import demos as demo_personas
 from lab import persona_files as files
 from lab import persona_props as props
 from lab import persona_ui as ui
-from lab import interaction_upload, page, state
+from lab import community, interaction_upload, overview, page, state
 from lab.cards import item_card, plain
 from lab.charts import decay_figure
+from lab.resources import library
 
 ws, collection, agent = page.start("Personas")
 
@@ -71,10 +72,6 @@ def _read_properties(prefix: str, base_rows: list[dict]) -> dict:
     if st.session_state.get(f"{prefix}.mode", ROWS) == JSON:
         return props.json_to_properties(st.session_state.get(f"{prefix}.json", "{}"))
     return props.rows_to_properties(props.apply_editor_state(base_rows, st.session_state.get(f"{prefix}.rows")))
-
-
-def _on_pick() -> None:
-    st.session_state["lab.persona"] = st.session_state["lab.personas.pick"]
 
 
 def _on_create(agent: PersonalizationAgent, prefix: str) -> None:
@@ -140,25 +137,6 @@ def _on_delete(agent: PersonalizationAgent, persona: Persona) -> None:
 
 
 # --- rendering ---------------------------------------------------------------------------------
-
-def _overview(agent: PersonalizationAgent) -> None:
-    _show("overview")
-    known = state.personas(agent)
-    if not known:
-        st.info("No personas in this workspace yet: create one, add a demo persona or import one below.")
-        return
-    rows = []
-    for name, persona in known.items():
-        stored = agent.get_interactions(persona.persona_id, "all")
-        shown = {k: v for k, v in persona.properties.items() if k != props.NAME}
-        rows.append({"persona": name, "properties": json.dumps(shown, ensure_ascii=False),
-                     "likes": sum(s.weight > 0 for s in stored), "dislikes": sum(s.weight < 0 for s in stored),
-                     "last interaction (UTC)": stored[0].created_at if stored else None})
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.session_state["lab.personas.pick"] = st.session_state["lab.persona"]
-    st.selectbox("Work on persona (also the sidebar's active persona)", list(known), key="lab.personas.pick",
-                 on_change=_on_pick)
-
 
 def _properties_input(prefix: str, rows: list[dict], json_text: str) -> None:
     st.session_state.setdefault(f"{prefix}.json", json_text)
@@ -279,7 +257,8 @@ def _delete_tab(agent: PersonalizationAgent, persona: Persona) -> None:
 
 
 st.title("Personas")
-_overview(agent)
+_show("overview")
+overview.render(ws, agent, has_log=collection in library().names() and bool(library().info(collection).interactions))
 
 st.subheader("Add a persona")
 adders = (_create_tab, partial(_demo_tab, collection=collection), _import_tab,
@@ -289,7 +268,14 @@ for tab, render in zip(st.tabs(["New", "Demo personas", "Import JSON", "Upload i
         render(agent)
 
 active = state.active_persona(agent)
-if active is not None:
+if active is not None and community.is_community(active, state.personas(agent)):
+    st.subheader(f"Community persona: {plain(ui.display_name(active))}")
+    st.info("A real user of the sample's log, shared read-only by every workspace that includes the community: "
+            "see its history here and its recommendations on Recommend; it can't be changed.")
+    for tab, render in zip(st.tabs(["History and decay", "Export"]), (_history_tab, _export_tab)):
+        with tab:
+            render(agent, active)
+elif active is not None:
     st.subheader(f"Persona: {plain(ui.display_name(active))}")
     tabs = st.tabs(["Rate items", "History and decay", "Properties", "Export", "Delete"])
     for tab, render in zip(tabs, (_rate_tab, _history_tab, _properties_tab, _export_tab, _delete_tab)):

@@ -40,8 +40,10 @@ def summary() -> None:
     cols[3].metric("Last activity (UTC)", (info.last_active or "—")[:16].replace("T", " "))
     st.caption(f"Saved in `{ws.path}`" + ("" if ws.writable else " · read-only: enter the passcode in the sidebar"))
     st.dataframe(pd.DataFrame([{"collection": c.name, "kind": "sample (shared)" if c.shared else "uploaded",
-                                "own items": c.items, "personas": c.personas, "interactions": c.interactions}
-                               for c in info.collections]), hide_index=True)
+                                "own items": c.items, "personas": c.personas, "interactions": c.interactions,
+                                "community personas": c.community} for c in info.collections]), hide_index=True)
+    st.caption("A shared sample's community (its log's real users) is read by every workspace that includes it, "
+               "never copied into this file; the Personas page switches it on or off.")
 
 
 def export_import() -> None:

@@ -144,6 +144,45 @@ class StoreContract:
         store.delete_persona("Things", to_uuid("u9"))
         assert store.memo("Things", "k", build) == 4
 
+    # background personas and collection settings ------------------------------------------
+    def test_background_personas_are_listed_only_when_asked(self, store):
+        ann, ben, cy = to_uuid("ann"), to_uuid("ben"), to_uuid("cy")
+        store.put_persona("Things", Persona(persona_id=ann, properties={"name": "Ann"}), must_exist=False)
+        store.add_interactions("Things", [StoredInteraction(ben, uid("a"), 1.0, NOW),
+                                          StoredInteraction(cy, uid("a"), 0.5, NOW)],
+                               create_personas=[Persona(persona_id=ben, properties={"name": "ben"}), cy],
+                               background=True)
+        assert [p.persona_id for p in store.list_personas("Things")] == [ann]  # what people made, as before
+        assert [p.persona_id for p in store.list_personas("Things", background=True)] == [ben, cy]
+        assert [p.persona_id for p in store.list_personas("Things", background=None)] == [ann, ben, cy]
+        assert [store.count_personas("Things", background=b) for b in (False, True, None)] == [1, 2, 3]
+        # for the engine they are personas like any other
+        assert store.get_persona("Things", ben).properties == {"name": "ben"}
+        assert store.recent_interactions("Things", cy, None) == [StoredInteraction(cy, uid("a"), 0.5, NOW)]
+        assert likes(store, [uid("a")]) == [2] and len(store.scan_interactions("Things")) == 2
+        # an upsert keeps a background persona in the background; creating it again changes nothing
+        store.put_persona("Things", Persona(persona_id=ben, properties={"name": "Ben"}), must_exist=None)
+        store.add_interactions("Things", [StoredInteraction(ann, uid("b"), 1.0, NOW)], create_personas=[ann, ben])
+        assert [p.properties for p in store.list_personas("Things", background=True)] == [{"name": "Ben"}, {}]
+        assert store.delete_persona("Things", ben) and store.count_personas("Things", background=True) == 1
+
+    def test_collection_settings_merge_remove_and_drop_memos(self, store):
+        assert store.collection_settings("Things") == {}
+        calls = []
+        build = lambda: calls.append(1) or len(calls)  # noqa: E731
+        assert store.memo("Things", "k", build) == 1
+        store.update_collection_settings("Things", {"community": True, "weights": [0.5, 0.25]})
+        assert store.memo("Things", "k", build) == 2
+        store.update_collection_settings("Things", {"weights": None, "note": "x"})
+        got = store.collection_settings("Things")
+        assert got == {"community": True, "note": "x"}
+        got["community"] = False  # a copy
+        assert store.collection_settings("Things")["community"] is True
+        with pytest.raises(NotFoundError, match="Nope"):
+            store.collection_settings("Nope")
+        with pytest.raises(InvalidInputError, match="settings"):
+            store.update_collection_settings("Things", {"": 1})
+
     def test_bm25(self, store):
         hits = store.bm25("Things", "drama", 5)
         assert {h.uuid for h in hits} == {uid("b"), uid("c")}
@@ -279,6 +318,8 @@ class StoreContract:
         store.set_agent_config("Things", user_properties={"age": "int"}, vector_name=None)
         store.put_persona("Things", Persona(persona_id=pid, properties={"age": 40}), must_exist=None)
         store.add_interactions("Things", [StoredInteraction(pid, uid("a"), 0.5, NOW)])
+        store.add_interactions("Things", [], create_personas=[to_uuid("bg")], background=True)
+        store.update_collection_settings("Things", {"community": True})
         before = {"items": store.iter_items("Things"), "vectors": store.get_vectors("Things", list(map(uid, NAMES)))}
         store.close()
 
@@ -288,6 +329,8 @@ class StoreContract:
         assert again.iter_items("Things") == before["items"]
         np.testing.assert_array_equal(again.get_vectors("Things", list(map(uid, NAMES))), before["vectors"])
         assert again.get_persona("Things", pid).properties == {"age": 40}
+        assert [p.persona_id for p in again.list_personas("Things", background=True)] == [to_uuid("bg")]
+        assert again.collection_settings("Things") == {"community": True}
         assert again.recent_interactions("Things", pid, 5) == [StoredInteraction(pid, uid("a"), 0.5, NOW)]
         assert likes(again, [uid("a")]) == [1]
         assert names(again.near_vectors("Things", VECTORS[2], 1)[0]) == "c"

@@ -114,7 +114,7 @@ def test_import_reports_and_lists_the_collection(cli, catalog_csv):
     assert info["name"] == "Movies" and info["items"] == 12 and info["dims"] == 3 and info["agent"] is True
     assert info["text_fields"] == ["title", "genres"]
     code, out, _ = cli("collections")
-    assert out.splitlines()[0].split() == ["name", "items", "dims", "agent", "personas", "text_fields"]
+    assert out.splitlines()[0].split() == ["name", "items", "dims", "agent", "personas", "community", "text_fields"]
     assert "Movies" in out and "yes" in out
 
 

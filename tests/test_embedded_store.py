@@ -81,3 +81,31 @@ def test_a_bulk_batch_keeps_every_row_and_each_personas_order():
         got = store.recent_interactions("Things", person, None)  # same time: newest inserted first
         assert [(r.item_id, r.weight) for r in got] == [(r.item_id, r.weight) for r in reversed(mine)]
     assert len(store.scan_interactions("Things")) == 601
+
+
+OLD_SCHEMA = """
+CREATE TABLE collections(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
+    text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT);
+CREATE TABLE personas(pk INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id BLOB NOT NULL,
+    properties TEXT NOT NULL, UNIQUE(cid, persona_id));
+INSERT INTO collections(name, dims, text_fields, vectors) VALUES ('Things', 4, '[]', '{"default": 4}');
+"""
+"""A file of the version before background personas and collection settings (no ``settings``, no ``background``)."""
+
+
+def test_a_file_from_before_background_personas_is_migrated_in_place(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    db.execute("INSERT INTO personas(cid, persona_id, properties) VALUES (1, ?, '{\"name\": \"Ann\"}')",
+               (to_uuid("ann").bytes,))
+    db.commit()
+    db.close()
+    store = EmbeddedStore(path)
+    assert [p.properties for p in store.list_personas("Things")] == [{"name": "Ann"}]  # people's, as before
+    assert store.count_personas("Things", background=True) == 0 and store.collection_settings("Things") == {}
+    store.update_collection_settings("Things", {"community": True})
+    store.close()
+    assert EmbeddedStore(path).collection_settings("Things") == {"community": True}

@@ -45,7 +45,7 @@ def test_the_page_says_where_the_workspace_is_saved_and_what_it_holds():
     assert at.metric[1].value == "1"  # personas
     frame = at.dataframe[0].value
     assert frame.to_dict("records") == [{"collection": "Workshop", "kind": "sample (shared)", "own items": 0,
-                                         "personas": 1, "interactions": 1}]
+                                         "personas": 1, "interactions": 1, "community personas": 0}]
 
 
 def test_export_offers_a_download_that_imports_back():

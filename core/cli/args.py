@@ -79,10 +79,12 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
 
 def _catalog_commands(command: AddCommand) -> None:
     command("samples", "list the shipped sample catalogs")
-    p = command("load-sample", "install a sample catalog and create its agent")
+    p = command("load-sample", "install a sample catalog (with its community, if it has a log) and create its agent")
     p.add_argument("name", help="sample name (see `samples`)")
     p.add_argument("-c", "--collection", help="collection name (default: the sample's own)")
     p.add_argument("--replace", action="store_true", help="replace an existing collection of that name")
+    p.add_argument("--no-community", action="store_true",
+                   help="without the sample's community (its log's real users as background personas)")
     p = command("import", "import a catalog file (csv, tsv, json, jsonl, parquet) and create its agent")
     p.add_argument("file")
     p.add_argument("-c", "--collection", required=True)
@@ -107,7 +109,8 @@ def _persona_commands(command: AddCommand, persona: argparse.ArgumentParser) -> 
     p.add_argument("--prop", action="append", metavar="KEY=VALUE",
                    help="a property: a|b a list, numbers and true/false typed, [..]/{..} JSON, "
                         "quoted or 007-like text stays text (repeatable)")
-    command("persona list", "list personas", agent=True, parent=actions)
+    p = command("persona list", "list personas (people's; the community's count below)", agent=True, parent=actions)
+    p.add_argument("--community", action="store_true", help="list the community's background personas instead")
     for key, help in (("persona show", "show a persona and its interactions"),
                       ("persona delete", "delete a persona and its interactions")):
         command(key, help, agent=True, parent=actions).add_argument("id")

@@ -5,6 +5,7 @@ Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_D
 ``--json``. Engine errors print ``error: <message>`` on stderr and exit with status 2::
 
     python -m core load-sample workshop
+    python -m core load-sample movies --no-community   # without the log's users as background personas
     python -m core persona create alice --prop "favorite_cuisines=Italian|Thai"
     python -m core interact alice spaghetti-carbonara 1.0
     python -m core import-interactions ratings.csv --rating-scale 1:5 --skip-unknown-items
@@ -21,7 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any
+
+import numpy as np
 
 from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayStore, Persona, PersonaInteraction,
                   PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, import_interactions,
@@ -57,17 +61,25 @@ def _check_new(store: Store, collection: str | None, replace: bool) -> None:
 
 def cmd_load_sample(store: Store, args: argparse.Namespace) -> Output:
     info = next((s for s in samples.list_samples() if s.name == args.name), None)
+    community = bool(info and info.interactions) and not args.no_community
+    started = time.perf_counter()
     if isinstance(store, OverlayStore) and info and store.is_shared(args.collection or info.collection):
-        store.attach(info.collection)  # a workspace reads the shared sample: nothing to copy
+        store.attach(info.collection, community=community)  # a workspace reads the shared sample: nothing to copy
         agent = PersonalizationAgent(store, info.collection) if PersonalizationAgent.exists(store, info.collection) \
             else PersonalizationAgent.create(store, info.collection)
-        return Output({"sample": args.name, "collection": info.collection, "items": store.count(info.collection)},
-                      f"added the shared sample {args.name!r} ({store.count(info.collection)} items) to the workspace")
-    _check_new(store, args.collection or (info and info.collection), args.replace)
-    agent = install_sample_agent(store, args.name, args.collection, replace=args.replace)
-    data = {"sample": args.name, "collection": agent.collection, "items": store.count(agent.collection)}
-    return Output(data, f"installed sample {args.name!r} as collection {agent.collection!r} ({data['items']} items); "
-                        "personalization agent ready")
+        text = f"added the shared sample {args.name!r} ({store.count(info.collection)} items) to the workspace"
+    else:
+        _check_new(store, args.collection or (info and info.collection), args.replace)
+        agent = install_sample_agent(store, args.name, args.collection, replace=args.replace, community=community)
+        text = f"installed sample {args.name!r} as collection {agent.collection!r} ({store.count(agent.collection)} items)"
+    background = store.count_personas(agent.collection, background=True)
+    data = {"sample": args.name, "collection": agent.collection, "items": store.count(agent.collection),
+            "community_personas": background, "seconds": round(time.perf_counter() - started, 3)}
+    if background:
+        text += f", with its community of {background:,} personas from the sample's log"
+    elif info and info.interactions:
+        text += " without its community (--no-community)"
+    return Output(data, text + ("; personalization agent ready" if not isinstance(store, OverlayStore) else ""))
 
 
 def cmd_import(store: Store, args: argparse.Namespace) -> Output:
@@ -95,9 +107,10 @@ def cmd_collections(store: Store, args: argparse.Namespace) -> Output:
     for name in store.list_collections():
         spec, agent = store.get_collection(name), store.has_agent(name)
         data.append({"name": name, "items": store.count(name), "dims": spec.dims, "agent": agent,
-                     "personas": len(store.list_personas(name)) if agent else 0,
+                     "personas": store.count_personas(name) if agent else 0,
+                     "community": store.count_personas(name, background=True) if agent else 0,
                      "text_fields": list(spec.text_fields), "embedding_model": spec.embedding_model})
-    headers = ["name", "items", "dims", "agent", "personas", "text_fields"]
+    headers = ["name", "items", "dims", "agent", "personas", "community", "text_fields"]
     return Output(data, table(headers, [[d[h] for h in headers] for d in data]))
 
 
@@ -117,10 +130,26 @@ def cmd_persona_create(store: Store, args: argparse.Namespace) -> Output:
 
 def cmd_persona_list(store: Store, args: argparse.Namespace) -> Output:
     agent = agent_of(store, args)
+    if args.community:
+        return _community_list(store, agent.collection)
     data = [{**_persona_data(p), "interactions": len(agent.get_interactions(p.persona_id, "all"))}
             for p in agent.list_personas()]
     rows = [[d["persona_id"], d["interactions"], d["properties"]] for d in data]
-    return Output(data, table(["persona_id", "interactions", "properties"], rows))
+    text = table(["persona_id", "interactions", "properties"], rows)
+    if background := store.count_personas(agent.collection, background=True):
+        text += f"\n+ {background:,} community personas from the sample's log (`persona list --community` lists them)"
+    return Output(data, text)
+
+
+def _community_list(store: Store, collection: str) -> Output:
+    """The background personas with their interaction counts (from one scan: there may be tens of thousands)."""
+    scan = store.scan_interactions(collection)
+    counts = dict(zip(scan.personas, np.bincount(scan.persona_index, minlength=len(scan.personas)).tolist()))
+    data = [{**_persona_data(p), "interactions": counts.get(p.persona_id, 0)}
+            for p in store.list_personas(collection, background=True)]
+    rows = [[d["persona_id"], d["interactions"], d["properties"]] for d in data]
+    return Output(data, table(["persona_id", "interactions", "properties"], rows) +
+                  f"\n{len(data):,} community personas of {collection!r} (read-only in a workspace)")
 
 
 def cmd_persona_show(store: Store, args: argparse.Namespace) -> Output:

@@ -96,10 +96,10 @@ def cmd_show(_, args: argparse.Namespace) -> Output:
     if info.created_at is None and not info.collections:
         raise InvalidInputError(f"there is no workspace {args.key!r} in {spaces(args).root}")
     data = [{"collection": c.name, "shared_sample": c.shared, "own_items": c.items, "personas": c.personas,
-             "interactions": c.interactions} for c in info.collections]
-    return Output(data, table(["collection", "kind", "own items", "personas", "interactions"],
+             "interactions": c.interactions, "community": c.community} for c in info.collections]
+    return Output(data, table(["collection", "kind", "own items", "personas", "interactions", "community"],
                               [[d["collection"], "sample" if d["shared_sample"] else "uploaded", d["own_items"],
-                                d["personas"], d["interactions"]] for d in data]))
+                                d["personas"], d["interactions"], d["community"]] for d in data]))
 
 
 def cmd_new(_, args: argparse.Namespace) -> Output:

@@ -4,6 +4,7 @@
   [-1, 1] over the log's own scale, so the scale's midpoint is 0);
 - :func:`store_source`: every interaction stored for a collection (a workspace's personas, including
   logs imported on the Personas page or with ``import-interactions``), with the personas' properties;
+  background personas (a sample's community) only when asked, since a sample's log is its own source;
 - :func:`log_source`: an uploaded file read by ``read_interaction_log`` and ``convert_log``
   (weights as its mapping made them).
 
@@ -21,6 +22,7 @@ from typing import Any
 
 from core.errors import InvalidInputError
 from core.eval.splits import LogRow, Relevant, Split, leave_last_k, positive, random_split, temporal_split
+from core.io.community import rating_weights
 from core.io.interaction_log import ConvertedLog
 from core.io.samples import load_sample_interactions
 from core.store.base import Store
@@ -75,20 +77,23 @@ class LogSource:
 def sample_source(sample: str) -> LogSource:
     """The shipped sample's log (``NotFoundError`` naming the samples that have one, if it has none)."""
     log = load_sample_interactions(sample)
-    low, high = float(log.rating.min()), float(log.rating.max())
-    mid, half = (low + high) / 2, max((high - low) / 2, 1e-9)
-    rows = [LogRow(u, i, (r - mid) / half, None if math.isnan(t) else float(t))
-            for u, i, r, t in zip(log.user.tolist(), log.item_uuid.tolist(), log.rating.tolist(), log.timestamp.tolist())]
+    weights, (low, high) = rating_weights(log.rating.to_numpy())
+    rows = [LogRow(u, i, w, None if math.isnan(t) else float(t))
+            for u, i, w, t in zip(log.user.tolist(), log.item_uuid.tolist(), weights.tolist(), log.timestamp.tolist())]
     return LogSource(sample, f"the {sample} sample's log ({len(rows):,} ratings, {low:g}-{high:g})", rows, (low, high))
 
 
-def store_source(store: Store, collection: str) -> LogSource:
-    """Every interaction stored for ``collection``, one user per persona, with the personas' properties."""
+def store_source(store: Store, collection: str, *, background: bool = False) -> LogSource:
+    """Every interaction stored for ``collection``, one user per persona, with the personas' properties;
+    ``background``: the background personas' too (a sample's community), else only those people made."""
     scan = store.scan_interactions(collection)
-    rows = [LogRow(scan.personas[p], scan.items[i], float(w), None if math.isnan(t) else float(t))
+    hidden = set() if background else {p.persona_id for p in store.list_personas(collection, background=True)}
+    rows = [LogRow(user, scan.items[i], float(w), None if math.isnan(t) else float(t))
             for p, i, w, t in zip(scan.persona_index.tolist(), scan.item_index.tolist(), scan.weight.tolist(),
-                                  scan.created_at.tolist())]
-    properties = {p.persona_id: dict(p.properties) for p in store.list_personas(collection) if p.properties}
+                                  scan.created_at.tolist()) if (user := scan.personas[p]) not in hidden]
+    chosen = None if background else False
+    properties = {p.persona_id: dict(p.properties) for p in store.list_personas(collection, background=chosen)
+                  if p.properties}
     users = len({r.user for r in rows})
     return LogSource(f"{collection} personas", f"the personas of {collection} ({users:,} with {len(rows):,} "
                      "interactions)", rows, None, properties)

@@ -74,7 +74,7 @@ def import_interactions(
     if not keep:
         raise CatalogImportError(f"no row names an item of collection {collection!r} "
                                  f"(e.g. {', '.join(unknown[:3])}); nothing was stored", column=mapping.item_column)
-    existing = {p.persona_id.int for p in store.list_personas(collection)}
+    existing = {p.persona_id.int for p in store.list_personas(collection, background=None)}
     personas = list(dict.fromkeys(rows.persona_ids[k] for k in keep))
     new = [p for p in personas if p.int not in existing]
     store.add_interactions(

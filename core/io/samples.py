@@ -2,7 +2,8 @@
 
 Each catalog lives in ``sample_data/<name>/`` (see ``scripts/build_samples.py``) with its items,
 precomputed all-MiniLM-L6-v2 vectors, license files and, for the real data sets, the real
-interaction log for offline evaluation. Loading reads JSON and a NumPy file only: no torch, no
+interaction log for offline evaluation and for the sample's community (its real users as background
+personas, :func:`install_community`). Loading reads JSON and a NumPy file only: no torch, no
 model, well under a second for 10,000 items.
 
 The folder is ``sample_data/`` beside ``core/`` unless ``PERSONALIZATION_SAMPLE_DATA`` names
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.io.community import CommunityReport, add_community
 from core.io.embedding import normalize
 from core.errors import AlreadyExistsError, CatalogImportError, NotFoundError
 from core.ids import to_uuid
@@ -52,6 +54,8 @@ class SampleInfo:
     path: Path
     interactions: int | None = None
     """Rows in the interaction log, or None when the catalog ships none."""
+    users: int | None = None
+    """Users in the interaction log (the sample's community personas), or None without a log."""
 
 
 @dataclass
@@ -104,7 +108,7 @@ def _read_info(path: Path) -> SampleInfo:
             id_property=meta["id_property"], title_property=meta["title_property"],
             text_fields=tuple(meta["text_fields"]), text_template=meta["text_template"],
             embedding_model=meta["embedding_model"], dims=int(meta["dims"]), source=meta["source"],
-            path=path, interactions=interactions.get("rows"),
+            path=path, interactions=interactions.get("rows"), users=interactions.get("users"),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CatalogImportError(f"sample catalog {path}/catalog.json is unreadable: {exc!r}") from exc
@@ -168,20 +172,25 @@ def load_sample_interactions(name: str) -> pd.DataFrame:
     }, columns=list(INTERACTION_COLUMNS))
 
 
-def install_sample(store: Store, name: str, collection: str | None = None, *, replace: bool = False) -> CollectionSpec:
+def install_sample(store: Store, name: str, collection: str | None = None, *, replace: bool = False,
+                   community: bool = False) -> CollectionSpec:
     """Create ``collection`` (default: the catalog's own, e.g. ``"Movies"``) and fill it.
 
     An existing collection of that name raises :class:`AlreadyExistsError` unless ``replace``
-    is true, in which case it is deleted first. If adding the items fails, the new collection is
-    removed again so no half-filled catalog is left behind.
+    is true, in which case it is deleted first. ``community``: also store the sample's real users
+    as background personas with their interactions (:func:`install_community`; a sample without
+    a log raises :class:`NotFoundError`). If anything fails, the new collection is removed again so
+    no half-filled catalog is left behind.
     """
-    return install_catalog(store, load_sample(name), collection, replace=replace)
+    return install_catalog(store, load_sample(name), collection, replace=replace, community=community)
 
 
 def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None = None, *,
-                    replace: bool = False) -> CollectionSpec:
+                    replace: bool = False, community: bool = False) -> CollectionSpec:
     """:func:`install_sample` for a catalog already loaded (the lab loads each one once per process)."""
     collection = collection or catalog.info.collection
+    if community and not catalog.info.interactions:
+        load_sample_interactions(catalog.info.name)  # NotFoundError naming the samples with a log
     if store.has_collection(collection):
         if not replace:
             raise AlreadyExistsError(
@@ -192,7 +201,16 @@ def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None
     store.create_collection(spec)
     try:
         store.add_items(collection, catalog.items, catalog.vectors)
+        if community:
+            install_community(store, catalog.info.name, collection)
     except BaseException:
         store.delete_collection(collection)
         raise
     return spec
+
+
+def install_community(store: Store, name: str, collection: str | None = None) -> CommunityReport:
+    """Store sample ``name``'s community in ``collection`` (default: the sample's own), which holds the
+    catalog already: every user of its log as a background persona with their ratings as interactions
+    (see :mod:`core.io.community`), in one atomic write; what was stored and how long it took."""
+    return add_community(store, collection or sample_info(name).collection, name, load_sample_interactions(name))

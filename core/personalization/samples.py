@@ -20,12 +20,13 @@ __all__ = ["import_catalog_agent", "install_sample_agent"]
 
 
 def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: str | None = None, *,
-                         replace: bool = False, user_properties: dict[str, Any] | None = None,
-                         **agent_options: Any) -> PersonalizationAgent:
+                         replace: bool = False, community: bool = False,
+                         user_properties: dict[str, Any] | None = None, **agent_options: Any) -> PersonalizationAgent:
     """Install ``sample`` (a shipped catalog's name, or one already loaded with ``core.load_sample``)
     as ``collection`` (default: the catalog's own, e.g. ``"Movies"``) and create its agent.
 
-    ``replace`` and the errors are :func:`core.install_sample`'s (an existing collection raises
+    ``replace``, ``community`` (the sample's real users as background personas) and the errors are
+    :func:`core.install_sample`'s (an existing collection raises
     :class:`~core.errors.AlreadyExistsError` unless ``replace``); ``user_properties`` and
     ``agent_options`` (``strategy``, ``llm``, ...) go to :meth:`PersonalizationAgent.create`.
     """
@@ -33,7 +34,7 @@ def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: 
         sample = load_sample(sample)
     elif not isinstance(sample, SampleCatalog):
         raise InvalidInputError(f"sample must be a sample name or a SampleCatalog, got {type(sample).__name__}")
-    spec = install_catalog(store, sample, collection, replace=replace)
+    spec = install_catalog(store, sample, collection, replace=replace, community=community)
     return _with_agent(store, spec.name, user_properties, agent_options)
 
 

@@ -148,6 +148,7 @@ class PersonalizationAgent:
         return self.store.get_persona(self.collection, to_uuid(persona_id, what="persona_id")) is not None
 
     def list_personas(self) -> list[Persona]:
+        """The personas people made (a sample's community of background personas is left out)."""
         return self.store.list_personas(self.collection)
 
     # interactions ------------------------------------------------------------------------

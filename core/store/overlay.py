@@ -13,6 +13,13 @@ agent config hang on, and every item read or search goes to the shared copy. Wri
 a shared catalog raises :class:`~core.errors.ReadOnlyError`; deleting it from a workspace drops
 the stub with the workspace's personas, not the catalog.
 
+A shared catalog may come with a **community** (:meth:`SharedCatalogs.community_for`: a sample's
+real users as background personas with their interactions, loaded once per process). Attached with
+``community=True`` (or :meth:`OverlayStore.set_community`, a setting of the stub), those personas
+are part of the workspace for the engine — popularity and ``scan_interactions`` count them, and
+``get_persona`` / ``recent_interactions`` serve them — but they are read-only, hidden from
+``list_personas`` unless asked for background personas, and never copied into the own file.
+
 ``read_only`` (a reason, e.g. "this shared workspace is protected by a passcode") refuses every
 write with :class:`~core.errors.ReadOnlyError` naming it: a passcode-protected shared workspace
 opened without its passcode can be read and copied, not changed.
@@ -31,6 +38,7 @@ from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
 from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
                              StoredInteraction)
+from core.store.community import CommunityRouting, community_scan, merge_scans
 
 T = TypeVar("T")
 
@@ -47,8 +55,13 @@ class SharedCatalogs(Protocol):
         """The store holding ``collection``, loading it first if needed (thread-safe)."""
         ...
 
+    def community_for(self, collection: str) -> Store | None:
+        """The store holding ``collection``'s community as background personas (loaded first if needed),
+        or None when the catalog has none. Optional: shared catalogs without this method have none."""
+        ...
 
-class OverlayStore:
+
+class OverlayStore(CommunityRouting):
     """:class:`~core.store.base.Store` over a workspace's ``own`` store and ``shared`` catalogs (see module)."""
 
     def __init__(self, own: Store, shared: SharedCatalogs | None = None, *, read_only: str | None = None) -> None:
@@ -81,8 +94,9 @@ class OverlayStore:
             raise ReadOnlyError(f"collection {collection!r} is a shared sample catalog and read-only; import your "
                                 "own catalog under another name to change items; nothing was changed")
 
-    def attach(self, collection: str) -> CollectionSpec:
-        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec."""
+    def attach(self, collection: str, *, community: bool = False) -> CollectionSpec:
+        """Make shared catalog ``collection`` part of this workspace (idempotent); its spec; ``community``: if
+        this attaches it, with the catalog's community (if it has one)."""
         if not self.is_shared(collection):
             raise NotFoundError(f"{collection!r} is not a shared catalog; shared: {sorted(self.shared.names()) if self.shared else []}")
         if not self.own.has_collection(collection):
@@ -93,7 +107,9 @@ class OverlayStore:
                     name=spec.name, dims=spec.dims, text_fields=spec.text_fields, embedding_model=spec.embedding_model,
                     vectors=dict(spec.vectors)))
             except AlreadyExistsError:  # another session attached it meanwhile
-                pass
+                return self.own.get_collection(collection)
+            if community and self._shared_community(collection) is not None:
+                self.set_community(collection, True)
         return self.own.get_collection(collection)
 
     # collections --------------------------------------------------------------------------
@@ -123,6 +139,13 @@ class OverlayStore:
 
     def has_agent(self, name: str) -> bool:
         return self.own.has_agent(name)
+
+    def collection_settings(self, name: str) -> dict[str, Any]:
+        return self.own.collection_settings(name)
+
+    def update_collection_settings(self, name: str, values: Mapping[str, Any]) -> None:
+        self._write(f"change the settings of {name!r}")
+        self.own.update_collection_settings(name, values)
 
     # items --------------------------------------------------------------------------------
     def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
@@ -175,39 +198,58 @@ class OverlayStore:
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
                                             query_properties=query_properties)
 
-    # personas and interactions: always the workspace's own -------------------------------
+    # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         self._write("save a persona")
+        self._not_community(collection, [persona.persona_id], "save a persona")
         self.own.put_persona(collection, persona, must_exist=must_exist)
 
     def get_persona(self, collection: str, persona_id: UUID) -> Persona | None:
-        return self.own.get_persona(collection, persona_id)
+        persona = self.own.get_persona(collection, persona_id)
+        if persona is None and (store := self._community(collection)) is not None:
+            return store.get_persona(collection, persona_id)
+        return persona
 
     def delete_persona(self, collection: str, persona_id: UUID) -> bool:
         self._write("delete a persona")
+        self._not_community(collection, [persona_id], "delete a persona")
         return self.own.delete_persona(collection, persona_id)
 
-    def list_personas(self, collection: str) -> list[Persona]:
-        return self.own.list_personas(collection)
+    def list_personas(self, collection: str, *, background: bool | None = False) -> list[Persona]:
+        own = self.own.list_personas(collection, background=background)
+        store = None if background is False else self._community(collection)
+        return own if store is None else own + store.list_personas(collection, background=True)
+
+    def count_personas(self, collection: str, *, background: bool | None = False) -> int:
+        own = self.own.count_personas(collection, background=background)
+        store = None if background is False else self._community(collection)
+        return own if store is None else own + store.count_personas(collection, background=True)
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID | Persona] = ()) -> None:
+                         create_personas: Iterable[UUID | Persona] = (), background: bool = False) -> None:
         self._write("record interactions")
+        create_personas = list(create_personas)
+        ids = {r.persona_id for r in rows} | {p if isinstance(p, UUID) else p.persona_id for p in create_personas}
+        self._not_community(collection, ids, "record interactions")
         self.own.add_interactions(collection, rows, default_time=default_time, replace_pairs=replace_pairs,
-                                  create_personas=create_personas)
+                                  create_personas=create_personas, background=background)
 
     def recent_interactions(self, collection: str, persona_id: UUID, limit: int | None) -> list[StoredInteraction]:
-        return self.own.recent_interactions(collection, persona_id, limit)
+        return self._persona_store(collection, persona_id).recent_interactions(collection, persona_id, limit)
 
     def interacted_items(self, collection: str, persona_id: UUID) -> set[UUID]:
-        return self.own.interacted_items(collection, persona_id)
+        return self._persona_store(collection, persona_id).interacted_items(collection, persona_id)
 
     def scan_interactions(self, collection: str) -> InteractionScan:
-        return self.own.scan_interactions(collection)
+        own, store = self.own.scan_interactions(collection), self._community(collection)
+        if store is None:
+            return own
+        return merge_scans(community_scan(store, collection), own)
 
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
-        return self.own.memo(collection, key, build)  # memos derive from interactions, which are the workspace's
+        # memos derive from interactions: the workspace's own (written here) and the community's (never written)
+        return self.own.memo(collection, key, build)
 
     # learned vectors: trained on the workspace's interactions, so the workspace's own -------
     def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:

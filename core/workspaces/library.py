@@ -3,7 +3,9 @@
 :class:`SampleLibrary` implements :class:`~core.store.overlay.SharedCatalogs`: one in-memory
 embedded store into which each sample is installed the first time any workspace reads it. A
 workspace never copies a sample's items or vectors; its own file only names the collection
-(see :class:`~core.store.overlay.OverlayStore`).
+(see :class:`~core.store.overlay.OverlayStore`). A sample with an interaction log also has a
+**community** (:meth:`SampleLibrary.community_for`): its real users as background personas with
+their ratings, installed into the same store the first time a workspace includes them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import threading
 
 from core.errors import NotFoundError
-from core.io.samples import SampleInfo, install_catalog, list_samples, load_sample
+from core.io.samples import SampleInfo, install_catalog, install_community, list_samples, load_sample
 from core.store.base import Store
+from core.store.community import seed_community
 from core.store.embedded.store import EmbeddedStore
 
 
@@ -24,6 +27,7 @@ class SampleLibrary:
         self._infos = {info.collection: info for info in list_samples()}
         self._samples = {collection: info.name for collection, info in self._infos.items()}
         self._loaded: set[str] = set()
+        self._communities: dict[str, float] = {}  # collection -> seconds its community took to install
         self._lock = threading.Lock()
 
     def names(self) -> frozenset[str]:
@@ -59,3 +63,22 @@ class SampleLibrary:
                     install_catalog(self.store, load_sample(name), collection)
                     self._loaded.add(collection)
         return self.store
+
+    def community_for(self, collection: str) -> Store | None:
+        """The store holding ``collection``'s community (installed on first use, thread-safe), or None
+        for a sample without an interaction log."""
+        if not self.info(collection).interactions:
+            return None
+        if collection not in self._communities:
+            store = self.store_for(collection)
+            with self._lock:
+                if collection not in self._communities:
+                    report = install_community(store, self.sample_of(collection), collection)
+                    community = report.community
+                    seed_community(store, collection, [p.persona_id for p in community.personas], community.scan())
+                    self._communities[collection] = report.seconds
+        return self.store
+
+    def communities(self) -> dict[str, float]:
+        """The collections whose community is installed in this process, with the seconds each took."""
+        return dict(self._communities)

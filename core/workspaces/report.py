@@ -6,23 +6,29 @@ their stores (and keeps none in memory).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 
 from core.errors import StoreError
+from core.store.community import COMMUNITY
+from core.workspaces.library import SampleLibrary
 from core.workspaces.refs import WorkspaceRef
 from core.workspaces.registry import Workspaces
 
 
 @dataclass(frozen=True)
 class CollectionSummary:
-    """One collection of a workspace: its personas, interactions and own items (0 for a shared sample)."""
+    """One collection of a workspace: its personas, interactions and own items (0 for a shared sample).
+
+    ``community``: the shared sample's community personas included in it (0 when left out or none)."""
 
     name: str
     personas: int
     interactions: int
     items: int
     shared: bool
+    community: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,8 @@ class WorkspaceInfo:
 
 _COUNTS = ("SELECT c.name, (SELECT COUNT(*) FROM personas p WHERE p.cid = c.id),"
            " (SELECT COUNT(*) FROM interactions i WHERE i.cid = c.id),"
-           " (SELECT COUNT(*) FROM items t WHERE t.cid = c.id) FROM collections c ORDER BY c.name")
+           " (SELECT COUNT(*) FROM items t WHERE t.cid = c.id), {settings} FROM collections c ORDER BY c.name")
+"""Per collection: name, personas, interactions, own items and settings (NULL in a file from before settings)."""
 
 
 def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
@@ -58,7 +65,8 @@ def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                rows = db.execute(_COUNTS).fetchall()
+                columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
+                rows = db.execute(_COUNTS.format(settings="c.settings" if "settings" in columns else "NULL")).fetchall()
             finally:
                 db.close()
         except sqlite3.Error as exc:
@@ -67,8 +75,16 @@ def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
         ref=ref, created_at=meta.get("created_at"), last_active=meta.get("last_active"),
         size_bytes=workspaces.size_bytes(ref), protected=bool(meta.get("passcode")),
         open=ref in workspaces.open_refs(), forked_from=meta.get("forked_from"),
-        collections=[CollectionSummary(name, personas, interactions, items, name in shared)
-                     for name, personas, interactions, items in rows])
+        collections=[CollectionSummary(name, personas, interactions, items, name in shared,
+                                       _community(workspaces, name, settings) if name in shared else 0)
+                     for name, personas, interactions, items, settings in rows])
+
+
+def _community(workspaces: Workspaces, collection: str, settings: str | None) -> int:
+    """How many community personas the shared sample ``collection`` brings, if its setting includes them."""
+    if not (settings and json.loads(settings).get(COMMUNITY)) or not isinstance(workspaces.shared, SampleLibrary):
+        return 0
+    return workspaces.shared.info(collection).users or 0
 
 
 def overview(workspaces: Workspaces) -> list[WorkspaceInfo]:

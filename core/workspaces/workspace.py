@@ -1,4 +1,9 @@
-"""One open workspace: its store (own file + shared samples) and the agents over its collections."""
+"""One open workspace: its store (own file + shared samples) and the agents over its collections.
+
+A shared sample added to a workspace here comes with its community (the sample log's real users as
+read-only background personas, see :class:`~core.store.overlay.OverlayStore`) unless asked not to
+(``ensure(collection, community=False)``); :meth:`Workspace.set_community` changes that later.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +50,9 @@ class Workspace:
         shared = sorted(self.store.shared.names()) if self.store.shared is not None and self.writable else []
         return sorted(set(self.collections()) | set(shared), key=lambda c: (c not in shared, c.lower()))
 
-    def ensure(self, collection: str) -> str:
-        """Make ``collection`` usable here: a shared sample is added on first use. Its name."""
+    def ensure(self, collection: str, *, community: bool = True) -> str:
+        """Make ``collection`` usable here: a shared sample is added on first use, with its community
+        unless ``community`` is false (a collection already here keeps its setting). Its name."""
         if self.store.has_collection(collection):
             return collection
         if not self.store.is_shared(collection):
@@ -55,8 +61,14 @@ class Workspace:
         if not self.writable:
             raise ReadOnlyError(f"{self.store.read_only}; the sample {collection!r} is not part of it yet")
         with self.lock:
-            self.store.attach(collection)
+            self.store.attach(collection, community=community)
         return collection
+
+    def set_community(self, collection: str, on: bool) -> None:
+        """Include (``on``) or leave out the community of the shared sample ``collection`` in this workspace."""
+        self.ensure(collection, community=on)
+        with self.lock:
+            self.store.set_community(collection, on)
 
     def agent(self, collection: str, **options: Any) -> PersonalizationAgent:
         """The agent over ``collection`` (created on first use when writable); ``options`` go to

@@ -1,19 +1,18 @@
 """The embedded store's personas and interactions (a mixin of :class:`~core.store.embedded.store.EmbeddedStore`).
 
 Each write runs in one transaction (``self._tx()``), so a failure leaves the file as it was, and
-tells the store that the collection changed (``self._changed``), which drops its memos.
+tells the store that the collection changed (``self._changed``), which drops its memos. Background
+personas (``personas.background = 1``) are stored like the others and only listed when asked.
 """
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 import numbers
 import operator
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from uuid import UUID
 
@@ -22,6 +21,7 @@ import numpy as np
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.models import Persona
 from core.store.base import InteractionRow, InteractionScan, StoredInteraction
+from core.store.bulk import gc_paused
 from core.store.embedded.schema import to_json
 
 
@@ -63,21 +63,28 @@ class PersonaTables:
             self._changed(collection)
         return True
 
-    def list_personas(self, collection: str) -> list[Persona]:
+    def list_personas(self, collection: str, *, background: bool | None = False) -> list[Persona]:
+        where, args = _which(background)
         with self._lock:
-            rows = self._db.execute("SELECT persona_id, properties FROM personas WHERE cid=? ORDER BY pk",
-                                    (self._cid(collection),)).fetchall()
+            rows = self._db.execute(f"SELECT persona_id, properties FROM personas WHERE cid=?{where} ORDER BY pk",
+                                    (self._cid(collection), *args)).fetchall()
         return [Persona(persona_id=UUID(bytes=pid), properties=json.loads(props)) for pid, props in rows]
+
+    def count_personas(self, collection: str, *, background: bool | None = False) -> int:
+        where, args = _which(background)
+        with self._lock:
+            return self._db.execute(f"SELECT COUNT(*) FROM personas WHERE cid=?{where}",
+                                    (self._cid(collection), *args)).fetchone()[0]
 
     def add_interactions(self, collection: str, rows: Sequence[InteractionRow], *, default_time: datetime | None = None,
                          replace_pairs: Iterable[tuple[UUID, UUID]] = (),
-                         create_personas: Iterable[UUID | Persona] = ()) -> None:
-        with _gc_paused():  # bulk loads make many acyclic objects: a cyclic collection then only costs time
-            self._add_interactions(collection, rows, default_time, replace_pairs, create_personas)
+                         create_personas: Iterable[UUID | Persona] = (), background: bool = False) -> None:
+        with gc_paused():  # bulk loads make many acyclic objects: a cyclic collection then only costs time
+            self._add_interactions(collection, rows, default_time, replace_pairs, create_personas, int(bool(background)))
 
     def _add_interactions(self, collection: str, rows: Sequence[InteractionRow], default_time: datetime | None,
                           replace_pairs: Iterable[tuple[UUID, UUID]],
-                          create_personas: Iterable[UUID | Persona]) -> None:
+                          create_personas: Iterable[UUID | Persona], background: int) -> None:
         # Bulk imports repeat the same IDs and times: convert each distinct one once, keyed by the
         # UUID's int (hashing UUID objects is several times slower).
         persona_ints = [r.persona_id.int for r in rows]
@@ -88,9 +95,9 @@ class PersonaTables:
         stamp = {t: (t or default_time).timestamp() for t in set(created)}
         with self._tx() as db:
             cid = self._cid(collection)
-            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties) VALUES (?,?,?)",
-                           ((cid, p.bytes, "{}") if isinstance(p, UUID) else
-                            (cid, p.persona_id.bytes, to_json(p.properties)) for p in create_personas))
+            db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties, background) VALUES (?,?,?,?)",
+                           ((cid, p.bytes, "{}", background) if isinstance(p, UUID) else
+                            (cid, p.persona_id.bytes, to_json(p.properties), background) for p in create_personas))
             distinct = set(persona_ints)
             keys = self._persona_keys(db, cid, [UUID(int=k) for k in distinct])
             key = {k: keys[b] for k in distinct if (b := k.to_bytes(16, "big")) in keys}
@@ -154,6 +161,11 @@ class PersonaTables:
                                np.array(weights, dtype=np.float32), np.array(times, dtype=np.float64))
 
 
+def _which(background: bool | None) -> tuple[str, tuple]:
+    """The SQL condition (and its argument) picking people's personas (False), background ones (True) or all (None)."""
+    return ("", ()) if background is None else (" AND background=?", (int(bool(background)),))
+
+
 def _weights(rows: Sequence[InteractionRow]) -> list[float]:
     """The rows' weights as floats, all checked to be real numbers in [-1, 1] (vectorised range check)."""
     weights = [r.weight for r in rows]
@@ -187,15 +199,3 @@ def _insert_rows(db: sqlite3.Connection, cid: int, columns: list[Sequence]) -> N
     if full < len(flat):
         rest = (len(flat) - full) // 4
         db.execute(head + ",".join([f"({cid},?,?,?,?)"] * rest), flat[full:])
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (if it was on) for the duration of the block."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()

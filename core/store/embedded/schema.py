@@ -1,11 +1,13 @@
 """The embedded store's SQLite schema, its migrations, and the conversions of values it stores.
 
-Tables: ``collections`` (one row per catalog, with the agent config and its named vectors),
+Tables: ``collections`` (one row per catalog, with the agent config, its named vectors and its
+settings as JSON),
 ``items`` (properties as JSON, the default vector as a float32 BLOB), ``item_vectors`` (the other
 named vectors), one FTS5 table ``fts_<cid>`` per collection for BM25, ``personas`` and
 ``interactions``, and ``learned`` (item vectors learned from the interactions, one row per
 model). Interactions point at their persona by its integer key and at their item by its
 16-byte UUID: small index keys make bulk imports several times faster than UUID text would.
+``personas.background`` is 1 for background personas (a sample's community), 0 for the rest.
 Interaction weights are checked in [-1, 1] before they are written (vectorised: a per-row CHECK
 constraint cost about a third of bulk-insert time). Files written by earlier versions are migrated
 in place on open (columns added, nothing dropped).
@@ -34,7 +36,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
     text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
-    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT);
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT);
 CREATE TABLE IF NOT EXISTS items(
     row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
     properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
@@ -42,7 +44,7 @@ CREATE TABLE IF NOT EXISTS item_vectors(
     row INTEGER NOT NULL, name TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY(row, name));
 CREATE TABLE IF NOT EXISTS personas(
     pk INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona_id BLOB NOT NULL, properties TEXT NOT NULL,
-    UNIQUE(cid, persona_id));
+    background INTEGER NOT NULL DEFAULT 0, UNIQUE(cid, persona_id));
 CREATE TABLE IF NOT EXISTS interactions(
     id INTEGER PRIMARY KEY, cid INTEGER NOT NULL, persona INTEGER NOT NULL, item_id BLOB NOT NULL,
     weight REAL NOT NULL,
@@ -59,6 +61,10 @@ def migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
     if "vectors" not in columns:  # before named vectors: each collection had one, "default"
         db.execute("ALTER TABLE collections ADD COLUMN vectors TEXT")
+    if "settings" not in columns:  # before collection settings: none
+        db.execute("ALTER TABLE collections ADD COLUMN settings TEXT")
+    if "background" not in {row[1] for row in db.execute("PRAGMA table_info(personas)")}:
+        db.execute("ALTER TABLE personas ADD COLUMN background INTEGER NOT NULL DEFAULT 0")  # every persona was people's
 
 
 def dump_vectors(vectors: dict[str, int]) -> str:

@@ -29,11 +29,11 @@ from core.store.base import CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
+from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors,
                                         migrate, named_batches, to_json)
 
-
-class EmbeddedStore(LearnedTables):
+class EmbeddedStore(LearnedTables, CollectionSettings):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
 
     capabilities = CAPABILITIES
