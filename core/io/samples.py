@@ -56,6 +56,9 @@ class SampleInfo:
     """Rows in the interaction log, or None when the catalog ships none."""
     users: int | None = None
     """Users in the interaction log (the sample's community personas), or None without a log."""
+    behaviour: dict | None = None
+    """How the community's behaviour model is trained (``train_behaviour`` arguments: ``dims``, ``l2``,
+    ``blend``, ``tuning``), as chosen on a validation split of the log; None: the defaults."""
 
 
 @dataclass
@@ -109,6 +112,7 @@ def _read_info(path: Path) -> SampleInfo:
             text_fields=tuple(meta["text_fields"]), text_template=meta["text_template"],
             embedding_model=meta["embedding_model"], dims=int(meta["dims"]), source=meta["source"],
             path=path, interactions=interactions.get("rows"), users=interactions.get("users"),
+            behaviour=meta.get("behaviour"),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CatalogImportError(f"sample catalog {path}/catalog.json is unreadable: {exc!r}") from exc

@@ -118,10 +118,10 @@ def behaviour_status(store: Store, collection: str) -> BehaviourStatus:
 
 def behaviour_model(store: Store, collection: str) -> BehaviourModel | None:
     """The stored model as the engine reads it (None without one), memoised until the next write."""
-    def build() -> BehaviourModel | None:
-        learned = store.get_learned(collection, BEHAVIOUR)
-        return None if learned is None else BehaviourModel(learned)
-    return store.memo(collection, "behaviour_model", build)
+    learned = store.get_learned(collection, BEHAVIOUR)  # cached by the store; the memo is per model object
+    if learned is None:
+        return None
+    return store.memo(collection, f"behaviour_model:{id(learned)}", lambda: BehaviourModel(learned))
 
 
 def ensure_behaviour(store: Store, collection: str,

@@ -251,13 +251,16 @@ class OverlayStore(CommunityRouting):
         # memos derive from interactions: the workspace's own (written here) and the community's (never written)
         return self.own.memo(collection, key, build)
 
-    # learned vectors: trained on the workspace's interactions, so the workspace's own -------
+    # learned vectors: the workspace's own, else those learned from the community it includes ------
     def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:
         self._write(f"store learned vectors for {collection!r}")
         self.own.put_learned(collection, name, learned)
 
     def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
-        return self.own.get_learned(collection, name)
+        learned = self.own.get_learned(collection, name)
+        if learned is None and (store := self._community(collection)) is not None:
+            return store.get_learned(collection, name)
+        return learned
 
     def delete_learned(self, collection: str, name: str) -> bool:
         self._write(f"delete learned vectors of {collection!r}")

@@ -5,14 +5,17 @@ embedded store into which each sample is installed the first time any workspace 
 workspace never copies a sample's items or vectors; its own file only names the collection
 (see :class:`~core.store.overlay.OverlayStore`). A sample with an interaction log also has a
 **community** (:meth:`SampleLibrary.community_for`): its real users as background personas with
-their ratings, installed into the same store the first time a workspace includes them.
+their ratings, installed into the same store the first time a workspace includes them, with the behaviour model
+learned from them (:mod:`core.learn`), which workspaces read until they train their own.
 """
 
 from __future__ import annotations
 
 import threading
 
-from core.errors import NotFoundError
+from core.configs import BlendWeights
+from core.errors import NotFoundError, PersonalizationError
+from core.learn import AUTO_TRAIN_MAX, train_behaviour
 from core.io.samples import SampleInfo, install_catalog, install_community, list_samples, load_sample
 from core.store.base import Store
 from core.store.community import seed_community
@@ -77,7 +80,26 @@ class SampleLibrary:
                     community = report.community
                     seed_community(store, collection, [p.persona_id for p in community.personas], community.scan())
                     self._communities[collection] = report.seconds
+                    self._learn(collection)
         return self.store
+
+    def _learn(self, collection: str) -> None:
+        """Train the community's behaviour model once per process, with the settings ``catalog.json`` records:
+        at once when that is cheap (movies: about a second), else in a background thread (books: minutes;
+        workspaces rank with content until it is there, then pick it up without a write)."""
+        settings = dict(self.info(collection).behaviour or {})
+        if "blend" in settings:
+            settings["blend"] = BlendWeights.model_validate(settings["blend"])
+
+        def train() -> None:
+            try:
+                train_behaviour(self.store, collection, **settings)
+            except PersonalizationError:  # too few likes to learn from: no model
+                pass
+        if (self.info(collection).interactions or 0) <= AUTO_TRAIN_MAX:
+            train()
+        else:
+            threading.Thread(target=train, name=f"learn-{collection}", daemon=True).start()
 
     def communities(self) -> dict[str, float]:
         """The collections whose community is installed in this process, with the seconds each took."""
