@@ -187,8 +187,9 @@ def test_the_cold_start_rationale_names_each_source(agent):
     assert words == ("A cold start: you have no likes or dislikes yet; these are the items other users liked most; "
                      "re-ordered by your profile (horror); 3 more fill the list in catalog order.")
     assert numbers == ("Cold start (no interactions): 2 from the most liked by other personas "
-                       "(cold_start_popularity_weight 2 × popularity; ties by like count); BM25 over the persona terms 'horror' (1 hit, +0.1 × bm25 / "
-                       "best; 1 returned only through it) and the persona-property boost (property_weight 0.1 × share "
+                       "(cold_start_popularity_weight 2 × popularity; ties by like count); BM25 over the persona "
+                       "terms 'horror' (1 hit, +0.1 × bm25 / best; 1 returned only through it) and the "
+                       "persona-property boost (property_weight 0.1 × share "
                        "of terms matched); 3 topped up in catalog order.")
 
 

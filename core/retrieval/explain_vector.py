@@ -132,9 +132,10 @@ def rationale(profile: Profile, options: GetObjectsOptions, route: Route,
     if config.popularity_weight:
         words.append("items popular with other users get a boost")
     away = "" if likes else ", away from the dislikes,"
+    prior = f", popularity_weight {config.popularity_weight:g}" if config.popularity_weight else ""
     text = (f"Vector-only ranking with the '{route.strategy}' strategy{away} from the persona's "
             f"{len(profile.interactions)} most recent interactions ({likes} likes, {dislikes} dislikes), decay_rate "
-            f"{options.decay_rate:g}{f', popularity_weight {config.popularity_weight:g}' if config.popularity_weight else ''}.")
+            f"{options.decay_rate:g}{prior}.")
     if dislikes:
         text += " Items similar to dislikes are ranked lower."
     if profile.decayed_away and profile.newest is not None:
@@ -159,8 +160,9 @@ def _cold_start_rationale(profile: Profile, route: Route, config: PipelineConfig
     if route.terms:
         quoted = ", ".join(repr(t) for t in route.terms)
         words.append(f"re-ordered by your profile ({', '.join(route.terms)})")
-        numbers.append(f"BM25 over the persona terms {quoted} ({route.bm25_hits} hit{'' if route.bm25_hits == 1 else 's'}, +{config.cold_start_bm25_weight:g}"
-                       f" × bm25 / best; {matched} returned only through it) and the persona-property boost "
+        hits = f"{route.bm25_hits} hit{'' if route.bm25_hits == 1 else 's'}"
+        numbers.append(f"BM25 over the persona terms {quoted} ({hits}, +{config.cold_start_bm25_weight:g} × bm25 / "
+                       f"best; {matched} returned only through it) and the persona-property boost "
                        f"(property_weight {config.property_weight:g} × share of terms matched)")
     if filled:
         words.append("nothing else qualified, so the catalog's own order fills the list" if filled == route.returned
