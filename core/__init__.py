@@ -5,7 +5,7 @@ and the CLI import only from this module.
 """
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
-from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
+from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
 from core.errors import (AccessDeniedError, AlreadyExistsError, CancelledError, CatalogImportError, InvalidInputError,
                          NotAvailableError,
                          NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
@@ -19,7 +19,7 @@ from core.values import format_value, parse_scalar, parse_value
 from core.where import WHERE_HELP, build_filter, parse_condition
 
 # stores: the protocol, its capabilities, the embedded default and the factory
-from core.store.base import DEFAULT_VECTOR, Capabilities, CollectionSpec, Hit, Store
+from core.store.base import DEFAULT_VECTOR, Capabilities, CollectionSpec, Hit, LearnedVectors, Store
 from core.store.embedded.store import EmbeddedStore
 from core.store.factory import open_store
 from core.store.overlay import OverlayStore, SharedCatalogs
@@ -36,6 +36,9 @@ from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install
 from core.io.tables import read_table
 
 # retrieval: decay, the strategy registry
+# learned item vectors: the behaviour model
+from core.learn import (AUTO_TRAIN_MAX, BEHAVIOUR, BehaviourModel, BehaviourStatus, behaviour_model, behaviour_status,
+                        train_behaviour)
 from core.retrieval.profile import WeightedInteraction, check_decay, decay_factor
 from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
 
@@ -63,6 +66,7 @@ from core.workspaces.workspace import Workspace
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
 from core.eval.agent_cost import LLMEstimate, estimate_llm_run
 from core.eval.baselines import BASELINES
+from core.eval.blend_tuning import MODEL_GRID, WEIGHT_GRID, BlendTuning, tune_behaviour, tune_blend, tuned_behaviour
 from core.eval.job_registry import JobRegistry
 from core.eval.jobs import (EvaluationJob, JobStatus, JobStep, Prepared, StepResult, baseline_step,
                             engine_step, llm_step, sweep_step)
@@ -76,7 +80,7 @@ from core.eval.sweep import SWEEPABLE, SweepResult, grid_points, sweep
 
 __all__ = [
     # vocabulary
-    "AgentConfig", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
+    "AgentConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
     "AccessDeniedError", "AlreadyExistsError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
     "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
@@ -85,7 +89,7 @@ __all__ = [
     "SearchOptions", "TraceStep", "Usage", "to_datetime", "display_title", "format_value", "parse_scalar",
     "parse_value", "WHERE_HELP", "build_filter", "parse_condition",
     # stores
-    "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "OverlayStore", "SharedCatalogs", "Store",
+    "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "LearnedVectors", "OverlayStore", "SharedCatalogs", "Store",
     "open_store",
     # file import
     "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
@@ -93,6 +97,9 @@ __all__ = [
     "read_table", "COLUMN_KINDS", "ColumnType", "detect_column_type", "detect_column_types", "parse_column_type",
     "MAX_INTERACTION_ROWS", "ConvertedLog", "InteractionLog", "LogMapping", "convert_log", "read_interaction_log",
     "InteractionImportReport", "import_interactions", "RATING_KINDS", "RatingMapping",
+    # learned item vectors
+    "AUTO_TRAIN_MAX", "BEHAVIOUR", "BehaviourModel", "BehaviourStatus", "behaviour_model", "behaviour_status",
+    "train_behaviour",
     # retrieval
     "STRATEGIES", "Strategy", "StrategyConfig", "WeightedInteraction", "check_decay", "decay_factor", "register",
     "strategy_names",
@@ -111,5 +118,6 @@ __all__ = [
     "paired_difference", "random_split", "sample_source", "split_source", "store_source", "sweep", "temporal_split",
     "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step", "llm_step",
     "sweep_step",
+    "BlendTuning", "MODEL_GRID", "WEIGHT_GRID", "tune_behaviour", "tune_blend", "tuned_behaviour",
     "LLMBudget", "LLMEstimate", "estimate_llm_run", "evaluate_llm", "llm_unavailable",
 ]

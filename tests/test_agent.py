@@ -185,9 +185,9 @@ def test_popularity_weight_blends_in_what_other_personas_like(agent):
     like(agent, "alice", ("a", 1.0))
     for fan in ("u1", "u2", "u3"):
         like(agent, fan, ("f", 1.0))
-    assert titles(vector_only(agent, limit=1)) == ["b"]
-    # f scores 0 on similarity but 4 * log(4)/log(101) = 1.20 on popularity; b scores 0.994, nobody liked it
-    boosted = vector_only(agent, limit=2, popularity_weight=4.0)
+    assert titles(vector_only(agent, limit=1, strategy="centroid")) == ["b"]
+    # centroid: f scores 0 on similarity but 4 * log(4)/log(101) = 1.20 on popularity; b scores 0.994, nobody liked it
+    boosted = vector_only(agent, limit=2, popularity_weight=4.0, strategy="centroid")
     assert titles(boosted) == ["f", "b"]
     assert boosted.objects[0].signals["liked_by"] == 3 and "Liked by 3 persona" in boosted.objects[0].explanation
     with pytest.raises(InvalidInputError, match="popularity_weight"):

@@ -160,7 +160,7 @@ def test_runner_ranks_through_the_public_api_and_beats_random(workshop_eval):
         assert not set(ranked) & {r.item for r in workshop_eval.split.train[user]}
     assert workshop_eval.store.list_personas("Workshop") == []  # the catalog's store was never written
     summary = engine.summary()
-    assert summary["config"]["strategy"] == "centroid" and summary["ndcg"]["users"] == 30
+    assert summary["config"]["strategy"] == "auto" and summary["ndcg"]["users"] == 30
 
 
 def test_an_ab_of_identical_engine_configs_contains_zero_and_cancel_stops(workshop_eval):

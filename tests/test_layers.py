@@ -19,6 +19,7 @@ LAYERS = [  # top first
     ("public objects", ("core.personalization",)),
     ("agent", ("core.ranking",)),
     ("retrieval", ("core.retrieval",)),
+    ("learning", ("core.learn",)),
     ("file import", ("core.io",)),
     ("stores", ("core.store",)),
     ("vocabulary", ("core.models", "core.configs", "core.errors", "core.ids", "core.trace", "core.text",

@@ -26,9 +26,9 @@ class FarthestFirst:
 
 
 def test_builtin_names_come_from_the_registry():
-    assert STRATEGIES == ("centroid", "knn", "multi_interest")
+    assert STRATEGIES == ("blend", "centroid", "knn", "multi_interest")
     assert all(get_strategy(name).name == name and get_strategy(name).summary for name in STRATEGIES)
-    with pytest.raises(InvalidInputError, match=r"strategy must be one of \['centroid', 'knn', 'multi_interest'"):
+    with pytest.raises(InvalidInputError, match=r"strategy must be one of \['blend', 'centroid', 'knn', 'multi_interest'"):
         get_strategy("magic")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
 from core.cli import evaluate as cli_evaluate
+from core.cli import train as cli_train
 from core.cli.context import add_log_mapping
 from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
@@ -72,6 +73,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _ranking_commands(command)
     cli_workspaces.add_commands(sub, common)
     cli_evaluate.add_command(sub, common)
+    cli_train.add_command(sub, common)
     return parser
 
 
@@ -139,7 +141,10 @@ def _ranking_commands(command: AddCommand) -> None:
     p.add_argument("persona")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--recent", type=int, default=100, help="use the N most recent interactions")
-    p.add_argument("--strategy", choices=STRATEGIES, default="centroid")
+    p.add_argument("--strategy", choices=("auto", *STRATEGIES), default="auto",
+                   help="auto (default): blend once the collection has a behaviour model (`train`), else centroid")
+    p.add_argument("--blend", metavar="C,B,P", help="blend weights content,behaviour,popularity for this request "
+                   "(default: the ones tuned for the collection)")
     p.add_argument("--popularity", type=float, default=None, metavar="W",
                    help="weight of the prior for items other personas liked (default 0.5; 0 = off)")
     p.add_argument("--include-interacted", action="store_true", help="keep items the persona interacted with")

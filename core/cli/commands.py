@@ -29,7 +29,8 @@ from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayS
 from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
-from core.cli.context import Progress, agent_of, column_types, log_mapping, prop, split_columns, where_filter
+from core.cli.context import (Progress, agent_of, blend_option, column_types, log_mapping, prop, split_columns,
+                              where_filter)
 from core.cli.format import Output, persona_output, recommend_output, search_output, table, title_of
 from core.io import catalog, interaction_log, samples
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
@@ -200,8 +201,8 @@ def cmd_recommend(store: Store, args: argparse.Namespace) -> Output:
         args.persona, limit=args.limit, recent_interactions_count=args.recent,
         exclude_interacted_items=not args.include_interacted, decay_rate=args.decay_rate,
         exclude_items=args.exclude or (), use_agent_ranking=False,
-        filters=where_filter(store, agent.collection, args.where), strategy=args.strategy, now=args.now,
-        popularity_weight=args.popularity)
+        filters=where_filter(store, agent.collection, args.where), strategy=None if args.strategy == "auto" else
+        args.strategy, now=args.now, popularity_weight=args.popularity, blend=blend_option(args.blend))
     return recommend_output(response, store.get_collection(agent.collection).text_fields)
 
 

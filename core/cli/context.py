@@ -131,3 +131,17 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def blend_option(text: str | None) -> dict[str, float] | None:
+    """``--blend 0.2,1,0.05`` as blend weights content, behaviour, popularity (the rest stay the collection's)."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        raise InvalidInputError(f"--blend {text!r}: write three weights CONTENT,BEHAVIOUR,POPULARITY (e.g. 0.2,1,0)")
+    return {"content": values[0], "behaviour": values[1], "popularity": values[2]}

@@ -33,7 +33,8 @@ from core.errors import CancelledError, InvalidInputError
 from core.eval.baselines import BASELINES
 from core.eval.metrics import K, METRICS, Estimate, mean_ci, paired_difference
 from core.eval.splits import Split
-from core.configs import LLMConfig
+from core.configs import BlendWeights, LLMConfig
+from core.learn import BEHAVIOUR, train_behaviour
 from core.eval.config import EngineConfig
 from core.ids import to_uuid
 from core.models import Persona, PersonaInteraction, PersonalizationAgentGetObjectsResponse
@@ -120,10 +121,13 @@ class Evaluation:
 
     def __init__(self, split: Split, store: Store, collection: str, *, k: int = K,
                  users: Sequence[Hashable] | None = None, part: str = "test",
-                 properties: Mapping[Hashable, Mapping[str, Any]] | None = None, llm: Any = None) -> None:
+                 properties: Mapping[Hashable, Mapping[str, Any]] | None = None, llm: Any = None,
+                 behaviour: Mapping[str, Any] | None = None) -> None:
         """``part``: ``"test"`` (fit on training plus validation rows) or ``"validation"`` (fit on training
         only); ``properties``: persona properties per user; ``llm``: what agent ranking uses
-        (an ``LLMConfig`` or ``LLMRanker``; None: the local agent)."""
+        (an ``LLMConfig`` or ``LLMRanker``; None: the local agent); ``behaviour``: arguments of
+        :func:`core.learn.train_behaviour` (``dims``, ``l2``, ``blend``) for the behaviour model the
+        ``blend`` strategy learns from the training rows (trained once, before the first run that needs it)."""
         if part not in ("test", "validation"):
             raise InvalidInputError(f"part must be 'test' or 'validation', got {part!r}")
         split = split.for_validation() if part == "validation" else split.for_test() if split.validation_rows else split
@@ -131,6 +135,7 @@ class Evaluation:
         self.properties = {u: dict(p) for u, p in (properties or {}).items() if p}
         self.llm = llm if llm is not None else LLMConfig()  # unconfigured: the local agent, whatever the env says
         self.catalog = [item.uuid for item in store.iter_items(collection)]
+        self.catalog_pos = {u: i for i, u in enumerate(self.catalog)}
         known = set(self.catalog)
         wanted = list(users) if users is not None else list(split.test)
         self.users = [u for u in wanted if split.test.get(u) and split.train.get(u)]
@@ -138,6 +143,10 @@ class Evaluation:
         self._agent: PersonalizationAgent | None = None
         self._overlay: OverlayStore | None = None
         self.loaded: Loaded | None = None
+        self.behaviour = dict(behaviour or {})
+        self.training_seconds: float | None = None
+        self.behaviour_note: str | None = None
+        """How long training the behaviour model on the training rows took (None: not trained)."""
 
     # the engine ------------------------------------------------------------------------------
     def load(self) -> Loaded:
@@ -168,9 +177,33 @@ class Evaluation:
         """The evaluation's agent over its throwaway personas, with ``config``'s blend weights; ``llm``
         (default: the evaluation's) and ``agent_config`` (default: the engine's) for agent ranking."""
         base = self._personas()
+        if config.strategy in ("auto", "blend"):
+            self.train()
         return PersonalizationAgent(store=self._overlay, reference_collection=self.collection,
                                     config=config.pipeline(base.config), llm=self.llm if llm is None else llm,
                                     agent_config=agent_config)
+
+    def train(self) -> float:
+        """Train the behaviour model on the training rows (once); the seconds it took."""
+        self._personas()
+        if self.training_seconds is None:
+            start = time.perf_counter()
+            try:
+                train_behaviour(self._overlay, self.collection, **self.behaviour)
+            except InvalidInputError as exc:  # too few likes to learn from: blend runs on content and popularity
+                self.behaviour_note = str(exc)
+            self.training_seconds = time.perf_counter() - start
+        return self.training_seconds
+
+    def retrain(self, behaviour: Mapping[str, Any]) -> float:
+        """Train the behaviour model again with other :func:`~core.learn.train_behaviour` arguments; the seconds."""
+        self.behaviour, self.training_seconds, self.behaviour_note = dict(behaviour), None, None
+        return self.train()
+
+    def stored_blend(self) -> BlendWeights | None:
+        """The blend weights stored with the evaluation's behaviour model (None before training)."""
+        learned = self._overlay.get_learned(self.collection, BEHAVIOUR) if self._overlay is not None else None
+        return BlendWeights.model_validate(learned.meta["blend"]) if learned is not None else None
 
     def respond(self, user: Hashable, config: EngineConfig, agent: PersonalizationAgent
                 ) -> PersonalizationAgentGetObjectsResponse:
@@ -179,7 +212,8 @@ class Evaluation:
             persona_of(user), limit=self.k, use_agent_ranking=config.use_agent_ranking,
             explain_results=False, exclude_interacted_items=True,
             recent_interactions_count=config.recent_interactions_count, decay_rate=config.decay_rate,
-            strategy=config.strategy, now=self._now(user))
+            strategy=None if config.strategy == "auto" else config.strategy, now=self._now(user),
+            blend=config.blend(self.stored_blend()))
 
     def engine(self, config: EngineConfig = EngineConfig(), *, progress: Progress | None = None,
                cancel: Cancel | None = None, users: Sequence[Hashable] | None = None) -> RunResult:

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_v
 
 from core.errors import InvalidInputError, NotAvailableError
 from core.ids import to_uuid
-from core.models.fields import Flag, Int, Model, OptionalInt, OptionalReal, Real, to_datetime
+from core.models.fields import Config, Flag, Int, Model, OptionalInt, OptionalReal, Real, to_datetime
 
 SEARCH_METHODS: tuple[str, ...] = ("near_text", "bm25", "hybrid")
 METADATA_FIELDS: tuple[str, ...] = ("creation_time", "last_update_time", "distance", "certainty", "score",
@@ -39,6 +39,30 @@ StrategyName = Annotated[str, BeforeValidator(_strategy)]
 Now = Annotated[datetime | None, BeforeValidator(_now)]
 
 
+class BlendWeights(Config):
+    """The ``blend`` strategy's weights (:mod:`core.retrieval.strategies.blend`).
+
+    ``score = content × content similarity + behaviour × ramp(n) × behaviour similarity +
+    popularity × popularity``, where ``n`` is the persona's number of likes the behaviour model knows
+    and ``ramp(n) = n / (n + ramp)`` lets personas with few interactions lean on content and popularity.
+    ``query`` is how interactions weigh in the behaviour query: ``"graded"`` (the decayed weight,
+    dislikes subtract) or ``"binary"`` (each like counts its decay, dislikes nothing).
+    """
+
+    content: Real(0, 10) = 0.2
+    behaviour: Real(0, 10) = 1.0
+    popularity: Real(0, 10) = 0.0
+    ramp: Real(0, 1000) = 0.0
+    query: Literal["graded", "binary"] = "graded"
+    history: Int(1, 100_000) = 1000
+    """How many of the persona's most recent interactions its behaviour query folds in (the content part
+    keeps ``recent_interactions_count``, the official parameter: a learned model gains from long histories)."""
+
+    def label(self) -> str:
+        return (f"content {self.content:g} · behaviour {self.behaviour:g} · popularity {self.popularity:g}"
+                + (f" · ramp {self.ramp:g}" if self.ramp else "") + f" · {self.query} query")
+
+
 class _Options(Model):
     model_config = ConfigDict(frozen=True)
 
@@ -56,6 +80,8 @@ class GetObjectsOptions(_Options):
     instruction: str | None = None
     filters: Any = Field(default=None, exclude=True)
     strategy: StrategyName = "centroid"
+    blend: BlendWeights | None = None
+    """The ``blend`` strategy's weights for this request (None: the collection's tuned defaults)."""
     now: Now = None
 
     @field_validator("exclude_items", mode="before")

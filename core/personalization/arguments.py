@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import InvalidInputError
+from core.models import GetObjectsOptions, PersonalizationAgentGetObjectsResponse, TraceStep
 from core.models.fields import check_real
+from core.retrieval.vector_stage import filter_text
 from core.store.base import Store
 
 
@@ -43,3 +45,13 @@ def typed_or_none(what: str, value: Any, kind: type) -> Any:
         raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
     return value
 
+
+def with_config(response: PersonalizationAgentGetObjectsResponse, seconds: float, options: GetObjectsOptions,
+                 vector_name: str | None, **configs: Any) -> PersonalizationAgentGetObjectsResponse:
+    """``response`` with a first trace step ``config``: the options and configs this request ran with."""
+    details = {"options": options.model_dump(mode="json"),
+               "filters": filter_text(options.filters),
+               "vector_name": vector_name,
+               **{name: None if c is None else c.model_dump(mode="json") for name, c in configs.items()}}
+    response.trace.insert(0, TraceStep(name="config", seconds=seconds, details=details))
+    return response

@@ -67,7 +67,7 @@ def profile_vectors(agent: PersonalizationAgent, persona_id: UUID | str, *, stra
                     now: datetime | None = None) -> ProfileVectors:
     """The query vector(s) ``get_objects(persona_id, strategy=..., decay_rate=..., now=...)`` searches with."""
     persona = agent.get_persona(to_uuid(persona_id, what="persona_id"))
-    strategy = get_strategy(strategy or agent.strategy).name
+    strategy = get_strategy(agent.resolve_strategy(strategy)).name
     options = GetObjectsOptions(recent_interactions_count=recent_interactions_count, decay_rate=decay_rate,
                                 strategy=strategy, now=now)
     profile = load_profile(agent.store, agent.collection, persona, options, agent.config, agent.vector_name)

@@ -25,13 +25,15 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from core.configs import AgentConfig, LLMConfig, LocalRankerConfig, PipelineConfig
+from core.configs import AgentConfig, BlendWeights, LLMConfig, PipelineConfig
+from core.learn import BehaviourStatus, behaviour_status, train_behaviour
+from core.personalization.behaviour import AUTO, local_ranker_config, request_blend, resolve_strategy
 from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
 from core.io.embedding import default_embedder
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
-                         PersonalizationAgentGetObjectsResponse, QueryOptions, TraceStep, to_datetime)
-from core.personalization.arguments import check_name, compat_args, store_arg, typed_or_none
+                         PersonalizationAgentGetObjectsResponse, QueryOptions, to_datetime)
+from core.personalization.arguments import check_name, compat_args, store_arg, typed_or_none, with_config
 from core.personalization import inspect
 from core.personalization.schema import check_persona, user_properties_schema
 from core.ranking.llm.ranker import LLMRanker
@@ -39,7 +41,7 @@ from core.ranking.local.ranker import LocalRanker
 from core.ranking.pipeline import agent_recommend
 from core.retrieval.search import PersonalizedQuery, check_filters
 from core.retrieval.strategies import get_strategy
-from core.retrieval.vector_stage import filter_text, recommend
+from core.retrieval.vector_stage import recommend
 from core.store.base import Store
 
 NO_LLM_NOTE = ("no LLM configured (set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server): "
@@ -51,15 +53,16 @@ class PersonalizationAgent:
 
     def __init__(self, client: Store | None = None, reference_collection: str | None = None,
                  agents_host: str | None = None, vector_name: str | None = None, timeout: float | None = None, *,
-                 store: Store | None = None, strategy: str = "centroid", config: PipelineConfig | None = None,
+                 store: Store | None = None, strategy: str | None = None, config: PipelineConfig | None = None,
                  embedder: Any = None, llm: Any = None, agent_config: AgentConfig | None = None) -> None:
         """The official parameters, then this engine's.
 
         ``client`` (or ``store=``): the store holding the collection. ``agents_host`` and
         ``timeout`` are accepted for compatibility and mean nothing here: there is no agents
         service to call, and requests run in-process. ``vector_name``: which named vector of the
-        collection to use (None: its default vector). ``strategy``: ``"centroid"``, ``"knn"`` or
-        ``"multi_interest"``; ``config`` / ``agent_config``: engine tunables; ``embedder``: the text
+        collection to use (None: its default vector). ``strategy``: ``"blend"``, ``"centroid"``,
+        ``"knn"`` or ``"multi_interest"``, or None (the default): ``blend`` once the collection has a
+        behaviour model (:mod:`core.learn`, trained by itself when cheap), else ``centroid``; ``config`` / ``agent_config``: engine tunables; ``embedder``: the text
         model for ``near_text`` (default: the process-wide one); ``llm``: an ``LLMConfig`` (default:
         ``LLMConfig.from_env()``; not configured -> the local agent) or a ready ``LLMRanker`` (share
         one per process so its call budget and cache cover every agent).
@@ -75,7 +78,7 @@ class PersonalizationAgent:
         self.vector_name = check_name("vector_name", vector_name, optional=True) or \
             store.get_collection(reference_collection).vector_name
         store.get_collection(reference_collection).vector(self.vector_name)  # an unknown name fails here
-        self.strategy = get_strategy(GetObjectsOptions(strategy=strategy).strategy).name
+        self.strategy = AUTO if strategy is None else get_strategy(GetObjectsOptions(strategy=strategy).strategy).name
         self.config = typed_or_none("config", config, PipelineConfig) or PipelineConfig()
         self._agent_config = typed_or_none("agent_config", agent_config, AgentConfig) or AgentConfig()
         self._embedder, self._llm = embedder, llm
@@ -208,36 +211,56 @@ class PersonalizationAgent:
                     exclude_items: Sequence[UUID | str] = (), use_agent_ranking: bool = True,
                     explain_results: bool = True, instruction: str | None = None, filters: Any = None, *,
                     strategy: str | None = None, now: datetime | None = None,
-                    popularity_weight: float | None = None) -> PersonalizationAgentGetObjectsResponse:
+                    popularity_weight: float | None = None,
+                    blend: BlendWeights | dict | None = None) -> PersonalizationAgentGetObjectsResponse:
         """Personalized objects for a persona (official parameters and defaults).
 
         Extras: ``strategy`` (default: the agent's), ``now`` (the reference time of the decay;
-        default: the time of the call) and ``popularity_weight`` (default: ``self.config``'s).
+        default: the time of the call), ``popularity_weight`` (default: ``self.config``'s) and
+        ``blend``: the ``blend`` strategy's :class:`~core.configs.BlendWeights` for this request
+        (default: the ones tuned for the collection).
         """
         start = time.perf_counter()
+        strategy = self.resolve_strategy(strategy)
         options = GetObjectsOptions(
             limit=limit, recent_interactions_count=recent_interactions_count,
             exclude_interacted_items=exclude_interacted_items, decay_rate=decay_rate, exclude_items=exclude_items,
             use_agent_ranking=use_agent_ranking, explain_results=explain_results, instruction=instruction,
-            filters=filters, strategy=strategy or self.strategy, now=datetime.now(timezone.utc) if now is None else now)
+            filters=filters, strategy=strategy,
+            now=datetime.now(timezone.utc) if now is None else now)
         get_strategy(options.strategy)
         check_filters(self.store, filters)
         config = self.config if popularity_weight is None else self.config.validated_copy(
             popularity_weight=popularity_weight)
+        options = options.model_copy(update={"blend": request_blend(self.store, self.collection, strategy, blend,
+                                                                    popularity_weight)})
         persona = self.get_persona(persona_id)
         setup = time.perf_counter() - start
         if not use_agent_ranking:  # the instruction only steers the agent; vector-only ranking ignores it
             response = recommend(self.store, self.collection, persona, options, config, self.vector_name)
-            return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=None,
+            return with_config(response, setup, options, self.vector_name, pipeline=config, agent=None,
                                 local_ranker=None, llm=None)
-        # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
-        local = LocalRanker(LocalRankerConfig(popularity=config.popularity_weight))
+        local = LocalRanker(local_ranker_config(self.store, self.collection, options, config))
         llm, note = self.llm_ranker
         response = agent_recommend(self.store, self.collection, persona, options, config=config,
                                    vector_name=self.vector_name, agent_config=self._agent_config, ranker=llm or local,
                                    local=local, embedder=self.embedder, ranker_note=note)
-        return _with_config(response, setup, options, self.vector_name, pipeline=config, agent=self._agent_config,
+        return with_config(response, setup, options, self.vector_name, pipeline=config, agent=self._agent_config,
                             local_ranker=local.config, llm=llm.config if llm is not None else None)
+
+    def resolve_strategy(self, strategy: str | None = None) -> str:
+        """The strategy a request runs: ``strategy`` else the agent's (:mod:`core.personalization.behaviour`)."""
+        return resolve_strategy(self.store, self.collection, strategy or self.strategy)
+
+    def train_behaviour(self, *, dims: int | None = None, l2: float | None = None) -> BehaviourStatus:
+        """Train (or retrain) the collection's behaviour model from every persona's interactions now
+        (:func:`core.learn.train_behaviour`); its status afterwards. :func:`core.tune_behaviour` also tunes."""
+        train_behaviour(self.store, self.collection, dims=dims, l2=l2)
+        return behaviour_status(self.store, self.collection)
+
+    def behaviour_status(self) -> BehaviourStatus:
+        """Whether the collection has a behaviour model, and whether it is stale."""
+        return behaviour_status(self.store, self.collection)
 
     def query(self, persona_id: UUID | str, strength: float = 0.5, overfetch_factor: float = 1.5,
               recent_interactions_count: int = 100, decay_rate: float = 0.1, *,
@@ -245,7 +268,7 @@ class PersonalizationAgent:
         """Personalized search: ``agent.query(pid, strength=0.5).near_text("space")`` (or bm25 / hybrid)."""
         options = QueryOptions(strength=strength, overfetch_factor=overfetch_factor,
                                recent_interactions_count=recent_interactions_count, decay_rate=decay_rate,
-                               strategy=self.strategy, now=now)
+                               strategy="centroid" if self.strategy in (AUTO, "blend") else self.strategy, now=now)
         return PersonalizedQuery(self.store, self.collection, self.get_persona(persona_id), options,
                                  config=self.config, embedder=lambda: self.embedder, vector_name=self.vector_name)
 
@@ -272,14 +295,3 @@ class PersonalizationAgent:
             if self._embedder is None:
                 self._embedder = default_embedder()
             return self._embedder
-
-
-def _with_config(response: PersonalizationAgentGetObjectsResponse, seconds: float, options: GetObjectsOptions,
-                 vector_name: str | None, **configs: Any) -> PersonalizationAgentGetObjectsResponse:
-    """``response`` with a first trace step ``config``: the options and configs this request ran with."""
-    details = {"options": options.model_dump(mode="json"),
-               "filters": filter_text(options.filters),
-               "vector_name": vector_name,
-               **{name: None if c is None else c.model_dump(mode="json") for name, c in configs.items()}}
-    response.trace.insert(0, TraceStep(name="config", seconds=seconds, details=details))
-    return response

@@ -21,6 +21,7 @@ from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile
 from core.retrieval.signals import item_titles, nearest_interactions
+from core.retrieval.strategies.blend import behaviour_reasons
 from core.retrieval.strategies import StrategyConfig, build_scorer
 from core.store.base import Hit, Store
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
@@ -112,9 +113,17 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
 def _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config) -> list[dict]:
     n = len(ids)
     like, penalty = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    extra: list[dict[str, Any]] = [{} for _ in ids]
     if not profile.is_empty:
-        _, parts = build_scorer(strategy, profile, strategy_config).score(X)
+        scorer = build_scorer(strategy, profile, strategy_config)
+        score, parts = scorer.score(X)
         like, penalty = parts["like_similarity"], parts["dislike_penalty"]
+        if hasattr(scorer, "by_id"):  # blend: its score (content and behaviour parts, dislikes in) is the like part
+            part, more = scorer.by_id(ids)
+            like, penalty = score + part, np.zeros(n, np.float32)
+            reasons = behaviour_reasons(store, collection, scorer, ids)
+            extra = [{"content_part": float(parts["content_part"][k]), **{m: float(v[k]) for m, v in more.items()},
+                      **reasons[k]} for k in range(n)]
     popular = popularity(store, collection)
     scaled, liked_by = popular.scaled(ids), popular.like_counts(ids)
     terms = persona_terms(profile.persona.properties)
@@ -124,6 +133,7 @@ def _signals(store, collection, profile, ids, X, items, instruction_vector, stra
         sig: dict[str, Any] = {"like_similarity": float(like[k]), "dislike_penalty": float(penalty[k]),
                                "popularity": float(scaled[k]), "liked_by": int(liked_by[k]),
                                "property_match": match.share}
+        sig.update(extra[k])
         if match.matched:
             sig["matched_terms"] = list(match.matched)
         if instruction_vector is not None:

@@ -59,6 +59,8 @@ class Candidates:
     """The strategy that scored the list; None for a cold start."""
     terms: list[str] = field(default_factory=list)
     """The persona terms a cold start's BM25 search looked for."""
+    scorer: Any = None
+    """The strategy's scorer (None on cold start), for the reasons of the items finally shown."""
 
 
 class CatalogOrder:

@@ -77,8 +77,8 @@ def disliked_words(value: float, title: str | None) -> str:
 
 def item_explanation(signals: dict[str, Any]) -> str:
     """The reasons present in ``signals``, strongest contribution first (text searches last)."""
-    scored: list[tuple[float, Phrase]] = []
-    like = signals.get("nearest_like")
+    scored: list[tuple[float, Phrase]] = blend_phrases(signals) if "behaviour_part" in signals else []
+    like = signals.get("nearest_like") if "behaviour_part" not in signals else None
     if like:
         part = float(signals.get("like_similarity", signals.get("vector_score", 0.0)))
         scored.append((part, Phrase(liked_words(part, like), f"closest to your like '{like}' "
@@ -114,9 +114,41 @@ def item_explanation(signals: dict[str, Any]) -> str:
     return compose(phrases, Phrase("no single reason stood out", f"score {signals.get('score', 0):.2f}"))
 
 
+def blend_phrases(signals: dict[str, Any]) -> list[tuple[float, Phrase]]:
+    """The ``blend`` strategy's parts of one item's score: behaviour, content (popularity is added by the caller)."""
+    scored: list[tuple[float, Phrase]] = []
+    part = float(signals.get("behaviour_part", 0.0))
+    if signals.get("because_of") and part >= MENTION:
+        who = signals["because_of"]
+        scored.append((part, Phrase(f"people who liked {who} also liked this",
+                                    f"people who liked '{who}' also liked this ({signals['because_of_part']:.2f} of "
+                                    f"its behaviour score +{part:.2f}, similarity "
+                                    f"{signals['behaviour_similarity']:.2f})")))
+    content = float(signals.get("content_part", 0.0))
+    if signals.get("nearest_like") and abs(content) >= MENTION:
+        like = signals["nearest_like"]
+        scored.append((content, Phrase(liked_words(content, like) + " in content",
+                                       f"close to your like '{like}' in content (similarity "
+                                       f"{signals['nearest_like_similarity']:.2f}; content {content:+.2f})")))
+    return scored
+
+
+def blend_sentence(details: dict[str, Any]) -> str:
+    """How a ``blend`` list was scored, from the vector search's trace details."""
+    w = details.get("blend") or {}
+    model = details.get("behaviour_model")
+    behaviour = (f"{w.get('behaviour', 0):g} × behaviour similarity (learned from every persona's likes; "
+                 f"{details.get('known_likes', 0)} of this persona's likes known to the model, weight used "
+                 f"{details.get('behaviour_weight', 0):g})" if model else
+                 "no behaviour part (no behaviour model trained yet)")
+    return (f" Score = {w.get('content', 0):g} × content similarity + {behaviour} + {w.get('popularity', 0):g} × "
+            f"popularity; weights: {details.get('blend_source')}.")
+
+
 def rationale(profile: Profile, options: GetObjectsOptions, route: Route,
-              config: PipelineConfig = PipelineConfig()) -> str:
-    """How this vector-only list was made, naming the path actually taken (plain words, then the details)."""
+              config: PipelineConfig = PipelineConfig(), popularity_weight: float | None = None) -> str:
+    """How this vector-only list was made, naming the path actually taken (plain words, then the details);
+    ``popularity_weight``: the prior's weight the strategy used (default: ``config``'s)."""
     if not route.returned:
         nothing = Phrase("nothing in the catalog passes this request's filters and exclusions",
                          f"0 candidates after the filters and exclusions "
@@ -129,10 +161,11 @@ def rationale(profile: Profile, options: GetObjectsOptions, route: Route,
              "ranked by how far each item is from what you disliked"]
     if likes and dislikes:
         words.append("items like what you disliked rank lower")
-    if config.popularity_weight:
+    weight = config.popularity_weight if popularity_weight is None else popularity_weight
+    if weight:
         words.append("items popular with other users get a boost")
     away = "" if likes else ", away from the dislikes,"
-    prior = f", popularity_weight {config.popularity_weight:g}" if config.popularity_weight else ""
+    prior = f", popularity_weight {weight:g}" if weight else ""
     text = (f"Vector-only ranking with the '{route.strategy}' strategy{away} from the persona's "
             f"{len(profile.interactions)} most recent interactions ({likes} likes, {dislikes} dislikes), decay_rate "
             f"{options.decay_rate:g}{prior}.")

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.store.base import Store
+from core.store.base import ItemPrior, Store
 
 POPULARITY_SCALE_FLOOR = 100
 """Like counts are scaled as if at least this many personas liked the most-liked item."""
@@ -70,3 +70,19 @@ def _like_counts(store: Store, collection: str) -> dict[UUID, int]:
     pairs = np.unique(np.stack([scan.item_index[positive], scan.persona_index[positive]]), axis=1)
     items, counts = np.unique(pairs[0], return_counts=True)
     return {scan.items[i]: int(n) for i, n in zip(items.tolist(), counts.tolist())}
+
+
+class SummedPrior:
+    """Several :class:`~core.store.base.ItemPrior` added up."""
+
+    def __init__(self, *priors: ItemPrior) -> None:
+        self.priors = priors
+
+    def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
+        return np.sum([p.aligned(ids) for p in self.priors], axis=0, dtype=np.float32)
+
+
+def summed_prior(*priors: ItemPrior | None) -> ItemPrior | None:
+    """The sum of the given priors (None when there is none; the prior itself when there is one)."""
+    present = [p for p in priors if p is not None]
+    return None if not present else present[0] if len(present) == 1 else SummedPrior(*present)

@@ -48,6 +48,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime, timezone
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -110,6 +111,8 @@ class Profile:
     vectors: np.ndarray
     now: datetime
     decay_rate: float
+    learned: Any = None
+    """For the ``blend`` strategy: the collection's :class:`~core.learn.model.LearnedContext` (None: no model)."""
 
     @cached_property
     def effective(self) -> np.ndarray:

@@ -10,7 +10,7 @@ directly for its pool, with the profile and exclusions it already has; an item's
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -21,12 +21,13 @@ from core.configs import PipelineConfig
 from core.models import (GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject,
                          copy_json)
 from core.retrieval.cold_start import Candidates, cold_start
-from core.retrieval.explain_vector import Route, item_explanation, rationale
+from core.retrieval.explain_vector import Route, blend_sentence, item_explanation, rationale
 from core.retrieval.persona_match import NO_MATCH, PropertyMatch, match_item, persona_terms
-from core.retrieval.popularity import popularity
+from core.retrieval.popularity import popularity, summed_prior
 from core.retrieval.profile import DECAYED_AWAY, Profile, weigh
 from core.retrieval.signals import nearest_interactions, popularity_signals
 from core.retrieval.strategies import build_scorer
+from core.retrieval.strategies.blend import behaviour_reasons, learned_context, scorer_details
 from core.store.base import Store
 from core.trace import Tracer
 
@@ -35,12 +36,18 @@ def load_profile(store: Store, collection: str, persona: Persona, options: GetOb
                  config: PipelineConfig, vector_name: str | None = None) -> Profile:
     """The persona's recent interactions with decay applied, and their item vectors."""
     now = options.now or datetime.now(timezone.utc)
-    stored = store.recent_interactions(collection, persona.persona_id, options.recent_interactions_count)
+    learned = learned_context(store, collection, options.blend) if options.strategy == "blend" else None
+    count = options.recent_interactions_count
+    stored = store.recent_interactions(collection, persona.persona_id, max(count, learned.weights.history)
+                                       if learned is not None else count)
     weighted = weigh(stored, now, options.decay_rate, config.half_life_days)
+    if learned is not None:
+        learned = replace(learned, history=weighted[:learned.weights.history])
+        weighted = weighted[:count]
     dims = store.get_collection(collection).vector(vector_name)[1]
     vectors = store.get_vectors(collection, [w.item_id for w in weighted], vector_name=vector_name) if weighted \
         else np.zeros((0, dims), dtype=np.float32)
-    return Profile(persona, weighted, vectors, now, options.decay_rate)
+    return Profile(persona, weighted, vectors, now, options.decay_rate, learned)
 
 
 def profile_details(profile: Profile) -> dict[str, Any]:
@@ -117,7 +124,10 @@ def recommend(store: Store, collection: str, persona: Persona, options: GetObjec
     trace.record("rank", returned=len(objects), sources=dict(route.sources))
     return PersonalizationAgentGetObjectsResponse(
         objects=objects, trace=trace.steps, ranker="vector",
-        ranking_rationale=rationale(profile, options, route, config) if options.explain_results else None)
+        ranking_rationale=rationale(profile, options, route, config,
+                                    ranked.trace["vector_search"].get("popularity_weight", config.popularity_weight))
+        + (blend_sentence(ranked.trace["vector_search"]) if "blend" in ranked.trace["vector_search"] else "")
+        if options.explain_results else None)
 
 
 def route_of(ranked: Ranked) -> Route:
@@ -133,6 +143,8 @@ def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, op
     items = store.item_properties(collection, ids)
     X = store.get_vectors(collection, ids, vector_name=vector_name) if ids else np.zeros((0, 1), np.float32)
     near = nearest_interactions(store, collection, profile, X)
+    for extra, more in zip(near, behaviour_reasons(store, collection, cands.scorer, ids)):
+        extra.update(more)
     objects = []
     for rank, i in enumerate(ranked.order, start=1):
         final = float(cands.scores[i] + ranked.boost[i])
@@ -157,14 +169,18 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
         cands.trace.update(filters=filter_text(options.filters), top=[str(u) for u in cands.ids[:shown]])
         return cands
     scorer = build_scorer(options.strategy, profile, config.strategy)
-    weight = config.popularity_weight
+    weight = getattr(scorer, "popularity_weight", config.popularity_weight)
     popular = popularity(store, collection) if weight else None
+    prior = summed_prior(popular.prior(weight) if popular else None, getattr(scorer, "prior", None))
     hits = store.search_max(collection, scorer.queries, scorer.weights, pool, filters=options.filters,
-                            exclude=exclude, prior=popular.prior(weight) if popular else None, vector_name=vector_name)
+                            exclude=exclude, prior=prior, vector_name=vector_name)
     ids = [h.uuid for h in hits]
     X = store.get_vectors(collection, ids, vector_name=vector_name) if ids else \
         np.zeros((0, profile.vectors.shape[1]), np.float32)
     scores, signals = scorer.score(X)
+    if hasattr(scorer, "by_id"):
+        part, more = scorer.by_id(ids)
+        scores, signals = scores + part, {**signals, **more}
     if popular and ids:
         signals.update(popularity_signals(popular, ids, weight))
         scores = scores + signals["popularity_boost"]
@@ -172,8 +188,8 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
     ids = [ids[i] for i in order]
     return Candidates(ids, scores[order], {k: np.asarray(v)[order] for k, v in signals.items()}, dict(
         strategy=options.strategy, queries=len(scorer.queries), pool=pool, candidates=len(ids), topped_up=0,
-        filters=filter_text(options.filters), top=[str(u) for u in ids[:shown]]), [options.strategy] * len(ids),
-        options.strategy)
+        filters=filter_text(options.filters), top=[str(u) for u in ids[:shown]], popularity_weight=weight,
+        **scorer_details(scorer)), [options.strategy] * len(ids), options.strategy, scorer=scorer)
 
 
 def filter_text(filters: Any) -> str | None:

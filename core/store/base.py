@@ -13,6 +13,11 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
 - **Interactions for the engine.** :meth:`Store.scan_interactions` hands out every interaction of a
   collection as columns; popularity, like counts (``core.retrieval.popularity``) and later learned
   models are computed by the engine from it, memoised with :meth:`Store.memo` until the next write.
+- **Learned vectors.** :meth:`Store.put_learned` keeps a collection's learned item vectors (the
+  ``"behaviour"`` vectors of :mod:`core.learn`, trained on the collection's interactions) beside its
+  catalog: one unit row per item like a named vector, with a per-item fold-in weight and the model's
+  metadata. They belong to whoever holds the interactions (a workspace's own file, never a shared
+  sample catalog), so they live with the personas rather than inside the items.
 - **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
 - **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
   changes the store. ``item_properties`` is the one uncopied, read-only view, for the engine's reads.
@@ -130,6 +135,32 @@ class InteractionScan:
         return len(self.weight)
 
 
+@dataclass(frozen=True)
+class LearnedVectors:
+    """Item vectors learned from a collection's interactions (see :mod:`core.learn`).
+
+    ``vectors[k]`` (unit length, float32) and ``fold[k]`` belong to item ``ids[k]``; ``meta`` is the
+    model's JSON-safe description (kind, parameters, training time, what it was trained on).
+    """
+
+    ids: tuple[UUID, ...]
+    vectors: np.ndarray
+    fold: np.ndarray
+    meta: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        if self.vectors.ndim != 2 or len(self.vectors) != n or self.fold.shape != (n,):
+            raise InvalidInputError(f"learned vectors need one row and one fold weight per id: {n} ids, vectors "
+                                    f"{self.vectors.shape}, fold {self.fold.shape}")
+        if not (np.isfinite(self.vectors).all() and np.isfinite(self.fold).all()):
+            raise InvalidInputError("learned vectors hold NaN or infinity; nothing stored")
+
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+
 class ItemPrior(Protocol):
     """A per-item score added inside ``search_max`` (the engine's popularity prior)."""
 
@@ -240,6 +271,17 @@ class Store(Protocol):
         ...
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
         """``build()``'s value, kept until the collection's next write (items, personas or interactions)."""
+        ...
+
+    # learned vectors ---------------------------------------------------------------------------
+    def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:
+        """Store (or atomically replace) the learned vectors called ``name`` of ``collection``."""
+        ...
+    def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
+        """The learned vectors called ``name``, or None if none were stored (read-only arrays)."""
+        ...
+    def delete_learned(self, collection: str, name: str) -> bool:
+        """Remove them; True if there were any."""
         ...
 
     def close(self) -> None: ...

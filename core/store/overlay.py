@@ -29,7 +29,8 @@ import numpy as np
 
 from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
-from core.store.base import CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, Store, StoredInteraction
+from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
+                             StoredInteraction)
 
 T = TypeVar("T")
 
@@ -207,6 +208,18 @@ class OverlayStore:
 
     def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
         return self.own.memo(collection, key, build)  # memos derive from interactions, which are the workspace's
+
+    # learned vectors: trained on the workspace's interactions, so the workspace's own -------
+    def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:
+        self._write(f"store learned vectors for {collection!r}")
+        self.own.put_learned(collection, name, learned)
+
+    def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
+        return self.own.get_learned(collection, name)
+
+    def delete_learned(self, collection: str, name: str) -> bool:
+        self._write(f"delete learned vectors of {collection!r}")
+        return self.own.delete_learned(collection, name)
 
     def close(self) -> None:
         self.own.close()  # the shared catalogs belong to the process

@@ -27,7 +27,7 @@ from core.configs import LOCAL_COMPONENTS, LOCAL_LABELS
 from core.ranking.base import Candidate
 from core.ranking.local.fusion import LocalRankerConfig, number
 from core.ranking.local.mmr import Step
-from core.retrieval.explain_vector import Phrase, compose, disliked_words, liked_words, sentence
+from core.retrieval.explain_vector import Phrase, blend_phrases, compose, disliked_words, liked_words, sentence
 
 
 def explain_item(pool: list[Candidate], step: Step, parts: dict[str, float], relevance: list[float],
@@ -65,6 +65,11 @@ class Wording:
 
 
 def _like(value: float, s: dict[str, Any]) -> Phrase:
+    if "behaviour_part" in s:  # the blend strategy: its score's own parts
+        parts = [p for _, p in sorted(blend_phrases(s), key=lambda sp: -abs(sp[0]))]
+        if parts:
+            return Phrase("; ".join(p.words for p in parts),
+                          "; ".join(p.numbers for p in parts) + f" (blend score {value:+.2f})")
     title, sim = s.get("nearest_like"), number(s.get("nearest_like_similarity", s.get("like_similarity")))
     near = f"closest to your like '{title}'" if title else "similar to your likes"
     return Phrase(liked_words(value, title),

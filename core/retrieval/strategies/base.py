@@ -35,6 +35,10 @@ class Scorer(Protocol):
         """Scores of item vectors ``X`` (n, d) and the signals behind them."""
         ...
 
+# A scorer may also have (the ``blend`` strategy does): ``prior``, an ItemPrior added inside the
+# candidate search; ``by_id(ids) -> (scores, signals)``, a part of the score looked up by item id and
+# added to ``score(X)``'s; ``popularity_weight``, its own weight for the popularity prior.
+
 
 @runtime_checkable
 class Strategy(Protocol):

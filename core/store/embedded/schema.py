@@ -3,7 +3,8 @@
 Tables: ``collections`` (one row per catalog, with the agent config and its named vectors),
 ``items`` (properties as JSON, the default vector as a float32 BLOB), ``item_vectors`` (the other
 named vectors), one FTS5 table ``fts_<cid>`` per collection for BM25, ``personas`` and
-``interactions``. Interactions point at their persona by its integer key and at their item by its
+``interactions``, and ``learned`` (item vectors learned from the interactions, one row per
+model). Interactions point at their persona by its integer key and at their item by its
 16-byte UUID: small index keys make bulk imports several times faster than UUID text would.
 Interaction weights are checked in [-1, 1] before they are written (vectorised: a per-row CHECK
 constraint cost about a third of bulk-insert time). Files written by earlier versions are migrated
@@ -47,6 +48,9 @@ CREATE TABLE IF NOT EXISTS interactions(
     weight REAL NOT NULL,
     created_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS interactions_persona ON interactions(persona);
+CREATE TABLE IF NOT EXISTS learned(
+    cid INTEGER NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL, ids BLOB NOT NULL, vectors BLOB NOT NULL,
+    fold BLOB NOT NULL, PRIMARY KEY(cid, name));
 """
 
 

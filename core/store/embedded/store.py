@@ -1,7 +1,7 @@
 """The embedded store: one SQLite file (WAL) plus in-memory float32 matrices for exact search.
 
 The schema is in :mod:`core.store.embedded.schema`, personas and interactions in
-:mod:`core.store.embedded.personas`. Each write method runs in one transaction, so a failure leaves
+:mod:`core.store.embedded.personas`, learned vectors in :mod:`core.store.embedded.learned`. Each write method runs in one transaction, so a failure leaves
 the file as it was. A collection's vector matrices are read once, on first use, and kept in step
 with later writes; reopening the file restores everything. Filters are weaviate-client ``Filter``
 objects evaluated here (:mod:`core.store.embedded.filter_eval`).
@@ -28,11 +28,12 @@ from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
-from core.store.embedded.personas import PersonaTables
+from core.store.embedded.learned import LearnedTables
 from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors,
                                         migrate, named_batches, to_json)
 
-class EmbeddedStore(PersonaTables):
+
+class EmbeddedStore(LearnedTables):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
 
     capabilities = CAPABILITIES
@@ -53,6 +54,7 @@ class EmbeddedStore(PersonaTables):
         self._indexes: dict[str, VectorIndex] = {}
         self._memos: dict[str, dict[str, Any]] = {}
         self._specs: dict[str, CollectionSpec] = {}
+        self._learned: dict[str, dict[str, Any]] = {}  # LearnedTables' read cache
 
     # plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -78,7 +80,6 @@ class EmbeddedStore(PersonaTables):
 
     def _changed(self, collection: str) -> None:
         self._memos.pop(collection, None)
-
     def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
         with self._lock:
             memos = self._memos.setdefault(collection, {})
@@ -89,7 +90,6 @@ class EmbeddedStore(PersonaTables):
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
     # collections -------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
         if not spec.name or not isinstance(spec.name, str):
@@ -135,12 +135,13 @@ class EmbeddedStore(PersonaTables):
         with self._tx() as db:
             cid = self._cid(name)
             db.execute("DELETE FROM item_vectors WHERE row IN (SELECT row FROM items WHERE cid=?)", (cid,))
-            for table in ("items", "personas", "interactions"):
+            for table in ("items", "personas", "interactions", "learned"):
                 db.execute(f"DELETE FROM {table} WHERE cid=?", (cid,))
             db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
             db.execute("DELETE FROM collections WHERE id=?", (cid,))
             self._indexes.pop(name, None)
             self._specs.pop(name, None)
+            self._learned.pop(name, None)
             self._changed(name)
 
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:

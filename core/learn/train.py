@@ -1,0 +1,152 @@
+"""Train a collection's behaviour model from every persona's interactions, and say when it is stale.
+
+:func:`train_behaviour` builds the personas × items like matrix (weight > 0, a repeated like
+counted once) from :meth:`~core.store.base.Store.scan_interactions`, fits
+:func:`~core.learn.spectral.fit_spectral` and stores the vectors with
+:meth:`~core.store.base.Store.put_learned` under :data:`~core.learn.model.BEHAVIOUR`. The metadata
+records the parameters, the training time and a fingerprint of the interactions it saw; a retrain
+keeps the blend weights tuned earlier (:mod:`core.eval.blend_tuning`) unless given new ones.
+
+A model is *stale* when interactions were added, changed or removed since it was trained. New
+interactions of a persona count at once without retraining (its query is folded in at every
+request); what a retrain adds is what they teach about the items. :func:`ensure_behaviour` is what
+``get_objects`` calls: it trains a collection that has likes but no model, and retrains a stale one
+whose log grew by a quarter, when that is cheap (at most :data:`AUTO_TRAIN_MAX` interactions, about
+a second or two); bigger logs are retrained explicitly (``agent.train_behaviour()``, ``python -m core
+train``, the lab's Retrain button).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from core.configs import BlendWeights
+from core.errors import InvalidInputError, ReadOnlyError
+from core.learn.model import BEHAVIOUR, BehaviourModel
+from core.learn.spectral import fit_spectral
+from core.store.base import InteractionScan, LearnedVectors, Store
+
+DEFAULT_DIMS = 256
+DEFAULT_L2 = 250.0
+AUTO_TRAIN_MAX = 300_000
+"""``get_objects`` trains or retrains by itself only up to this many interactions."""
+AUTO_RETRAIN_GROWTH = 0.25
+
+
+def fingerprint(scan: InteractionScan) -> dict[str, Any]:
+    """What a model was trained on: counts and sums that change with any added, changed or removed interaction."""
+    return {"interactions": len(scan), "personas": len(scan.personas),
+            "weight_sum": round(float(np.asarray(scan.weight, np.float64).sum()), 4),
+            "time_sum": round(float(np.nansum(scan.created_at)), 1)}
+
+
+def like_matrix(scan: InteractionScan):
+    """Personas × items 0/1 sparse matrix of likes (columns are ``scan.items``)."""
+    from scipy import sparse  # ~0.5 s to import: only when training
+
+    liked = np.asarray(scan.weight) > 0
+    x = sparse.csr_matrix((np.ones(int(liked.sum()), np.float32), (scan.persona_index[liked], scan.item_index[liked])),
+                          shape=(len(scan.personas), len(scan.items)))
+    x.data[:] = 1.0
+    return x
+
+
+def train_behaviour(store: Store, collection: str, *, dims: int | None = None, l2: float | None = None,
+                    blend: BlendWeights | None = None, seed: int = 0, tuning: Mapping[str, Any] | None = None,
+                    store_result: bool = True) -> LearnedVectors:
+    """Fit and store the behaviour model of ``collection`` (module docstring); returns what was stored."""
+    old = store.get_learned(collection, BEHAVIOUR)
+    old_meta = dict(old.meta) if old is not None else {}
+    dims = int(dims or old_meta.get("dims_requested") or DEFAULT_DIMS)
+    l2 = float(l2 or old_meta.get("l2") or DEFAULT_L2)
+    if dims < 1 or dims > 4096:
+        raise InvalidInputError(f"dims must be an integer in [1, 4096], got {dims!r}")
+    started = time.perf_counter()
+    scan = store.scan_interactions(collection)
+    vectors, fold = fit_spectral(like_matrix(scan), dims, l2, seed=seed)
+    blend = blend or BlendWeights.model_validate(old_meta["blend"]) if (blend or old_meta.get("blend")) else BlendWeights()
+    meta = {"kind": "spectral-ease", "dims": int(vectors.shape[1] - 1), "dims_requested": dims, "l2": l2, "seed": seed,
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 3), "trained_on": fingerprint(scan),
+            "items_with_likes": int((np.bincount(scan.item_index[np.asarray(scan.weight) > 0],
+                                                 minlength=len(scan.items)) > 0).sum()),
+            "blend": blend.model_dump(mode="json"),
+            "tuning": dict(tuning) if tuning is not None else old_meta.get("tuning")}
+    learned = LearnedVectors(tuple(scan.items), vectors, fold, meta)
+    if store_result:
+        store.put_learned(collection, BEHAVIOUR, learned)
+    return learned
+
+
+@dataclass(frozen=True)
+class BehaviourStatus:
+    """Whether ``collection`` has a behaviour model and whether it is stale."""
+
+    trained: bool
+    stale: bool
+    interactions: int
+    """Interactions stored now."""
+    trained_on: int | None
+    """Interactions the model was trained on (None: no model)."""
+    meta: Mapping[str, Any]
+
+    @property
+    def summary(self) -> str:
+        if not self.trained:
+            return f"no behaviour model yet ({self.interactions:,} interactions stored)"
+        when = self.meta.get("trained_at", "?")
+        state = (f"stale: {self.interactions - (self.trained_on or 0):+,} interactions since training"
+                 if self.stale else "up to date")
+        return (f"behaviour model: {self.meta.get('dims')} dims, trained {when} on {self.trained_on:,} "
+                f"interactions in {self.meta.get('seconds', 0):.1f} s; {state}")
+
+
+def behaviour_status(store: Store, collection: str) -> BehaviourStatus:
+    learned = store.get_learned(collection, BEHAVIOUR)
+    now = store.memo(collection, "interaction_fingerprint", lambda: fingerprint(store.scan_interactions(collection)))
+    if learned is None:
+        return BehaviourStatus(False, False, now["interactions"], None, {})
+    seen = dict(learned.meta.get("trained_on") or {})
+    return BehaviourStatus(True, seen != now, now["interactions"], seen.get("interactions"), dict(learned.meta))
+
+
+def behaviour_model(store: Store, collection: str) -> BehaviourModel | None:
+    """The stored model as the engine reads it (None without one), memoised until the next write."""
+    def build() -> BehaviourModel | None:
+        learned = store.get_learned(collection, BEHAVIOUR)
+        return None if learned is None else BehaviourModel(learned)
+    return store.memo(collection, "behaviour_model", build)
+
+
+def ensure_behaviour(store: Store, collection: str,
+                     train: Callable[..., LearnedVectors] = train_behaviour) -> BehaviourModel | None:
+    """The model ``get_objects`` uses: trained or retrained first when that is cheap (module docstring).
+
+    One attempt per state of the interactions: a failed one (too few likes) is not retried until
+    the next write, so requests on an untrainable collection pay nothing for it.
+    """
+    status = behaviour_status(store, collection)
+    due = (not status.trained and status.interactions) or (
+        status.stale and status.interactions >= (1 + AUTO_RETRAIN_GROWTH) * (status.trained_on or 0))
+    if due and status.interactions <= AUTO_TRAIN_MAX:
+        unsaved = store.memo(collection, "behaviour_auto_train", lambda: _auto_train(store, collection, train))
+        if unsaved is not None:
+            return unsaved
+    return behaviour_model(store, collection)
+
+
+def _auto_train(store: Store, collection: str, train: Callable[..., LearnedVectors]) -> BehaviourModel | None:
+    """Train and store; a model kept in memory only for a read-only workspace; None otherwise."""
+    try:
+        train(store, collection)
+    except ReadOnlyError:  # a protected workspace: learn for this process only
+        return BehaviourModel(train(store, collection, store_result=False))
+    except InvalidInputError:  # too few likes to learn from: no model yet
+        pass
+    return None
