@@ -47,6 +47,10 @@ class PipelineConfig(Config):
     half_life_days: Real(positive=True, unit="of days") = DEFAULT_HALF_LIFE_DAYS
     property_weight: Real(0, None) = 0.1
     popularity_weight: Real(0, 10) = 0.5
+    cold_start_popularity_weight: Real(0, None) = 2.0
+    """Cold start: the weight of popularity, the base of the list (see :mod:`core.retrieval.cold_start`)."""
+    cold_start_bm25_weight: Real(0, None) = 0.1
+    """Cold start: how much a BM25 match of the persona's terms lifts an item."""
     pool_factor: Int(1, 1000) = 3
     min_pool: Int(1, 100_000) = 30
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)

@@ -134,7 +134,9 @@ def test_get_objects_filters(agent):
 def test_persona_properties_influence_results(agent):
     agent.add_persona(Persona(persona_id="carol", properties={"favorite_genres": ["Horror"]}))
     cold = vector_only(agent, "carol", limit=3)
-    assert titles(cold) == ["d"] and "text search" in cold.objects[0].explanation
+    # nobody liked anything: the text match first, then the catalog's own order fills the list
+    assert titles(cold) == ["d", "a", "b"] and "text search" in cold.objects[0].explanation
+    assert [o.signals["source"] for o in cold.objects] == ["bm25 over persona terms", "catalog order", "catalog order"]
     like(agent, "carol", ("c", 1.0))
     boosted = vector_only(agent, "carol", limit=2)
     assert titles(boosted)[0] == "d" and "Horror" in boosted.objects[0].explanation.title()
@@ -144,7 +146,11 @@ def test_persona_properties_influence_results(agent):
 def test_empty_persona_gets_a_clear_rationale(agent):
     agent.add_persona(Persona(persona_id="dave", properties={}))
     response = vector_only(agent, "dave")
-    assert response.objects == [] and "no interactions" in response.ranking_rationale
+    # nobody has liked anything and dave has no terms: the whole catalog in its own order, and said so
+    assert titles(response) == list("abcdef")
+    words, numbers = response.ranking_rationale.splitlines()
+    assert "cold start" in words and "catalog's own order" in words and "centroid" not in words + numbers
+    assert numbers == "Cold start (no interactions): 6 topped up in catalog order."
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -192,9 +198,11 @@ def test_cold_start_falls_back_to_the_most_liked(agent):
     like(agent, "u1", ("c", 1.0), ("f", 1.0))
     like(agent, "u2", ("f", 1.0))
     agent.add_persona(Persona(persona_id="newbie", properties={}))
-    assert vector_only(agent, "newbie", popularity_weight=0).objects == []
+    # popularity_weight 0 adds nothing to scores, but the like counts still order a cold start
+    assert titles(vector_only(agent, "newbie", popularity_weight=0)) == ["f", "c", "a", "b", "d", "e"]
     got = vector_only(agent, "newbie", popularity_weight=0.5)
-    assert titles(got) == ["f", "c"] and "most liked" in got.trace[3].details["strategy"]
+    assert titles(got) == ["f", "c", "a", "b", "d", "e"] and "most liked" in got.trace[3].details["strategy"]
+    assert got.trace[3].details["topped_up"] == 4 and got.trace[3].details["top_up_source"] == "catalog order"
 
 
 def test_the_config_step_replays_the_run(store, agent):

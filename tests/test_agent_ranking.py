@@ -108,7 +108,10 @@ def test_edge_cases_keep_the_guarantees(agent):
     assert nothing.objects == [] and "0 candidate" in nothing.ranking_rationale
     agent.add_persona(Persona(persona_id="newcomer", properties={}))
     cold = agent.get_objects("newcomer", limit=3, instruction="spicy noodles", now=NOW)
-    assert len(cold.objects) == 3 and all(o.original_rank is None for o in cold.objects)
+    assert len(cold.objects) == 3 == len(set(names(cold))) and names(cold)[0] == "dan-dan-noodles"
+    # the vector stage offers a full pool even to a cold start (pat's 2 likes, then catalog order), and says so
+    step = next(s for s in cold.trace if s.name == "vector_search").details
+    assert step["found"] == step["pool"] == 20 and step["strategy"] == "cold start: most liked + catalog order"
 
 
 def test_explain_results_off(agent):

@@ -51,7 +51,7 @@ def agent_recommend(store: Store, collection: str, persona: Persona, options: Ge
     exclude = exclusions(store, collection, persona, options)
     vector = rank_candidates(store, collection, profile, options, config, exclude, pool_size, vector_name)
     ranked = vector.ids
-    trace.record("vector_search", strategy=options.strategy, pool=pool_size, found=len(ranked),
+    trace.record("vector_search", strategy=vector.trace["vector_search"]["strategy"], pool=pool_size, found=len(ranked),
                  steps={"exclusions": {"excluded": len(exclude)}, **vector.trace})
     searcher = Searcher(store, collection, embedder, filters=options.filters, exclude=exclude,
                         alpha=agent_config.hybrid_alpha, vector_name=vector_name,

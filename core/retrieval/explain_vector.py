@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core.configs import PipelineConfig
 from core.models import GetObjectsOptions
+from core.retrieval.cold_start import BM25, CATALOG_ORDER, MOST_LIKED
 from core.retrieval.profile import Profile
 
 MENTION = 0.01
@@ -25,6 +27,26 @@ class Phrase:
 
     words: str
     numbers: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """The path a vector-only list took, as its rationale names it."""
+
+    strategy: str | None
+    """The strategy that scored the list; None for a cold start."""
+    terms: tuple[str, ...] = ()
+    """The persona terms a cold start's BM25 search looked for."""
+    sources: tuple[tuple[str, int], ...] = ()
+    """How many returned items came from each source (the strategy's name, or a cold-start source)."""
+    bm25_hits: int = 0
+
+    def count(self, source: str) -> int:
+        return dict(self.sources).get(source, 0)
+
+    @property
+    def returned(self) -> int:
+        return sum(n for _, n in self.sources)
 
 
 def compose(phrases: list[Phrase], fallback: Phrase) -> str:
@@ -77,11 +99,18 @@ def item_explanation(signals: dict[str, Any]) -> str:
         scored.append((signals["popularity_boost"], Phrase(
             "popular with other users",
             f"liked by {int(signals['liked_by'])} persona(s) (popularity +{signals['popularity_boost']:.2f})")))
+    elif signals.get("source") == MOST_LIKED:
+        scored.append((0.0, Phrase("popular with other users",
+                                   f"liked by {int(signals['liked_by'])} persona(s) (cold start: most liked first)")))
     phrases = [p for _, p in sorted(scored, key=lambda sp: -abs(sp[0]))]
     if signals.get("bm25_terms"):
         terms = ", ".join(map(str, signals["bm25_terms"]))
         phrases.append(Phrase(f"found by a text search for your profile ({terms})",
-                              f"found by a text search for your persona's terms {signals['bm25_terms']}"))
+                              f"found by a text search for your persona's terms {signals['bm25_terms']} "
+                              f"(+{signals.get('bm25_boost', 0):.2f})"))
+    if signals.get("source") == CATALOG_ORDER:
+        phrases.append(Phrase("added to fill the list",
+                              "topped up in catalog order: not liked by anyone, no text match"))
     return compose(phrases, Phrase("no single reason stood out", f"score {signals.get('score', 0):.2f}"))
 
 
@@ -116,21 +145,60 @@ def blend_sentence(details: dict[str, Any]) -> str:
             f"popularity; weights: {details.get('blend_source')}.")
 
 
-def rationale(strategy: str, profile: Profile | None, options: GetObjectsOptions, cold_start: str | None,
-              popularity_weight: float = 0.0) -> str:
-    """The overall statement of how this vector-only list was made (plain words, then the details)."""
-    if cold_start:
-        return f"Vector-only ranking is unavailable for this persona: {cold_start}"
+def rationale(profile: Profile, options: GetObjectsOptions, route: Route,
+              config: PipelineConfig = PipelineConfig(), popularity_weight: float | None = None) -> str:
+    """How this vector-only list was made, naming the path actually taken (plain words, then the details);
+    ``popularity_weight``: the prior's weight the strategy used (default: ``config``'s)."""
+    if not route.returned:
+        nothing = Phrase("nothing in the catalog passes this request's filters and exclusions",
+                         f"0 candidates after the filters and exclusions "
+                         f"({f'strategy {route.strategy!r}' if route.strategy else 'cold start'})")
+        return compose([nothing], nothing)
+    if route.strategy is None:
+        return _cold_start_rationale(profile, route, config)
     likes, dislikes = len(profile.positive), len(profile.negative)
     words = ["ranked by how close each item is to what you liked" if likes else
              "ranked by how far each item is from what you disliked"]
     if likes and dislikes:
         words.append("items like what you disliked rank lower")
-    if popularity_weight:
+    weight = config.popularity_weight if popularity_weight is None else popularity_weight
+    if weight:
         words.append("items popular with other users get a boost")
-    text = (f"Vector-only ranking with the '{strategy}' strategy from the persona's {len(profile.interactions)} most "
-            f"recent interactions ({likes} likes, {dislikes} dislikes), decay_rate {options.decay_rate:g}"
-            f"{f', popularity_weight {popularity_weight:g}' if popularity_weight else ''}.")
+    away = "" if likes else ", away from the dislikes,"
+    prior = f", popularity_weight {weight:g}" if weight else ""
+    text = (f"Vector-only ranking with the '{route.strategy}' strategy{away} from the persona's "
+            f"{len(profile.interactions)} most recent interactions ({likes} likes, {dislikes} dislikes), decay_rate "
+            f"{options.decay_rate:g}{prior}.")
     if dislikes:
         text += " Items similar to dislikes are ranked lower."
+    if profile.decayed_away and profile.newest is not None:
+        words.append("your interactions are all old, so each counts relative to your newest one")
+        text += (f" All {len(profile.interactions)} interactions decayed away at decay_rate {options.decay_rate:g}: "
+                 f"the newest is {profile.newest.age_days:,.0f} days old (decay {profile.newest.decay:.2g}), so they "
+                 "are weighed relative to the newest.")
     return sentence(words) + "\n" + text
+
+
+def _cold_start_rationale(profile: Profile, route: Route, config: PipelineConfig) -> str:
+    why = ("you have no likes or dislikes yet" if not profile.interactions else
+           "your interactions all have weight 0")
+    whence = (f"the persona's {len(profile.interactions)} interactions all have weight 0" if profile.interactions
+              else "no interactions")
+    liked, matched, filled = route.count(MOST_LIKED), route.count(BM25), route.count(CATALOG_ORDER)
+    words, numbers = [f"a cold start: {why}"], []
+    if liked:
+        words.append("these are the items other users liked most")
+        numbers.append(f"{liked} from the most liked by other personas (cold_start_popularity_weight "
+                       f"{config.cold_start_popularity_weight:g} × popularity; ties by like count)")
+    if route.terms:
+        quoted = ", ".join(repr(t) for t in route.terms)
+        words.append(f"re-ordered by your profile ({', '.join(route.terms)})")
+        hits = f"{route.bm25_hits} hit{'' if route.bm25_hits == 1 else 's'}"
+        numbers.append(f"BM25 over the persona terms {quoted} ({hits}, +{config.cold_start_bm25_weight:g} × bm25 / "
+                       f"best; {matched} returned only through it) and the persona-property boost "
+                       f"(property_weight {config.property_weight:g} × share of terms matched)")
+    if filled:
+        words.append("nothing else qualified, so the catalog's own order fills the list" if filled == route.returned
+                     else f"{filled} more fill the list in catalog order")
+        numbers.append(f"{filled} topped up in catalog order")
+    return sentence(words) + "\n" + f"Cold start ({whence}): " + "; ".join(numbers) + "."

@@ -1,6 +1,7 @@
 """The vector-only recommendation, stage by stage, each stage recorded in the trace.
 
-profile -> exclusions -> candidate search (strategy + popularity prior) -> persona-property boost
+profile -> exclusions -> candidate search (strategy + popularity prior; a cold start: the most-liked
+list re-ordered by the persona's terms, :mod:`core.retrieval.cold_start`) -> persona-property boost
 -> objects. :func:`rank_candidates` is the stage the agent (``use_agent_ranking=True``) calls
 directly for its pool, with the profile and exclusions it already has; an item's rank there is its
 ``original_rank``.
@@ -8,6 +9,7 @@ directly for its pool, with the profile and exclusions it already has; an item's
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -18,10 +20,11 @@ import numpy as np
 from core.configs import PipelineConfig
 from core.models import (GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject,
                          copy_json)
-from core.retrieval.explain_vector import blend_sentence, item_explanation, rationale
+from core.retrieval.cold_start import Candidates, cold_start
+from core.retrieval.explain_vector import Route, blend_sentence, item_explanation, rationale
 from core.retrieval.persona_match import NO_MATCH, PropertyMatch, match_item, persona_terms
 from core.retrieval.popularity import popularity, summed_prior
-from core.retrieval.profile import Profile, weigh
+from core.retrieval.profile import DECAYED_AWAY, Profile, weigh
 from core.retrieval.signals import nearest_interactions, popularity_signals
 from core.retrieval.strategies import build_scorer
 from core.retrieval.strategies.blend import behaviour_reasons, learned_context, scorer_details
@@ -48,10 +51,17 @@ def load_profile(store: Store, collection: str, persona: Persona, options: GetOb
 
 
 def profile_details(profile: Profile) -> dict[str, Any]:
-    """What the trace shows of a profile."""
+    """What the trace shows of a profile: ``effective_weights`` (``w * decay``) and the ``weights_used``
+    (relative to the newest interaction, :mod:`core.retrieval.profile`), the newest's age and decay."""
+    newest = profile.newest
+    shown = profile.interactions[:20]
     return dict(interactions=len(profile.interactions), likes=len(profile.positive), dislikes=len(profile.negative),
                 decay_rate=profile.decay_rate, now=profile.now.isoformat(),
-                effective_weights={str(i.item_id): round(i.effective_weight, 4) for i in profile.interactions[:20]})
+                effective_weights={str(i.item_id): round(i.effective_weight, 4) for i in shown},
+                weights_used={str(i.item_id): round(float(w), 4) for i, w in zip(shown, profile.effective)},
+                newest_age_days=round(newest.age_days, 2) if newest else None,
+                newest_decay=newest.decay if newest else None, decayed_away=profile.decayed_away,
+                decayed_away_below=DECAYED_AWAY)
 
 
 def exclusions(store: Store, collection: str, persona: Persona, options: GetObjectsOptions) -> set[UUID]:
@@ -60,20 +70,6 @@ def exclusions(store: Store, collection: str, persona: Persona, options: GetObje
     if options.exclude_interacted_items:
         exclude |= store.interacted_items(collection, persona.persona_id)
     return exclude
-
-
-@dataclass
-class Candidates:
-    """Candidate IDs best first, their strategy scores and signals, and what the search did."""
-
-    ids: list[UUID]
-    scores: np.ndarray
-    signals: dict[str, np.ndarray]
-    trace: dict[str, Any]
-    cold_start: str | None = None
-    bm25_terms: list[str] | None = None
-    scorer: Any = None
-    """The strategy's scorer (None on cold start), for the reasons of the items finally shown."""
 
 
 @dataclass
@@ -124,13 +120,21 @@ def recommend(store: Store, collection: str, persona: Persona, options: GetObjec
     trace.record("vector_search", **ranked.trace["vector_search"])
     trace.record("persona_properties", **ranked.trace["persona_properties"])
     objects = _objects(store, collection, profile, ranked, options, vector_name)
-    trace.record("rank", returned=len(objects))
+    route = route_of(ranked)
+    trace.record("rank", returned=len(objects), sources=dict(route.sources))
     return PersonalizationAgentGetObjectsResponse(
         objects=objects, trace=trace.steps, ranker="vector",
-        ranking_rationale=rationale(options.strategy, profile, options, ranked.candidates.cold_start,
+        ranking_rationale=rationale(profile, options, route, config,
                                     ranked.trace["vector_search"].get("popularity_weight", config.popularity_weight))
         + (blend_sentence(ranked.trace["vector_search"]) if "blend" in ranked.trace["vector_search"] else "")
         if options.explain_results else None)
+
+
+def route_of(ranked: Ranked) -> Route:
+    """The path the returned list took: its strategy (None: a cold start) and its items per source."""
+    cands = ranked.candidates
+    counts = Counter(cands.sources[i] for i in ranked.order)
+    return Route(cands.strategy, tuple(cands.terms), tuple(counts.items()), cands.trace.get("bm25_hits", 0))
 
 
 def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, options: GetObjectsOptions,
@@ -148,8 +152,10 @@ def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, op
                **{k: float(v[i]) for k, v in cands.signals.items()}, **near[rank - 1]}
         if ranked.matches[i].matched:
             sig["matched_terms"] = list(ranked.matches[i].matched)
-        if cands.bm25_terms:
-            sig["bm25_terms"] = cands.bm25_terms
+        if sig.get("bm25_boost", 0) > 0:
+            sig["bm25_terms"] = cands.terms
+        if cands.strategy is None:
+            sig["source"] = cands.sources[i]
         objects.append(PersonalizedObject.model_construct(  # the engine's own values; properties copied here
             uuid=cands.ids[i], original_rank=i + 1, personalized_rank=rank,
             properties=copy_json(dict(items[cands.ids[i]])), score=final, signals=sig, explanation=item_explanation(sig) if options.explain_results else None))
@@ -159,7 +165,9 @@ def _objects(store: Store, collection: str, profile: Profile, ranked: Ranked, op
 def _candidates(store: Store, collection: str, profile: Profile, options: GetObjectsOptions, config: PipelineConfig,
                 pool: int, exclude: set[UUID], terms: list[str], shown: int, vector_name: str | None) -> Candidates:
     if profile.is_empty:
-        return _cold_start(store, collection, options, config, pool, exclude, terms, vector_name)
+        cands = cold_start(store, collection, options.filters, config, pool, exclude, terms, vector_name)
+        cands.trace.update(filters=filter_text(options.filters), top=[str(u) for u in cands.ids[:shown]])
+        return cands
     scorer = build_scorer(options.strategy, profile, config.strategy)
     weight = getattr(scorer, "popularity_weight", config.popularity_weight)
     popular = popularity(store, collection) if weight else None
@@ -179,36 +187,9 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
     order = np.argsort(-scores, kind="stable")[:pool]
     ids = [ids[i] for i in order]
     return Candidates(ids, scores[order], {k: np.asarray(v)[order] for k, v in signals.items()}, dict(
-        strategy=options.strategy, queries=len(scorer.queries), pool=pool, candidates=len(ids),
+        strategy=options.strategy, queries=len(scorer.queries), pool=pool, candidates=len(ids), topped_up=0,
         filters=filter_text(options.filters), top=[str(u) for u in ids[:shown]], popularity_weight=weight,
-        **scorer_details(scorer)),
-        scorer=scorer)
-
-
-def _cold_start(store: Store, collection: str, options: GetObjectsOptions, config: PipelineConfig, pool: int,
-                exclude: set[UUID], terms: list[str], vector_name: str | None) -> Candidates:
-    """No usable interactions: a BM25 search for the persona's terms, else the most liked items, else nothing."""
-    hits = store.bm25(collection, " ".join(terms), pool, filters=options.filters, exclude=exclude) if terms else []
-    trace = dict(strategy="cold start: bm25 over persona terms", terms=terms, candidates=len(hits),
-                 filters=filter_text(options.filters))
-    if hits:
-        top = max(h.score for h in hits) or 1.0
-        return Candidates([h.uuid for h in hits], np.array([h.score / top for h in hits], dtype=np.float32),
-                          {}, trace, bm25_terms=terms)
-    if config.popularity_weight:
-        popular = popularity(store, collection)
-        dims = store.get_collection(collection).vector(vector_name)[1]
-        hits = [h for h in store.search_max(collection, np.zeros((1, dims), np.float32), np.ones(1), pool,
-                                            filters=options.filters, exclude=exclude, prior=popular.prior(1.0),
-                                            vector_name=vector_name) if h.score > 0]
-        if hits:
-            ids = [h.uuid for h in hits]
-            trace.update(strategy="cold start: most liked by other personas", candidates=len(hits))
-            signals = popularity_signals(popular, ids, config.popularity_weight)
-            return Candidates(ids, signals["popularity_boost"], signals, trace)
-    return Candidates([], np.zeros(0, dtype=np.float32), {}, trace, cold_start=(
-        "it has no interactions with non-zero weight, none of its persona properties matched the catalog "
-        "and no persona has liked anything yet; add likes or dislikes first."))
+        **scorer_details(scorer)), [options.strategy] * len(ids), options.strategy, scorer=scorer)
 
 
 def filter_text(filters: Any) -> str | None:

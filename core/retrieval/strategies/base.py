@@ -4,7 +4,8 @@ A scorer gives ``queries`` and ``weights`` (the candidates are the items with th
 ``max_j weights[j] * (x . queries[j])``, one exact ``search_max`` in the store) and ``score(X)``:
 the exact score of any item vectors with the named signals behind it. Signals always include
 ``like_similarity`` (the positive part) and ``dislike_penalty`` (what dislikes subtracted), and
-``score = like_similarity - dislike_penalty``. With ``e`` the decayed weights, ``v`` the unit item
+``score = like_similarity - dislike_penalty``. With ``e`` the decayed weights relative to the newest
+interaction (:attr:`~core.retrieval.profile.Profile.effective`: never scaled down by age as a whole), ``v`` the unit item
 vectors and ``beta`` the dislike weight (``StrategyConfig.negative_weight``, default 0.5), the
 shared dislike term of the per-item strategies is ``beta * max_j |e-_j| (x . v-_j)``.
 """
