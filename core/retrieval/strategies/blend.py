@@ -44,13 +44,15 @@ def learned_context(store: Store, collection: str, requested: BlendWeights | Non
 
 def behaviour_query(model: BehaviourModel, history: Sequence, weights: BlendWeights) -> BehaviourQuery:
     """The behaviour query of decayed interactions ``history``: their decayed weights (graded) or each
-    like's decay (binary)."""
+    like's decay (binary), the decay counted from the newest interaction as the strategies count it
+    (:attr:`core.retrieval.profile.Profile.effective`; the query is normalised, so only relative weights matter)."""
     ids = [i.item_id for i in history]
-    if weights.query == "graded":
-        a = [i.effective_weight for i in history]
-    else:
-        a = [i.decay if i.weight > 0 else 0.0 for i in history]
-    return model.query(ids, a)
+    w = np.array([i.weight for i in history], dtype=np.float64)
+    h = np.array([i.halvings for i in history], dtype=np.float64)
+    live = w != 0
+    decay = np.exp2(-(h - h[live].min())) if live.any() else np.ones(len(w))  # relative to the newest: no underflow
+    a = w * decay if weights.query == "graded" else np.where(w > 0, decay, 0.0)
+    return model.query(ids, a.tolist())
 
 
 def blend_popularity(store: Store, collection: str, options: object) -> float:
@@ -60,7 +62,7 @@ def blend_popularity(store: Store, collection: str, options: object) -> float:
 
 def known_likes(model: BehaviourModel, history: Sequence) -> int:
     """How many of the decayed interactions ``history`` are likes of items the model knows."""
-    return sum(1 for i in history if i.effective_weight > 0 and i.item_id in model.row)
+    return sum(1 for i in history if i.weight > 0 and i.item_id in model.row)
 
 
 def ramp_factor(likes: int, ramp: float) -> float:
