@@ -58,8 +58,8 @@ def training_job(store: Store, collection: str, kind: str, users: int = TUNE_USE
 def panel(ws: Workspace, collection: str, registry: JobRegistry) -> BehaviourStatus:
     """Status, buttons, progress and the last outcome; the status as it is now."""
     status = behaviour_status(ws.store, collection)
-    st.markdown("**Behaviour model**")
-    st.caption(plain(status.summary[0].upper() + status.summary[1:]))
+    head, sep, rest = status.summary.partition(": ")
+    st.markdown(f"**Behaviour model** · {plain(rest if sep and head == 'behaviour model' else status.summary)}")
     if not status.trained:
         st.caption(NOT_TRAINED)
     elif status.stale:
@@ -83,10 +83,10 @@ def _buttons(ws: Workspace, collection: str, registry: JobRegistry, key: tuple, 
     elif not status.interactions:
         why = "There are no interactions to learn from yet: add likes on the Personas page."
     disabled = why is not None or busy is not None
-    cols = st.columns([2, 3, 2], vertical_alignment="bottom")
+    cols = st.columns([3, 4, 3], vertical_alignment="bottom")
     retrain = cols[0].button("Retrain", key=P + "retrain", icon=":material/model_training:", disabled=disabled,
                              help="Train the model again on every persona's interactions (keeps the blend weights).")
-    users = cols[2].number_input("validation users", 5, 100_000, TUNE_USERS, step=100, key=P + "users",
+    users = cols[2].number_input("users to tune on", 5, 100_000, TUNE_USERS, step=100, key=P + "users",
                                  disabled=disabled, help="How many personas the tuning scores (a seeded choice).")
     tune = cols[1].button("Tune and retrain", key=P + "tune", icon=":material/tune:", disabled=disabled,
                           help="Hold out part of every persona's interactions, choose the model setting and blend "

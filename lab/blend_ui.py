@@ -27,11 +27,11 @@ behaviour model, else ``centroid``."""
 LABELS = {AUTO: "auto (blend once trained)"}
 QUERIES = ("graded", "binary")
 SLIDERS = {
-    "content": ("content weight", 2.0, "× content similarity: closeness to the persona's likes (minus its dislikes) "
+    "content": ("content", 2.0, "× content similarity: closeness to the persona's likes (minus its dislikes) "
                                        "in the catalog's text vectors"),
-    "behaviour": ("behaviour weight", 3.0, "× behaviour similarity: what people who liked the same items also liked "
+    "behaviour": ("behaviour", 3.0, "× behaviour similarity: what people who liked the same items also liked "
                                            "(the learned behaviour vectors)"),
-    "popularity": ("popularity weight", 1.0, "× popularity: log(1 + personas who liked it), scaled to 0..1"),
+    "popularity": ("popularity", 1.0, "× popularity: log(1 + personas who liked it), scaled to 0..1"),
 }
 EDITABLE = (*SLIDERS, "query")
 QUERY_HELP = ("graded: each interaction counts with its decayed weight, dislikes subtract; binary: each like counts "
@@ -131,7 +131,7 @@ def controls(collection: str, status: BehaviourStatus) -> dict[str, Any] | None:
     for col, (name, (label, top, help_text)) in zip(cols, SLIDERS.items()):
         col.slider(label, 0.0, max(top, float(getattr(weights, name))), step=0.01, key=key(name, collection),
                    help=help_text, **PERSIST)
-    cols[3].radio("behaviour query", QUERIES, key=key("query", collection), horizontal=True, help=QUERY_HELP,
+    cols[3].radio("query", QUERIES, key=key("query", collection), horizontal=True, help=QUERY_HELP,
                   **PERSIST)
     changed = overrides(collection, weights)
     if changed:

@@ -37,8 +37,8 @@ DEFAULT_SWEEP = {"decay_rate": "0, 0.05, 0.1, 0.2, 0.5", "popularity_weight": "0
                  "behaviour_weight": "0, 0.5, 1, 2", "ramp": "0, 3, 10", "behaviour_query": "graded, binary"}
 STRATEGY_HELP = ("auto is the engine's default: blend once a behaviour model is trained (on each run's training "
                  "part), else centroid.")
-BLEND_HELP = ("A weight of the blend (auto and blend strategies only); the model's: the weights stored with the "
-              "behaviour model the run trains on its training part.")
+BLEND_HELP = ("A weight of the blend (auto and blend strategies only); stored: the weight stored with the behaviour "
+              "model each run trains on its training part.")
 
 
 def render(ws: Workspace, collection: str) -> Plan | None:
@@ -153,10 +153,10 @@ def _compare():
                                      format_func=lambda v: "on" if v else "off", **PERSIST)
     agent = cols[4].multiselect("local-agent ranking", [False, True], default=[False], key=P + "agent",
                                 format_func=lambda v: "on" if v else "off", **PERSIST)
-    cols = st.columns([1, 1, 1, 3])
-    content = cols[0].multiselect("blend: content weights", CONTENT_CHOICES, default=[None], key=P + "content",
+    cols = st.columns([1, 1, 1, 2])
+    content = cols[0].multiselect("content weights", CONTENT_CHOICES, default=[None], key=P + "content",
                                   format_func=_stored, help=BLEND_HELP, **PERSIST)
-    behaviour = cols[1].multiselect("blend: behaviour weights", BEHAVIOUR_CHOICES, default=[None], key=P + "behaviour",
+    behaviour = cols[1].multiselect("behaviour weights", BEHAVIOUR_CHOICES, default=[None], key=P + "behaviour",
                                     format_func=_stored, help=BLEND_HELP, **PERSIST)
     recent = cols[2].number_input("recent_interactions_count", 1, 100_000, 100, step=10, key=P + "recent", **PERSIST)
     baselines = cols[3].multiselect("baselines", list(BASELINES), default=["random", "most_popular"],
@@ -168,7 +168,7 @@ def _compare():
 
 
 def _stored(value: float | None) -> str:
-    return "the model's" if value is None else f"{value:g}"
+    return "stored" if value is None else f"{value:g}"
 
 
 def _sweep() -> Sweep | str | None:

@@ -54,12 +54,19 @@ def parts_figure(rows: list[dict[str, Any]]) -> go.Figure:
             continue
         fig.add_trace(go.Bar(
             x=values, y=labels, orientation="h", name=legend, marker={"color": colour},
-            customdata=[[plotly_text(r["title"], 80), r["score"]] for r in rows],
+            customdata=[[plotly_text(r["title"], 80), r["score"], _why(r, column)] for r in rows],
             hovertemplate=f"<b>%{{customdata[0]}}</b><br>{column} %{{x:+.3f}} of score "
-                          "%{customdata[1]:.3f}<extra></extra>"))
+                          "%{customdata[1]:.3f}%{customdata[2]}<extra></extra>"))
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], title_text="")
     fig.update_xaxes(title_text="part of the score", zeroline=True)
     fig.update_layout(title_text="What each item's score is made of", barmode="relative", legend_title_text="",
                       height=max(300, 30 * len(rows) + 160), hovermode="closest",
                       legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+def _why(row: dict[str, Any], column: str) -> str:
+    """The behaviour segment's hover line: the liked item that contributes most (escaped)."""
+    if column != "behaviour" or not row["because of"] or not row["behaviour"]:
+        return ""
+    return f"<br>people who liked {plotly_text(row['because of'], 60)} also liked this"

@@ -44,7 +44,7 @@ st.caption(f"Persona {plain(st.session_state['lab.persona'])} · {likes} likes, 
            f"or neutral · collection {plain(collection)}")
 
 with st.container(border=True):
-    cols = st.columns(5)
+    cols = st.columns([4, 4, 4, 4, 5])
     limit = cols[0].slider("limit", 1, 50, key=P + "limit", **ui.PERSIST)
     recent = cols[1].number_input("recent_interactions_count", 1, 100_000, step=10, key=P + "recent", **ui.PERSIST)
     decay_rate = ui.shared_control(cols[2].slider, "decay_rate", key=P + "decay_rate", shared=ui.DECAY_RATE,
@@ -75,7 +75,7 @@ with st.container(border=True):
         exclude_items = ui.exclude_picker(ws, collection, key=f"{P}exclude.{collection}")
 
 with st.container(border=True):
-    model_col, blend_col = st.columns([2, 3]) if resolved == "blend" else (st.container(), None)
+    model_col, blend_col = st.columns([5, 6]) if resolved == "blend" else (st.container(), None)
     with model_col:
         status = behaviour_ui.panel(ws, collection, eval_jobs())
     blend = None

@@ -127,7 +127,7 @@ def test_auto_ranks_with_blend_once_trained_and_draws_each_items_score_parts():
     assert "People who liked" in texts(at.caption)  # the explanations name the collaborative part
     [table] = [d.value for d in at.dataframe if "behaviour" in d.value.columns]
     assert list(table.title) == [display_title(o.properties) for o in response.objects]
-    assert "Blend weights · in use: the defaults stored with the model (not tuned yet)" in texts(at.markdown)
+    assert "**Blend weights** · in use: the defaults stored with the model (not tuned yet)" in texts(at.markdown)
 
 
 def test_overrides_reach_get_objects_and_reset_returns_to_the_stored_weights():
@@ -169,7 +169,7 @@ def test_a_link_carries_the_blend_overrides():
 def test_tune_and_retrain_runs_in_the_background_and_the_tuned_weights_are_shown():
     name, agent, pat = kitchen()
     at = open_page(name)
-    at.number_input(key="lab.behaviour.users").set_value(8)
+    at.number_input(key="lab.behaviour.users").set_value(8)  # of the 13 personas
     button(at, "Tune and retrain").click().run()
     assert not at.exception, at.exception
     settle(at, name)
@@ -177,7 +177,7 @@ def test_tune_and_retrain_runs_in_the_background_and_the_tuned_weights_are_shown
     assert meta["tuning"]["users"] == 8
     success = texts(at.success)
     assert success.startswith("Tuned on 8 validation users over ") and f"{meta['tuning']['validation']:.4f}" in success
-    assert "in use: tuned on validation" in texts(at.markdown)
+    assert "**Blend weights** · in use: tuned on validation" in texts(at.markdown)
     assert f"Validation NDCG {meta['tuning']['validation']:.4f}" in texts(at.caption)
     tuned = BlendWeights.model_validate(meta["blend"])
     assert at.slider(key="lab.recommend.blend.content.Workshop").value == pytest.approx(tuned.content)
@@ -194,13 +194,14 @@ def test_new_likes_make_the_model_stale_and_retrain_brings_it_up_to_date():
     agent.add_interactions([PersonaInteraction(persona_id=pat, item_id=d, weight=1.0) for d in dishes])
     at.run()
     status = agent.behaviour_status()
-    assert status.stale and "stale: +4 interactions since training" in texts(at.caption)
+    assert status.stale and "**Behaviour model** · 12 dims, trained " in texts(at.markdown)
+    assert "stale: +4 interactions since training" in texts(at.markdown)
     assert "Interactions changed since training" in texts(at.warning)
     button(at, "Retrain").click().run()
     settle(at, name)
     status = agent.behaviour_status()
     assert not status.stale and status.trained_on == trained_on + 4
-    assert "Retrained in " in texts(at.success) and "up to date" in texts(at.caption)
+    assert "Retrained in " in texts(at.success) and "; up to date" in texts(at.markdown)
 
 
 def test_a_protected_workspace_says_why_it_cannot_retrain():
