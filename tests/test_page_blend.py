@@ -149,6 +149,11 @@ def test_overrides_reach_get_objects_and_reset_returns_to_the_stored_weights():
     at.button(key="lab.recommend.blend.reset").click().run()
     assert at.slider(key="lab.recommend.blend.content.Workshop").value == pytest.approx(stored.content)
     assert listed(at) == engine(agent, pat) and button(at, "Reset to the stored weights").disabled
+    at.slider(key="lab.recommend.blend.popularity.Workshop").set_value(0.3).run()
+    assert listed(at) == engine(agent, pat, blend={"popularity": 0.3})
+    at.button(key="lab.recommend.reset").click().run()  # every control back to its default: the stored weights
+    assert at.slider(key="lab.recommend.blend.popularity.Workshop").value == pytest.approx(stored.popularity)
+    assert at.radio(key="lab.recommend.blend.query.Workshop").value == stored.query
 
 
 def test_a_link_carries_the_blend_overrides():
