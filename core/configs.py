@@ -72,6 +72,12 @@ LOCAL_SIGNS = np.array([1.0, -1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
 _INSTRUCTION_ONLY = ("instruction similarity", "instruction fit", "instruction conflict")
 
 
+BLEND_MMR_LAMBDA = 0.95
+"""The local agent's MMR trade-off over a ``blend`` pool: its relevance already ranks close to the
+held-out likes, and diversity at 0.8 cost NDCG@10 (movies validation, 300 users, paired against
+vector-only: 0.8 -0.0036, 0.9 -0.0013, 0.95 -0.0000)."""
+
+
 class LocalRankerConfig(Config):
     """Fusion weights (all >= 0), the MMR trade-off and the smallest contribution worth a mention."""
 
@@ -173,5 +179,5 @@ class LLMConfig(Config):
         return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
-__all__ = ["AgentConfig", "BlendWeights", "DEFAULT_BASE_URL", "DEFAULT_HALF_LIFE_DAYS", "DEFAULT_CACHE_DIR", "DEFAULT_MODEL", "LLMConfig", "LOCAL_COMPONENTS",
+__all__ = ["AgentConfig", "BLEND_MMR_LAMBDA", "BlendWeights", "DEFAULT_BASE_URL", "DEFAULT_HALF_LIFE_DAYS", "DEFAULT_CACHE_DIR", "DEFAULT_MODEL", "LLMConfig", "LOCAL_COMPONENTS",
            "LOCAL_LABELS", "LOCAL_SIGNS", "LocalRankerConfig", "PipelineConfig", "StrategyConfig"]

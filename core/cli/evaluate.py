@@ -27,7 +27,8 @@ from typing import Any
 
 from core import (BASELINES, PROTOCOLS, STRATEGIES, SWEEPABLE, EmbeddedStore, EngineConfig, Evaluation, InvalidInputError,
                   NotFoundError, convert_log, evaluation_report, install_sample, list_samples, log_source,
-                  open_store, parse_scalar, read_interaction_log, sample_source, split_source, store_source, sweep)
+                  open_store, parse_scalar, read_interaction_log, sample_source, split_source, store_source, sweep,
+                  tune_blend, tuned_behaviour)
 from core.cli import evaluate_agent
 from core.cli import workspaces as cli_workspaces
 from core.cli.context import add_log_mapping, log_mapping
@@ -54,7 +55,10 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random split and bootstrap seed")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--users", type=int, help="evaluate the first N test users only")
-    p.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=["centroid"])
+    p.add_argument("--strategies", nargs="+", choices=("auto", *STRATEGIES), default=["auto"],
+                   help="auto (the engine's default): blend with a behaviour model trained on the training rows")
+    p.add_argument("--tune-blend", action="store_true", help="tune the blend weights and behaviour model on the "
+                   "validation part first (needs --validation-fraction); the engine runs then use the choice")
     p.add_argument("--decay-rates", nargs="+", type=float, default=[0.1])
     p.add_argument("--popularity", nargs="+", type=float, default=None, metavar="W",
                    help="popularity_weight values (default: the engine's)")
@@ -160,7 +164,9 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     except TypeError:  # IDs of mixed types
         users.sort(key=str)
     users = users[:args.users] if args.users else users
-    evaluation = Evaluation(split, store, collection, k=args.k, users=users, properties=source.properties)
+    behaviour, tuning = _tuned(args, split, store, collection)
+    evaluation = Evaluation(split, store, collection, k=args.k, users=users, properties=source.properties,
+                            behaviour=behaviour)
     configs = _configs(args)
     llm_plan = evaluate_agent.plan(args, evaluation, configs[0])
     if isinstance(llm_plan, Output):  # an LLM run that was not confirmed: nothing ran
@@ -168,6 +174,8 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     options = parse_baseline_options(args.baseline_option, args.baselines)
     baselines = [evaluation.baseline(name, **options.get(name, {})) for name in args.baselines]  # a missing extra fails fast
     extra: dict[str, Any] = {"source": source.summary()}
+    if tuning is not None:
+        extra["blend_tuning"] = tuning.record()
     if args.sweep:
         tuned = sweep(split, store, collection, grid, base=configs[0], metric=args.metric,
                       k=args.k, users=users)
@@ -181,8 +189,27 @@ def _evaluate(args: argparse.Namespace, store, collection: str, sample: str | No
     llm_data, llm_lines = evaluate_agent.report(llm_plan, agent_runs, args.k)
     extra.update({"llm": llm_data} if args.agent == "llm" else {})
     data = evaluation_report(evaluation, runs + agent_runs, seed=args.seed, extra=extra)
+    if evaluation.training_seconds is not None:
+        extra["behaviour_training_seconds"] = round(evaluation.training_seconds, 2)
     text = _text(args, evaluation, runs + agent_runs, extra.get("sweep"), source.description)
+    text = (_tuning_line(tuning) if tuning is not None else "") + text
     return Output(data, text + "".join(f"\n{line}" for line in llm_lines))
+
+
+def _tuned(args, split, store, collection: str) -> tuple[dict | None, Any]:
+    """With ``--tune-blend``: the blend tuned on validation (never test) as the evaluation's behaviour setup."""
+    if not args.tune_blend:
+        return None, None
+    users = sorted((u for u, held in split.validation.items() if held), key=str)[:args.users or None]
+    tuning = tune_blend(split, store, collection, users=users, k=args.k, metric=args.metric)
+    return tuned_behaviour(tuning), tuning
+
+
+def _tuning_line(tuning) -> str:
+    r = tuning.record()
+    return (f"blend tuned on {r['users']} validation users ({r['points']} points, {r['seconds']:.0f} s): dims "
+            f"{r['model'].get('dims')}, l2 {r['model'].get('l2')}, {tuning.best.label()}; validation {r['metric']} "
+            f"{r['validation']:.4f} (default weights {r['default_validation']}, get_objects {r['engine_validation']})\n")
 
 
 def _text(args, evaluation: Evaluation, runs, tuned: dict | None, description: str) -> str:

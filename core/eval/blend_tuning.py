@@ -34,8 +34,10 @@ from core.store.base import Store
 
 WEIGHT_GRID: dict[str, tuple] = {"content": (0.0, 0.1, 0.2, 0.4), "popularity": (0.0, 0.05, 0.2),
                                  "ramp": (0.0, 3.0), "query": ("graded", "binary")}
-MODEL_GRID: tuple[dict[str, Any], ...] = ({"dims": 256, "l2": 250.0}, {"dims": 256, "l2": 100.0},
-                                          {"dims": 512, "l2": 100.0})
+MODEL_GRID: tuple[dict[str, Any], ...] = ({"dims": 256, "l2": 250.0}, {"dims": 1536, "l2": 50.0})
+"""Chosen from sweeps on the samples' validation parts (``benchmarks/results/behaviour_models.md``): movies
+(610 users) peaks near 256 dimensions and l2 250; books (53,424 users) gains up to ~1,500 dimensions
+with a smaller l2. A catalog with fewer users than dimensions gets as many as it can hold."""
 
 
 @dataclass
@@ -99,18 +101,16 @@ def blend_parts(evaluation: Evaluation, user: Hashable, ids: Sequence, X: np.nda
 
 def tune_blend(split: Split, store: Store, collection: str, *, users: Sequence[Hashable] | None = None,
                grid: Mapping[str, Sequence] | None = None, models: Sequence[Mapping[str, Any]] | None = None,
-               metric: str = "ndcg", confirm: bool = True, progress: Progress | None = None,
+               metric: str = "ndcg", confirm: bool = True, k: int = 10, progress: Progress | None = None,
                cancel: Cancel | None = None) -> BlendTuning:
     """Choose the behaviour model setting and blend weights with the best validation ``metric``."""
     weights = weight_points(grid)
     models = [dict(m) for m in (models or MODEL_GRID)]
     queries = sorted({w.query for w in weights})
     started, points, trained = time.perf_counter(), [], {}
-    evaluations: list[Evaluation] = []
+    ev = Evaluation(split, store, collection, k=k, part="validation", users=users)  # the personas load once
     for n, model in enumerate(models):
-        ev = Evaluation(split, store, collection, part="validation", users=users, behaviour=model)
-        evaluations.append(ev)
-        trained[f"dims {model.get('dims')} l2 {model.get('l2')}"] = round(ev.train(), 2)
+        trained[f"dims {model.get('dims')} l2 {model.get('l2')}"] = round(ev.retrain(model), 2)
         ids = ev.catalog
         X = store.get_vectors(collection, ids)
         pop = popularity(ev._overlay, collection).scaled(ids)
@@ -132,7 +132,8 @@ def tune_blend(split: Split, store: Store, collection: str, *, users: Sequence[H
     best_model, best, _ = max(points, key=lambda p: _mean(p[2], metric))
     tuning = BlendTuning(metric, points, best_model, best, training_seconds=trained)
     if confirm:
-        ev = evaluations[models.index(best_model)]
+        if best_model != models[-1]:
+            ev.retrain(best_model)
         tuning.confirmed = ev.engine(EngineConfig(strategy="blend", decay_rate=0.1, content_weight=best.content,
                                                   behaviour_weight=best.behaviour, popularity_weight=best.popularity,
                                                   ramp=best.ramp, behaviour_query=best.query))

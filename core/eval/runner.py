@@ -195,6 +195,11 @@ class Evaluation:
             self.training_seconds = time.perf_counter() - start
         return self.training_seconds
 
+    def retrain(self, behaviour: Mapping[str, Any]) -> float:
+        """Train the behaviour model again with other :func:`~core.learn.train_behaviour` arguments; the seconds."""
+        self.behaviour, self.training_seconds, self.behaviour_note = dict(behaviour), None, None
+        return self.train()
+
     def stored_blend(self) -> BlendWeights | None:
         """The blend weights stored with the evaluation's behaviour model (None before training)."""
         learned = self._overlay.get_learned(self.collection, BEHAVIOUR) if self._overlay is not None else None

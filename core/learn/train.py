@@ -126,16 +126,27 @@ def behaviour_model(store: Store, collection: str) -> BehaviourModel | None:
 
 def ensure_behaviour(store: Store, collection: str,
                      train: Callable[..., LearnedVectors] = train_behaviour) -> BehaviourModel | None:
-    """The model ``get_objects`` uses: trained or retrained first when that is cheap (module docstring)."""
+    """The model ``get_objects`` uses: trained or retrained first when that is cheap (module docstring).
+
+    One attempt per state of the interactions: a failed one (too few likes) is not retried until
+    the next write, so requests on an untrainable collection pay nothing for it.
+    """
     status = behaviour_status(store, collection)
     due = (not status.trained and status.interactions) or (
         status.stale and status.interactions >= (1 + AUTO_RETRAIN_GROWTH) * (status.trained_on or 0))
     if due and status.interactions <= AUTO_TRAIN_MAX:
-        try:
-            train(store, collection)
-        except ReadOnlyError:  # a protected workspace: learn for this process only
-            learned = train(store, collection, store_result=False)
-            return store.memo(collection, "behaviour_model_unsaved", lambda: BehaviourModel(learned))
-        except InvalidInputError:  # too few likes to learn from: no model yet
-            return None
+        unsaved = store.memo(collection, "behaviour_auto_train", lambda: _auto_train(store, collection, train))
+        if unsaved is not None:
+            return unsaved
     return behaviour_model(store, collection)
+
+
+def _auto_train(store: Store, collection: str, train: Callable[..., LearnedVectors]) -> BehaviourModel | None:
+    """Train and store; a model kept in memory only for a read-only workspace; None otherwise."""
+    try:
+        train(store, collection)
+    except ReadOnlyError:  # a protected workspace: learn for this process only
+        return BehaviourModel(train(store, collection, store_result=False))
+    except InvalidInputError:  # too few likes to learn from: no model yet
+        pass
+    return None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.configs import BlendWeights
+from core.configs import BLEND_MMR_LAMBDA, BlendWeights, LocalRankerConfig, PipelineConfig
 from core.errors import InvalidInputError
 from core.learn import ensure_behaviour
-from core.retrieval.strategies.blend import learned_context
+from core.models import GetObjectsOptions
+from core.retrieval.strategies.blend import blend_popularity, learned_context
 from core.store.base import Store
 
 AUTO = "auto"
@@ -39,3 +40,12 @@ def request_blend(store: Store, collection: str, strategy: str, blend: Any,
     if not update:
         return base
     return (base or learned_context(store, collection, None).weights).validated_copy(**update)
+
+
+def local_ranker_config(store: Store, collection: str, options: GetObjectsOptions,
+                        config: PipelineConfig) -> LocalRankerConfig:
+    """The local agent's config for a request: it weighs popularity as the vector stage did (so 0 means off in
+    both), and over a ``blend`` pool trades diversity at :data:`~core.configs.BLEND_MMR_LAMBDA`."""
+    if options.strategy == "blend":
+        return LocalRankerConfig(popularity=blend_popularity(store, collection, options), mmr_lambda=BLEND_MMR_LAMBDA)
+    return LocalRankerConfig(popularity=config.popularity_weight)

@@ -25,9 +25,9 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from core.configs import AgentConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
+from core.configs import AgentConfig, BlendWeights, LLMConfig, PipelineConfig
 from core.learn import BehaviourStatus, behaviour_status, train_behaviour
-from core.personalization.behaviour import AUTO, request_blend, resolve_strategy
+from core.personalization.behaviour import AUTO, local_ranker_config, request_blend, resolve_strategy
 from core.errors import InvalidInputError, NotFoundError
 from core.ids import to_uuid
 from core.io.embedding import default_embedder
@@ -41,7 +41,6 @@ from core.ranking.local.ranker import LocalRanker
 from core.ranking.pipeline import agent_recommend
 from core.retrieval.search import PersonalizedQuery, check_filters
 from core.retrieval.strategies import get_strategy
-from core.retrieval.strategies.blend import blend_popularity
 from core.retrieval.vector_stage import recommend
 from core.store.base import Store
 
@@ -241,9 +240,7 @@ class PersonalizationAgent:
             response = recommend(self.store, self.collection, persona, options, config, self.vector_name)
             return with_config(response, setup, options, self.vector_name, pipeline=config, agent=None,
                                 local_ranker=None, llm=None)
-        # the local agent weighs popularity as the vector stage does, so popularity_weight=0 means off in both
-        local = LocalRanker(LocalRankerConfig(popularity=blend_popularity(self.store, self.collection, options)
-                                              if options.strategy == "blend" else config.popularity_weight))
+        local = LocalRanker(local_ranker_config(self.store, self.collection, options, config))
         llm, note = self.llm_ranker
         response = agent_recommend(self.store, self.collection, persona, options, config=config,
                                    vector_name=self.vector_name, agent_config=self._agent_config, ranker=llm or local,

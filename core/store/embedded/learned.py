@@ -3,8 +3,9 @@ persona tables' mixin).
 
 One row of the ``learned`` table per (collection, name): the item ids as 16-byte UUIDs, the float32
 vectors and fold-in weights as raw bytes, the metadata as JSON. A write replaces the row in one
-transaction. Reads are cached in memory until the next write of that model (interactions written
-meanwhile do not change a trained model: staleness is the engine's to judge, from its metadata).
+transaction and drops the collection's memos. Reads are cached in memory until the next write of
+that model (interactions written meanwhile do not change a trained model: staleness is the
+engine's to judge, from its metadata).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class LearnedTables(PersonaTables):
             db.execute("INSERT OR REPLACE INTO learned(cid, name, meta, ids, vectors, fold) VALUES (?,?,?,?,?,?)",
                        (cid, name, meta, ids, vectors.tobytes(), fold.tobytes()))
             self._learned.setdefault(collection, {})[name] = _frozen(learned.ids, vectors, fold, json.loads(meta))
+            self._changed(collection)  # memos built on the old model (the engine's) go
 
     def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
         with self._lock:
@@ -51,6 +53,7 @@ class LearnedTables(PersonaTables):
         with self._tx() as db:
             gone = db.execute("DELETE FROM learned WHERE cid=? AND name=?", (self._cid(collection), name)).rowcount
             self._learned.get(collection, {}).pop(name, None)
+            self._changed(collection)
         return bool(gone)
 
 
