@@ -14,12 +14,12 @@ from typing import Any
 
 import streamlit as st
 
-from core import (BASELINES, STRATEGIES, PersonalizationError, Workspace, convert_log, log_source, sample_source,
-                  store_source)
+from core import BASELINES, PersonalizationError, Workspace, convert_log, log_source, sample_source, store_source
 
 from . import interaction_upload as upload
+from .blend_ui import AUTO, strategy_choices, strategy_label
 from .cards import plain
-from .eval_plan import (DECAY_CHOICES, POPULARITY_CHOICES, PROTOCOL_HELP, PROTOCOLS, SWEEP_PARAMETERS, Plan,
+from .eval_plan import (BEHAVIOUR_CHOICES, CONTENT_CHOICES, DECAY_CHOICES, POPULARITY_CHOICES, PROTOCOL_HELP, PROTOCOLS, SWEEP_PARAMETERS, Plan,
                         Protocol, Sweep, engine_configs, parse_values)
 from .resources import library
 
@@ -32,7 +32,13 @@ BASELINE_LABELS = {"random": "random", "most_popular": "most popular", "item_knn
                    "ease": "EASE", "als": "ALS (implicit)", "bpr": "BPR (implicit)"}
 NO_PROPERTIES = "Its users have no persona properties, so turning them on or off changes nothing."
 DEFAULT_SWEEP = {"decay_rate": "0, 0.05, 0.1, 0.2, 0.5", "popularity_weight": "0, 0.25, 0.5, 1, 2",
-                 "property_weight": "0, 0.25, 0.5, 1", "recent_interactions_count": "10, 25, 50, 100"}
+                 "property_weight": "0, 0.25, 0.5, 1", "negative_weight": "0, 0.5, 1",
+                 "recent_interactions_count": "10, 25, 50, 100", "content_weight": "0, 0.1, 0.2, 0.4",
+                 "behaviour_weight": "0, 0.5, 1, 2", "ramp": "0, 3, 10", "behaviour_query": "graded, binary"}
+STRATEGY_HELP = ("auto is the engine's default: blend once a behaviour model is trained (on each run's training "
+                 "part), else centroid.")
+BLEND_HELP = ("A weight of the blend (auto and blend strategies only); stored: the weight stored with the behaviour "
+              "model each run trains on its training part.")
 
 
 def render(ws: Workspace, collection: str) -> Plan | None:
@@ -138,22 +144,32 @@ def _protocol() -> tuple[Protocol, int, int | None]:
 
 def _compare():
     cols = st.columns(5)
-    strategies = cols[0].multiselect("strategies", STRATEGIES, default=["centroid"], key=P + "strategies", **PERSIST)
+    strategies = cols[0].multiselect("strategies", strategy_choices(), default=[AUTO], key=P + "strategies",
+                                     format_func=strategy_label, help=STRATEGY_HELP, **PERSIST)
     decays = cols[1].multiselect("decay rates", DECAY_CHOICES, default=[0.1], key=P + "decays", **PERSIST)
     popularity = cols[2].multiselect("popularity weights", POPULARITY_CHOICES, default=[None], key=P + "popularity",
-                                     format_func=lambda v: "engine default" if v is None else f"{v:g}", **PERSIST)
+                                     format_func=lambda v: "engine default" if v is None else f"{v:g}",
+                                     help="For auto and blend: the blend's popularity weight.", **PERSIST)
     properties = cols[3].multiselect("persona properties", [True, False], default=[True], key=P + "properties",
                                      format_func=lambda v: "on" if v else "off", **PERSIST)
     agent = cols[4].multiselect("local-agent ranking", [False, True], default=[False], key=P + "agent",
                                 format_func=lambda v: "on" if v else "off", **PERSIST)
-    cols = st.columns([1, 4])
-    recent = cols[0].number_input("recent_interactions_count", 1, 100_000, 100, step=10, key=P + "recent", **PERSIST)
-    baselines = cols[1].multiselect("baselines", list(BASELINES), default=["random", "most_popular"],
+    cols = st.columns([1, 1, 1, 2])
+    content = cols[0].multiselect("content weights", CONTENT_CHOICES, default=[None], key=P + "content",
+                                  format_func=_stored, help=BLEND_HELP, **PERSIST)
+    behaviour = cols[1].multiselect("behaviour weights", BEHAVIOUR_CHOICES, default=[None], key=P + "behaviour",
+                                    format_func=_stored, help=BLEND_HELP, **PERSIST)
+    recent = cols[2].number_input("recent_interactions_count", 1, 100_000, 100, step=10, key=P + "recent", **PERSIST)
+    baselines = cols[3].multiselect("baselines", list(BASELINES), default=["random", "most_popular"],
                                     format_func=lambda b: BASELINE_LABELS.get(b, b), key=P + "baselines", **PERSIST)
-    configs = engine_configs(strategies, decays, popularity, properties, agent, int(recent))
+    configs = engine_configs(strategies, decays, popularity, properties, agent, int(recent), content, behaviour)
     st.caption(f"{len(configs)} engine configuration(s) (every combination of the values chosen) and "
                f"{len(baselines)} baseline(s); each ranks the same test users.")
     return configs, baselines, _sweep()
+
+
+def _stored(value: float | None) -> str:
+    return "stored" if value is None else f"{value:g}"
 
 
 def _sweep() -> Sweep | str | None:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import EvaluationJob, JobRegistry, PersonalizationError, Store
 
+from .behaviour_ui import is_training
 from .cards import plain
 from .eval_plan import Plan, job_for, problems
 
@@ -40,7 +41,10 @@ def run_button(registry: JobRegistry, key: tuple[str, str], plan: Plan | None, s
         except PersonalizationError as exc:
             st.session_state[P + "error"] = str(exc)
         st.rerun()
-    if busy is not None and busy[0] != key:
+    if busy is not None and busy[0] != key and is_training(busy[0]):
+        st.info(plain(f"The behaviour model of {busy[0][1][1]} is being retrained in this workspace (Recommend page); "
+                      "the evaluation can run once that ends."))
+    elif busy is not None and busy[0] != key:
         st.info(plain(f"An evaluation of {busy[0][1]} is running in this workspace; choose that collection in the "
                       "sidebar to follow it, or wait until it ends."))
 

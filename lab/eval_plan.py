@@ -26,10 +26,19 @@ PROTOCOL_HELP = ("temporal: each user's latest interactions (the test fraction) 
                  "user's last k; random: a seeded random share per user, for logs without times.")
 TIMED = ("temporal", "leave_last_k")
 DECAY_CHOICES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
-POPULARITY_CHOICES = (None, 0.0, 0.25, 0.5, 1.0, 2.0)
-"""``popularity_weight`` values offered; None is the engine's own default."""
+POPULARITY_CHOICES = (None, 0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
+"""``popularity_weight`` values offered (for auto/blend: the blend's popularity weight); None is the engine's own
+default (for blend: the weights stored with the behaviour model)."""
+CONTENT_CHOICES = (None, 0.0, 0.1, 0.2, 0.4, 1.0)
+BEHAVIOUR_CHOICES = (None, 0.0, 0.5, 1.0, 2.0)
+"""The blend's content and behaviour weights offered; None: the weights stored with the behaviour model."""
+BLENDED = ("auto", "blend")
+"""The strategies the blend weights act on (auto is blend once a behaviour model is trained)."""
+QUERY_KINDS = ("graded", "binary")
 SWEEP_PARAMETERS = {"decay_rate": float, "popularity_weight": float, "property_weight": float,
-                    "negative_weight": float, "recent_interactions_count": int}
+                    "negative_weight": float, "recent_interactions_count": int, "content_weight": float,
+                    "behaviour_weight": float, "ramp": float, "behaviour_query": str}
+BLEND_PARAMETERS = ("content_weight", "behaviour_weight", "ramp", "behaviour_query")
 MAX_CONFIGS = 24
 MIN_USERS = 5
 
@@ -93,11 +102,17 @@ class Plan:
 
 
 def engine_configs(strategies: Sequence[str], decay_rates: Sequence[float], popularity: Sequence[float | None],
-                   properties: Sequence[bool], agent: Sequence[bool], recent: int = 100) -> list[EngineConfig]:
-    """Every combination of the chosen settings (``properties`` False: persona properties off)."""
-    return [EngineConfig(strategy=s, decay_rate=float(d), recent_interactions_count=int(recent),
-                         popularity_weight=p, use_agent_ranking=a, property_weight=None if on else 0.0)
-            for s, d, p, on, a in itertools.product(strategies, decay_rates, popularity, properties, agent)]
+                   properties: Sequence[bool], agent: Sequence[bool], recent: int = 100,
+                   content: Sequence[float | None] = (None,),
+                   behaviour: Sequence[float | None] = (None,)) -> list[EngineConfig]:
+    """Every combination of the chosen settings (``properties`` False: persona properties off); the blend's
+    ``content`` and ``behaviour`` weights cross only the strategies they act on (:data:`BLENDED`)."""
+    configs = [EngineConfig(strategy=s, decay_rate=float(d), recent_interactions_count=int(recent),
+                            popularity_weight=p, use_agent_ranking=a, property_weight=None if on else 0.0,
+                            content_weight=c if s in BLENDED else None, behaviour_weight=b if s in BLENDED else None)
+               for s, d, p, on, a, c, b in itertools.product(strategies, decay_rates, popularity, properties, agent,
+                                                             content or (None,), behaviour or (None,))]
+    return list(dict.fromkeys(configs))
 
 
 def parse_values(parameter: str, text: str) -> tuple[Any, ...]:
@@ -107,6 +122,11 @@ def parse_values(parameter: str, text: str) -> tuple[Any, ...]:
     kind, values = SWEEP_PARAMETERS[parameter], []
     for part in (p.strip() for p in text.replace(";", ",").split(",")):
         if not part:
+            continue
+        if kind is str:
+            if part not in QUERY_KINDS:
+                raise InvalidInputError(f"{part!r} is not a kind of behaviour query; the kinds: {', '.join(QUERY_KINDS)}")
+            values.append(part)
             continue
         try:
             value = kind(part)
@@ -132,6 +152,10 @@ def problems(plan: Plan) -> list[str]:
     if plan.timed is False and plan.protocol.name in TIMED:
         found.append(f"This log has no timestamps, so a {plan.protocol.name.replace('_', '-')} split cannot order "
                      "it: choose the random split, or a time column.")
+    base = plan.configs[0] if plan.configs else EngineConfig()
+    if plan.sweep is not None and plan.sweep.parameter in BLEND_PARAMETERS and base.strategy not in BLENDED:
+        found.append(f"{plan.sweep.parameter} is a weight of the blend, and the sweep's base (the first configuration) "
+                     f"uses {base.strategy}: choose the auto or blend strategy first.")
     if plan.sweep is not None and not plan.protocol.has_validation:
         what = "validation interactions per user" if plan.protocol.name == "leave_last_k" else "a validation fraction"
         found.append(f"A sweep is tuned on the validation split: set {what} above 0.")

@@ -21,6 +21,9 @@ RECOMMEND_HELP = """\
 - **similarity** (−1 to 1): how close two items' vectors are (cosine); *closest to your like 'X'
   (similarity 0.81)* means X is the liked item this one resembles most.
 - **penalty**: how much resembling something you disliked took off the score.
+- **people who liked X also liked this** (blend): the behaviour model, learned from every persona's likes,
+  puts this item near your like X; *0.13 of its behaviour score +0.27* is X's share and the behaviour part of
+  the score (behaviour weight × behaviour similarity). **content +0.09** is content weight × similarity.
 - **liked by N personas**: how many personas in this workspace liked the item; **popularity** is
   `log(1 + N) / log(1 + the top count, at least 100)`, 0 to 1, and the engine adds
   `popularity_weight × popularity` to the score (`+0.20`).

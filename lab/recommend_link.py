@@ -17,9 +17,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from core import STRATEGIES, PersonalizationAgent, PersonalizationError, Workspace, parse_condition, parse_scalar
+from core import PersonalizationAgent, PersonalizationError, Workspace, parse_condition, parse_scalar
 
 from . import page, state
+from .blend_ui import QUERIES, strategy_choices
+from .blend_ui import key as blend_key
 from .cards import plain
 from .recommend_ui import DECAY_RATE, item_titles
 
@@ -66,10 +68,12 @@ def _flag(text: str) -> bool:
     return value
 
 
-def _strategy(text: str) -> str:
-    if text not in STRATEGIES:
-        raise ValueError(f"expected one of {', '.join(STRATEGIES)}")
-    return text
+def _one_of(choices: Callable[[], Iterable[str]]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        if text not in tuple(choices()):
+            raise ValueError(f"expected one of {', '.join(choices())}")
+        return text
+    return check
 
 
 def _instruction(text: str) -> str:
@@ -83,7 +87,11 @@ PARAMS = (
     Param("recent", P + "recent", _whole(1, 100_000)),
     Param("decay", DECAY_RATE, _number(0.0, 1.0)),
     Param("popularity", P + "popularity", _number(0.0, 3.0)),
-    Param("strategy", P + "strategy", _strategy),
+    Param("strategy", P + "strategy", _one_of(strategy_choices)),
+    Param("content", blend_key("content", "{collection}"), _number(0.0, 10.0)),
+    Param("behaviour", blend_key("behaviour", "{collection}"), _number(0.0, 10.0)),
+    Param("blend_popularity", blend_key("popularity", "{collection}"), _number(0.0, 10.0)),
+    Param("query", blend_key("query", "{collection}"), _one_of(lambda: QUERIES)),
     Param("exclude_interacted", P + "exclude_interacted", _flag),
     Param("explain", P + "explain", _flag),
     Param("agent", P + "use_agent", _flag),
@@ -192,7 +200,7 @@ def _warning(name: str, value: str, why: str) -> str:
 
 def publish(defaults: Mapping[str, Any], collection: str, persona: str | None) -> str:
     """Write this run's non-default controls and the persona into the URL; show the link and return it."""
-    by_key = {p.key: p.name for p in PARAMS}
+    by_key = {_key(p, collection): p.name for p in PARAMS}
     values = {p.name: st.session_state.get(_key(p, collection)) for p in PARAMS}
     wanted = encode(values, {by_key[k]: v for k, v in defaults.items() if k in by_key})
     if persona:

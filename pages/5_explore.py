@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import STRATEGIES, PersonalizationError, display_title
+from core import PersonalizationError, display_title
 from lab import catalog_map as maps
-from lab import menu, page, state
+from lab import blend_ui, menu, page, state
 from lab.cards import plain
 from lab.charts import plotly_text
 from lab.map_chart import embedding_map_figure
@@ -85,7 +85,9 @@ def whole_view(persona, strategy: str) -> list:
 def draw() -> None:
     persona = state.active_persona(agent)
     left, right = st.columns([1, 2])
-    strategy = left.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(agent.strategy), key=KEY + "strategy")
+    choices = blend_ui.strategy_choices()
+    strategy = left.selectbox("Strategy", choices, index=choices.index(agent.strategy) if agent.strategy in choices
+                              else 0, format_func=blend_ui.strategy_label, key=KEY + "strategy")
     view = right.radio("View", [NEAR, WHOLE] if persona is not None else [WHOLE], horizontal=True, key=KEY + "view")
     if persona is None:
         st.info("No active persona yet: create one on the Personas page to see its likes, dislikes, "

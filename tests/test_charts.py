@@ -16,6 +16,7 @@ from core import TraceStep
 from lab.charts import (ENTERED, FELL, LEFT, OUTSIDE, ROSE, SEARCHES, UNCHANGED, decay_figure, move_reason,
                         plotly_lines, plotly_text, rank_change_figure, rank_change_table)
 from lab.map_chart import embedding_map_figure, fit_projection, project_2d
+from lab.parts_chart import has_parts, parts_figure, parts_rows
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -226,7 +227,33 @@ def test_embedding_map_one_trace_per_role_with_titles():
         embedding_map_figure(points, titles[:2], roles)
 
 
-@pytest.mark.parametrize("module", ["charts.py", "map_chart.py"])
+def _blended(n: int, title: str, content: float, behaviour: float, popularity: float, because: str | None):
+    signals = {"content_part": content, "behaviour_part": behaviour, "popularity_boost": popularity}
+    if because:
+        signals["because_of"] = because
+    return PersonalizedObject(uuid=UUID(int=n), original_rank=n, personalized_rank=n, properties={"title": title},
+                              score=content + behaviour + popularity, signals=signals)
+
+
+def test_score_parts_rows_and_stacked_bars_known_answer():
+    response = PersonalizationAgentGetObjectsResponse(objects=[
+        _blended(1, "A", 0.08, 0.27, 0.05, "<b>Pie</b>"), _blended(2, "<i>B</i>", -0.02, 0.0, 0.05, None)])
+    rows = parts_rows(response)
+    assert rows == [
+        {"rank": 1, "title": "A", "content": 0.08, "behaviour": 0.27, "popularity": 0.05, "properties": 0.0,
+         "score": pytest.approx(0.40), "because of": "<b>Pie</b>"},
+        {"rank": 2, "title": "<i>B</i>", "content": -0.02, "behaviour": 0.0, "popularity": 0.05, "properties": 0.0,
+         "score": pytest.approx(0.03), "because of": ""}]
+    fig = parts_figure(rows)
+    assert [t.name.split(" ")[0] for t in fig.data] == ["content", "behaviour", "popularity"]  # no properties part
+    assert [list(t.x) for t in fig.data] == [[0.08, -0.02], [0.27, 0.0], [0.05, 0.05]]
+    assert list(fig.data[0].y) == ["#1 A", "#2 &lt;i&gt;B&lt;/i&gt;"] and fig.layout.barmode == "relative"
+    assert fig.data[1].customdata[0][2] == "<br>people who liked &lt;b&gt;Pie&lt;/b&gt; also liked this"
+    assert fig.data[1].customdata[1][2] == "" and fig.data[0].customdata[0][2] == ""  # only where behaviour counts
+    assert has_parts(response) and not has_parts(PersonalizationAgentGetObjectsResponse(objects=[_obj(1, "A", 1, 1)]))
+
+
+@pytest.mark.parametrize("module", ["charts.py", "map_chart.py", "parts_chart.py"])
 def test_chart_modules_are_pure(module):
     tree = ast.parse((Path(__file__).resolve().parent.parent / "lab" / module).read_text(encoding="utf-8"))
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

@@ -23,6 +23,10 @@ def test_engine_configs_are_every_combination_of_the_chosen_values():
     assert configs[1].property_weight == 0.0  # persona properties off
     assert {c.strategy for c in configs[4:]} == {"knn"}
     assert engine_configs([], [0.1], [None], [True], [False]) == []
+    blends = engine_configs(["auto", "knn"], [0.1], [None], [True], [False], content=[None, 0.4], behaviour=[0.0, 1.0])
+    assert [(c.strategy, c.content_weight, c.behaviour_weight) for c in blends] == [
+        ("auto", None, 0.0), ("auto", None, 1.0), ("auto", 0.4, 0.0), ("auto", 0.4, 1.0), ("knn", None, None)]
+    assert blends[2].label == "auto · decay 0.1 · recent 100 · content 0.4 · behaviour 0"
 
 
 def test_sweep_values_are_parsed_and_bad_ones_named():
@@ -34,6 +38,10 @@ def test_sweep_values_are_parsed_and_bad_ones_named():
         parse_values("decay_rate", "0.1, 0.1")
     with pytest.raises(InvalidInputError, match="must be a finite number >= 0"):
         parse_values("popularity_weight", "-1, 2")
+    assert parse_values("behaviour_query", "graded, binary") == ("graded", "binary")
+    assert parse_values("ramp", "0, 3") == (0.0, 3.0)
+    with pytest.raises(InvalidInputError, match="'fuzzy' is not a kind of behaviour query; the kinds: graded, binary"):
+        parse_values("behaviour_query", "graded, fuzzy")
     with pytest.raises(InvalidInputError, match="cannot sweep 'limit'"):
         parse_values("limit", "1, 2")
 
@@ -52,6 +60,11 @@ def test_problems_name_what_keeps_a_plan_from_running():
                                                                            protocol=Protocol("leave_last_k")))[0]
     assert problems(plan(sweep=sweep, protocol=Protocol(validation_fraction=0.2))) == []
     assert problems(plan(baselines=("random",), errors=("Sweep: bad",))) == ["Sweep: bad"]
+    weight = Sweep("content_weight", (0.0, 0.4))
+    validated = Protocol(validation_fraction=0.2)
+    assert problems(plan(sweep=weight, protocol=validated)) == []  # no configuration: the base is auto
+    [found] = problems(plan(sweep=weight, protocol=validated, configs=(EngineConfig(strategy="knn"),)))
+    assert "content_weight is a weight of the blend" in found and "uses knn" in found
 
 
 def test_the_user_sample_is_seeded_and_keeps_only_users_with_something_to_find():

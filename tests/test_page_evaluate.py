@@ -4,6 +4,7 @@ JSON; a sweep's validation curve; cancel; reconnecting from a second session; ba
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -122,12 +123,35 @@ def test_a_sweep_is_tuned_on_validation_and_drawn_as_a_curve_with_the_chosen_poi
     settle(at)
     assert "Done: 2 step(s)" in texts(at.success), texts(at.error)
     runs = list(at.dataframe[0].value.run)
-    assert runs[0] == "centroid · decay 0.1 · recent 100" and runs[1].startswith("sweep best: centroid · decay ")
+    assert runs[0] == "auto · decay 0.1 · recent 100" and runs[1].startswith("sweep best: auto · decay ")
     assert len(runs) == 2  # the sweep's base is the engine step's own configuration, on the same users
     curve = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert curve["data"][0]["x"] == [0, 1] and curve["data"][0]["name"] == "validation"
     assert [t["name"] for t in curve["data"][1:]] == [curve["data"][1]["name"], "chosen, on test"]
     assert curve["data"][1]["name"].startswith("chosen: ")
+
+
+def test_blends_are_compared_as_configurations_and_a_blend_weight_is_swept():
+    at = open_page(kitchen(12))
+    at.multiselect(key="lab.eval.strategies").set_value(["auto", "centroid"])
+    at.multiselect(key="lab.eval.content").set_value([None, 0.4])
+    at.multiselect(key="lab.eval.behaviour").set_value([None, 0.0]).run()
+    at.multiselect(key="lab.eval.baselines").set_value([])
+    at.slider(key="lab.eval.validation_fraction").set_value(0.25)
+    at.toggle(key="lab.eval.sweep").set_value(True).run()
+    at.selectbox(key="lab.eval.sweep.parameter").set_value("behaviour_query").run()
+    assert at.text_input(key="lab.eval.sweep.values.behaviour_query").value == "graded, binary"
+    assert "5 engine configuration(s)" in texts(at.caption)  # the blend's weights do not cross centroid
+    button(at, RUN).click().run()
+    settle(at)
+    assert "Done: 6 step(s)" in texts(at.success), texts(at.error)
+    runs = list(at.dataframe[0].value.run)
+    base = "auto · decay 0.1 · recent 100"
+    assert runs[:5] == [base, f"{base} · behaviour 0", f"{base} · content 0.4", f"{base} · content 0.4 · behaviour 0",
+                        "centroid · decay 0.1 · recent 100"]
+    assert re.fullmatch(f"sweep best: {base} · (graded|binary) query \\(tuned on validation\\)", runs[5]), runs[5]
+    curve = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert curve["data"][0]["x"] == ["graded", "binary"] and curve["layout"]["xaxis"]["type"] == "category"
 
 
 def test_cancel_stops_the_run_and_keeps_what_finished():

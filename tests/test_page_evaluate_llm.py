@@ -77,6 +77,6 @@ def test_the_llm_run_is_estimated_confirmed_and_kept_within_its_budget(tmp_path,
         assert "Done: 2 step(s)" in texts(at.success), texts(at.error)
         assert len(fake.requests) <= 4  # the budget held
         runs = list(at.dataframe[0].value.run)
-        assert runs == ["centroid · decay 0.1 · recent 100", "centroid · decay 0.1 · recent 100 · agent · LLM on 3 users"]
+        assert runs == ["auto · decay 0.1 · recent 100", "auto · decay 0.1 · recent 100 · agent · LLM on 3 users"]
         used = texts(at.caption)
         assert "LLM calls (estimated 6)" in used and "partial: 2 of 3 users before the budget ran out" in used

@@ -318,5 +318,5 @@ def test_reset_puts_every_control_back_to_the_official_defaults(lab):
     assert not at.exception
     assert at.slider(key="lab.recommend.limit").value == 10
     assert at.slider(key="lab.recommend.decay_rate").value == 0.1
-    assert at.selectbox(key="lab.recommend.strategy").value == "centroid"
+    assert at.selectbox(key="lab.recommend.strategy").value == "auto"
     assert at.toggle(key="lab.recommend.use_agent").value is True

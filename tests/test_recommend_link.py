@@ -19,7 +19,7 @@ from lab import resources
 
 from .conftest import APP, lab_workspace, use_workspace
 
-DEFAULTS = {"limit": 10, "recent": 100, "decay": 0.1, "popularity": 0.5, "strategy": "centroid",
+DEFAULTS = {"limit": 10, "recent": 100, "decay": 0.1, "popularity": 0.5, "strategy": "auto",
             "exclude_interacted": True, "explain": True, "agent": True, "instruction": ""}
 ITEM = "00000000-0000-0000-0000-000000000001"
 
@@ -32,9 +32,10 @@ def _decode(**query):
 def test_good_values_are_read_with_their_types():
     out = _decode(limit="4", recent="55", decay="0.35", popularity="0", strategy="knn", exclude_interacted="false",
                   explain="FALSE", agent="true", instruction="something sweet", where=["course=dessert", "title~x"],
-                  exclude=ITEM, persona="Pat")
+                  exclude=ITEM, persona="Pat", content="0.3", behaviour="2", blend_popularity="0.05", query="binary")
     assert out.problems == []
     assert out.values == {"limit": 4, "recent": 55, "decay": 0.35, "popularity": 0.0, "strategy": "knn",
+                          "content": 0.3, "behaviour": 2.0, "blend_popularity": 0.05, "query": "binary",
                           "exclude_interacted": False, "explain": False, "agent": True,
                           "instruction": "something sweet", "where": ["course=dessert", "title~x"], "exclude": [ITEM]}
     assert out.persona == "Pat" and _decode(persona="pid-1").persona == "Pat"  # by name or by id
@@ -44,7 +45,8 @@ def test_good_values_are_read_with_their_types():
     ("limit", "abc", "whole number from 1 to 50"), ("limit", "0", "from 1 to 50"), ("limit", "51", "to 50"),
     ("limit", "4.5", "whole number"), ("limit", "true", "whole number"), ("recent", "", "whole number"),
     ("decay", "1.5", "number from 0 to 1"), ("decay", "nan", "number"), ("decay", "-0.1", "from 0 to 1"),
-    ("popularity", "4", "from 0 to 3"), ("strategy", "best", "centroid, knn, multi_interest"),
+    ("popularity", "4", "from 0 to 3"), ("strategy", "best", "auto, blend, centroid, knn, multi_interest"),
+    ("content", "11", "from 0 to 10"), ("query", "fuzzy", "graded, binary"),
     ("agent", "yes", "true or false"), ("explain", "1", "true or false"),
     ("instruction", "x" * 1001, "at most 1000"), ("where", "nope=1", "no property 'nope'"),
     ("where", "course>main", "needs a number"), ("where", "course", "bad condition"),
@@ -141,7 +143,7 @@ def test_bad_values_are_warnings_and_the_controls_keep_their_defaults(lab):
         assert param in warnings
     assert at.slider(key="lab.recommend.limit").value == 10
     assert at.slider(key="lab.recommend.decay_rate").value == pytest.approx(0.1)
-    assert at.selectbox(key="lab.recommend.strategy").value == "centroid"
+    assert at.selectbox(key="lab.recommend.strategy").value == "auto"
     assert at.toggle(key="lab.recommend.use_agent").value is True
     assert at.slider(key="lab.recommend.popularity").value == 1.0  # the good one still applies
     assert at.sidebar.selectbox(key="lab.persona").value == "Ann"
