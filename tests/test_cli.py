@@ -442,7 +442,7 @@ def test_evaluate_reports_intervals_and_the_paired_difference(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["protocol"]["split"] == "temporal" and data["users"] == 40 and data["versions"]["numpy"]
     engine, random, popular = data["runs"]
-    assert engine["config"]["strategy"] == "centroid" and random["config"] == {"baseline": "random"}
+    assert engine["config"]["strategy"] == "auto" and random["config"] == {"baseline": "random"}
     assert engine["ndcg"]["low"] <= engine["ndcg"]["mean"] <= engine["ndcg"]["high"] and engine["ndcg"]["users"] == 40
     assert engine["ndcg_vs_first"]["mean"] == 0.0  # the first run against itself
     assert random["ndcg_vs_first"]["high"] < 0  # random is clearly worse than the engine

@@ -144,3 +144,12 @@ def test_a_retrain_keeps_the_tuned_blend_and_settings():
     meta = train_behaviour(store, "C").meta
     assert meta["dims_requested"] == 4 and meta["l2"] == 3.0 and meta["blend"]["content"] == 0.4
     assert meta["tuning"] == {"validation": 0.5}
+
+
+def test_a_read_only_workspace_learns_in_memory_and_ranks_with_it():
+    store, ids = _store_with_likes()
+    protected = OverlayStore(store, read_only="this shared workspace is protected by a passcode")
+    model = ensure_behaviour(protected, "C")
+    assert model is not None and store.get_learned("C", BEHAVIOUR) is None  # nothing written
+    from core.learn import behaviour_model
+    assert behaviour_model(protected, "C") is model  # what the blend strategy reads

@@ -119,8 +119,8 @@ def behaviour_status(store: Store, collection: str) -> BehaviourStatus:
 def behaviour_model(store: Store, collection: str) -> BehaviourModel | None:
     """The stored model as the engine reads it (None without one), memoised until the next write."""
     learned = store.get_learned(collection, BEHAVIOUR)  # cached by the store; the memo is per model object
-    if learned is None:
-        return None
+    if learned is None:  # a read-only workspace's model lives in memory only (see _auto_train)
+        return _unsaved(store, collection).get("model")
     return store.memo(collection, f"behaviour_model:{id(learned)}", lambda: BehaviourModel(learned))
 
 
@@ -135,18 +135,21 @@ def ensure_behaviour(store: Store, collection: str,
     due = (not status.trained and status.interactions) or (
         status.stale and status.interactions >= (1 + AUTO_RETRAIN_GROWTH) * (status.trained_on or 0))
     if due and status.interactions <= AUTO_TRAIN_MAX:
-        unsaved = store.memo(collection, "behaviour_auto_train", lambda: _auto_train(store, collection, train))
-        if unsaved is not None:
-            return unsaved
+        store.memo(collection, "behaviour_auto_train", lambda: _auto_train(store, collection, train))
     return behaviour_model(store, collection)
 
 
-def _auto_train(store: Store, collection: str, train: Callable[..., LearnedVectors]) -> BehaviourModel | None:
-    """Train and store; a model kept in memory only for a read-only workspace; None otherwise."""
+def _unsaved(store: Store, collection: str) -> dict[str, BehaviourModel]:
+    """A box for the model of a workspace that cannot store one, kept until the collection's next write."""
+    return store.memo(collection, "behaviour_unsaved", dict)
+
+
+def _auto_train(store: Store, collection: str, train: Callable[..., LearnedVectors]) -> bool:
+    """Train and store (a read-only workspace: keep the model in memory only); whether a model came of it."""
     try:
         train(store, collection)
     except ReadOnlyError:  # a protected workspace: learn for this process only
-        return BehaviourModel(train(store, collection, store_result=False))
+        _unsaved(store, collection)["model"] = BehaviourModel(train(store, collection, store_result=False))
     except InvalidInputError:  # too few likes to learn from: no model yet
-        pass
-    return None
+        return False
+    return True
