@@ -70,7 +70,8 @@ def train_behaviour(store: Store, collection: str, *, dims: int | None = None, l
     started = time.perf_counter()
     scan = store.scan_interactions(collection)
     vectors, fold = fit_spectral(like_matrix(scan), dims, l2, seed=seed)
-    blend = blend or BlendWeights.model_validate(old_meta["blend"]) if (blend or old_meta.get("blend")) else BlendWeights()
+    if blend is None:  # a retrain keeps the weights stored with the previous model
+        blend = BlendWeights.model_validate(old_meta["blend"]) if old_meta.get("blend") else BlendWeights()
     meta = {"kind": "spectral-ease", "dims": int(vectors.shape[1] - 1), "dims_requested": dims, "l2": l2, "seed": seed,
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3), "trained_on": fingerprint(scan),

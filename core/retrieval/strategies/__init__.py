@@ -5,7 +5,8 @@ package: a module that defines ``STRATEGY`` is discovered at import, so adding a
 one module (no list or if-chain to edit). Code outside the package may add its own with
 :func:`register`. Built in (see each module's docstring for its formula):
 
-- ``centroid`` (Rocchio), the default;
+- ``blend`` (content + learned behaviour + popularity), the default once a behaviour model is trained;
+- ``centroid`` (Rocchio), the default without one;
 - ``knn`` (per-interaction max similarity, item-kNN over vectors);
 - ``multi_interest`` (likes clustered into interests).
 
