@@ -144,7 +144,10 @@ def tune_blend(split: Split, store: Store, collection: str, *, users: Sequence[H
 def _top(score: np.ndarray, seen: Sequence[int], ids: Sequence, k: int) -> list:
     score = np.asarray(score, dtype=np.float64).copy()
     score[list(seen)] = -np.inf
-    top = np.argpartition(-score, k)[:k]
+    k = min(k, int(np.isfinite(score).sum()))  # a small catalog: no more than its unseen items
+    if k <= 0:
+        return []
+    top = np.argpartition(-score, k - 1)[:k]
     order = top[np.lexsort((top, -score[top]))]
     return [ids[i] for i in order]
 
