@@ -92,6 +92,20 @@ class BehaviourModel:
         scores = np.append(self.learned.vectors @ query.vector, np.float32(0.0))  # row -1 reads the appended 0
         return scores[rows]
 
+    def top_contributions(self, query: BehaviourQuery, ids: Sequence[UUID]) -> list[tuple[UUID, float] | None]:
+        """For each of ``ids``: the interaction with the largest part of its similarity and that part
+        (None for an item the model never saw, or an empty query); one product for all of them."""
+        rows = self.rows_of(ids)
+        out: list[tuple[UUID, float] | None] = [None] * len(ids)
+        known = np.flatnonzero(rows >= 0)
+        if not len(known) or query.empty:
+            return out
+        parts = query.parts @ self.learned.vectors[rows[known]].T.astype(np.float64)  # (interactions, items)
+        best = np.argmax(parts, axis=0)
+        for col, (j, k) in enumerate(zip(known.tolist(), best.tolist())):
+            out[j] = (query.item_ids[k], float(parts[k, col]))
+        return out
+
     def contributions(self, query: BehaviourQuery, item_id: UUID) -> list[tuple[UUID, float]]:
         """Each interaction's part of ``item_id``'s similarity, largest first (they sum to it)."""
         row = self.row.get(item_id)
