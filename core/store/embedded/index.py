@@ -2,6 +2,9 @@
 
 Exact search is one matrix-vector product and an ``argpartition``, the same work as a bare numpy
 top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench_latency.py``).
+With a per-item prior that decides most of the ranking (the ``blend`` strategy's behaviour part,
+the most-liked list) it reads only the rows that can still reach the top, and stays exact
+(:mod:`core.store.embedded.pruning`).
 """
 
 from __future__ import annotations

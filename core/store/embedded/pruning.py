@@ -4,9 +4,8 @@ The rows are at most unit length, so ``|x . qw_j| <= |qw_j|`` and every row's sc
 ``slack = max_j |qw_j|`` of its prior. The rows with the largest upper bounds (``prior + slack``)
 are scored exactly first; the ``limit``-th best of those, ``tau``, is a score that ``limit`` rows
 reach, so a row whose upper bound is below ``tau`` cannot be in the top ``limit`` and is never read.
-The probed rows are the best of the block maxima of ``BLOCKS * PROBE * limit`` blocks (an ``argmax``
-per block, cheaper than a partial sort of all rows).
-What is left is scored exactly. This is the ``blend`` strategy's case (a content weight of 0.2
+The probed rows are the best of the block maxima of ``BLOCKS * PROBE * limit`` strided blocks (an
+``argmax`` per block, cheaper than a partial sort of all rows). What is left is scored exactly. This is the ``blend`` strategy's case (a content weight of 0.2
 beside a behaviour prior up to 1) and the most-liked list's (zero queries: only the prior). When
 more than :data:`SHARE` of the rows survive, the caller scans them all instead.
 """
@@ -20,8 +19,9 @@ MIN_ROWS = 2048
 SHARE = 0.3
 """Prune only when at most this share of the rows can still reach the top."""
 PROBE = 4
-BLOCKS = 8
 """Rows scored exactly to find ``tau``: ``PROBE * limit`` rows with large upper bounds."""
+BLOCKS = 8
+"""Block maxima looked at per probed row."""
 
 
 def pruned_scores(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed: np.ndarray | None,
