@@ -67,7 +67,7 @@ def test_an_imported_log_is_tuned_on_validation_and_get_objects_uses_the_choice(
 
 
 def test_too_few_personas_to_tune_on_trains_with_the_defaults_and_says_why(movies, ratings):
-    store, agent = movies
+    store, _ = movies
     result = import_and_tune(store, "Movies", log_of(ratings, 6))
     learning = result.learning
     assert learning.outcome == "trained" and learning.tuning is None
@@ -146,7 +146,7 @@ def test_spans_time_tells_real_times_from_one_placeholder_time_per_user():
 
 
 def test_a_log_without_times_is_tuned_on_a_random_split(movies, ratings):
-    store, agent = movies
+    store, _ = movies
     result = import_and_tune(store, "Movies", log_of(ratings, 12, timed=False), tune_users=MIN_TUNE_USERS)
     assert result.learning.outcome == "tuned"
     assert result.learning.tuning.record()["split"] == "random"  # every row is at the import's time

@@ -29,7 +29,9 @@ LOG = (b"userId,movieId,rating,timestamp\n"
 KEY = "lab.interactions.file.0"
 
 
-def open_page(page: str, community: bool = True) -> tuple[AppTest, str]:
+def open_page(page: str, community: bool = False) -> tuple[AppTest, str]:
+    """A fresh shared workspace with Movies (without its community unless asked: every import retrains the
+    model in the background, and over the community's 100,836 ratings that takes seconds) on ``page``."""
     name = f"test-uploads-{uuid.uuid4().hex[:10]}"
     lab_workspace(name).ensure("Movies", community=community)
     at = AppTest.from_file(APP, default_timeout=60)
@@ -44,7 +46,7 @@ def agent_of(name: str) -> PersonalizationAgent:
     return PersonalizationAgent.connect(lab_workspace(name).store, "Movies")
 
 
-def upload_log(data: bytes = LOG, filename: str = "ratings.csv", community: bool = True) -> tuple[AppTest, str]:
+def upload_log(data: bytes = LOG, filename: str = "ratings.csv", community: bool = False) -> tuple[AppTest, str]:
     at, name = open_page("pages/2_personas.py", community)
     at.file_uploader(key=KEY).upload(filename, data, "text/csv").run()
     assert not at.exception, at.exception
@@ -161,7 +163,7 @@ def movies_slice(users: int = 12) -> bytes:
 
 
 def test_an_upload_is_tuned_in_the_background_and_recommend_shows_the_tuned_weights():
-    at, name = upload_log(movies_slice(), community=False)  # the movies catalog without its community
+    at, name = upload_log(movies_slice())  # the movies catalog without its community
     widget(at.number_input, "validation users to tune on").set_value(MIN_TUNE_USERS).run()
     import_button(at).click().run()
     assert not at.exception and not at.error, (at.exception, errors(at))
@@ -182,7 +184,7 @@ def test_an_upload_is_tuned_in_the_background_and_recommend_shows_the_tuned_weig
 
 
 def test_a_small_upload_keeps_the_communitys_tuned_weights_and_the_tab_says_why():
-    at, name = upload_log()  # into the movies catalog with its community (100,836 ratings, tuned weights shipped)
+    at, name = upload_log(community=True)  # into the movies catalog with its community (tuned weights shipped)
     import_button(at).click().run()
     assert not at.error, errors(at)
     settle(at, name)
@@ -196,7 +198,7 @@ def test_a_small_upload_keeps_the_communitys_tuned_weights_and_the_tab_says_why(
 
 
 def test_an_upload_without_tuning_only_retrains():
-    at, name = upload_log(community=False)
+    at, name = upload_log()
     at.checkbox(key=next(c.key for c in at.checkbox if c.label.startswith("Then tune the blend"))).uncheck().run()
     assert widget(at.number_input, "validation users to tune on").disabled
     import_button(at).click().run()

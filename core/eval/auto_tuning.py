@@ -37,12 +37,12 @@ TUNE_USERS = 1000
 """Validation users a tuning scores at most (as :func:`~core.eval.blend_tuning.tune_behaviour`)."""
 MIN_TUNE_USERS = 10
 """Fewer personas with a validation part than this are not tuned on (the stored weights are kept). A
-choice among 96 points on a few users is noisy (a user's NDCG@10 varies by about 0.2, so ten users give
-an interval near ±0.12): with fewer than ten it is mostly noise; the tuning record keeps the user count."""
+choice among 96 points on a few users is noisy: per-user NDCG@10 has a standard deviation near 0.18
+(the movies run under Measurements in the README), so ten users give an interval near ±0.11; the
+tuning record keeps the user count."""
 RETUNE_GROWTH = 0.25
 """Weights tuned on ``n`` interactions are tuned again once there are ``(1 + RETUNE_GROWTH) n`` (as the
 automatic retrain's growth): a small import into a large catalog (a sample's community) keeps them."""
-OUTCOMES = ("tuned", "trained", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _model(chosen: dict[str, Any], meta: dict[str, Any]) -> str:
     return f"{dims}, l2 {chosen.get('l2'):g}"
 
 
-def _still_tuned(status: BehaviourStatus) -> str | None:
+def _tuning_holds(status: BehaviourStatus) -> str | None:
     """Why the stored tuning still holds (the interactions grew by less than :data:`RETUNE_GROWTH` since), or None."""
     if status.tuned_on is None or status.interactions >= (1 + RETUNE_GROWTH) * status.tuned_on:
         return None
@@ -107,7 +107,7 @@ def learn_behaviour(store: Store, collection: str, *, tune: bool = True, users: 
     """
     _check_users(users)
     started = time.perf_counter()
-    reason = "tuning was not asked for" if not tune else _still_tuned(behaviour_status(store, collection))
+    reason = "tuning was not asked for" if not tune else _tuning_holds(behaviour_status(store, collection))
     if reason is None:
         try:
             tuning = tune_behaviour(store, collection, users=users, min_users=min_users, seed=seed,
@@ -119,7 +119,7 @@ def learn_behaviour(store: Store, collection: str, *, tune: bool = True, users: 
         train_behaviour(store, collection)
     except InvalidInputError as exc:  # too few likes to learn item vectors from
         return LearningReport("unchanged", behaviour_status(store, collection), time.perf_counter() - started,
-                        reason=f"{exc} (not tuned: {reason})")
+                              reason=f"{exc} (not tuned: {reason})")
     return LearningReport("trained", behaviour_status(store, collection), time.perf_counter() - started, reason=reason)
 
 
