@@ -5,9 +5,11 @@ The rows are at most unit length, so ``|x . qw_j| <= |qw_j|`` and every row's sc
 are scored exactly first; the ``limit``-th best of those, ``tau``, is a score that ``limit`` rows
 reach, so a row whose upper bound is below ``tau`` cannot be in the top ``limit`` and is never read.
 The probed rows are the best of the block maxima of ``BLOCKS * PROBE * limit`` strided blocks (an
-``argmax`` per block, cheaper than a partial sort of all rows). What is left is scored exactly. This is the ``blend`` strategy's case (a content weight of 0.2
-beside a behaviour prior up to 1) and the most-liked list's (zero queries: only the prior). When
-more than :data:`SHARE` of the rows survive, the caller scans them all instead.
+``argmax`` per block, cheaper than a partial sort of all rows). What is left is scored exactly.
+This is the ``blend`` strategy's case (a content weight of 0.2 beside a behaviour prior up to 1)
+and the most-liked list's (zero queries: only the prior). The store's vectors are unit length
+(:func:`core.store.embedded.schema.check_vectors`). When more than :data:`SHARE` of the rows
+survive, the caller scans them all instead.
 """
 
 from __future__ import annotations
