@@ -120,7 +120,8 @@ def test_a_recommend_link_opens_with_its_settings_on_a_fresh_server():
         assert params == {"limit": "7", "decay": "0.3", "strategy": "knn", "instruction": "something light",
                           "persona": "Sci-fi fan"}
         page.get_by_text("Link to this comparison").click()
-        expect(page.locator('[data-testid="stCode"]').filter(has_text="persona=Sci-fi+fan").first).to_be_visible()
+        link = page.locator('[data-testid="stCode"]').filter(has_text="persona=Sci-fi+fan").first
+        expect(link).to_be_visible(timeout=WAIT_MS)  # the expander's rerun; 5 s was short at load 8
 
 
 def test_a_session_key_counts_after_use_this_key():
