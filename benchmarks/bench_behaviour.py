@@ -1,6 +1,7 @@
 """The behaviour model's costs: training, fold-in, and get_objects latency with and without it.
 
     python -m benchmarks.bench_behaviour [--samples movies books] [--sizes 10000 100000] [--runs 100]
+                                         [--sample-latency movies books] [--personas 50]
 
 - **Training** on each sample's full log loaded as personas (what installing a sample with its
   community gives): seconds to load the personas, then to train at the dimensions the model grid
@@ -9,6 +10,9 @@
 - **Latency**: ``get_objects`` vector-only p50 on synthetic catalogs (``benchmarks.bench_latency``'s
   items) with 2,000 personas of 20 likes each, for ``centroid`` and for ``blend`` (the default once
   the model is trained), the same persona and request.
+- **Sample latency**: the same on a shipped sample with its community, trained at the settings its
+  ``catalog.json`` ships: ``--personas`` of its real users (sorted ids) in turn, each request timed
+  once per round, p50 over all requests (histories up to 1,000 interactions, the blend's ``history``).
 Prints Markdown; nothing here is asserted.
 """
 
@@ -21,9 +25,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from benchmarks.bench_latency import NOW, build, percentiles, time_runs
-from core import (BEHAVIOUR, BehaviourModel, EmbeddedStore, PersonaInteraction, PersonalizationAgent, generate_uuid5,
-                  install_sample, load_sample_interactions, train_behaviour)
+from benchmarks.bench_latency import NOW, build, percentiles
+from core import (BEHAVIOUR, BehaviourModel, BlendWeights, EmbeddedStore, PersonaInteraction, PersonalizationAgent,
+                  generate_uuid5, install_sample, list_samples, load_sample_interactions, train_behaviour)
 
 
 def load_community(sample: str) -> tuple[EmbeddedStore, str, float]:
@@ -58,6 +62,13 @@ def bench_training(sample: str, dims: int, l2: float) -> dict[str, float]:
             "dims": learned.meta["dims"], "fold_ms": statistics.median(times) * 1000}
 
 
+def timed(fn) -> float:
+    """Seconds one call of ``fn`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> dict[str, float]:
     store, _ = build(n)
     agent = PersonalizationAgent.create(store, "Bench")
@@ -74,9 +85,31 @@ def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> d
                                                weight=1.0 if k < 20 else -1.0, created_at=NOW - timedelta(days=k))
                             for k, i in enumerate(picks)])
     out = {"train_s": trained}
-    for strategy in ("centroid", "blend"):
-        out[strategy] = percentiles(time_runs(lambda: agent.get_objects(
-            "bench", limit=10, use_agent_ranking=False, now=NOW, strategy=strategy), runs))[0]
+    times: dict[str, list[float]] = {"centroid": [], "blend": []}
+    for _ in range(runs + 1):  # interleaved, so that a change in the machine's load hits both alike
+        for strategy, samples in times.items():
+            samples.append(timed(lambda: agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW,
+                                                          strategy=strategy)))
+    out.update({strategy: percentiles(samples[1:])[0] for strategy, samples in times.items()})  # 1st: warm-up
+    return out
+
+
+def bench_sample_latency(sample: str, personas: int, rounds: int) -> dict[str, float]:
+    store, collection, _ = load_community(sample)
+    settings = dict(next(s for s in list_samples() if s.name == sample).behaviour or {})
+    if "blend" in settings:
+        settings["blend"] = BlendWeights.model_validate(settings["blend"])
+    train_behaviour(store, collection, **settings)  # as the lab's sample library trains it
+    agent = PersonalizationAgent(store=store, reference_collection=collection)
+    users = sorted(p.persona_id for p in store.list_personas(collection, background=None))[:personas]
+    out: dict[str, float] = {"dims": settings.get("dims", 256)}
+    times: dict[str, list[float]] = {"centroid": [], "blend": []}
+    for _ in range(rounds):
+        for user in users:  # interleaved per request, as above
+            for strategy, samples in times.items():
+                samples.append(timed(lambda: agent.get_objects(user, limit=10, use_agent_ranking=False,
+                                                              strategy=strategy)))
+    out.update({strategy: percentiles(samples)[0] for strategy, samples in times.items()})
     return out
 
 
@@ -86,6 +119,8 @@ def main() -> None:
     parser.add_argument("--dims", nargs="*", default=["movies=256:250", "books=1024:50"], metavar="SAMPLE=DIMS:L2")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--sample-latency", nargs="*", default=[], metavar="SAMPLE")
+    parser.add_argument("--personas", type=int, default=50)
     args = parser.parse_args()
     settings = {k: tuple(float(x) for x in v.split(":")) for k, v in (d.split("=") for d in args.dims)}
     if args.samples:
@@ -103,6 +138,13 @@ def main() -> None:
         r = bench_latency(n, args.runs)
         print(f"| {n:,} | {r['train_s']:.1f} | {r['centroid']:.2f} | {r['blend']:.2f} | "
               f"{r['blend'] / r['centroid']:.2f} |", flush=True)
+    if args.sample_latency:
+        print(f"\n| sample ({args.personas} real users) | dims | centroid p50 ms | blend p50 ms | blend / centroid |")
+        print("|---|---:|---:|---:|---:|")
+    for sample in args.sample_latency:
+        r = bench_sample_latency(sample, args.personas, max(1, args.runs // 10))
+        print(f"| {sample} | {r['dims']} | {r['centroid']:.2f} | {r['blend']:.2f} | {r['blend'] / r['centroid']:.2f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def test_recommend_deep_link_is_a_fresh_servers_first_request():
     with fresh_lab("/recommend") as page:
         check_chrome(page, "Recommend")
         assert urlsplit(page.url).path == "/recommend"  # (its query names the new private workspace)
-        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()
+        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click(timeout=WAIT_MS)
         expect(page.get_by_role("heading", name="Vector-only").first).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_role("heading", name="Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_text("#1 ·").first).to_be_visible(timeout=WAIT_MS)
@@ -105,7 +105,8 @@ def test_a_recommend_link_opens_with_its_settings_on_a_fresh_server():
     query = "limit=7&decay=0.3&strategy=knn&instruction=something+light&popularity=9"
     with fresh_lab(f"/recommend?{query}") as page:
         expect(page.get_by_text("from the link: expected a number from 0 to 3").first).to_be_visible(timeout=WAIT_MS)  # 9 is out of range
-        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()  # a fresh workspace has none
+        # a fresh workspace has none
+        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click(timeout=WAIT_MS)
         expect(page.get_by_role("heading", name="Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
         # (the sliders are drawn once the run is over: the agent loads the text model for the instruction)
         expect(_slider(page, "limit")).to_have_value("7", timeout=WAIT_MS)
@@ -125,7 +126,7 @@ def test_a_recommend_link_opens_with_its_settings_on_a_fresh_server():
 def test_a_session_key_counts_after_use_this_key():
     with FakeOpenAI() as fake, fresh_lab("/recommend") as page:
         fake.script(Reply(status=401, error="invalid api key"))
-        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()
+        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click(timeout=WAIT_MS)
         expect(page.get_by_role("heading", name="Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text("Use an LLM for this session").click()

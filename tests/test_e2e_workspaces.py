@@ -56,7 +56,7 @@ def test_reload_and_server_restart_keep_personas_and_an_uploaded_catalog(tmp_pat
     csv.write_text(CATALOG)
     with lab_server(data_dir=data) as url, browser() as page:
         page.goto(url + "/recommend")
-        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click()
+        page.get_by_role("button", name="Add the demo persona Sci-fi fan").click(timeout=WAIT_MS)
         expect(page.get_by_text("Vector-only").first).to_be_visible(timeout=WAIT_MS)
         ws_id = wait_for_workspace_in_url(page)
         page.get_by_role("link", name="Catalog").first.click()
@@ -127,7 +127,7 @@ def test_an_open_tab_comes_back_to_its_workspace_after_a_server_restart(tmp_path
     with browser() as page:
         with lab_server(data_dir=data, port=port) as url:
             page.goto(url + "/recommend")
-            page.get_by_role("button", name="Add the demo persona Family movie night").click()
+            page.get_by_role("button", name="Add the demo persona Family movie night").click(timeout=WAIT_MS)
             expect(page.get_by_text("Agent-reranked").first).to_be_visible(timeout=WAIT_MS)
             ws_id = wait_for_workspace_in_url(page)
         # the server is gone; the tab stays open and reconnects when the lab is back on the same port

@@ -84,6 +84,11 @@ def test_fold_in_parts_sum_to_the_similarity_and_groups_stay_apart():
         assert {u for u, _ in parts} == set(ids[:2])
         assert sum(v for _, v in parts) == pytest.approx(float(model.similarity(query, [item])[0]), abs=1e-5)
     assert model.similarity(model.query([uuid.uuid4()], [1.0]), ids).tolist() == [0.0] * len(ids)  # unknown item
+    stranger = uuid.uuid4()
+    tops = model.top_contributions(query, [*ids[2:5], stranger])
+    assert tops[-1] is None  # an item the model never saw
+    for item, top in zip(ids[2:5], tops):
+        assert top == pytest.approx(model.contributions(query, item)[0])  # the largest part, batched
 
 
 def test_learned_vectors_are_stored_replaced_reopened_and_deleted_with_the_collection(tmp_path):

@@ -47,7 +47,7 @@ class BehaviourModel:
         self.learned = learned
         self.meta = dict(learned.meta)
         self.row = {u: k for k, u in enumerate(learned.ids)}
-        self._aligned: tuple[int, int, np.ndarray] | None = None
+        self._aligned: tuple[Sequence[UUID], int, np.ndarray] | None = None
 
     @property
     def dims(self) -> int:
@@ -83,14 +83,28 @@ class BehaviourModel:
 
     def similarity_rows(self, query: BehaviourQuery, ids: Sequence[UUID]) -> np.ndarray:
         """:meth:`similarity` over a store's own row list, the row map converted once per list and length."""
-        cached = self._aligned
-        if cached is None or cached[0] != id(ids) or cached[1] != len(ids):
-            cached = self._aligned = (id(ids), len(ids), self.rows_of(ids))
+        cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
+        if cached is None or cached[0] is not ids or cached[1] != len(ids):
+            cached = self._aligned = (ids, len(ids), self.rows_of(ids))
         rows = cached[2]
         if query.empty:
             return np.zeros(len(ids), dtype=np.float32)
         scores = np.append(self.learned.vectors @ query.vector, np.float32(0.0))  # row -1 reads the appended 0
         return scores[rows]
+
+    def top_contributions(self, query: BehaviourQuery, ids: Sequence[UUID]) -> list[tuple[UUID, float] | None]:
+        """For each of ``ids``: the interaction with the largest part of its similarity and that part
+        (None for an item the model never saw, or an empty query); one product for all of them."""
+        rows = self.rows_of(ids)
+        out: list[tuple[UUID, float] | None] = [None] * len(ids)
+        known = np.flatnonzero(rows >= 0)
+        if not len(known) or query.empty:
+            return out
+        parts = query.parts @ self.learned.vectors[rows[known]].T.astype(np.float64)  # (interactions, items)
+        best = np.argmax(parts, axis=0)
+        for col, (j, k) in enumerate(zip(known.tolist(), best.tolist())):
+            out[j] = (query.item_ids[k], float(parts[k, col]))
+        return out
 
     def contributions(self, query: BehaviourQuery, item_id: UUID) -> list[tuple[UUID, float]]:
         """Each interaction's part of ``item_id``'s similarity, largest first (they sum to it)."""

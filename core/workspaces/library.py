@@ -97,16 +97,19 @@ class SampleLibrary:
                     community = report.community
                     seed_community(store, collection, [p.persona_id for p in community.personas], community.scan())
                     self._communities[collection] = report.seconds
-                    self._learn(collection)
+                    self._learn(collection, report.interactions)
         return self.store
 
-    def _learn(self, collection: str) -> None:
+    def _learn(self, collection: str, interactions: int) -> None:
         """Train the community's behaviour model once per process, with the settings ``catalog.json`` records:
         at once when that is cheap (movies: about a second), else in a background thread (books: minutes;
-        workspaces rank with content until it is there, then pick it up without a write)."""
+        workspaces rank with content until it is there, then pick it up without a write). The tuning
+        shipped there was done on the community's ``interactions`` (the sample's log), so the record says so."""
         settings = dict(self.info(collection).behaviour or {})
         if "blend" in settings:
             settings["blend"] = BlendWeights.model_validate(settings["blend"])
+        if settings.get("tuning"):
+            settings["tuning"] = {**settings["tuning"], "interactions": interactions}
 
         def train() -> None:
             try:

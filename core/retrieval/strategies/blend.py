@@ -167,10 +167,10 @@ def behaviour_reasons(store: Store, collection: str, scorer: object, ids: Sequen
     out: list[dict[str, object]] = [{} for _ in ids]
     if not isinstance(scorer, BlendScorer) or scorer.model is None or scorer.query is None or not scorer.behaviour_weight:
         return out
-    tops = [scorer.model.contributions(scorer.query, u)[:1] for u in ids]
-    names = item_titles(store, collection, list({t[0][0] for t in tops if t}))
+    tops = scorer.model.top_contributions(scorer.query, ids)
+    names = item_titles(store, collection, list({t[0] for t in tops if t}))
     for extra, top in zip(out, tops):
-        if top and top[0][1] > 0:
-            extra["because_of"] = names.get(top[0][0], str(top[0][0]))
-            extra["because_of_part"] = scorer.behaviour_weight * top[0][1]
+        if top and top[1] > 0:
+            extra["because_of"] = names.get(top[0], str(top[0]))
+            extra["because_of_part"] = scorer.behaviour_weight * top[1]
     return out

@@ -2,6 +2,9 @@
 
 Exact search is one matrix-vector product and an ``argpartition``, the same work as a bare numpy
 top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench_latency.py``).
+With a per-item prior that decides most of the ranking (the ``blend`` strategy's behaviour part,
+the most-liked list) it reads only the rows that can still reach the top, and stays exact
+(:mod:`core.store.embedded.pruning`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from core.errors import InvalidInputError, NotFoundError
 from core.store.base import Hit
+from core.store.embedded.pruning import pruned_scores
 
 _BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product in cache
 
@@ -125,10 +129,13 @@ class VectorIndex:
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return []
+        qw = np.ascontiguousarray((q * w[:, None]).T)
+        best = pruned_scores(matrix, qw, prior, allowed, limit) if prior is not None else None
+        if best is not None:
+            return self._top(best, limit)
         if len(q) == 1:
-            best = matrix @ (q[0] * w[0])
+            best = matrix @ qw[:, 0]
         else:
-            qw = np.ascontiguousarray((q * w[:, None]).T)
             best = np.empty(len(self), dtype=np.float32)
             for start in range(0, len(self), _BLOCK):
                 np.max(matrix[start:start + _BLOCK] @ qw, axis=1, out=best[start:start + _BLOCK])
