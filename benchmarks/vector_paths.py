@@ -1,6 +1,7 @@
 """The vector stage's special paths, measured through ``core.eval`` (issue 10, "Fix the defects").
 
-    python -m benchmarks.vector_paths [--catalog movies|books] [--users 200] [--bm25-weights 0 0.1]
+    python -m benchmarks.vector_paths [--catalog movies|books] [--users 200] [--variants NAME=V,...]
+                                      [--validation [--validation-fraction 0.2]] [--skip decay cold]
 
 Protocol: the shipped sample's log, split per user by :func:`core.split_source` (movies: temporal
 80/20, users with >= 10 ratings; books: random 80/20, seed 0, users with >= 20 ratings), held-out
@@ -106,15 +107,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run properties-only personas with these pipeline settings "
                              "(e.g. cold_start_bm25_weight=0,property_weight=0.05)")
     parser.add_argument("--validation", action="store_true",
-                        help="judge on a validation part (the last 10 %% of each user's training ratings), not test")
-    parser.add_argument("--skip", choices=["decay", "cold"], nargs="*", default=[])
+                        help="judge on a validation part (the last --validation-fraction of each user's training "
+                             "ratings; random split: a seeded sample), not test: what settings are chosen on")
+    parser.add_argument("--validation-fraction", type=float, default=0.1, metavar="F",
+                        help="with --validation: the share of each user's training ratings held out (default 0.1)")
+    parser.add_argument("--skip", choices=["decay", "cold", "history"], nargs="*", default=[],
+                        help="leave out the decay runs, the cold-start runs, or the runs with a real history")
     args = parser.parse_args(argv)
     setup = PROTOCOL[args.catalog]
     store = EmbeddedStore(":memory:")
     collection = install_sample(store, args.catalog).name
     source = sample_source(args.catalog)
     split = split_source(source, setup["protocol"], test_fraction=0.2, min_interactions=setup["min_interactions"],
-                         min_rating=4, seed=0, validation_fraction=0.1 if args.validation else 0.0)
+                         min_rating=4, seed=0, validation_fraction=args.validation_fraction if args.validation else 0.0)
     part = "validation" if args.validation else "test"
     held = split.validation if args.validation else split.test
     users = sorted(u for u in held if held[u])[:args.users]
@@ -129,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         runs += [cold_run(evaluation, "empty persona (most liked)", None),
                  cold_run(evaluation, "properties only", props)]
         runs += [cold_run(evaluation, f"properties only · {v}", props, **parse_variant(v)) for v in args.variants]
+    if "history" not in args.skip:
         runs += [evaluation.engine(EngineConfig()), evaluation.engine(EngineConfig(property_weight=0.0))]
         runs[-2].name, runs[-1].name = "history + properties (default)", "history, no properties"
     if "decay" not in args.skip and args.catalog == "movies":

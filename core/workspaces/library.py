@@ -32,10 +32,11 @@ class SampleLibrary:
 
     def __init__(self, *, background_above: int = AUTO_TRAIN_MAX, background_blas_threads: int | None = 1,
                  background_niceness: int = 0) -> None:
-        """A community with more than ``background_above`` interactions trains in a background thread, with
-        ``background_blas_threads`` 1: one BLAS thread for the process meanwhile (None: the BLAS libraries' own,
-        one per core; measured in the README), at nice ``background_niceness`` (0: measured to stall requests
-        less than 10 under load, since the training holds the GIL at times)."""
+        """A community with more than ``background_above`` interactions trains in a background thread:
+        ``background_blas_threads`` 1 holds the process at one BLAS thread meanwhile (None: the BLAS libraries'
+        own, one per core), and the thread runs at nice ``background_niceness`` (README, "The community": one
+        thread and nice 0 served the other requests best; nice 10 lengthened the pauses in which the training
+        holds the GIL)."""
         self.store = EmbeddedStore(":memory:")
         self._infos = {info.collection: info for info in list_samples()}
         self._samples = {collection: info.name for collection, info in self._infos.items()}
