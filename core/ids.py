@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from core.checks import check_text, describe
 from core.errors import InvalidInputError
 
 ORIGINAL_ID_PROPERTY = "original_id"
@@ -29,7 +30,7 @@ def parse_uuid(value: Any, *, what: str = "id") -> uuid.UUID:
             return uuid.UUID(value.strip())
         except ValueError:
             pass
-    raise InvalidInputError(f"{what} must be a UUID or a UUID string, got {value!r}")
+    raise InvalidInputError(f"{what} must be a UUID or a UUID string, got {describe(value)}")
 
 
 def to_uuid(value: Any, *, what: str = "id") -> uuid.UUID:
@@ -47,7 +48,10 @@ def to_uuid(value: Any, *, what: str = "id") -> uuid.UUID:
         try:
             return uuid.UUID(value.strip())
         except ValueError:
-            return generate_uuid5(value.strip())
+            return generate_uuid5(check_text(value, what).strip())
     if isinstance(value, int):
+        if value.bit_length() > 13_000:  # its text (the UUID5's input) would be over 3,900 digits
+            raise InvalidInputError(f"{what} as an integer has at most 3,900 digits, got {describe(value)}; "
+                                    "pass a longer identifier as text")
         return generate_uuid5(value)
-    raise InvalidInputError(f"{what} must be a UUID, string or integer, got {type(value).__name__} {value!r}")
+    raise InvalidInputError(f"{what} must be a UUID, string or integer, got {type(value).__name__} {describe(value)}")

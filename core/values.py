@@ -6,7 +6,8 @@ The grammar
 
 1. **JSON** when the text starts with ``[`` or ``{``: ``["a", 1]`` → ``['a', 1]``,
    ``{"x": 1}`` → ``{'x': 1}``. Text that starts so but is not valid JSON is an error (quote it
-   to keep it as text). ``NaN`` and ``Infinity`` are not JSON and are rejected.
+   to keep it as text). ``NaN`` and ``Infinity`` are not JSON and are rejected, and so is what no
+   store may hold (:func:`core.checks.plain_json`: ``1e400``, nesting deeper than 32 levels).
 2. **A list** when the text holds a ``|`` outside quotes: the parts are scalars (rule 3), blank
    parts are skipped: ``a|b`` → ``['a', 'b']``, ``1|2`` → ``[1, 2]``, ``Comedy|`` → ``['Comedy']``.
 3. **A scalar** otherwise (:func:`parse_scalar`), or ``null`` → ``None``.
@@ -18,8 +19,9 @@ The grammar
 - ``true`` / ``false`` (any letter case) → ``True`` / ``False``;
 - a number: an optional sign, digits with an optional decimal point, an optional exponent
   (``42``, ``-3``, ``+3``, ``0.5``, ``.5``, ``2.``, ``1e3``): integers become ``int``, the rest
-  ``float``. **Except** digits with a leading zero (``007``, ``02139``, ``-01``): they stay text,
-  because a leading zero marks a code (a ZIP, an ID) that a number would silently shorten;
+  ``float`` (a number beyond ``float``'s range, ``1e400``, is an error). **Except** digits with a
+  leading zero (``007``, ``02139``, ``-01``): they stay text, because a leading zero marks a code
+  (a ZIP, an ID) that a number would silently shorten;
 - with ``dates=True`` (filter values only), an ISO date or date-time (``2020-01-31``,
   ``2020-01-31T12:00Z``) → a timezone-aware ``datetime`` (naive ones are taken as UTC);
 - anything else is text (``Star Wars``, ``1,000``, ``nan``).
@@ -31,10 +33,12 @@ The grammar
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+from core.checks import describe, plain_json
 from core.errors import InvalidInputError
 
 __all__ = ["format_value", "parse_scalar", "parse_value"]
@@ -51,10 +55,12 @@ def parse_value(text: str) -> Any:
     text = _text(text).strip()
     if text.startswith(("[", "{")):
         try:
-            return json.loads(text, parse_constant=_reject_constant)
-        except ValueError as exc:
-            raise InvalidInputError(f"{text!r} starts like JSON but is not valid JSON ({exc}); "
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise InvalidInputError(f"{describe(text)} starts like JSON but is not valid JSON ({reason}); "
                                     "quote it to keep it as text") from None
+        return plain_json(value, f"in {describe(text)}, the value")  # 1e400 (infinity), runaway nesting, ...
     parts = _split_list(text)
     if len(parts) > 1:
         return [parse_scalar(p) for p in parts if p.strip()]
@@ -69,7 +75,7 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     if _NUMBER.fullmatch(text) and not _LEADING_ZERO.match(text):
-        return int(text) if _INTEGER.fullmatch(text) else float(text)
+        return _number(text)
     if dates and _DATE.fullmatch(text):
         try:
             # not plain fromisoformat(text): a date with a zone ("2020-01-31Z") parses only this way
@@ -78,6 +84,18 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
             return text
         return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     return text
+
+
+def _number(text: str) -> int | float:
+    """The number ``text`` writes; one that no int or float holds (``1e400``, 5,000 digits) is an error."""
+    try:
+        number = int(text) if _INTEGER.fullmatch(text) else float(text)
+    except ValueError:  # Python refuses to read integers of over 4,300 digits
+        number = math.inf
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidInputError(f"{describe(text)} is beyond the range of numbers (about ±1.8e308, integers up to "
+                                "4,300 digits); quote it to keep it as text")
+    return number
 
 
 def format_value(value: Any) -> str:

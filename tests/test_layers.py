@@ -22,7 +22,7 @@ LAYERS = [  # top first
     ("learning", ("core.learn",)),
     ("file import", ("core.io",)),
     ("stores", ("core.store",)),
-    ("vocabulary", ("core.models", "core.configs", "core.errors", "core.ids", "core.trace", "core.text",
+    ("vocabulary", ("core.models", "core.configs", "core.errors", "core.checks", "core.ids", "core.trace", "core.text",
                     "core.where", "core.values", "core.titles")),
 ]
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator, ValidationError, ValidationInfo
 
+from core.checks import check_flag, describe, plain_json
 from core.errors import InvalidInputError
 from core.ids import to_uuid
 
@@ -77,14 +78,15 @@ def invalid_input(cls: type[BaseModel], exc: ValidationError) -> InvalidInputErr
     first = errors[0]
     where = ".".join(map(str, first["loc"]))
     original = (first.get("ctx") or {}).get("error")
-    if isinstance(original, InvalidInputError):
-        return InvalidInputError(f"{prefix}{original}")
+    if isinstance(original, InvalidInputError):  # from a field check, or from __init__ (pydantic runs it) already prefixed
+        text = str(original)
+        return InvalidInputError(text if text.startswith(prefix) else prefix + text)
     if first["type"] == "frozen_instance":
         return InvalidInputError(f"{cls.__name__} is frozen: build a new one (or use validated_copy) "
                                  f"instead of setting {where!r}")
     if first["type"] == "missing":
         return InvalidInputError(f"{prefix}{where} is required")
-    return InvalidInputError(f"{prefix}{where}: {first['msg'].lower()}, got {first.get('input')!r}")
+    return InvalidInputError(f"{prefix}{where}: {first['msg'].lower()}, got {describe(first.get('input'))}")
 
 
 # --- field checks ------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def int_check(low: int | None = None, high: int | None = None):
         ok = not isinstance(value, bool) and isinstance(value, numbers.Integral) \
             and (low is None or value >= low) and (high is None or value <= high)
         if not ok:
-            raise InvalidInputError(f"{_name(info)} must be {wanted}, got {value!r}")
+            raise InvalidInputError(f"{_name(info)} must be {wanted}, got {describe(value)}")
         return int(value)
     return check
 
@@ -123,10 +125,18 @@ def real_check(low: float | None = None, high: float | None = None, *, positive:
     return check
 
 
+def _finite(value: Any) -> bool:
+    """A real number that is finite as a float (NaN, infinity and ints beyond any float are not)."""
+    try:
+        return _is_real(value) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def check_real(value: Any, what: str, low: float | None = None, high: float | None = None, *,
                positive: bool = False, unit: str = "") -> float:
     """``value`` as ``float`` if it is a finite real number in range (see :func:`real_check`), else an error."""
-    ok = _is_real(value) and math.isfinite(value) and (value > 0 if positive else True) \
+    ok = _finite(value) and (value > 0 if positive else True) \
         and (low is None or value >= low) and (high is None or value <= high)
     if ok:
         return float(value)
@@ -136,13 +146,11 @@ def check_real(value: Any, what: str, low: float | None = None, high: float | No
         wanted = f"a number in [{low:g}, {high:g}]"
     else:
         wanted = f"a finite number >= {low:g}" if low is not None else "a finite number"
-    raise InvalidInputError(f"{what} must be {wanted}{' ' + unit if unit else ''}, got {value!r}")
+    raise InvalidInputError(f"{what} must be {wanted}{' ' + unit if unit else ''}, got {describe(value)}")
 
 
 def _flag(value: Any, info: ValidationInfo) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInputError(f"{_name(info)} must be True or False, got {value!r}")
-    return value
+    return check_flag(value, _name(info))
 
 
 def _uuid(value: Any, info: ValidationInfo) -> UUID:
@@ -177,26 +185,46 @@ ID = Annotated[UUID, BeforeValidator(_uuid)]
 
 # --- values shared with the rest of the engine ---------------------------------------------------
 
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+"""The range of times the engine stores (as unix seconds, which must read back as a datetime)."""
+_RANGE = ("from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z "
+          f"(unix seconds {EARLIEST.timestamp():.0f} to {LATEST.timestamp():.0f})")
+
+
 def to_datetime(value: Any, *, what: str = "created_at") -> datetime:
-    """A timezone-aware UTC datetime from a datetime, ISO-8601 string or unix seconds.
+    """A timezone-aware UTC datetime from a datetime, ISO-8601 string or unix seconds, in :data:`EARLIEST`..:data:`LATEST`.
 
     Naive datetimes are taken as UTC (the official agent sends them unchanged, which Weaviate
-    stores as UTC).
+    stores as UTC). A time outside the range (``1e20`` seconds, ``9999-12-31T23:59:59-05:00``) is
+    an error naming the range: it could not be stored and read back.
     """
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    if isinstance(value, bool):
-        raise InvalidInputError(f"{what} must be a datetime, ISO-8601 string or unix seconds, got {value!r}")
-    if isinstance(value, numbers.Real):
-        if not math.isfinite(value):
+    wanted = f"{what} must be a datetime, ISO-8601 string or unix seconds"
+    stamp = value
+    try:
+        if isinstance(value, str) and len(value) < 100:
+            stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        if isinstance(stamp, datetime):
+            stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+        elif _finite(value):
+            stamp = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            stamp = None  # beyond any float: out of range
+        elif _is_real(value):
             raise InvalidInputError(f"{what} must be a finite number of unix seconds, got {value!r}")
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
-    if isinstance(value, str):
-        try:
-            return to_datetime(datetime.fromisoformat(value.strip().replace("Z", "+00:00")), what=what)
-        except ValueError:
-            pass
-    raise InvalidInputError(f"{what} must be a datetime, ISO-8601 string or unix seconds, got {value!r}")
+        else:
+            raise InvalidInputError(f"{wanted}, got {describe(value)}")
+    except OverflowError:
+        stamp = None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InvalidInputError):
+            raise
+        if isinstance(stamp, str):
+            raise InvalidInputError(f"{wanted} (e.g. '2024-05-01T12:00:00Z'), got {describe(value)}") from None
+        stamp = None
+    if stamp is None or not EARLIEST <= stamp <= LATEST:
+        raise InvalidInputError(f"{what} must be a time {_RANGE}, got {describe(value)}")
+    return stamp
 
 
 def _datetime(value: Any, info: ValidationInfo) -> datetime | None:
@@ -208,8 +236,8 @@ OptionalDatetime = Annotated[datetime | None, BeforeValidator(_datetime)]
 
 def check_weight(value: Any, *, what: str = "weight") -> float:
     """A weight as float in [-1, 1]; booleans, NaN, strings and other non-numbers are rejected."""
-    if not _is_real(value) or not math.isfinite(value) or not -1.0 <= value <= 1.0:
-        raise InvalidInputError(f"{what} must be a number in [-1, 1], got {value!r}")
+    if not _finite(value) or not -1.0 <= value <= 1.0:
+        raise InvalidInputError(f"{what} must be a number in [-1, 1], got {describe(value)}")
     return float(value)
 
 
@@ -232,11 +260,11 @@ def copy_json(value: Any) -> Any:
 def _properties(value: Any, info: ValidationInfo) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInputError(f"{_name(info)} must be a dict, got {type(value).__name__}")
-    return copy_json(value)
+    return plain_json(value, _name(info))
 
 
 Properties = Annotated[dict[str, Any], BeforeValidator(_properties)]
-"""A dict of properties, deep-copied on the way in (pydantic then checks the keys are strings)."""
+"""A dict of properties as a plain-JSON copy (:func:`core.checks.plain_json`): what the store gives back."""
 
 
 def _dict(value: Any, info: ValidationInfo) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from uuid import UUID
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from core.checks import check_text, describe
 from core.errors import InvalidInputError, NotAvailableError
 from core.ids import to_uuid
-from core.models.fields import Config, Flag, Int, Model, OptionalInt, OptionalReal, Real, to_datetime
+from core.models.fields import Config, Flag, Int, Model, OptionalInt, OptionalReal, Real, check_real, to_datetime
 
 SEARCH_METHODS: tuple[str, ...] = ("near_text", "bm25", "hybrid")
 METADATA_FIELDS: tuple[str, ...] = ("creation_time", "last_update_time", "distance", "certainty", "score",
@@ -27,7 +28,7 @@ METADATA_FIELDS: tuple[str, ...] = ("creation_time", "last_update_time", "distan
 def _strategy(value: Any, info: ValidationInfo) -> str:
     # only its form here: the engine checks it names a registered strategy (core.retrieval.strategies)
     if not isinstance(value, str) or not value:
-        raise InvalidInputError(f"strategy must be a strategy name, got {value!r}")
+        raise InvalidInputError(f"strategy must be a strategy name, got {describe(value)}")
     return value
 
 
@@ -88,7 +89,7 @@ class GetObjectsOptions(_Options):
     @classmethod
     def _exclude_items(cls, value: Any) -> tuple[UUID, ...]:
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
-            raise InvalidInputError(f"exclude_items must be a list of item IDs, got {value!r}")
+            raise InvalidInputError(f"exclude_items must be a list of item IDs, got {describe(value)}")
         return tuple(to_uuid(i, what="exclude_items entry") for i in value)
 
     @field_validator("instruction", mode="before")
@@ -96,7 +97,7 @@ class GetObjectsOptions(_Options):
     def _instruction(cls, value: Any) -> str | None:
         if value is not None and not isinstance(value, str):
             raise InvalidInputError(f"instruction must be a string or None, got {type(value).__name__}")
-        return value if value is not None and value.strip() else None
+        return check_text(value, "instruction") if value is not None and value.strip() else None
 
 
 class QueryOptions(_Options):
@@ -132,7 +133,7 @@ def _movement(value: Any, info: ValidationInfo) -> Movement | None:
     if hasattr(value, "force") and hasattr(value, "_concepts_list"):
         return Movement(force=value.force, objects=tuple(value._objects_list or ()),
                         concepts=tuple(value._concepts_list or ()))
-    raise InvalidInputError(f"{info.field_name} must be a weaviate.classes.query.Move, got {value!r}")
+    raise InvalidInputError(f"{info.field_name} must be a weaviate.classes.query.Move, got {describe(value)}")
 
 
 def _names(value: Any, info: ValidationInfo) -> tuple[str, ...] | None:
@@ -140,7 +141,7 @@ def _names(value: Any, info: ValidationInfo) -> tuple[str, ...] | None:
         return None
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-        raise InvalidInputError(f"{info.field_name} must be a property name or a list of them, got {value!r}")
+        raise InvalidInputError(f"{info.field_name} must be a property name or a list of them, got {describe(value)}")
     return tuple(value)
 
 
@@ -164,7 +165,7 @@ def _fusion(value: Any, info: ValidationInfo) -> str:
     text = str(getattr(value, "value", value)).lower().removeprefix("fusion_type_")
     if text in ("relative_score", "relativescore", "ranked"):
         return "ranked" if text == "ranked" else "relative_score"
-    raise InvalidInputError(f"fusion_type must be HybridFusion.RELATIVE_SCORE or HybridFusion.RANKED, got {value!r}")
+    raise InvalidInputError(f"fusion_type must be HybridFusion.RELATIVE_SCORE or HybridFusion.RANKED, got {describe(value)}")
 
 
 def _include_vector(value: Any, info: ValidationInfo) -> bool | tuple[str, ...]:
@@ -179,23 +180,19 @@ def _vector(value: Any, info: ValidationInfo) -> tuple[float, ...] | None:
     if isinstance(value, dict) or hasattr(type(value), "model_fields"):
         raise NotAvailableError(f"vector must be a list of numbers: named-vector dicts and HybridVector "
                                 f"sub-searches are not supported, got {type(value).__name__}")
-    try:
-        values = () if isinstance(value, str) else tuple(float(v) for v in value)
-    except (TypeError, ValueError):
-        values = ()
-    if not values or any(v != v for v in values):
-        raise InvalidInputError(f"vector must be a non-empty list of numbers, got {value!r}")
-    return values
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or not len(value):
+        raise InvalidInputError(f"vector must be a non-empty list of numbers, got {describe(value)}")
+    return tuple(check_real(v, f"vector[{n}]") for n, v in enumerate(value))
 
 
 def _query(value: Any, info: ValidationInfo) -> str | tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, (list, tuple)) and value and all(isinstance(q, str) and q.strip() for q in value):
-        return tuple(value)
+        return tuple(check_text(q, f"query[{n}]") for n, q in enumerate(value))
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"query must be a non-empty string, got {value!r}")
-    return value
+        raise InvalidInputError(f"query must be a non-empty string, got {describe(value)}")
+    return check_text(value, "query")
 
 
 class SearchOptions(_Options):
@@ -230,7 +227,7 @@ class SearchOptions(_Options):
         if value is None or isinstance(value, str) and value:
             return value
         raise NotAvailableError(f"target_vector must be one vector name: multi-target searches "
-                                f"(lists, TargetVectors) are not supported, got {value!r}")
+                                f"(lists, TargetVectors) are not supported, got {describe(value)}")
 
     @model_validator(mode="after")
     def _consistent(self) -> "SearchOptions":

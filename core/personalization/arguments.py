@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
+from core.checks import check_flag, check_name as valid_name, describe
 from core.errors import InvalidInputError
-from core.models import GetObjectsOptions, PersonalizationAgentGetObjectsResponse, TraceStep
+from core.models import GetObjectsOptions, PersonaInteraction, PersonalizationAgentGetObjectsResponse, TraceStep
 from core.models.fields import check_real
 from core.retrieval.vector_stage import filter_text
 from core.store.base import Store
@@ -26,14 +29,15 @@ def check_name(what: str, value: Any, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a {'name or None' if optional else 'collection name'}, got {value!r}")
-    return value
+        raise InvalidInputError(f"{what} must be a {'name or None' if optional else 'collection name'}, "
+                                f"got {describe(value)}")
+    return valid_name(value, what)
 
 
 def compat_args(agents_host: Any, timeout: Any) -> tuple[str | None, float | None]:
     """The official ``agents_host`` / ``timeout``, type-checked though unused."""
     if agents_host is not None and not isinstance(agents_host, str):
-        raise InvalidInputError(f"agents_host must be a URL string or None, got {agents_host!r}")
+        raise InvalidInputError(f"agents_host must be a URL string or None, got {describe(agents_host)}")
     if timeout is not None:
         timeout = check_real(timeout, "timeout", positive=True, unit="of seconds")
     return agents_host, timeout
@@ -44,6 +48,26 @@ def typed_or_none(what: str, value: Any, kind: type) -> Any:
     if value is not None and not isinstance(value, kind):
         raise InvalidInputError(f"{what} must be a {kind.__name__} or None, got {type(value).__name__}")
     return value
+
+
+def interaction_batch(interactions: Any, create_persona_if_not_exists: Any, remove_previous_interactions: Any,
+                      ) -> tuple[list[PersonaInteraction], dict[tuple[UUID, UUID], int]]:
+    """``add_interactions``' arguments checked: the rows to store and the (persona, item) pairs whose
+    stored history they replace (by the index of the last row replacing each)."""
+    if isinstance(interactions, PersonaInteraction) or not isinstance(interactions, Sequence):
+        raise InvalidInputError(f"interactions must be a list of PersonaInteraction, got {type(interactions).__name__}")
+    check_flag(create_persona_if_not_exists, "create_persona_if_not_exists")
+    check_flag(remove_previous_interactions, "remove_previous_interactions")
+    rows = list(interactions)
+    replace: dict[tuple[UUID, UUID], int] = {}
+    for n, it in enumerate(rows):
+        if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
+            raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
+        if remove_previous_interactions or it.replace_previous_interactions:
+            replace[(it.persona_id, it.item_id)] = n
+    if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
+        rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
+    return rows, replace
 
 
 def with_config(response: PersonalizationAgentGetObjectsResponse, seconds: float, options: GetObjectsOptions,

@@ -33,7 +33,8 @@ from core.ids import to_uuid
 from core.io.embedding import default_embedder
 from core.models import (GetObjectsOptions, Persona, PersonaInteraction, PersonaInteractionResponse,
                          PersonalizationAgentGetObjectsResponse, QueryOptions, to_datetime)
-from core.personalization.arguments import check_name, compat_args, store_arg, typed_or_none, with_config
+from core.personalization.arguments import (check_name, compat_args, interaction_batch, store_arg, typed_or_none,
+                                            with_config)
 from core.personalization import inspect
 from core.personalization.schema import check_persona, user_properties_schema
 from core.ranking.llm.ranker import LLMRanker
@@ -162,18 +163,8 @@ class PersonalizationAgent:
         persona's stored interactions with that item; ``created_at`` defaults to ``now``. The
         interactions are validated models already: they are passed to the store as they are.
         """
-        if isinstance(interactions, PersonaInteraction) or not isinstance(interactions, Sequence):
-            raise InvalidInputError("interactions must be a list of PersonaInteraction")
+        rows, replace = interaction_batch(interactions, create_persona_if_not_exists, remove_previous_interactions)
         stamp = to_datetime(now, what="now") if now is not None else datetime.now(timezone.utc)
-        rows = list(interactions)
-        replace: dict[tuple[UUID, UUID], int] = {}
-        for n, it in enumerate(rows):
-            if type(it) is not PersonaInteraction and not isinstance(it, PersonaInteraction):
-                raise InvalidInputError(f"interactions[{n}] must be a PersonaInteraction, got {type(it).__name__}")
-            if remove_previous_interactions or it.replace_previous_interactions:
-                replace[(it.persona_id, it.item_id)] = n
-        if replace:  # an interaction that replaces history also replaces the same pair earlier in this batch
-            rows = [r for k, r in enumerate(rows) if replace.get((r.persona_id, r.item_id), k) <= k]
         personas = self._check_known(rows, create_persona_if_not_exists)
         self.store.add_interactions(self.collection, rows, default_time=stamp, replace_pairs=list(replace),
                                     create_personas=personas if create_persona_if_not_exists else ())

@@ -29,7 +29,7 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
@@ -38,65 +38,12 @@ import numpy as np
 
 from core.errors import InvalidInputError
 from core.models import Item, Persona
+from core.store.spec import DEFAULT_VECTOR, Capabilities, CollectionSpec
 
-DEFAULT_VECTOR = "default"
-"""The name of a collection's vector when it has a single unnamed one (Weaviate's name for it too)."""
+__all__ = ["DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "Hit", "InteractionRow", "InteractionScan", "ItemPrior",
+           "LearnedVectors", "Store", "StoredInteraction"]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a backend supports, for the engine and the lab to ask instead of assuming."""
-
-    filter_operators: frozenset[str]
-    """Filter operators it evaluates (weaviate ``_Operator`` names: ``"Equal"``, ``"Like"``, ...)."""
-    filter_targets: frozenset[str] = frozenset({"property", "id"})
-    """What filters may address: ``"property"``, ``"id"``, ``"reference"``, ``"creation_time"``, ..."""
-    bm25: bool = True
-    named_vectors: bool = True
-    exact_search: bool = True
-    """True when vector search is exact (no ANN approximation)."""
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    """A catalog collection and the agent configuration attached to it."""
-
-    name: str
-    dims: int
-    """Dimensions of the default (first) vector."""
-    text_fields: tuple[str, ...] = ()
-    vector_name: str | None = None
-    """The vector the agent attached to this collection ranks with (None: the default)."""
-    user_properties: dict[str, str] = field(default_factory=dict)
-    embedding_model: str | None = None
-    vectors: Mapping[str, int] | None = None
-    """Named vectors and their dimensions, the default first; None means ``{"default": dims}``."""
-
-    def __post_init__(self) -> None:
-        vectors = dict(self.vectors) if self.vectors else {DEFAULT_VECTOR: self.dims}
-        for name, dims in vectors.items():
-            if not isinstance(name, str) or not name or isinstance(dims, bool) or not isinstance(dims, int) \
-                    or dims <= 0:
-                raise InvalidInputError(f"named vectors must map non-empty names to positive dimensions, "
-                                        f"got {name!r}: {dims!r}")
-        if next(iter(vectors.values())) != self.dims:
-            raise InvalidInputError(f"dims ({self.dims}) must equal the first named vector's dimensions "
-                                    f"({vectors})")
-        object.__setattr__(self, "vectors", vectors)
-
-    @property
-    def default_vector(self) -> str:
-        return next(iter(self.vectors))
-
-    def vector(self, vector_name: str | None) -> tuple[str, int]:
-        """The name and dimensions of ``vector_name`` (None: the default); an unknown name is an error."""
-        name = self.default_vector if vector_name is None else vector_name
-        if name not in self.vectors:
-            raise InvalidInputError(f"collection {self.name!r} has no vector named {vector_name!r}; "
-                                    f"named vectors: {list(self.vectors)}")
-        return name, self.vectors[name]
 
 
 @dataclass(frozen=True)

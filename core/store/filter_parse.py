@@ -9,6 +9,7 @@ naive datetimes to UTC), so evaluation never sees a raw weaviate object.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from weaviate.collections.classes.filters import (
     _SingleTargetRef,
 )
 
+from core.checks import check_text, describe
 from core.errors import InvalidInputError, UnsupportedFilterError
 from core.ids import parse_uuid
 
@@ -75,7 +77,7 @@ def parse(node: Any) -> Any:
             f"unknown filter type {type(node).__name__}; supported: by_property, by_id, &, |, Filter.not_")
     raise InvalidInputError(
         f"filters must be a weaviate Filter (from weaviate.classes.query import Filter) or None, "
-        f"got {type(node).__name__} {node!r:.80}")
+        f"got {type(node).__name__} {describe(node)}")
 
 
 def target_text(target: Any) -> str:
@@ -139,6 +141,7 @@ def _check_target(target: Any, op: str) -> str | None:
             f"by_ref({target.link_on!r}) ... {op} is not supported: the embedded store has no cross-references")
     if not isinstance(target, str):
         raise UnsupportedFilterError(f"unknown filter target {target!r} for {op}")
+    check_text(target, "a filter's property name")
     if target in _SPECIAL_TARGETS:
         raise UnsupportedFilterError(f"{_SPECIAL_TARGETS[target]}().{op} is not supported by the embedded store")
     if target.startswith("len(") and target.endswith(")"):
@@ -153,7 +156,7 @@ def _id_values(value: Any, op: str) -> tuple:
     many = op.startswith("contains")
     if many != isinstance(value, (list, tuple)) or (many and not value):
         need = "a non-empty list of UUIDs" if many else "one UUID"
-        raise UnsupportedFilterError(f"by_id().{op} needs {need}, got {value!r:.80}")
+        raise UnsupportedFilterError(f"by_id().{op} needs {need}, got {describe(value)}")
     return tuple(parse_uuid(v, what=f"by_id().{op} value") for v in (value if many else [value]))
 
 
@@ -169,13 +172,15 @@ def _property_values(prop: str, op: str, value: Any) -> tuple[tuple, str]:
     many = op in _CONTAINS_OPS
     if many != isinstance(value, (list, tuple)) or (many and not value):
         need = "a non-empty list of values" if many else "a single value (use contains_any for a list)"
-        raise UnsupportedFilterError(f"{op} on property {prop!r} needs {need}, got {value!r:.80}")
+        raise UnsupportedFilterError(f"{op} on property {prop!r} needs {need}, got {describe(value)}")
     values = tuple(normalize(v) for v in (value if many else [value]))
     kinds = {kind_of(v) for v in values}
     if None in kinds or len(kinds) > 1:
         raise UnsupportedFilterError(
-            f"{op} on property {prop!r} needs text, number, boolean or datetime values of one type, got {value!r:.80}")
+            f"{op} on property {prop!r} needs text, number, boolean or datetime values of one type, got {describe(value)}")
     kind = kinds.pop()
+    for v in values:
+        _check_value(prop, op, kind, v)
     if op in RANGE_OPS and kind not in ("number", "date"):
         raise UnsupportedFilterError(f"{op} on property {prop!r} needs a number or a datetime, got {_describe(value)}")
     if op == "like" and kind != "text":
@@ -183,5 +188,18 @@ def _property_values(prop: str, op: str, value: Any) -> tuple[tuple, str]:
     return values, kind
 
 
+def _check_value(prop: str, op: str, kind: str, value: Any) -> None:
+    """A number must be finite (``year > NaN`` matches nothing, in no meaningful way), text valid Unicode."""
+    if kind == "number":
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond any float
+            finite = False
+        if not finite:
+            raise InvalidInputError(f"{op} on property {prop!r} needs a finite number, got {describe(value)}")
+    elif kind == "text":
+        check_text(value, f"the {op} value on property {prop!r}")
+
+
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r:.80}"
+    return f"{type(value).__name__} {describe(value)}"

@@ -20,6 +20,7 @@ from weaviate.collections.classes.filters import (
     _GeoCoordinateFilter,
 )
 
+from core.checks import describe
 from core.errors import InvalidInputError
 from core.store.filter_parse import OP_NAMES, target_text
 
@@ -46,7 +47,7 @@ def filter_to_text(filters: Any) -> str:
         return _condition_text(filters)
     if isinstance(filters, _Filters):
         return f"<{type(filters).__name__}>"
-    raise InvalidInputError(f"filters must be a weaviate Filter or None, got {type(filters).__name__} {filters!r:.80}")
+    raise InvalidInputError(f"filters must be a weaviate Filter or None, got {type(filters).__name__} {describe(filters)}")
 
 
 def _condition_text(f: _FilterValue) -> str:

@@ -34,6 +34,7 @@ from uuid import UUID
 
 import numpy as np
 
+from core.checks import check_type
 from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
 from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
@@ -114,7 +115,7 @@ class OverlayStore(CommunityRouting):
 
     # collections --------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
-        self._write(f"create collection {spec.name!r}")
+        self._write(f"create collection {check_type(spec, CollectionSpec, 'create_collection spec').name!r}")
         if self.is_shared(spec.name):
             raise AlreadyExistsError(f"collection {spec.name!r} is the name of a shared sample catalog; "
                                      "choose another name")

@@ -144,7 +144,7 @@ class Column:
             if "*" not in token and "?" not in token:
                 out &= self._rows_mask(self.postings.get(token, np.empty(0, np.int64)))
                 continue
-            rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in token), re.DOTALL)
+            rx = _glob(token)
             hits = [r for t, r in self.postings.items() if rx.fullmatch(t)]
             out &= self._rows_mask(np.concatenate(hits) if hits else np.empty(0, np.int64))
         return out
@@ -154,6 +154,25 @@ class Column:
         for token in tokens:
             out &= self._rows_mask(self.postings.get(token, np.empty(0, np.int64)))
         return out
+
+
+def _glob(token: str) -> re.Pattern:
+    """A ``*`` / ``?`` pattern as a regex whose ``fullmatch`` takes linear time in the text, per segment.
+
+    The naive translation (``.*`` per star) backtracks exponentially: ``a*a*...a*b`` against a run
+    of ``a`` took longer than 25 s at 12 stars. Here the text between two stars is matched at its
+    first occurrence in an atomic group, never retried: the leftmost occurrence of each middle
+    segment is always a right choice (it leaves the most text for the rest), the first segment
+    must start the token and the last must end it.
+    """
+    def segment(part: str) -> str:
+        return "".join("." if c == "?" else re.escape(c) for c in part)
+
+    parts = token.split("*")
+    if len(parts) == 1:
+        return re.compile(segment(token), re.DOTALL)
+    middle = "".join(f"(?>.*?{segment(p)})" for p in parts[1:-1] if p)
+    return re.compile(f"{segment(parts[0])}{middle}.*{segment(parts[-1])}", re.DOTALL)
 
 
 def _micros(dates: list[datetime]) -> np.ndarray:

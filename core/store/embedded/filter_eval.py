@@ -19,8 +19,10 @@ Semantics (mirroring Weaviate with its default ``word`` tokenization where reaso
 * **Negations** are complements, as in Weaviate: ``not_equal`` = NOT ``equal`` and
   ``contains_none`` = NOT ``contains_any``, so both match rows where the property is missing.
 * **Missing**: a missing key, ``None``, ``[]`` and ``""`` are all "none" (Weaviate treats empty
-  strings as null). Every other operator is False there; ``is_none(True)`` is True. A property no
-  item has is not an error: positive operators give all False.
+  strings as null). Every other operator is False there; ``is_none(True)`` is True.
+* **Unknown property**: a property that no item has (not even as None) is an error naming the
+  properties there are, as in Weaviate, where it is not in the schema (a typo would otherwise
+  silently match nothing). An empty collection has no known properties and matches nothing.
 * **Numbers** compare numerically (ints and floats mixed; held as float64, so ints beyond 2**53
   lose precision). Booleans are their own type, never numbers.
 * **Dates**: a ``datetime`` filter value compares with ISO-8601 strings (or datetimes) in the
@@ -90,6 +92,7 @@ class FilterEvaluator:
         self._n = len(self._uuids)
         self._columns: dict[str, Column] = {}
         self._id_rows: dict[UUID, int] | None = None
+        self._known: set[str] | None = None
 
     def mask(self, filters: Any) -> np.ndarray:
         """Boolean array, one entry per item, True where the item passes ``filters`` (None: all True).
@@ -121,6 +124,11 @@ class FilterEvaluator:
 
     def _column(self, name: str) -> Column:
         if name not in self._columns:
+            if self._known is None:
+                self._known = set().union(*self._properties)
+            if self._n and name not in self._known:
+                raise InvalidInputError(f"filter on property {name!r}: no item of this collection has it; its "
+                                        f"properties are {sorted(self._known)[:30]}")
             self._columns[name] = Column(name, [p.get(name) for p in self._properties])
         return self._columns[name]
 

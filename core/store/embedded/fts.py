@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
+from core.checks import check_text, describe
 from core.errors import InvalidInputError
 from core.store.base import Hit
 from core.text import WEAVIATE_STOPWORDS, words
@@ -19,8 +20,10 @@ from core.text import WEAVIATE_STOPWORDS, words
 
 def fts_query(text: str, text_fields: Sequence[str], query_properties: Sequence[str] | None = None) -> str | None:
     """The FTS5 MATCH expression for ``text``, or None when it holds no searchable word."""
-    if not isinstance(text, str):
-        raise InvalidInputError(f"bm25 query must be a string, got {type(text).__name__}")
+    check_text(text, "bm25 query")
+    if query_properties is not None and (not isinstance(query_properties, (list, tuple)) or not all(
+            isinstance(p, str) for p in query_properties)):
+        raise InvalidInputError(f"query_properties must be a list of property names, got {describe(query_properties)}")
     tokens = list(dict.fromkeys(t for t in words(text) if t not in WEAVIATE_STOPWORDS))
     if not tokens:
         return None

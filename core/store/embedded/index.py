@@ -106,7 +106,8 @@ class VectorIndex:
         if q.ndim != 2 or q.shape[1] != matrix.shape[1]:
             raise InvalidInputError(f"query vectors for {name!r} must have {matrix.shape[1]} dimensions, "
                                     f"got shape {q.shape}")
-        if not isinstance(limit, int) or limit < 1:
+        _check_finite(q, name)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
@@ -126,6 +127,9 @@ class VectorIndex:
         if q.ndim != 2 or q.shape[1] != matrix.shape[1] or w.shape != (len(q),) or not len(q) or not (w > 0).all():
             raise InvalidInputError(f"search_max needs (m, {matrix.shape[1]}) queries and m positive weights, "
                                     f"got {q.shape} and {w.shape}")
+        _check_finite(q, name)
+        if not np.isfinite(w).all():
+            raise InvalidInputError(f"search_max weights must be finite positive numbers, got {w.tolist()[:8]}")
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return []
@@ -150,3 +154,11 @@ class VectorIndex:
         top = np.argpartition(-col, k - 1)[:k] if k < len(col) else np.arange(len(col))
         order = top[np.argsort(-col[top], kind="stable")]
         return [Hit(self.uuids[i], float(col[i])) for i in order if col[i] > -np.inf]
+
+
+def _check_finite(queries: np.ndarray, name: str) -> None:
+    """A NaN or infinite query scores every item NaN, which sorts like a perfect match: an error instead."""
+    if not np.isfinite(queries).all():
+        row = int(np.argwhere(~np.isfinite(queries))[0][0])
+        raise InvalidInputError(f"query vector #{row} for {name!r} holds NaN or infinity; query vectors are finite "
+                                "numbers")

@@ -19,6 +19,7 @@ import numpy as np
 from core.errors import InvalidInputError
 from core.store.base import LearnedVectors
 from core.store.embedded.personas import PersonaTables
+from core.store.embedded.schema import to_json
 
 
 class LearnedTables(PersonaTables):
@@ -29,7 +30,7 @@ class LearnedTables(PersonaTables):
             raise InvalidInputError(f"learned vectors need a non-empty name, got {name!r}")
         if not isinstance(learned, LearnedVectors):
             raise InvalidInputError(f"put_learned takes LearnedVectors, got {type(learned).__name__}")
-        meta = json.dumps(dict(learned.meta), allow_nan=False)
+        meta = to_json(dict(learned.meta), "learned vectors' meta")
         ids = b"".join(u.bytes for u in learned.ids)
         vectors = np.ascontiguousarray(learned.vectors, dtype=np.float32)
         fold = np.ascontiguousarray(learned.fold, dtype=np.float32)

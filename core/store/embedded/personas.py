@@ -18,8 +18,10 @@ from uuid import UUID
 
 import numpy as np
 
+from core.checks import check_flag, check_type, describe
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.models import Persona
+from core.models.fields import EARLIEST, LATEST
 from core.store.base import InteractionRow, InteractionScan, StoredInteraction
 from core.store.bulk import gc_paused
 from core.store.embedded.schema import to_json
@@ -32,7 +34,7 @@ class PersonaTables:
 
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         """Insert (``must_exist=False``), update (``True``) or upsert (``None``) a persona."""
-        props = to_json(persona.properties)
+        props = to_json(check_type(persona, Persona, "persona").properties, "persona properties")
         with self._tx() as db:
             cid = self._cid(collection)
             exists = db.execute("SELECT 1 FROM personas WHERE cid=? AND persona_id=?",
@@ -92,12 +94,12 @@ class PersonaTables:
         created = [r.created_at for r in rows]
         weights = _weights(rows)
         blob = {k: k.to_bytes(16, "big") for k in set(item_ints)}
-        stamp = {t: (t or default_time).timestamp() for t in set(created)}
+        stamp = _seconds(created, default_time)
         with self._tx() as db:
             cid = self._cid(collection)
             db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties, background) VALUES (?,?,?,?)",
                            ((cid, p.bytes, "{}", background) if isinstance(p, UUID) else
-                            (cid, p.persona_id.bytes, to_json(p.properties), background) for p in create_personas))
+                            (cid, p.persona_id.bytes, to_json(p.properties, "persona properties"), background) for p in create_personas))
             distinct = set(persona_ints)
             keys = self._persona_keys(db, cid, [UUID(int=k) for k in distinct])
             key = {k: keys[b] for k in distinct if (b := k.to_bytes(16, "big")) in keys}
@@ -163,7 +165,7 @@ class PersonaTables:
 
 def _which(background: bool | None) -> tuple[str, tuple]:
     """The SQL condition (and its argument) picking people's personas (False), background ones (True) or all (None)."""
-    return ("", ()) if background is None else (" AND background=?", (int(bool(background)),))
+    return ("", ()) if background is None else (" AND background=?", (int(check_flag(background, "background")),))
 
 
 def _weights(rows: Sequence[InteractionRow]) -> list[float]:
@@ -181,6 +183,22 @@ def _weights(rows: Sequence[InteractionRow]) -> list[float]:
         raise InvalidInputError(f"interaction #{n} has weight {weights[n]!r}; weights are numbers in [-1, 1]; "
                                 "nothing was stored")
     return weights
+
+
+def _seconds(created: list[datetime | None], default_time: datetime | None) -> dict[datetime | None, float]:
+    """Unix seconds of each distinct time (None: ``default_time``), all in the range that reads back as a datetime."""
+    try:
+        stamp = {t: (t or default_time).timestamp() for t in set(created)}
+    except AttributeError:
+        raise InvalidInputError(f"interaction times must be datetimes (None only with a default_time), got "
+                                f"{describe(next(t for t in created if not isinstance(t or default_time, datetime)))}; "
+                                "nothing was stored") from None
+    seconds = np.fromiter(stamp.values(), dtype=np.float64, count=len(stamp))
+    wrong = ~((seconds >= EARLIEST.timestamp()) & (seconds <= LATEST.timestamp()))  # NaN fails both
+    if wrong.any():
+        raise InvalidInputError(f"interaction time {describe(list(stamp)[int(np.flatnonzero(wrong)[0])])} is not "
+                                "from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, what the store keeps; nothing was stored")
+    return stamp
 
 
 _ROWS_PER_INSERT = 250

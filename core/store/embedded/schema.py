@@ -16,15 +16,16 @@ in place on open (columns added, nothing dropped).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import numpy as np
 
-from core.errors import InvalidInputError
+from core.checks import check_name, check_text, check_type, describe, plain_json
+from core.errors import InvalidInputError, StoreError
+from core.models import Item
 from core.store.base import Capabilities, CollectionSpec
 
 CAPABILITIES = Capabilities(filter_operators=frozenset((
@@ -56,8 +57,57 @@ CREATE TABLE IF NOT EXISTS learned(
 """
 
 
+_MIGRATED = {"collections": {"vectors", "settings"}, "personas": {"background"}}
+"""Columns that :func:`migrate` adds to files of earlier versions (they may be missing)."""
+
+
+def _expected_columns() -> dict[str, set[str]]:
+    """Each table of :data:`SCHEMA` and the columns every version of this engine gave it."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA)
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    expected = {t: {row[1] for row in db.execute(f"PRAGMA table_info({t})")} - _MIGRATED.get(t, set())
+                for t in tables}
+    db.close()
+    return expected
+
+
+_EXPECTED = _expected_columns()
+
+
+def store_path(path: Any) -> str:
+    """The location of an embedded store as text: ``":memory:"`` or a file path (``str`` or ``os.PathLike``)."""
+    text = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInputError(f"an embedded store's path is ':memory:' or a file path, got {describe(path)}")
+    if "\0" in text:
+        raise InvalidInputError(f"the store path {describe(text)} holds a NUL byte; no file can be named so")
+    return check_text(text, "the store path")
+
+
+def valid_name(name: Any) -> str:
+    """A collection name, checked (:func:`core.checks.check_name`) before it is looked up or stored."""
+    return check_name(name, "collection name")
+
+
+def check_schema(db: sqlite3.Connection, path: str) -> None:
+    """Refuse an SQLite file that another application made: writing this schema into it would change it."""
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables:
+        return  # a new (or empty) file
+    wrong = sorted(t for t, columns in _EXPECTED.items()
+                   if t in tables and not columns <= {row[1] for row in db.execute(f"PRAGMA table_info({t})")})
+    if "collections" in tables and not wrong:
+        return
+    shown = sorted(tables)[:6] + (["..."] if len(tables) > 6 else [])
+    raise StoreError(f"{path!r} is an SQLite file of another application (its tables: {', '.join(shown)}"
+                     f"{'; differing from this engine: ' + ', '.join(wrong) if wrong else ''}), not a store of this "
+                     "engine; nothing was changed: open a new file or one this engine wrote")
+
+
 def migrate(db: sqlite3.Connection) -> None:
-    """Bring a file from an earlier version up to this schema (idempotent)."""
+    """Create what is missing of :data:`SCHEMA` and bring a file from an earlier version up to it (idempotent)."""
+    db.executescript(SCHEMA)
     columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
     if "vectors" not in columns:  # before named vectors: each collection had one, "default"
         db.execute("ALTER TABLE collections ADD COLUMN vectors TEXT")
@@ -69,6 +119,14 @@ def migrate(db: sqlite3.Connection) -> None:
 
 def dump_vectors(vectors: dict[str, int]) -> str:
     return json.dumps(vectors)
+
+
+def spec_row(spec: CollectionSpec) -> tuple:
+    """A spec as its ``collections`` row: name, dims, text_fields, vector_name, user_properties,
+    embedding_model, vectors."""
+    check_type(spec, CollectionSpec, "create_collection spec")
+    return (spec.name, spec.dims, json.dumps(list(spec.text_fields)), spec.vector_name,
+            to_json(spec.user_properties, "user_properties"), spec.embedding_model, dump_vectors(spec.vectors))
 
 
 def load_vectors(text: str | None) -> dict[str, int] | None:
@@ -107,19 +165,21 @@ def _text_of(value: Any) -> str:
     return str(value)
 
 
-def to_json(value: Any) -> str:
-    """Properties as JSON text; numpy scalars and arrays, datetimes and UUIDs are converted."""
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+def to_json(value: Any, what: str = "properties") -> str:
+    """A value as JSON text, checked and made plain first (:func:`core.checks.plain_json`: no NaN,
+    lone surrogates or runaway nesting; numpy values, datetimes and UUIDs converted)."""
+    return json.dumps(plain_json(value, what), ensure_ascii=False, allow_nan=False)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer, np.floating, np.bool_)):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (datetime, UUID)):
-        return str(value) if isinstance(value, UUID) else value.isoformat()
-    raise InvalidInputError(f"property value {value!r} of type {type(value).__name__} cannot be stored as JSON")
+def stored_properties(items: Sequence[Item]) -> tuple[list[dict], list[str]]:
+    """The items' properties as plain JSON (what a reopened store reads back) and as JSON text."""
+    plain = []
+    for n, item in enumerate(items):
+        try:
+            plain.append(plain_json(item.properties, "properties"))
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"item #{n} ({item.uuid}): {exc}; nothing was stored") from None
+    return plain, [json.dumps(p, ensure_ascii=False, allow_nan=False) for p in plain]
 
 
 def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from core.checks import describe
 from core.errors import InvalidInputError
 from core.store.embedded.schema import to_json
 
@@ -29,11 +30,11 @@ class CollectionSettings:
 
     def update_collection_settings(self, name: str, values: Mapping[str, Any]) -> None:
         if not isinstance(values, Mapping) or not all(isinstance(k, str) and k for k in values):
-            raise InvalidInputError(f"collection settings must map non-empty names to JSON values, got {values!r}")
+            raise InvalidInputError(f"collection settings must map non-empty names to JSON values, got {describe(values)}")
         with self._tx() as db:
             cid = self._cid(name)
             (text,) = db.execute("SELECT settings FROM collections WHERE id=?", (cid,)).fetchone()
             settings = {**(json.loads(text) if text else {}), **values}
             kept = {k: v for k, v in settings.items() if v is not None}
-            db.execute("UPDATE collections SET settings=? WHERE id=?", (to_json(kept), cid))
+            db.execute("UPDATE collections SET settings=? WHERE id=?", (to_json(kept, "collection settings"), cid))
             self._changed(name)

@@ -30,8 +30,9 @@ from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.settings import CollectionSettings
-from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_vectors, dump_vectors, fts_columns, load_vectors,
-                                        migrate, named_batches, to_json)
+from core.store.embedded.schema import (CAPABILITIES, check_schema, check_vectors, fts_columns, spec_row,
+                                        load_vectors, migrate, named_batches, store_path, stored_properties,
+                                        valid_name)
 
 class EmbeddedStore(LearnedTables, CollectionSettings):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
@@ -39,14 +40,14 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
     capabilities = CAPABILITIES
 
     def __init__(self, path: str | Path = ":memory:") -> None:
-        self.path = str(path)
+        self.path = store_path(path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            check_schema(self._db, self.path)  # another application's file is refused before anything is written
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk writes touch many index pages
-            self._db.executescript(SCHEMA)
             migrate(self._db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
@@ -73,7 +74,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             self._db.execute("COMMIT")
 
     def _cid(self, name: str) -> int:
-        row = self._db.execute("SELECT id FROM collections WHERE name=?", (name,)).fetchone()
+        row = self._db.execute("SELECT id FROM collections WHERE name=?", (valid_name(name),)).fetchone()
         if row is None:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
         return row[0]
@@ -92,17 +93,13 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             self._db.close()
     # collections -------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
-        if not spec.name or not isinstance(spec.name, str):
-            raise InvalidInputError(f"collection name must be a non-empty string, got {spec.name!r}")
+        row = spec_row(spec)
         with self._tx() as db:
             if db.execute("SELECT 1 FROM collections WHERE name=?", (spec.name,)).fetchone():
                 raise AlreadyExistsError(f"collection {spec.name!r} already exists")
             cur = db.execute(
                 "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model,"
-                " vectors) VALUES (?,?,?,?,?,?,?)",
-                (spec.name, spec.dims, json.dumps(list(spec.text_fields)), spec.vector_name,
-                 json.dumps(spec.user_properties), spec.embedding_model, dump_vectors(spec.vectors)),
-            )
+                " vectors) VALUES (?,?,?,?,?,?,?)", row)
             columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
             db.execute(f"CREATE VIRTUAL TABLE fts_{cur.lastrowid} USING fts5({columns}, "
                        "tokenize='unicode61 remove_diacritics 2')")
@@ -115,7 +112,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
         with self._lock:
             row = self._db.execute(
                 "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model, vectors"
-                " FROM collections WHERE name=?", (name,)).fetchone()
+                " FROM collections WHERE name=?", (valid_name(name),)).fetchone()
         if row is None:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
         spec = self._specs[name] = CollectionSpec(
@@ -125,7 +122,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
 
     def has_collection(self, name: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM collections WHERE name=?", (name,)).fetchone() is not None
+            return self._db.execute("SELECT 1 FROM collections WHERE name=?", (valid_name(name),)).fetchone() is not None
 
     def list_collections(self) -> list[str]:
         with self._lock:
@@ -154,7 +151,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
 
     def has_agent(self, name: str) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT agent FROM collections WHERE name=?", (name,)).fetchone()
+            row = self._db.execute("SELECT agent FROM collections WHERE name=?", (valid_name(name),)).fetchone()
         return bool(row and row[0])
 
     # items -------------------------------------------------------------------------------
@@ -166,7 +163,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
             raise InvalidInputError(f"item id {dup} appears more than once in the batch")
-        props = [to_json(item.properties) for item in items]
+        copies, props = stored_properties(items)  # copies: what a reopened store reads, so the index holds that
         texts = [fts_columns(item.properties, spec.text_fields) for item in items]
         default = spec.default_vector
         with self._tx() as db:
@@ -187,7 +184,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection)
             index = self._indexes.get(collection)
-            uuids, copies = [item.uuid for item in items], [json.loads(p) for p in props]
+            uuids = [item.uuid for item in items]
             if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
                 self._indexes[collection] = VectorIndex(uuids, copies, named)
             elif index is not None:
