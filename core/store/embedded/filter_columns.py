@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import UnsupportedFilterError
+from core.store.embedded.wildcard import wildcard_matcher
 from core.store.filter_parse import kind_of, normalize
 from core.text import word_tokens as _tokens
 
@@ -144,8 +145,8 @@ class Column:
             if "*" not in token and "?" not in token:
                 out &= self._rows_mask(self.postings.get(token, np.empty(0, np.int64)))
                 continue
-            rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in token), re.DOTALL)
-            hits = [r for t, r in self.postings.items() if rx.fullmatch(t)]
+            matches = wildcard_matcher(token)  # linear in each token; a regex of .* backtracks exponentially
+            hits = [r for t, r in self.postings.items() if matches(t)]
             out &= self._rows_mask(np.concatenate(hits) if hits else np.empty(0, np.int64))
         return out
 
