@@ -18,8 +18,9 @@ The grammar
 - ``true`` / ``false`` (any letter case) → ``True`` / ``False``;
 - a number: an optional sign, digits with an optional decimal point, an optional exponent
   (``42``, ``-3``, ``+3``, ``0.5``, ``.5``, ``2.``, ``1e3``): integers become ``int``, the rest
-  ``float``. **Except** digits with a leading zero (``007``, ``02139``, ``-01``): they stay text,
-  because a leading zero marks a code (a ZIP, an ID) that a number would silently shorten;
+  ``float``; a number no int or float holds (``1e400``, 5,000 digits) is an error. **Except**
+  digits with a leading zero (``007``, ``02139``, ``-01``): they stay text, because a leading
+  zero marks a code (a ZIP, an ID) that a number would silently shorten;
 - with ``dates=True`` (filter values only), an ISO date or date-time (``2020-01-31``,
   ``2020-01-31T12:00Z``) → a timezone-aware ``datetime`` (naive ones are taken as UTC);
 - anything else is text (``Star Wars``, ``1,000``, ``nan``).
@@ -31,7 +32,9 @@ The grammar
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,9 +54,10 @@ def parse_value(text: str) -> Any:
     text = _text(text).strip()
     if text.startswith(("[", "{")):
         try:
-            return json.loads(text, parse_constant=_reject_constant)
-        except ValueError as exc:
-            raise InvalidInputError(f"{text!r} starts like JSON but is not valid JSON ({exc}); "
+            return json.loads(text, parse_constant=_reject_constant, parse_float=_json_float)
+        except (ValueError, RecursionError) as exc:
+            reason = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise InvalidInputError(f"{_short(text)} starts like JSON but is not valid JSON ({reason}); "
                                     "quote it to keep it as text") from None
     parts = _split_list(text)
     if len(parts) > 1:
@@ -69,7 +73,7 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     if _NUMBER.fullmatch(text) and not _LEADING_ZERO.match(text):
-        return int(text) if _INTEGER.fullmatch(text) else float(text)
+        return _number(text)
     if dates and _DATE.fullmatch(text):
         try:
             # not plain fromisoformat(text): a date with a zone ("2020-01-31Z") parses only this way
@@ -78,6 +82,21 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
             return text
         return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     return text
+
+
+def _number(text: str) -> int | float:
+    """``int``/``float`` of number text, refusing what they cannot hold faithfully."""
+    if _INTEGER.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4,300)
+            raise InvalidInputError(f"{_short(text, 20)} has {len(text):,} digits; a number has at most "
+                                    f"{sys.get_int_max_str_digits():,} (quote it to keep it as text)") from None
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{text!r} is outside the range of a number (about ±1.8e308); quote it to keep "
+                                "it as text")
+    return value
 
 
 def format_value(value: Any) -> str:
@@ -135,6 +154,17 @@ class _Unparsable:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is outside the range of a number")
+    return value
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
 def _same(a: Any, b: Any) -> bool:  # type-strict: 1, 1.0 and True differ
