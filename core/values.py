@@ -42,7 +42,7 @@ from core.errors import InvalidInputError
 
 __all__ = ["format_value", "parse_scalar", "parse_value"]
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # not \d+\.?\d*: quadratic on long digit runs
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
