@@ -128,7 +128,7 @@ CATALOGS = [
         ("decoded Parquet data", "1,024 MiB", DECODED_MB)),
     Bad("parquet pages over the limit", parquet(pa.table({"id": range(3), "title": ["é" * 700_000] * 3}),
                                                 use_dictionary=False, compression="zstd"), "c.parquet",
-        ("uncompressed pages", "1 MiB", DECODED_MB), env={DECODED_MB: "1"}),
+        ("uncompressed size", "pages", "1 MiB", DECODED_MB), env={DECODED_MB: "1"}),
     Bad("parquet numbers over the limit", parquet(pa.table({"id": [1], "title": ["a"], "v": pa.array(
         [[None] * 300_000], pa.list_(pa.float64()))})), "c.parquet", ("numbers", DECODED_MB), env={DECODED_MB: "1"}),
     Bad("gzip bomb", gzip.compress(b"id,title\n" + b"1,aaaaaaaa\n" * 300_000), "c.csv.gz",

@@ -77,9 +77,9 @@ def _check_metadata(file: Any, limits: ReadLimits) -> list[str]:
             width = _WIDTH.get(chunk.physical_type) or (schema.column(c).length or 0)
             fixed += chunk.num_values * width
     if pages > limits.max_decoded_bytes:
-        raise limits.too_big(f"the Parquet file's uncompressed pages ({pages:,} bytes)", "max_decoded_bytes")
+        raise limits.too_big(f"the uncompressed size of the Parquet file's pages ({pages:,} bytes)", "max_decoded_bytes")
     if fixed > limits.max_decoded_bytes:
-        raise limits.too_big(f"the Parquet file's numbers ({fixed:,} bytes decoded)", "max_decoded_bytes")
+        raise limits.too_big(f"the decoded size of the Parquet file's numbers ({fixed:,} bytes)", "max_decoded_bytes")
     return [schema.column(c).path for c in range(len(schema)) if schema.column(c).physical_type == "BYTE_ARRAY"]
 
 
