@@ -66,6 +66,8 @@ from core.workspaces.workspace import Workspace
 
 # evaluation: splits of a log, metrics with intervals, baselines, engine runs, sweeps, their record
 from core.eval.agent_cost import LLMEstimate, estimate_llm_run
+from core.eval.auto_tuning import (MIN_TUNE_USERS, TUNE_USERS, LearningReport, TunedImport, import_and_tune,
+                                   learn_behaviour)
 from core.eval.baselines import BASELINES
 from core.eval.blend_tuning import MODEL_GRID, WEIGHT_GRID, BlendTuning, tune_behaviour, tune_blend, tuned_behaviour
 from core.eval.job_registry import JobRegistry
@@ -122,5 +124,6 @@ __all__ = [
     "EvaluationJob", "JobRegistry", "JobStatus", "JobStep", "Prepared", "StepResult", "baseline_step", "engine_step", "llm_step",
     "sweep_step",
     "BlendTuning", "MODEL_GRID", "WEIGHT_GRID", "tune_behaviour", "tune_blend", "tuned_behaviour",
+    "LearningReport", "MIN_TUNE_USERS", "TUNE_USERS", "TunedImport", "import_and_tune", "learn_behaviour",
     "LLMBudget", "LLMEstimate", "estimate_llm_run", "evaluate_llm", "llm_unavailable",
 ]

@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from core import (AlreadyExistsError, BehaviourStatus, EvaluationJob, JobRegistry, JobStep, Prepared, Store, Workspace,
-                  behaviour_status, train_behaviour, tune_behaviour)
+from core import (AlreadyExistsError, BehaviourStatus, EvaluationJob, JobRegistry, JobStep, LearningReport, Prepared,
+                  Store, Workspace, behaviour_status, learn_behaviour, train_behaviour, tune_behaviour)
 
 from .cards import plain
 
@@ -24,9 +24,10 @@ P = "lab.behaviour."
 KIND = "behaviour model"
 POLL_SECONDS = 1.0
 TUNE_USERS = 1000
-RETRAIN, TUNE = "retrain", "tune"
+RETRAIN, TUNE, IMPORTED = "retrain", "tune", "imported"
 STEP_NAMES = {RETRAIN: "retraining the behaviour model on every persona's interactions",
-              TUNE: "tuning the blend on a validation split, then retraining"}
+              TUNE: "tuning the blend on a validation split, then retraining",
+              IMPORTED: "tuning the blend on the imported log's validation split, then retraining"}
 NOT_TRAINED = ("It learns from every persona's likes (at least two personas' likes on at least two items); "
                "Recommend trains it by itself the first time when that is cheap.")
 STALE = ("A persona's new interactions count at once (its behaviour query is folded in at every request); "
@@ -43,16 +44,21 @@ def is_training(key: tuple) -> bool:
     return isinstance(key[1], tuple) and key[1][:1] == (KIND,)
 
 
-def training_job(store: Store, collection: str, kind: str, users: int = TUNE_USERS) -> EvaluationJob:
+def training_job(store: Store, collection: str, kind: str, users: int = TUNE_USERS,
+                 tune: bool = True) -> EvaluationJob:
     """A (not yet started) job that retrains ``collection``'s behaviour model, or tunes its blend on
-    ``users`` validation users first (``core.tune_behaviour``; cancellable between users)."""
+    ``users`` validation users first (``core.tune_behaviour``; cancellable between users), or, after
+    an upload (``IMPORTED``), tunes when the personas allow it (and ``tune``) and else retrains
+    (``core.learn_behaviour``)."""
     def run(prepared: Prepared, progress, cancel) -> Any:
         if kind == TUNE:
             return tune_behaviour(store, collection, users=users, progress=progress, cancel=cancel)
+        if kind == IMPORTED:
+            return learn_behaviour(store, collection, tune=tune, users=users, progress=progress, cancel=cancel)
         return train_behaviour(store, collection)
-    step = JobStep(STEP_NAMES[kind], KIND, run, {"kind": kind})
+    step = JobStep(STEP_NAMES[kind if tune else RETRAIN], KIND, run, {"kind": kind})
     return EvaluationJob(lambda: Prepared(None, None), [step],
-                         settings={"collection": collection, "kind": kind, "users": users})
+                         settings={"collection": collection, "kind": kind, "users": users, "tune": tune})
 
 
 def panel(ws: Workspace, collection: str, registry: JobRegistry) -> BehaviourStatus:
@@ -68,7 +74,7 @@ def panel(ws: Workspace, collection: str, registry: JobRegistry) -> BehaviourSta
     job = registry.get(key)
     _buttons(ws, collection, registry, key, status)
     if job is not None:
-        _outcome(job)
+        outcome(job)
     return status
 
 
@@ -103,22 +109,35 @@ def _buttons(ws: Workspace, collection: str, registry: JobRegistry, key: tuple, 
         st.rerun()
 
 
-def _outcome(job: EvaluationJob) -> None:
+def outcome(job: EvaluationJob) -> None:
+    """A training job's progress while it runs (polled, with Cancel for a tuning), else how it ended."""
     status = job.status()
+    kind = job.settings.get("kind")
     if status.running:
         st.fragment(_poll, run_every=POLL_SECONDS)(job)
     elif status.state == "done":
         result = status.results[0].result
-        if job.settings.get("kind") == TUNE:
+        if kind == IMPORTED:
+            _learning(result)
+        elif kind == TUNE:
             st.success(plain(tuning_summary(result.record(), result.best.label())))
         else:
             st.success(plain(f"Retrained in {status.elapsed:.1f} s: {result.meta.get('dims')} dims on "
                              f"{result.meta['trained_on']['interactions']:,} interactions."))
     elif status.state == "cancelled":
-        st.warning(plain(f"The tuning was cancelled ({status.error}); the model was not changed."))
+        kept = "; the imported interactions are kept" if kind == IMPORTED else ""
+        st.warning(plain(f"The tuning was cancelled ({status.error}); the model was not changed{kept}."))
     else:
-        what = "Tuning" if job.settings.get("kind") == TUNE else "Retraining"
+        what = "Retraining" if kind == RETRAIN else "Tuning"
         st.error(plain(f"{what} failed: {status.error}"))
+
+
+def _learning(report: LearningReport) -> None:
+    """What the tuning after an upload did: tuned (the numbers), or retrained or not, and why not tuned."""
+    if report.tuning is not None:
+        st.success(plain("After the upload: " + tuning_summary(report.tuning.record(), report.tuning.best.label())))
+    else:
+        (st.info if report.outcome == "trained" else st.warning)(plain(f"After the upload: {report.summary()}."))
 
 
 def tuning_summary(record: dict[str, Any], weights: str) -> str:
@@ -138,7 +157,7 @@ def _poll(job: EvaluationJob) -> None:
     if not status.running:
         st.rerun()  # the whole page: the new model's status and the outcome
     st.progress(status.fraction, text=plain(f"{status.describe()} · {status.elapsed:.0f} s"))
-    if job.settings.get("kind") == TUNE:
+    if job.settings.get("kind") == TUNE or (job.settings.get("kind") == IMPORTED and job.settings.get("tune")):
         st.button("Cancel", icon=":material/stop:", key=P + "cancel", on_click=job.cancel,
                   help="Stops before the next validation user; the model stays as it was.")
 

@@ -54,8 +54,17 @@ def stored(status: BehaviourStatus) -> tuple[BlendWeights, str]:
     if not blend:
         return BlendWeights(), "the engine's defaults"
     if status.meta.get("tuning"):
-        return BlendWeights.model_validate(blend), "tuned on validation"
+        return BlendWeights.model_validate(blend), "tuned on validation" + _tuned_on(status)
     return BlendWeights.model_validate(blend), "the defaults stored with the model (not tuned yet)"
+
+
+def _tuned_on(status: BehaviourStatus) -> str:
+    """On how many interactions the stored weights were tuned, and how many came since (a retrain keeps them)."""
+    if status.tuned_on is None:
+        return ""
+    since = status.tuned_since
+    later = f", {since:+,} since (a retrain keeps these weights; Tune and retrain chooses again)" if since else ""
+    return f" on {status.tuned_on:,} interactions{later}"
 
 
 def tuning_line(status: BehaviourStatus) -> str | None:

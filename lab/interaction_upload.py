@@ -4,20 +4,27 @@ Read an interaction file (``core.read_interaction_log``), map its columns (perso
 or weight, time) with the guessed mapping as the default, choose how ratings become weights (and
 see it on the file's own ratings), preview the first rows as they will be stored, then import
 every persona and interaction in one atomic step (``core.import_interactions``) with a progress
-bar. :func:`mapping_from` and :func:`preview_rows` take plain values and are tested directly.
+bar. After the import a background job (``lab.behaviour_ui``'s, in the server's job registry)
+tunes the blend on a validation split of the collection's personas and retrains, or retrains
+with the stored weights and says why it did not tune (``core.learn_behaviour``); this tab shows
+its progress and outcome, as does the Recommend page's behaviour panel. :func:`mapping_from` and
+:func:`preview_rows` take plain values and are tested directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from core import (InteractionLog, LogMapping, PersonalizationAgent, PersonalizationError, RatingMapping, convert_log,
-                  import_interactions, read_interaction_log)
+from core import (TUNE_USERS, AlreadyExistsError, InteractionLog, JobRegistry, LogMapping, PersonalizationAgent,
+                  PersonalizationError, RatingMapping, Workspace, convert_log, import_interactions,
+                  read_interaction_log)
 
+from .behaviour_ui import IMPORTED, job_key, outcome, training_job
 from .cards import plain
 from .catalog_ui import preview_frame
 
@@ -58,13 +65,18 @@ def preview_rows(log: InteractionLog, mapping: LogMapping, limit: int = PREVIEW_
             for p, i, w, t in zip(rows.persona_ids, rows.item_ids, rows.weights, rows.created_at)]
 
 
-def section(agent: PersonalizationAgent, done: Callable[[str], None] | None = None) -> None:
-    """The whole tab: upload, mapping, preview, import. After an import the page reruns and the
-    outcome goes to ``done(message)`` (the page shows it next to its persona table, which the new
-    personas join: a rerun selects a tab set's first tab again) or, without one, into this tab."""
+def section(agent: PersonalizationAgent, done: Callable[[str], None] | None = None, *, ws: Workspace | None = None,
+            registry: JobRegistry | None = None) -> None:
+    """The whole tab: upload, mapping, preview, import, and (with ``ws`` and ``registry``) the tuning
+    after it. After an import the page reruns and the outcome goes to ``done(message)`` (the page
+    shows it next to its persona table, which the new personas join: a rerun selects a tab set's
+    first tab again) or, without one, into this tab."""
     st.session_state.setdefault(f"{P}.round", 0)
     if flash := st.session_state.pop(f"{P}.flash", None):
         st.success(plain(flash))
+    tuner = (ws, registry) if ws is not None and registry is not None else None
+    if tuner is not None:
+        _last_tuning(ws, agent.collection, registry)
     st.caption("One row per interaction: a persona ID, the catalog's own item ID (as in the catalog file) and "
                "optionally a rating or weight and a time (ISO-8601 or unix seconds/milliseconds). Personas are "
                "created as needed, named by their ID; a bad row is reported with its row and column, and then "
@@ -90,8 +102,38 @@ def section(agent: PersonalizationAgent, done: Callable[[str], None] | None = No
         return
     skip = st.checkbox("Skip rows whose item is not in the catalog (they are counted) instead of rejecting the file",
                        key=f"{key}.skip")
+    after = partial(_start_tuning, *tuner, agent.collection, *_tuning_form(key)) if tuner is not None else None
     if st.button("Import interactions", type="primary", key=f"{key}.import"):
-        _run_import(agent, log, mapping, skip, done or (lambda text: st.session_state.update({f"{P}.flash": text})))
+        _run_import(agent, log, mapping, skip, done or (lambda text: st.session_state.update({f"{P}.flash": text})),
+                    after)
+
+
+def _tuning_form(key: str) -> tuple[bool, int]:
+    """Whether to tune after the import, and on how many validation users at most."""
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    tune = left.checkbox("Then tune the blend on a validation split of the personas (in the background; "
+                         "unchecked: only retrain the behaviour model)", value=True, key=f"{key}.tune")
+    users = right.number_input("validation users to tune on", 1, 100_000, TUNE_USERS, step=100, key=f"{key}.users",
+                               disabled=not tune)
+    return tune, int(users)
+
+
+def _last_tuning(ws: Workspace, collection: str, registry: JobRegistry) -> None:
+    """The progress or outcome of the tuning started after the last upload (none: nothing)."""
+    job = registry.get(job_key(ws, collection))
+    if job is not None and job.settings.get("kind") == IMPORTED:
+        outcome(job)
+
+
+def _start_tuning(ws: Workspace, registry: JobRegistry, collection: str, tune: bool, users: int) -> str:
+    """Start the job that tunes (or only retrains) after an import; what to tell the user."""
+    try:
+        registry.start(job_key(ws, collection), training_job(ws.store, collection, IMPORTED, users, tune))
+    except AlreadyExistsError as exc:
+        return (f"The behaviour model was not retrained: {exc}. Recommend's Tune and retrain does it once "
+                "that ends.")
+    what = "Tuning the blend on a validation split, then retraining" if tune else "Retraining the behaviour model"
+    return f"{what} in the background: progress on the Upload interactions tab and Recommend's behaviour panel."
 
 
 def mapping_form(log: InteractionLog, key: str) -> LogMapping:
@@ -147,7 +189,7 @@ def _show_rating_mapping(log: InteractionLog, mapping: LogMapping) -> None:
 
 
 def _run_import(agent: PersonalizationAgent, log: InteractionLog, mapping: LogMapping, skip: bool,
-                done: Callable[[str], None]) -> None:
+                done: Callable[[str], None], after: Callable[[], str] | None) -> None:
     bar = st.progress(0.0, text="Checking the rows…")
 
     def report(done: int, total: int) -> None:
@@ -163,5 +205,6 @@ def _run_import(agent: PersonalizationAgent, log: InteractionLog, mapping: LogMa
         return
     bar.progress(1.0, text="Done")
     st.session_state[f"{P}.round"] += 1
-    done(f"{result.summary()[:1].upper()}{result.summary()[1:]} ({result.seconds:.1f} s).")
+    message = f"{result.summary()[:1].upper()}{result.summary()[1:]} ({result.seconds:.1f} s)."
+    done(message if after is None else f"{message} {after()}")
     st.rerun()

@@ -1,5 +1,6 @@
 """Personas: create, select, edit and delete personas; demo personas; rate catalog items (plain BM25) at a
-chosen time; the history with its time decay; JSON export/import; upload an interaction log (``lab.interaction_upload``).
+chosen time; the history with its time decay; JSON export/import; upload an interaction log
+(``lab.interaction_upload``), then tune the blend on it in the background.
 
 The page reads widgets, calls ``lab.persona_ui`` / ``persona_props`` / ``persona_files`` / ``core``
 and renders; the list of personas and the community section at the top are ``lab.overview``. Every change runs in a widget callback (before the script), so it can make a persona
@@ -24,7 +25,7 @@ from lab import persona_ui as ui
 from lab import community, interaction_upload, overview, page, state
 from lab.cards import item_card, plain
 from lab.charts import decay_figure
-from lab.resources import library
+from lab.resources import eval_jobs, library
 
 ws, collection, agent = page.start("Personas")
 
@@ -262,7 +263,8 @@ overview.render(ws, agent, has_log=collection in library().names() and bool(libr
 
 st.subheader("Add a persona")
 adders = (_create_tab, partial(_demo_tab, collection=collection), _import_tab,
-          partial(interaction_upload.section, done=partial(_flash, "overview", "success")))
+          partial(interaction_upload.section, done=partial(_flash, "overview", "success"), ws=ws,
+                  registry=eval_jobs()))
 for tab, render in zip(st.tabs(["New", "Demo personas", "Import JSON", "Upload interactions"]), adders):
     with tab:
         render(agent)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from core import MIN_TUNE_USERS, load_sample_interactions
+
 from . import test_cli
 
 cli, movies, movies_db = test_cli.cli, test_cli.movies, test_cli.movies_db  # the CLI tests' fixtures
@@ -35,6 +39,9 @@ def test_import_interactions_creates_named_personas_with_scaled_weights(movies, 
     assert code == 0, err
     assert "persona: user, item: item, rating: rating, timestamp: timestamp" in out
     assert "rating 1..5 → weight −1..+1" in out and "stored 4 interactions of 2 personas (2 new)" in out
+    # three personas with two or three interactions each: too few to tune on, trained with the defaults
+    assert ("not tuned: no user of Movies personas has a relevant held-out interaction (users need at least 5 "
+            "interactions") in out and "retrained on 6 interactions in " in out and "blend weights not tuned" in out
     assert persona_names(movies) == {"?": 2, "zoe": 3, "yan": 1}  # alice (no name property) and the new two
     code, out, _ = movies("--json", "persona", "show", "zoe")
     weights = sorted(i["weight"] for i in json.loads(out)["interactions"])
@@ -62,6 +69,18 @@ def test_other_rating_mappings(movies, tmp_path):
     assert code == 0 and json.loads(out)["rating"] == "every row is a like (weight +1)"
 
 
+def test_no_tune_only_retrains_and_a_bad_user_count_stores_nothing(movies, tmp_path):
+    path = str(write(tmp_path, "log.csv", LOG))
+    code, _, err = movies("import-interactions", path, "--tune-users", "0")
+    assert code == 2 and "validation users to tune on must be an integer of at least 1, got 0" in err
+    assert "zoe" not in persona_names(movies)
+    code, out, err = movies("--json", "import-interactions", path, "--no-tune")
+    assert code == 0, err
+    learned = json.loads(out)["behaviour"]
+    assert (learned["outcome"], learned["reason"], learned["trained_on"]) == ("trained", "tuning was not asked for", 6)
+    assert learned["tuning"] is None and learned["blend"]["content"] == 0.2  # the defaults, as stored before
+
+
 def test_a_bad_row_fails_with_its_row_and_column_and_stores_nothing(movies, tmp_path):
     before = persona_names(movies)
     bad = LOG.replace("zoe,10,1,", "zoe,10,abc,")
@@ -87,6 +106,30 @@ def test_usage_errors(movies, tmp_path):
                           (("--rating-scale", "1:5", "--weights"), "not allowed with argument")):
         code, _, err = movies("import-interactions", path, *args)
         assert code == 2 and message in err, err
+
+
+@pytest.mark.slow
+def test_a_movies_log_is_tuned_after_the_import_and_train_says_on_what(cli, tmp_path):
+    """The movies sample without its community, then a slice of its real ratings through import-interactions."""
+    assert cli("load-sample", "movies", "--no-community")[0] == 0
+    frame = load_sample_interactions("movies")
+    ids = sorted(frame.user.unique())[:12]
+    path = tmp_path / "ratings.csv"
+    frame[frame.user.isin(ids)][["user", "original_item_id", "rating", "timestamp"]].to_csv(path, index=False)
+    code, out, err = cli("--json", "import-interactions", str(path), "--item-column", "original_item_id",
+                         "--tune-users", str(MIN_TUNE_USERS))
+    assert code == 0, err
+    report = json.loads(out)
+    learned, stored = report["behaviour"], report["stored"]
+    assert learned["outcome"] == "tuned" and learned["trained_on"] == stored
+    assert learned["tuning"]["users"] == MIN_TUNE_USERS and learned["tuning"]["interactions"] == stored
+    code, out, err = cli("train", "--status")
+    assert code == 0 and out.strip().endswith(f"up to date; blend weights tuned on {stored:,} interactions"), out
+    code, out, err = cli("import-interactions", str(path), "--item-column", "original_item_id", "--no-tune")
+    chosen = learned["tuning"]["validation"]
+    assert code == 0 and f"blend weights tuned on {stored:,} interactions (+{stored:,} since)" in out, out
+    code, out, err = cli("--json", "train", "--status")
+    assert json.loads(out)["model"]["tuning"]["validation"] == chosen  # a retrain keeps the tuned weights
 
 
 # --- import --column-type -----------------------------------------------------------------------

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import (LogMapping, Persona, PersonaInteraction, PersonalizationAgent, RatingMapping, build_filter,
-                  import_catalog_agent, parse_condition, read_catalog, read_interaction_log, to_uuid)
+from core import (MIN_TUNE_USERS, LogMapping, Persona, PersonaInteraction, PersonalizationAgent, RatingMapping,
+                  WorkspaceRef, build_filter, import_catalog_agent, load_sample_interactions, parse_condition,
+                  read_catalog, read_interaction_log, to_uuid)
 from lab import interaction_upload as uploads
+from lab.behaviour_ui import job_key
+from lab.resources import eval_jobs, workspaces
 
 from .conftest import APP, lab_workspace, use_workspace
 
@@ -25,8 +29,11 @@ LOG = (b"userId,movieId,rating,timestamp\n"
 KEY = "lab.interactions.file.0"
 
 
-def open_page(page: str) -> tuple[AppTest, str]:
+def open_page(page: str, community: bool = False) -> tuple[AppTest, str]:
+    """A fresh shared workspace with Movies (without its community unless asked: every import retrains the
+    model in the background, and over the community's 100,836 ratings that takes seconds) on ``page``."""
     name = f"test-uploads-{uuid.uuid4().hex[:10]}"
+    lab_workspace(name).ensure("Movies", community=community)
     at = AppTest.from_file(APP, default_timeout=60)
     use_workspace(at, name, "Movies")
     at.run()
@@ -39,8 +46,8 @@ def agent_of(name: str) -> PersonalizationAgent:
     return PersonalizationAgent.connect(lab_workspace(name).store, "Movies")
 
 
-def upload_log(data: bytes = LOG, filename: str = "ratings.csv") -> tuple[AppTest, str]:
-    at, name = open_page("pages/2_personas.py")
+def upload_log(data: bytes = LOG, filename: str = "ratings.csv", community: bool = False) -> tuple[AppTest, str]:
+    at, name = open_page("pages/2_personas.py", community)
     at.file_uploader(key=KEY).upload(filename, data, "text/csv").run()
     assert not at.exception, at.exception
     return at, name
@@ -132,6 +139,73 @@ def test_unknown_items_are_rejected_or_skipped():
     assert not at.error, errors(at)
     assert "Stored 4 interactions of 2 personas (2 new) in 'Movies'" in texts(at.success)
     assert "skipped 1 row naming 1 item not in the catalog (99999999)" in texts(at.success)
+
+
+def settle(at: AppTest, name: str, timeout: float = 120) -> str:
+    """Wait for the tuning job the import started, rerun the page (as its polling does); the job's kind."""
+    job = eval_jobs().get(job_key(workspaces().open(WorkspaceRef.shared(name)), "Movies"))
+    assert job is not None, "no tuning job was started"
+    deadline = time.monotonic() + timeout
+    while job.status().running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert job.status().state == "done", job.status()
+    at.run()
+    assert not at.exception, at.exception
+    return job.settings["kind"]
+
+
+def movies_slice(users: int = 12) -> bytes:
+    """The first ``users`` users' real ratings from the movies sample's log, as a CSV."""
+    frame = load_sample_interactions("movies")
+    ids = sorted(frame.user.unique())[:users]
+    part = frame[frame.user.isin(ids)].rename(columns={"user": "userId", "original_item_id": "movieId"})
+    return part[["userId", "movieId", "rating", "timestamp"]].to_csv(index=False).encode()
+
+
+def test_an_upload_is_tuned_in_the_background_and_recommend_shows_the_tuned_weights():
+    at, name = upload_log(movies_slice())  # the movies catalog without its community
+    widget(at.number_input, "validation users to tune on").set_value(MIN_TUNE_USERS).run()
+    import_button(at).click().run()
+    assert not at.exception and not at.error, (at.exception, errors(at))
+    assert "Tuning the blend on a validation split, then retraining in the background" in texts(at.success)
+    assert settle(at, name) == "imported"
+    status = agent_of(name).behaviour_status()
+    tuning = status.meta["tuning"]
+    assert tuning["users"] == MIN_TUNE_USERS and tuning["interactions"] == status.trained_on
+    success = texts(at.success)
+    assert f"After the upload: Tuned on {MIN_TUNE_USERS} validation users over 96 settings" in success
+    assert f"validation NDCG {tuning['validation']:.4f}" in success
+    at.switch_page("pages/3_recommend.py").run()
+    assert not at.exception, at.exception
+    assert (f"**Blend weights** · in use: tuned on validation on {status.trained_on:,} interactions"
+            in texts(at.markdown))
+    assert f"blend weights tuned on {status.trained_on:,} interactions" in texts(at.markdown)
+    assert "After the upload: Tuned on" in texts(at.success)  # the behaviour panel shows the same job
+
+
+def test_a_small_upload_keeps_the_communitys_tuned_weights_and_the_tab_says_why():
+    at, name = upload_log(community=True)  # into the movies catalog with its community (tuned weights shipped)
+    import_button(at).click().run()
+    assert not at.error, errors(at)
+    settle(at, name)
+    status = agent_of(name).behaviour_status()
+    community = status.tuned_on
+    assert community and status.trained_on == community + 4 and status.tuned_since == 4
+    info = texts(at.info)
+    assert (f"After the upload: not tuned: the blend weights were tuned on {community:,} interactions and there are "
+            f"{community + 4:,} now, less than 25% more; they are kept") in info
+    assert f"blend weights tuned on {community:,} interactions (+4 since)" in info
+
+
+def test_an_upload_without_tuning_only_retrains():
+    at, name = upload_log()
+    at.checkbox(key=next(c.key for c in at.checkbox if c.label.startswith("Then tune the blend"))).uncheck().run()
+    assert widget(at.number_input, "validation users to tune on").disabled
+    import_button(at).click().run()
+    assert "Retraining the behaviour model in the background" in texts(at.success)
+    settle(at, name)
+    assert "After the upload: not tuned: tuning was not asked for; retrained on 4 interactions" in texts(at.info)
+    assert "blend weights not tuned" in texts(at.info)
 
 
 def test_an_unreadable_log_is_an_error_not_a_traceback():

@@ -14,6 +14,7 @@ from typing import Any
 from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
 from core.cli import evaluate as cli_evaluate
+from core.cli import log_import as cli_log_import
 from core.cli import train as cli_train
 from core.cli.context import add_log_mapping, finite_float
 from core.cli import workspaces as cli_workspaces
@@ -130,13 +131,14 @@ def _interact_command(command: AddCommand) -> None:
     p.add_argument("--format", help="file format when the name does not tell")
     p.add_argument("--create-personas", action="store_true", help="create personas that do not exist yet")
     p = command("import-interactions", "import an interaction log (csv, tsv, json, jsonl, parquet; .gz too): "
-                "its personas and interactions in one step, all or nothing", agent=True)
+                "its personas and interactions in one step, all or nothing; then tune the blend", agent=True)
     p.add_argument("file")
     add_log_mapping(p)
     p.add_argument("--skip-unknown-items", action="store_true",
                    help="leave out rows whose item is not in the collection (counted) instead of failing")
     p.add_argument("--no-names", action="store_true", help="do not store the file's persona ID as the name property")
     p.add_argument("--format", help="file format when the name does not tell")
+    cli_log_import.add_options(p)
 
 
 def _ranking_commands(command: AddCommand) -> None:

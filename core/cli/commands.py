@@ -8,7 +8,7 @@ Every command opens the embedded store at ``--db`` (default ``$PERSONALIZATION_D
     python -m core load-sample movies --no-community   # without the log's users as background personas
     python -m core persona create alice --prop "favorite_cuisines=Italian|Thai"
     python -m core interact alice spaghetti-carbonara 1.0
-    python -m core import-interactions ratings.csv --rating-scale 1:5 --skip-unknown-items
+    python -m core import-interactions ratings.csv --rating-scale 1:5 --skip-unknown-items   # then tunes the blend
     python -m core recommend alice --limit 5 --where "course=main"
 
 Commands that work on an agent take ``--collection``; without it the store's only agent
@@ -28,14 +28,14 @@ from typing import Any
 import numpy as np
 
 from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayStore, Persona, PersonaInteraction,
-                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, import_interactions,
-                  install_sample_agent, open_store, read_interaction_log, to_uuid)
+                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, install_sample_agent,
+                  open_store, to_uuid)
 from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
-from core.cli.context import (Progress, agent_of, blend_option, column_types, log_mapping, prop, split_columns,
-                              where_filter)
+from core.cli.context import Progress, agent_of, blend_option, column_types, prop, split_columns, where_filter
 from core.cli.format import Output, persona_output, recommend_output, safe_text, search_output, table, title_of
+from core.cli.log_import import cmd_import_interactions
 from core.io import catalog, interaction_log, samples
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
 
@@ -199,27 +199,6 @@ def _file_interactions(args: argparse.Namespace) -> list[PersonaInteraction]:
         raise InvalidInputError("--file takes no PERSONA ITEM WEIGHT, --at or --replace: they come from the file")
     return interaction_log.read_interactions(args.file, persona_column=args.persona_column, item_column=args.item_column,
                                      weight_column=args.weight_column, format=args.format)
-
-
-def cmd_import_interactions(store: Store, args: argparse.Namespace) -> Output:
-    agent = agent_of(store, args)
-    log = read_interaction_log(args.file, format=args.format)
-    mapping = log_mapping(log, args)
-    progress = Progress("rows")
-    try:
-        report = import_interactions(store, agent.collection, log, mapping, skip_unknown_items=args.skip_unknown_items,
-                                     name_property=None if args.no_names else "name", progress=progress)
-    finally:
-        progress.close()
-    columns = {"persona": mapping.persona_column, "item": mapping.item_column, "rating": mapping.rating_column,
-               "timestamp": mapping.timestamp_column}
-    data = {"collection": report.collection, "rows": report.rows, "stored": report.stored,
-            "personas": report.personas, "new_personas": report.new_personas, "skipped_rows": report.skipped_rows,
-            "unknown_items": list(report.unknown_items), "columns": columns, "rating": mapping.rating.describe(),
-            "seconds": round(report.seconds, 3)}
-    lines = [", ".join(f"{k}: {v or '(none)'}" for k, v in columns.items()), f"weights: {mapping.rating.describe()}",
-             f"{report.summary()} in {report.seconds:.1f} s ({report.rows / max(report.seconds, 1e-9):,.0f} rows/s)"]
-    return Output(data, "\n".join(lines))
 
 
 # -- ranking commands --------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from core.errors import CancelledError, InvalidInputError
 from core.eval.config import EngineConfig
 from core.eval.runner import Cancel, Evaluation, Progress, RunResult, persona_of
 from core.eval.sources import split_source, store_source
-from core.eval.splits import Split
-from core.learn import train_behaviour
+from core.eval.splits import LogRow, Split
+from core.learn import behaviour_status, train_behaviour
 from core.models import GetObjectsOptions
 from core.retrieval.popularity import popularity
 from core.retrieval.strategies.blend import STRATEGY as BLEND, known_likes, ramp_factor
@@ -38,6 +38,8 @@ MODEL_GRID: tuple[dict[str, Any], ...] = ({"dims": 256, "l2": 250.0}, {"dims": 1
 """Chosen from sweeps on the samples' validation parts (``benchmarks/results/behaviour_models.md``): movies
 (610 users) peaks near 256 dimensions and l2 250; books (53,424 users) gains up to ~1,500 dimensions
 with a smaller l2. A catalog with fewer users than dimensions gets as many as it can hold."""
+MIN_INTERACTIONS = 5
+""":func:`tune_behaviour` splits only the personas with at least this many interactions."""
 
 
 @dataclass
@@ -51,6 +53,10 @@ class BlendTuning:
     confirmed: RunResult | None = None
     seconds: float = 0.0
     training_seconds: dict[str, float] = field(default_factory=dict)
+    interactions: int | None = None
+    """The collection's interactions when it was tuned (:func:`tune_behaviour`; None for a split given directly)."""
+    split: str | None = None
+    """The split's protocol (``"temporal"``, ``"random"``, ...)."""
 
     def best_result(self) -> RunResult:
         return max(self.points, key=lambda p: _mean(p[2], self.metric))[2]
@@ -63,7 +69,8 @@ class BlendTuning:
                 "default_validation": round(_mean(default[0], self.metric), 5) if default else None,
                 "engine_validation": round(_mean(self.confirmed, self.metric), 5) if self.confirmed else None,
                 "points": len(self.points), "users": best.estimate(self.metric).users, "model": self.best_model,
-                "seconds": round(self.seconds, 1)}
+                "seconds": round(self.seconds, 1), "split": self.split,
+                **({"interactions": self.interactions} if self.interactions is not None else {})}
 
 
 def _mean(result: RunResult, metric: str) -> float:
@@ -95,7 +102,8 @@ def blend_parts(evaluation: Evaluation, user: Hashable, ids: Sequence, X: np.nda
         if "content" not in parts:
             parts["content"] = scorer.score(X)[1]["content_similarity"]
             parts["likes"] = known_likes(scorer.model, profile.learned.history) if scorer.model else 0
-        parts[kind] = scorer.by_id(ids)[1]["behaviour_similarity"]
+        parts[kind] = scorer.model.similarity_rows(scorer.query, ids) if scorer.model is not None and \
+            scorer.query is not None else np.zeros(len(ids), np.float32)  # the row map converted once per catalog
     return parts
 
 
@@ -130,7 +138,7 @@ def tune_blend(split: Split, store: Store, collection: str, *, users: Sequence[H
         points += [(model, w, ev.scored(w.label(), {**model, **w.model_dump()}, lists[k], 0.0))
                    for k, w in enumerate(weights)]
     best_model, best, _ = max(points, key=lambda p: _mean(p[2], metric))
-    tuning = BlendTuning(metric, points, best_model, best, training_seconds=trained)
+    tuning = BlendTuning(metric, points, best_model, best, training_seconds=trained, split=split.protocol.get("split"))
     if confirm:
         if best_model != models[-1]:
             ev.retrain(best_model)
@@ -157,21 +165,42 @@ def tuned_behaviour(tuning: BlendTuning) -> dict[str, Any]:
     return {**tuning.best_model, "blend": tuning.best, "tuning": tuning.record()}
 
 
-def tune_behaviour(store: Store, collection: str, *, users: int = 1000, seed: int = 0,
+def spans_time(rows: Sequence[LogRow]) -> bool:
+    """Whether most users' interactions carry more than one distinct time: what a temporal split needs.
+    A log imported without times is stored at the import's time, a sample's community without times
+    (books) at :data:`core.io.community.UNTIMED_AT`; ordering those by time would be ordering by file."""
+    times: dict[Hashable, set] = {}
+    for row in rows:
+        times.setdefault(row.user, set()).add(row.time)
+    return sum(len(t) > 1 for t in times.values()) * 2 >= len(times) > 0
+
+
+def tune_behaviour(store: Store, collection: str, *, users: int = 1000, min_users: int = 1, seed: int = 0,
                    grid: Mapping[str, Sequence] | None = None, models: Sequence[Mapping[str, Any]] | None = None,
                    progress: Progress | None = None, cancel: Cancel | None = None) -> BlendTuning:
-    """Tune ``collection``'s blend on its own personas, then retrain its model on all of them with the choice.
+    """Tune ``collection``'s blend on its personas, then retrain its model on all of them with the choice.
 
-    The interactions are split per user (temporal when every one has a time, else random with
-    ``seed``; 20 % held out, 20 % of the rest for validation); the grid is tuned on validation for
-    the first ``users`` validation users, the test part is never read. The model stored afterwards
-    is trained on every interaction and carries the chosen weights and the tuning record.
+    Every persona the model learns from takes part, a sample's community (background personas)
+    included, so the tuning's models learn from what the stored one does. The interactions are
+    split per user (temporal when every one has a real time, else random with ``seed``: a log stored
+    without times has one placeholder time per user, see :func:`spans_time`; 20 % held out,
+    20 % of the rest for validation); the grid is tuned on validation for the first ``users``
+    validation users, the test part is never read. Fewer than ``min_users``
+    personas with a validation part is an :class:`~core.errors.InvalidInputError` saying so. The
+    model stored afterwards is trained on every interaction and carries the chosen weights and the
+    tuning record (with the number of interactions stored when tuning began).
     """
-    source = store_source(store, collection)
-    protocol = "temporal" if source.timed else "random"
-    split = split_source(source, protocol, validation_fraction=0.2, seed=seed)
-    chosen = sorted((u for u, held in split.validation.items() if held), key=str)[:users]
-    tuning = tune_blend(split, store, collection, users=chosen, grid=grid, models=models, progress=progress,
+    interactions = behaviour_status(store, collection).interactions
+    source = store_source(store, collection, background=True)
+    protocol = "temporal" if source.timed and spans_time(source.rows) else "random"
+    split = split_source(source, protocol, validation_fraction=0.2, seed=seed, min_interactions=MIN_INTERACTIONS)
+    ready = sorted((u for u, held in split.validation.items() if held), key=str)
+    if len(ready) < max(min_users, 1):
+        raise InvalidInputError(
+            f"too few personas to tune on: {len(ready):,} of the {source.users:,} personas have a validation part "
+            f"(at least {MIN_INTERACTIONS} interactions and a liked one held out); tuning needs {max(min_users, 1):,}")
+    tuning = tune_blend(split, store, collection, users=ready[:users], grid=grid, models=models, progress=progress,
                         cancel=cancel)
+    tuning.interactions = interactions
     train_behaviour(store, collection, **tuned_behaviour(tuning))
     return tuning

@@ -105,7 +105,28 @@ class BehaviourStatus:
         state = (f"stale: {self.interactions - (self.trained_on or 0):+,} interactions since training"
                  if self.stale else "up to date")
         return (f"behaviour model: {self.meta.get('dims')} dims, trained {when} on {self.trained_on:,} "
-                f"interactions in {self.meta.get('seconds', 0):.1f} s; {state}")
+                f"interactions in {self.meta.get('seconds', 0):.1f} s; {state}; {self.blend_note}")
+
+    @property
+    def tuned_on(self) -> int | None:
+        """Interactions stored when the blend weights were tuned (None: not tuned, or not recorded)."""
+        tuning = self.meta.get("tuning") or {}
+        return tuning.get("interactions")
+
+    @property
+    def tuned_since(self) -> int:
+        """Interactions added (minus removed) since the blend weights were tuned (0: not recorded)."""
+        return 0 if self.tuned_on is None else self.interactions - self.tuned_on
+
+    @property
+    def blend_note(self) -> str:
+        """Where the stored blend weights come from; a retrain keeps weights tuned on older data."""
+        if not self.meta.get("tuning"):
+            return "blend weights not tuned"
+        if self.tuned_on is None:
+            return "blend weights tuned on validation"
+        since = f" ({self.tuned_since:+,} since)" if self.tuned_since else ""
+        return f"blend weights tuned on {self.tuned_on:,} interactions{since}"
 
 
 def behaviour_status(store: Store, collection: str) -> BehaviourStatus:
