@@ -34,7 +34,7 @@ from core.io.interactions import InteractionImportReport, import_interactions
 from core.io.ratings import RATING_KINDS, RatingMapping
 from core.io.samples import (SampleCatalog, SampleInfo, install_catalog, install_community, install_sample,
                              list_samples, load_sample, load_sample_interactions)
-from core.io.tables import read_table
+from core.io.tables import ReadLimits, read_table
 
 # retrieval: decay, the strategy registry
 # learned item vectors: the behaviour model
@@ -97,7 +97,8 @@ __all__ = [
     # file import
     "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
     "install_sample", "list_samples", "load_sample", "load_sample_interactions", "read_catalog", "read_interactions",
-    "read_table", "COLUMN_KINDS", "ColumnType", "detect_column_type", "detect_column_types", "parse_column_type",
+    "read_table", "ReadLimits",
+    "COLUMN_KINDS", "ColumnType", "detect_column_type", "detect_column_types", "parse_column_type",
     "MAX_INTERACTION_ROWS", "ConvertedLog", "InteractionLog", "LogMapping", "convert_log", "read_interaction_log",
     "InteractionImportReport", "import_interactions", "RATING_KINDS", "RatingMapping",
     "CommunityReport", "UNTIMED_AT", "community_name", "community_persona_id", "install_community",

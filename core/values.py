@@ -19,9 +19,9 @@ The grammar
 - ``true`` / ``false`` (any letter case) → ``True`` / ``False``;
 - a number: an optional sign, digits with an optional decimal point, an optional exponent
   (``42``, ``-3``, ``+3``, ``0.5``, ``.5``, ``2.``, ``1e3``): integers become ``int``, the rest
-  ``float`` (a number beyond ``float``'s range, ``1e400``, is an error). **Except** digits with a
-  leading zero (``007``, ``02139``, ``-01``): they stay text, because a leading zero marks a code
-  (a ZIP, an ID) that a number would silently shorten;
+  ``float``; a number no int or float holds (``1e400``, 5,000 digits) is an error. **Except**
+  digits with a leading zero (``007``, ``02139``, ``-01``): they stay text, because a leading
+  zero marks a code (a ZIP, an ID) that a number would silently shorten;
 - with ``dates=True`` (filter values only), an ISO date or date-time (``2020-01-31``,
   ``2020-01-31T12:00Z``) → a timezone-aware ``datetime`` (naive ones are taken as UTC);
 - anything else is text (``Star Wars``, ``1,000``, ``nan``).
@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from core.errors import InvalidInputError
 
 __all__ = ["format_value", "parse_scalar", "parse_value"]
 
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # not \d+\.?\d*: quadratic on long digit runs
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
@@ -55,9 +56,9 @@ def parse_value(text: str) -> Any:
     text = _text(text).strip()
     if text.startswith(("[", "{")):
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = json.loads(text, parse_constant=_reject_constant, parse_float=_json_float)
         except (ValueError, RecursionError) as exc:
-            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise InvalidInputError(f"{describe(text)} starts like JSON but is not valid JSON ({reason}); "
                                     "quote it to keep it as text") from None
         return plain_json(value, f"in {describe(text)}, the value")  # 1e400 (infinity), runaway nesting, ...
@@ -87,15 +88,18 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
 
 
 def _number(text: str) -> int | float:
-    """The number ``text`` writes; one that no int or float holds (``1e400``, 5,000 digits) is an error."""
-    try:
-        number = int(text) if _INTEGER.fullmatch(text) else float(text)
-    except ValueError:  # Python refuses to read integers of over 4,300 digits
-        number = math.inf
-    if isinstance(number, float) and not math.isfinite(number):
-        raise InvalidInputError(f"{describe(text)} is beyond the range of numbers (about ±1.8e308, integers up to "
-                                "4,300 digits); quote it to keep it as text")
-    return number
+    """``int``/``float`` of number text, refusing what they cannot hold faithfully."""
+    if _INTEGER.fullmatch(text):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4,300)
+            raise InvalidInputError(f"{describe(text[:20])} has {len(text):,} digits; a number has at most "
+                                    f"{sys.get_int_max_str_digits():,} (quote it to keep it as text)") from None
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{describe(text)} is outside the range of a number (about ±1.8e308); quote it to keep "
+                                "it as text")
+    return value
 
 
 def format_value(value: Any) -> str:
@@ -153,6 +157,13 @@ class _Unparsable:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is outside the range of a number")
+    return value
 
 
 def _same(a: Any, b: Any) -> bool:  # type-strict: 1, 1.0 and True differ

@@ -29,8 +29,9 @@ WHERE_HELP = ("PROP OP VALUE with OP one of = != < <= > >= (numbers and ISO date
 
 _OPS = {"=": "equal", "==": "equal", "!=": "not_equal", "<": "less_than", "<=": "less_or_equal",
         ">": "greater_than", ">=": "greater_or_equal", "~": "contains_any", "!~": "contains_none"}
-_SYMBOL_EXPR = re.compile(r"^\s*([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*?)\s*$")
-_LIKE_EXPR = re.compile(r"^\s*(\S+)\s+like\s+(.+?)\s*$", re.IGNORECASE)
+# Matched against the stripped expression: a lazy "(.*?)\s*$" would be quadratic in a run of spaces.
+_SYMBOL_EXPR = re.compile(r"^([^\s=!<>~]+)\s*(>=|<=|!=|==|!~|=|<|>|~)\s*(.*)$")
+_LIKE_EXPR = re.compile(r"^(\S+)\s+like\s+(.+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,12 @@ def parse_condition(expr: str, *, what: str = "where expression") -> Condition:
 
     ``what`` names the expression in error messages (the CLI passes ``"--where expression"``).
     """
-    like = _LIKE_EXPR.match(expr)
+    if not isinstance(expr, str):
+        raise InvalidInputError(f"a {what} is text, got {type(expr).__name__} {expr!r}")
+    like = _LIKE_EXPR.match(expr.strip())
     if like:
         return Condition(like.group(1), "like", _unquote(like.group(2)))
-    match = _SYMBOL_EXPR.match(expr)
+    match = _SYMBOL_EXPR.match(expr.strip())
     if not match or not match.group(3):
         raise InvalidInputError(f"bad {what} {expr!r}: expected {WHERE_HELP}")
     prop, op, raw = match.group(1), _OPS[match.group(2)], match.group(3)

@@ -27,14 +27,22 @@ DETAILS = "The numbers"
 
 def plain(value: Any) -> str:
     """``value`` as text that Streamlit's Markdown shows literally: no markup, no link."""
-    text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + JOINER, text)
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + JOINER, as_text(value))
     return _MARKDOWN.sub(r"\\\1", text).replace("\n", " ")
 
 
 def short(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
-    text = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    text = as_text(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def as_text(value: Any) -> str:
+    """A list as its elements joined by ", ", anything else as ``str``; a value nested too deeply for
+    ``str`` (hundreds of levels) is named, not shown."""
+    try:
+        return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    except (RecursionError, ValueError):  # ValueError: an int of more than 4,300 digits
+        return f"(a {type(value).__name__} nested too deeply, or too long, to show)"
 
 
 def item_card(properties: dict[str, Any], *, header: str = "", caption: str | None = None,

@@ -102,7 +102,8 @@ def _cells(rows: Sequence[dict[str, Any]], column: str) -> list[Any]:
     return [r.get(column) for r in rows if r.get(column) not in (None, "", [])]
 
 
-_VECTOR_TEXT = re.compile(r"\[\s*-?[\d.eE+-]+(\s*[,\s]\s*-?[\d.eE+-]+)+\s*\]")
+_VECTOR_TEXT = re.compile(r"\[\s*[\d.eE+-]+(?:(?:\s*,\s*|\s+)[\d.eE+-]+)+\s*\]")
+"""Text like "[0.1, -0.2]" or "[0.1 0.2]"; each separator matches one way only (no exponential backtracking)."""
 
 
 def _looks_like_vector(rows: Sequence[dict[str, Any]], column: str) -> bool:

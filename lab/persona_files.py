@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from core import InvalidInputError, Persona, PersonalizationAgent, WeightedInteraction, display_title, to_datetime, \
-    weighted_interactions
+from core import InvalidInputError, Persona, PersonalizationAgent, ReadLimits, WeightedInteraction, display_title, \
+    to_datetime, weighted_interactions
 
-from .persona_props import NAME, reject_constant, without_name
+from .persona_props import NAME, load_json, without_name
 from .persona_ui import DraftInteraction, PersonaDraft, check_name, display_name, store_draft
 
 
@@ -97,10 +97,10 @@ def export_json(agent: PersonalizationAgent, persona: Persona) -> str:
 
 def parse_import(text: str, name: str | None = None) -> PersonaDraft:
     """A draft from exported JSON; ``name`` (if given) replaces the file's name."""
-    try:
-        data = json.loads(text, parse_constant=reject_constant)
-    except ValueError as exc:
-        raise InvalidInputError(f"the persona file is not valid JSON: {exc}") from None
+    if len(text) > (limit := ReadLimits.from_env().max_bytes):
+        raise InvalidInputError(f"the persona file has {len(text):,} characters, more than the limit of {limit:,} "
+                                "(PERSONALIZATION_MAX_FILE_MB)")
+    data = load_json(text, "the persona file is")
     if not isinstance(data, dict):
         raise InvalidInputError(f"a persona file is a JSON object, got {type(data).__name__}")
     unknown = sorted(set(data) - {NAME, "properties", "interactions"})
@@ -118,11 +118,12 @@ def parse_import(text: str, name: str | None = None) -> PersonaDraft:
 
 def _draft_interaction(n: int, it: Any) -> DraftInteraction:
     if not isinstance(it, dict) or "item_id" not in it or "weight" not in it:
-        raise InvalidInputError(f"interactions[{n}] must be an object with item_id and weight, got {it!r}")
+        raise InvalidInputError(f"interactions[{n}] must be an object with item_id and weight, got {repr(it)[:80]}")
     try:
         when = to_datetime(it["created_at"]) if it.get("created_at") is not None else None
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"interactions[{n}]: {exc}") from None
+    except (InvalidInputError, OverflowError) as exc:  # OverflowError: past the year 9999 in UTC
+        reason = exc if isinstance(exc, InvalidInputError) else f"created_at {it['created_at']!r} is out of range"
+        raise InvalidInputError(f"interactions[{n}]: {reason}") from None
     return DraftInteraction(it["item_id"], it["weight"], when)
 
 

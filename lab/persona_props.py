@@ -16,6 +16,8 @@ from typing import Any
 from core import InvalidInputError, format_value, parse_value
 
 NAME = "name"
+MAX_NESTING = 34
+"""How deeply a pasted or uploaded persona's JSON may nest (the file, its properties, then 32 levels of values)."""
 
 
 def rows_to_properties(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -49,10 +51,7 @@ def _text(value: Any) -> str:
 
 def json_to_properties(text: str) -> dict[str, Any]:
     """Properties from a JSON object."""
-    try:
-        properties = json.loads(text or "{}", parse_constant=reject_constant)
-    except ValueError as exc:
-        raise InvalidInputError(f"properties are not valid JSON: {exc}") from None
+    properties = load_json(text or "{}", "properties are")
     if not isinstance(properties, dict):
         raise InvalidInputError(f"properties must be a JSON object, got {type(properties).__name__}")
     return without_name(properties)
@@ -84,6 +83,37 @@ def apply_editor_state(base: Sequence[Mapping[str, Any]], state: Mapping[str, An
     return rows + [dict(r) for r in state.get("added_rows") or ()]
 
 
+def load_json(text: str, what: str) -> Any:
+    """JSON a person pasted or uploaded; NaN, Infinity, numbers no float holds (``1e400``) and
+    nesting too deep to read raise :class:`core.InvalidInputError` ("``what`` not valid JSON: ...")."""
+    try:
+        data = json.loads(text, parse_constant=reject_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:
+        reason = "it nests lists or objects too deeply" if isinstance(exc, RecursionError) else exc
+        raise InvalidInputError(f"{what} not valid JSON: {reason}") from None
+    if _nesting(data) > MAX_NESTING:
+        raise InvalidInputError(f"{what} nested more than {MAX_NESTING} levels deep; a persona's values nest less")
+    return data
+
+
+def _nesting(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion), counted up to one past the limit."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_NESTING:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def reject_constant(name: str) -> Any:
     """``json.loads(parse_constant=...)``: NaN and Infinity are not JSON values."""
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is outside the range of a number")
+    return value

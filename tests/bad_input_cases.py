@@ -17,9 +17,23 @@ from typing import Any
 import numpy as np
 from weaviate.classes.query import Filter
 
-from core import (CollectionSpec, EmbeddedStore, InvalidInputError, Item, LearnedVectors, NotFoundError,
-                  PersonalizationAgent, Persona, PersonaInteraction, PipelineConfig, StoreError, open_store, parse_scalar,
-                  parse_value, to_uuid)
+from core import (
+    CollectionSpec,
+    EmbeddedStore,
+    InvalidInputError,
+    Item,
+    LearnedVectors,
+    NotFoundError,
+    Persona,
+    PersonaInteraction,
+    PersonalizationAgent,
+    PipelineConfig,
+    StoreError,
+    open_store,
+    parse_scalar,
+    parse_value,
+    to_uuid,
+)
 from core.store.base import StoredInteraction
 
 SCHEMA = {"favorite_genres": "text[]", "age": "int", "score": "number", "born": "date", "tags": "int[]",
@@ -296,10 +310,11 @@ FILTERS = [
 VALUES_AND_CONFIGS = [
     case("value_deep_json", lambda w: parse_value("[" * 5000 + "]" * 5000), "not valid JSON", "nested too deeply",
          "quote it"),
-    case("value_json_1e400", lambda w: parse_value('{"score": [1e400]}'), "['score'][0] is inf", FINITE),
-    case("value_scalar_1e400", lambda w: parse_scalar("1e400"), "'1e400' is beyond the range of numbers", "quote it"),
-    case("value_scalar_5000_digits", lambda w: parse_value("9" * 5000), "beyond the range of numbers",
-         "4,300 digits"),
+    case("value_json_1e400", lambda w: parse_value('{"score": [1e400]}'), "1e400 is outside the range of a number",
+         "quote it"),
+    case("value_scalar_1e400", lambda w: parse_scalar("1e400"), "'1e400' is outside the range of a number", "quote it"),
+    case("value_scalar_5000_digits", lambda w: parse_value("9" * 5000), "has 5,000 digits",
+         "at most 4,300"),
     case("config_huge_half_life", lambda w: PipelineConfig(half_life_days=HUGE), "PipelineConfig.half_life_days",
          "positive number of days", "over 4,000 digits"),
     case("config_validate_names_the_class_once", lambda w: PipelineConfig.model_validate({"min_pool": "x"}),

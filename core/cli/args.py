@@ -16,7 +16,7 @@ from core.retrieval.strategies import STRATEGIES
 from core.cli import evaluate as cli_evaluate
 from core.cli import log_import as cli_log_import
 from core.cli import train as cli_train
-from core.cli.context import add_log_mapping
+from core.cli.context import add_log_mapping, finite_float
 from core.cli import workspaces as cli_workspaces
 from core.cli.format import Output
 from core.where import WHERE_HELP
@@ -121,7 +121,7 @@ def _interact_command(command: AddCommand) -> None:
     p = command("interact", "record interactions: PERSONA ITEM WEIGHT, or --file FILE", agent=True)
     p.add_argument("persona", nargs="?", help="persona ID")
     p.add_argument("item", nargs="?", help="item ID (the catalog's original ID or a UUID)")
-    p.add_argument("weight", nargs="?", type=float, help="from -1 (hated) to 1 (loved)")
+    p.add_argument("weight", nargs="?", type=finite_float, help="from -1 (hated) to 1 (loved)")
     p.add_argument("--at", help="when it happened (ISO-8601; default: now)")
     p.add_argument("--replace", action="store_true", help="replace earlier interactions with this item")
     p.add_argument("--file", help="interaction file with persona, item, weight and optional created_at columns")
@@ -150,7 +150,7 @@ def _ranking_commands(command: AddCommand) -> None:
                    help="auto (default): blend once the collection has a behaviour model (`train`), else centroid")
     p.add_argument("--blend", metavar="C,B,P", help="blend weights content,behaviour,popularity for this request "
                    "(default: the ones tuned for the collection)")
-    p.add_argument("--popularity", type=float, default=None, metavar="W",
+    p.add_argument("--popularity", type=finite_float, default=None, metavar="W",
                    help="weight of the prior for items other personas liked (default 0.5; 0 = off)")
     p.add_argument("--include-interacted", action="store_true", help="keep items the persona interacted with")
     p.add_argument("--exclude", action="extend", nargs="+", metavar="ID", help="item IDs to leave out")
@@ -159,13 +159,13 @@ def _ranking_commands(command: AddCommand) -> None:
     p.add_argument("persona")
     p.add_argument("query")
     p.add_argument("--mode", choices=("near_text", "bm25", "hybrid"), default="hybrid")
-    p.add_argument("--strength", type=float, default=0.5, help="0 = plain search order, 1 = persona only")
-    p.add_argument("--alpha", type=float, default=0.7, help="hybrid: 1 = vector only, 0 = bm25 only")
+    p.add_argument("--strength", type=finite_float, default=0.5, help="0 = plain search order, 1 = persona only")
+    p.add_argument("--alpha", type=finite_float, default=0.7, help="hybrid: 1 = vector only, 0 = bm25 only")
     p.add_argument("--limit", type=int, default=10)
     _time_and_where(p)
 
 
 def _time_and_where(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--decay-rate", type=float, default=0.1)
+    p.add_argument("--decay-rate", type=finite_float, default=0.1)
     p.add_argument("--now", help="rank as of this time (ISO-8601; default: now)")
     p.add_argument("--where", action="append", metavar="EXPR", help=f"filter, repeatable (AND): {WHERE_HELP}")

@@ -34,7 +34,7 @@ from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
 from core.cli.context import Progress, agent_of, blend_option, column_types, prop, split_columns, where_filter
-from core.cli.format import Output, persona_output, recommend_output, search_output, table, title_of
+from core.cli.format import Output, persona_output, recommend_output, safe_text, search_output, table, title_of
 from core.cli.log_import import cmd_import_interactions
 from core.io import catalog, interaction_log, samples
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         output = _run(args)
     except PersonalizationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {safe_text(str(exc))}", file=sys.stderr)
         return 2
     print(output.render(args.json))
     return output.status

@@ -4,6 +4,7 @@ interaction-log options parsed, a progress bar."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,17 @@ def agent_of(store: Store, args: argparse.Namespace) -> PersonalizationAgent:
     return PersonalizationAgent.connect(store, name)
 
 
+def finite_float(text: str) -> float:
+    """An argparse ``type``: a finite number (``nan`` and ``inf``, which ``float`` reads, are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
 def prop(text: str) -> tuple[str, Any]:
     """``key=value``, the value typed by :func:`core.values.parse_value` (``a|b`` a list, numbers, JSON...)."""
     key, sep, raw = text.partition("=")
@@ -80,7 +92,7 @@ def add_log_mapping(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{name}-column", help=f"column with {what} (default: detected from the names)")
     ratings = p.add_mutually_exclusive_group()
     ratings.add_argument("--rating-scale", metavar="LOW:HIGH", help="map ratings LOW..HIGH linearly to -1..1")
-    ratings.add_argument("--like-threshold", type=float, metavar="T", help="rating >= T is a like (+1), below a dislike (-1)")
+    ratings.add_argument("--like-threshold", type=finite_float, metavar="T", help="rating >= T is a like (+1), below a dislike (-1)")
     ratings.add_argument("--weights", action="store_true", help="the rating column holds weights in [-1, 1]")
     ratings.add_argument("--all-likes", action="store_true", help="no rating column: every row is a like (+1)")
     p.add_argument("--timestamp-unit", choices=("auto", "s", "ms"), default="auto",
@@ -142,6 +154,6 @@ def blend_option(text: str | None) -> dict[str, float] | None:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != 3:
+    if len(values) != 3 or not all(map(math.isfinite, values)):
         raise InvalidInputError(f"--blend {text!r}: write three weights CONTENT,BEHAVIOUR,POPULARITY (e.g. 0.2,1,0)")
     return {"content": values[0], "behaviour": values[1], "popularity": values[2]}

@@ -31,7 +31,7 @@ from core import (BASELINES, PROTOCOLS, STRATEGIES, SWEEPABLE, EmbeddedStore, En
                   tune_blend, tuned_behaviour)
 from core.cli import evaluate_agent
 from core.cli import workspaces as cli_workspaces
-from core.cli.context import add_log_mapping, log_mapping
+from core.cli.context import add_log_mapping, finite_float, log_mapping
 from core.cli.format import Output, table
 
 
@@ -46,8 +46,8 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
     add_log_mapping(p)
     p.add_argument("--format", help="--log file format when the name does not tell")
     p.add_argument("--split", choices=PROTOCOLS, default="temporal")
-    p.add_argument("--test-fraction", type=float, default=0.2, help="temporal/random: share held out per user")
-    p.add_argument("--validation-fraction", type=float, default=0.0, help="temporal/random: share of the rest held "
+    p.add_argument("--test-fraction", type=finite_float, default=0.2, help="temporal/random: share held out per user")
+    p.add_argument("--validation-fraction", type=finite_float, default=0.0, help="temporal/random: share of the rest held "
                    "out for validation (needed by --sweep)")
     p.add_argument("--last", type=int, default=1, help="leave_last_k: interactions held out per user")
     p.add_argument("--validation-last", type=int, default=0, help="leave_last_k: interactions before them for validation")
@@ -59,13 +59,13 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
                    help="auto (the engine's default): blend with a behaviour model trained on the training rows")
     p.add_argument("--tune-blend", action="store_true", help="tune the blend weights and behaviour model on the "
                    "validation part first (needs --validation-fraction); the engine runs then use the choice")
-    p.add_argument("--decay-rates", nargs="+", type=float, default=[0.1])
-    p.add_argument("--popularity", nargs="+", type=float, default=None, metavar="W",
+    p.add_argument("--decay-rates", nargs="+", type=finite_float, default=[0.1])
+    p.add_argument("--popularity", nargs="+", type=finite_float, default=None, metavar="W",
                    help="popularity_weight values (default: the engine's)")
     p.add_argument("--no-properties", action="store_true", help="also run each configuration with persona "
                    "properties off (property_weight 0)")
     p.add_argument("--agent-ranking", action="store_true", help="also run each configuration reranked by the local agent")
-    p.add_argument("--relevant-rating", type=float, help="a held-out rating at least this high is relevant (on the "
+    p.add_argument("--relevant-rating", type=finite_float, help="a held-out rating at least this high is relevant (on the "
                    "sample's scale; a weight for personas or a file; default: a positive weight)")
     p.add_argument("--sweep", action="append", default=[], metavar="PARAM=V1,V2", help="tune PARAM over the values "
                    f"on validation (repeat for a grid); parameters: {', '.join(SWEEPABLE)}")

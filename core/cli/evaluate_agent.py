@@ -27,6 +27,7 @@ from typing import Any
 
 from core import (EngineConfig, Evaluation, LLMBudget, LLMConfig, LLMEstimate, RunResult, estimate_llm_run, evaluate_llm,
                   llm_unavailable)
+from core.cli.context import finite_float
 from core.cli.format import Output
 
 REPLY_TOKENS = 512
@@ -41,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: the estimate's bound)")
     p.add_argument("--reply-tokens", type=int, default=REPLY_TOKENS, metavar="M",
                    help=f"--agent llm: max_tokens of every reply (default {REPLY_TOKENS})")
-    p.add_argument("--llm-timeout", type=float, metavar="S", help="--agent llm: seconds to wait for each reply "
+    p.add_argument("--llm-timeout", type=finite_float, metavar="S", help="--agent llm: seconds to wait for each reply "
                    "(default 20; a local model on a CPU may need minutes)")
     p.add_argument("--yes", action="store_true", help="--agent llm: run without asking")
 

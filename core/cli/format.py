@@ -3,11 +3,19 @@
 Every command returns an :class:`Output` holding both forms; :meth:`Output.render` picks one.
 Long text columns (title, explanation, ...) are truncated in tables, never in JSON. The
 ``*_output`` functions lay out the results of the richer commands.
+
+Catalog text is data, so nothing in it reaches the terminal as a control sequence: the text form
+shows control characters (ESC, CR, DEL, C1, bidirectional overrides, line separators) as escapes
+like ``\\x1b`` (:func:`safe_text`), and the JSON form writes them as ``\\u`` escapes. JSON output is
+always standard JSON: a non-finite number (NaN, infinity) is written as ``null``, as
+JavaScript's ``JSON.stringify`` does.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +30,13 @@ from core.models import (
 )
 from core.titles import TITLE_KEYS, display_title
 
-__all__ = ["TITLE_KEYS", "TRUNCATE", "Output", "persona_output", "recommend_output", "search_output", "table",
-           "title_of"]
+__all__ = ["TITLE_KEYS", "TRUNCATE", "Output", "persona_output", "recommend_output", "safe_text", "search_output",
+           "table", "title_of"]
 
 TRUNCATE = {"title": 40, "explanation": 70, "properties": 60, "description": 50, "text_fields": 40}
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What a terminal could act on: C0 but tab and newline, DEL, C1, line separators, bidi overrides."""
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
 
 
 @dataclass
@@ -38,8 +49,30 @@ class Output:
     """The exit status: 0, or 1 when the command stopped to ask for a confirmation (``evaluate --agent llm``)."""
 
     def render(self, as_json: bool) -> str:
-        """The text to print: indented JSON (non-JSON values as ``str``) or the text form."""
-        return json.dumps(self.data, indent=2, ensure_ascii=False, default=str) if as_json else self.text
+        """The text to print: indented standard JSON (non-JSON values as ``str``, NaN and infinity as
+        null) or the text form, control characters escaped in both."""
+        if not as_json:
+            return safe_text(self.text)
+        try:
+            text = json.dumps(self.data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+        except ValueError:  # a NaN or infinity somewhere: not JSON
+            text = json.dumps(_finite(self.data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def safe_text(text: str) -> str:
+    """``text`` with every control character a terminal could act on shown as an escape (``\\x1b``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -102,8 +135,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return " ".join(str(value).split())
+        return safe_text(json.dumps(value, ensure_ascii=False, default=str))
+    return safe_text(" ".join(str(value).split()))
 
 
 def _truncate(header: str, text: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 from core import BlendTuning, InvalidInputError, behaviour_status, train_behaviour, tune_behaviour
-from core.cli.context import collection_of
+from core.cli.context import collection_of, finite_float
 from core.cli.format import Output, table
 
 
@@ -28,7 +28,7 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("-c", "--collection", help="agent collection (default: the store's only one)")
     p.add_argument("--tune", action="store_true", help="tune the blend weights on a validation split first")
     p.add_argument("--dims", type=int, help="dimensions of the learned vectors (default: the model's, else 256)")
-    p.add_argument("--l2", type=float, help="regularisation of the model (default: the model's, else 250)")
+    p.add_argument("--l2", type=finite_float, help="regularisation of the model (default: the model's, else 250)")
     p.add_argument("--users", type=int, default=1000, help="--tune: validation users to tune on")
     p.add_argument("--status", action="store_true", help="only show the model's status")
 

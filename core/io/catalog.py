@@ -28,10 +28,11 @@ from core.ids import ORIGINAL_ID_PROPERTY, to_uuid
 from core.models import Item
 from core.store.base import CollectionSpec, Store
 from core.io.column_types import ColumnType, convert_table, detect_column_types, parse_column_type
-from core.io.tables import FORMATS, Source, Table, is_empty, plain, read_table
+from core.io.cells import is_empty, plain
+from core.io.tables import FORMATS, ReadLimits, Source, Table, read_table
 from core.io.vectors import catalog_vectors, row_vector
 
-__all__ = ["FORMATS", "MAX_CATALOG_ROWS", "ParsedCatalog", "Source", "import_catalog", "read_catalog"]
+__all__ = ["FORMATS", "MAX_CATALOG_ROWS", "ParsedCatalog", "ReadLimits", "Source", "import_catalog", "read_catalog"]
 
 MAX_CATALOG_ROWS = 200_000
 
@@ -63,6 +64,7 @@ def read_catalog(
     source: Source, *, id_column: str, text_columns: Sequence[str], vector_column: str | None = None,
     format: str | None = None, expected_dims: int | None = None,
     column_types: Mapping[str, ColumnType | str] | None = None, detect_types: bool = False,
+    limits: ReadLimits | None = None,
 ) -> ParsedCatalog:
     """Read and check a catalog file; raises :class:`CatalogImportError` on the first bad row.
 
@@ -72,6 +74,7 @@ def read_catalog(
     ``column_types`` (``{"in_stock": "boolean", "tags": "list:;"}``, see :mod:`core.io.column_types`)
     converts those columns' cells; with ``detect_types`` every other column (but the ID and vector
     columns) gets its detected type, else it keeps the file's values (CSV numbers typed).
+    ``limits`` bound what is read (default ``ReadLimits.from_env()``, see :mod:`core.io.reading`).
     """
     text_columns = _column_names(text_columns, "text_columns")
     if not text_columns and vector_column is None:
@@ -85,7 +88,7 @@ def read_catalog(
     if clash := sorted(str(c) for c in {id_column, vector_column} & set(types)):
         raise InvalidInputError(f"column {clash[0]!r} holds the ids or vectors; it takes no column type")
     table = read_table(source, format, id_columns={id_column}, raw_columns=detect_types or {vector_column, *types},
-                       max_rows=MAX_CATALOG_ROWS)
+                       max_rows=MAX_CATALOG_ROWS, limits=limits)
     table.require(id_column, "id")
     for column in text_columns:
         table.require(column, "text")

@@ -32,7 +32,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.errors import CatalogImportError, InvalidInputError
-from core.io.tables import FLOAT, Table, is_empty, plain
+from core.io.cells import FLOAT, is_empty, number, plain, short
+from core.io.tables import Table
 
 __all__ = ["COLUMN_KINDS", "ColumnType", "convert_column", "convert_table", "detect_column_type", "detect_column_types",
            "parse_column_type", "unix_time"]
@@ -41,9 +42,8 @@ COLUMN_KINDS = ("text", "number", "boolean", "date", "list", "keep")
 SEPARATORS = ("|", ";", ",", "json")
 _TRUE, _FALSE = {"true", "yes", "y", "t", "1"}, {"false", "no", "n", "f", "0"}
 _BOOL_WORDS = {"true", "false", "yes", "no"}  # what detection takes as boolean (not 1/0: those are numbers)
-_INT = re.compile(r"^[+-]?\d+$")
 _CANONICAL_INT = re.compile(r"^[+-]?(0|[1-9]\d*)$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")  # not \d+\.?\d*: quadratic on long digit runs
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _MAX_PART = 60  # list detection: longer parts look like prose, not list elements
 _MS_ABOVE = 1e11  # unix times above this are milliseconds (10^11 s is the year 5138)
@@ -153,12 +153,13 @@ def convert_column(values: Sequence[Any], ctype: ColumnType, column: str) -> lis
             out.append(value if ctype.kind == "keep" else None)
             continue
         try:
-            out.append(convert(value))
+            converted = convert(value)
         except ValueError as exc:
             raise CatalogImportError(str(exc), row=row, column=column) from None
+        out.append(plain(converted, row, column) if ctype.kind == "list" else converted)  # JSON text: checked too
     if ctype.kind == "number":
         return _same_number_type(out)
-    return _typed_elements(out) if ctype.kind == "list" and ctype.separator != "json" else out
+    return _typed_elements(out, column) if ctype.kind == "list" and ctype.separator != "json" else out
 
 
 def _text(value: Any) -> str:
@@ -176,8 +177,8 @@ def _number(value: Any) -> int | float:
         return value
     text = value.strip() if isinstance(value, str) else None
     if text is None or not _NUMBER.match(text):
-        raise ValueError(f"{value!r} is not a number (write it like 42, -3.5 or 1e3)")
-    return int(text) if _INT.match(text) else float(text)
+        raise ValueError(f"{short(value)} is not a number (write it like 42, -3.5 or 1e3)")
+    return number(text)
 
 
 def _same_number_type(numbers: list[Any]) -> list[Any]:
@@ -207,7 +208,7 @@ def _date(value: Any) -> str:
         return _utc_text(unix_time(value))
     parsed = _iso(value.strip()) if isinstance(value, str) else None
     if parsed is None:
-        raise ValueError(f"{value!r} is not an ISO-8601 date (write it like 2024-05-01 or 2024-05-01T12:00:00Z)")
+        raise ValueError(f"{short(value)} is not an ISO-8601 date (write it like 2024-05-01 or 2024-05-01T12:00:00Z)")
     return parsed if isinstance(parsed, str) else _utc_text(parsed)
 
 
@@ -237,7 +238,10 @@ def _iso(text: str) -> datetime | str | None:
 
 
 def _utc_text(stamp: datetime) -> str:
-    stamp = stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    try:
+        stamp = stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise ValueError(f"{stamp.isoformat()!r} is out of range in UTC (years 1 to 9999)") from None
     return stamp.isoformat().replace("+00:00", "Z")
 
 
@@ -252,26 +256,27 @@ def _list(value: Any, separator: str | None) -> list[Any]:
         if isinstance(parsed, list):
             return parsed
         if separator == "json":
-            raise ValueError(f"{_short(value)} is not a JSON list (write it like [\"a\", \"b\"])")
+            raise ValueError(f"{short(value)} is not a JSON list (write it like [\"a\", \"b\"])")
     return [part.strip() for part in text.split(separator) if part.strip()]
 
 
-def _typed_elements(lists: list[list[Any] | None]) -> list[list[Any] | None]:
+def _typed_elements(lists: list[list[Any] | None], column: str) -> list[list[Any] | None]:
     """Split lists whose every element (in the whole column) is a number hold numbers."""
     elements = [e for values in lists if values for e in values]
     if not elements or not all(isinstance(e, str) and (_CANONICAL_INT.match(e) or FLOAT.match(e)) for e in elements):
         return lists
-    floats = not all(_CANONICAL_INT.match(e) for e in elements)
-    return [None if values is None else [float(e) if floats else int(e) for e in values] for values in lists]
+    kind = float if not all(_CANONICAL_INT.match(e) for e in elements) else int
+    out: list[list[Any] | None] = []
+    for row, values in enumerate(lists, start=1):
+        try:
+            out.append(None if values is None else [kind(number(e)) for e in values])
+        except ValueError as exc:
+            raise CatalogImportError(str(exc), row=row, column=column) from None
+    return out
 
 
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested hundreds deep, not a list a person wrote
         return None
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."

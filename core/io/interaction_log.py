@@ -23,9 +23,10 @@ from uuid import UUID
 
 from core.errors import CatalogImportError, InvalidInputError
 from core.ids import to_uuid
+from core.io.cells import FLOAT, is_empty, short
 from core.io.column_types import unix_time
 from core.io.ratings import RatingMapping
-from core.io.tables import FLOAT, Source, Table, is_empty, read_table
+from core.io.tables import ReadLimits, Source, Table, read_table
 from core.models import PersonaInteraction, to_datetime
 
 __all__ = ["MAX_INTERACTION_ROWS", "ConvertedLog", "InteractionLog", "LogMapping", "convert_log", "guess_log_mapping",
@@ -105,9 +106,11 @@ class ConvertedLog:
         return len(self.persona_ids)
 
 
-def read_interaction_log(source: Source, *, format: str | None = None) -> InteractionLog:
-    """Read an interaction file (CSV, TSV, JSON, JSON Lines, Parquet; ``.gz`` too) and guess its mapping."""
-    table = read_table(source, format, id_columns=set(), raw_columns=True, max_rows=MAX_INTERACTION_ROWS)
+def read_interaction_log(source: Source, *, format: str | None = None, limits: ReadLimits | None = None) -> InteractionLog:
+    """Read an interaction file (CSV, TSV, JSON, JSON Lines, Parquet; ``.gz`` too) and guess its mapping;
+    ``limits`` bound what is read (default ``ReadLimits.from_env()``)."""
+    table = read_table(source, format, id_columns=set(), raw_columns=True, max_rows=MAX_INTERACTION_ROWS,
+                       limits=limits)
     if len(table.columns) < 2:
         raise CatalogImportError(f"an interaction log needs at least a persona and an item column; "
                                  f"the file has columns: {', '.join(table.columns) or '(none)'}")
@@ -221,9 +224,8 @@ def _time(value: Any, number: int, mapping: LogMapping) -> datetime | None:
         value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     try:
         return to_datetime(value, what="the time")
-    except InvalidInputError:
-        raise CatalogImportError(f"bad date {value!r}: use ISO-8601 (2024-05-01T12:00:00Z) or unix "
-                                 "seconds/milliseconds", row=number, column=column) from None
+    except InvalidInputError as exc:  # not a time, or past year 9999 in UTC (9999-12-31T23:59:59-05:00)
+        raise CatalogImportError(f"bad date {short(value)}: {exc}", row=number, column=column) from None
 
 
 def read_interactions(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import InvalidInputError
-from core.io.tables import FLOAT, is_empty
+from core.io.cells import FLOAT, is_empty
 
 __all__ = ["RATING_KINDS", "RatingMapping"]
 

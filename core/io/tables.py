@@ -2,40 +2,30 @@
 
 :func:`read_table` accepts CSV, TSV, JSON, JSON Lines and Parquet (from a path, bytes, a file
 object or a pandas DataFrame), tells the format from ``format=`` or the file name, insists on
-UTF-8 and types CSV cells per column. :func:`plain` turns any cell into a JSON-able value.
+UTF-8 and types CSV cells per column. Reading is bounded (:mod:`core.io.reading`: bytes of a file
+and of its gunzipped content; :mod:`core.io.parquet`: decoded Parquet data), JSON values nest at
+most :data:`~core.io.cells.MAX_DEPTH` deep, CSV quotes are strict (an unclosed quote is an error,
+not a field swallowing the following rows) and column names are unique in every format.
 Every problem raises :class:`~core.errors.CatalogImportError` naming the 1-based data row
 (header excluded) and the column where known; :mod:`core.io.catalog` builds on this.
+:func:`plain` (from :mod:`core.io.cells`) turns any cell into a JSON-able value.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
-import math
-import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import numpy as np
+from core.errors import CatalogImportError
+from core.io.cells import FLOAT, INT, MAX_DEPTH, MAX_INT_DIGITS, check_row, is_empty, is_missing, number, plain, short
+from core.io.parquet import parquet_rows
+from core.io.reading import FORMATS, ReadLimits, Source, read_source
 
-from core.errors import CatalogImportError, InvalidInputError
-
-FORMATS: tuple[str, ...] = ("csv", "tsv", "json", "jsonl", "parquet")
-_FORMAT_ALIASES = {"ndjson": "jsonl", "pq": "parquet", "txt": "csv"}
-
-Source = str | os.PathLike | bytes | bytearray | memoryview | io.IOBase | Any
-"""A file path, the file's bytes, a binary/text file-like (e.g. a Streamlit upload) or a DataFrame."""
-
-_INT = re.compile(r"^[+-]?(0|[1-9]\d*)$")
-FLOAT = re.compile(r"^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-"""Text that is a plain decimal number (``"-1"``, ``".5"``, ``"2e3"``; not ``"007"`` or ``"nan"``)."""
+__all__ = ["FLOAT", "FORMATS", "ReadLimits", "Source", "Table", "is_empty", "is_missing", "plain", "read_table"]
 
 
 @dataclass
@@ -55,15 +45,19 @@ class Table:
 
 
 def read_table(source: Source, format: str | None, *, id_columns: set[str], raw_columns: set[str | None] | bool,
-                max_rows: int) -> Table:
+               max_rows: int, limits: ReadLimits | None = None) -> Table:
     """Rows of any supported source (gzip-compressed too); CSV cells are typed per column (see
-    :func:`_typed_column`) except in ``raw_columns`` (``True``: every column) where they stay text."""
+    :func:`_typed_column`) except in ``raw_columns`` (``True``: every column) where they stay text.
+    ``limits`` bound what is read (default: :meth:`ReadLimits.from_env`)."""
+    limits = limits or ReadLimits.from_env()
     if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
-        table = Table([str(c) for c in source.columns], source.to_dict("records"))
+        table = _frame_table(source, max_rows)
     else:
-        data, fmt = _read_source(source, format)
+        data, fmt = read_source(source, format, limits)
         if fmt == "parquet":
-            table = _parquet_table(data, max_rows)
+            if isinstance(data, str):
+                raise CatalogImportError("a Parquet file must be read as bytes, not text")
+            table = Table(*parquet_rows(data, max_rows, limits))
         else:
             text = _decode(data, fmt)
             if not text.strip():
@@ -81,40 +75,13 @@ def read_table(source: Source, format: str | None, *, id_columns: set[str], raw_
     return table
 
 
-def _read_source(source: Source, format: str | None) -> tuple[bytes | str, str]:
-    name = getattr(source, "name", None)
-    if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        try:
-            data: bytes | str = Path(source).read_bytes()
-        except OSError as exc:
-            raise CatalogImportError(f"cannot read the file {name!r}: {exc.strerror or exc}") from None
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif hasattr(source, "getvalue") or hasattr(source, "read"):
-        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-    else:
-        raise InvalidInputError(f"source must be a path, bytes or a file object, got {type(source).__name__}")
-    if isinstance(data, bytes) and data[:2] == b"\x1f\x8b":  # gzip (interactions.csv.gz)
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise CatalogImportError(f"the file looks gzip-compressed but cannot be unpacked: {exc}") from None
-    return data, _format_of(format, name if isinstance(name, str) else None)
-
-
-def _format_of(format: str | None, name: str | None) -> str:
-    for hint in (format, name):
-        if not hint:
-            continue
-        key = hint.lower().strip().removesuffix(".gz")
-        key = key.rsplit(".", 1)[-1] if "." in key else key
-        key = _FORMAT_ALIASES.get(key, key)
-        if key in FORMATS:
-            return key
-        if hint is format:
-            raise InvalidInputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    raise InvalidInputError(f"cannot tell the file format of {name!r}; pass format= one of {', '.join(FORMATS)}")
+def _frame_table(frame: Any, max_rows: int) -> Table:
+    columns = [str(c) for c in frame.columns]
+    if dup := next((c for c in columns if columns.count(c) > 1), None):
+        raise CatalogImportError("this column name appears twice", column=dup)
+    if len(frame) > max_rows:
+        raise CatalogImportError(_too_many(max_rows))
+    return _object_rows(frame.to_dict("records"), lines=None)
 
 
 def _decode(data: bytes | str, fmt: str) -> str:
@@ -131,27 +98,42 @@ def _decode(data: bytes | str, fmt: str) -> str:
 
 def _csv_table(text: str, delimiter: str, id_columns: set[str], raw_columns: set[str | None] | bool,
                max_rows: int) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line, cells = 1, []
     try:
         header = next(reader)
         while not header:  # leading blank lines
             header = next(reader)
         columns = _csv_header(header)
-        cells: list[list[str]] = []
+        line = reader.line_num + 1
         for record in reader:
-            if not record or record == [""]:
-                continue  # blank line
-            if len(record) != len(columns):
-                raise CatalogImportError(f"this row has {len(record)} fields but the header has {len(columns)}",
-                                         row=len(cells) + 1)
-            cells.append(record)
-            if len(cells) > max_rows:
-                break
+            if record and record != [""]:  # not a blank line
+                if len(record) != len(columns):
+                    raise CatalogImportError(f"this row (line {line}) has {len(record)} fields but the header has "
+                                             f"{len(columns)}", row=len(cells) + 1)
+                cells.append(record)
+                if len(cells) > max_rows:
+                    break
+            line = reader.line_num + 1
     except csv.Error as exc:
-        raise CatalogImportError(f"malformed CSV near line {reader.line_num}: {exc}") from None
-    typed = {c: _typed_column([r[i] for r in cells], c in id_columns, raw_columns is True or c in raw_columns)
+        raise _csv_error(exc, line, reader.line_num, len(cells) + 1 if line > 1 else None) from None
+    typed = {c: _typed_column([r[i] for r in cells], c, c in id_columns, raw_columns is True or c in raw_columns)
              for i, c in enumerate(columns)}
     return Table(columns, [{c: typed[c][n] for c in columns} for n in range(len(cells))])
+
+
+def _csv_error(exc: csv.Error, start: int, end: int, row: int | None) -> CatalogImportError:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return CatalogImportError(f"a quoted field starting on line {start} is never closed (a stray \"?); "
+                                  'write a quote inside a quoted field as "" ', row=row)
+    if "expected after" in text:
+        return CatalogImportError(f"malformed CSV on line {end}: {text}; a field that starts with a quote must "
+                                  'end with one, and a quote inside it is written ""', row=row)
+    if "field larger than field limit" in text:
+        return CatalogImportError(f"a field on line {end} is longer than {csv.field_size_limit():,} characters "
+                                  "(an unclosed quote?); longer cells are not read", row=row)
+    return CatalogImportError(f"malformed CSV near line {end}: {text}", row=row)
 
 
 def _csv_header(header: list[str]) -> list[str]:
@@ -164,27 +146,42 @@ def _csv_header(header: list[str]) -> list[str]:
     return columns
 
 
-def _typed_column(values: list[str], is_id: bool, raw: bool) -> list[Any]:
-    """Empty → None; IDs: canonical integers → int, else stripped text; other columns become
-    all-int or all-float when every non-empty cell is one ("a|b|c" and "007" stay text)."""
+def _typed_column(values: list[str], column: str, is_id: bool, raw: bool) -> list[Any]:
+    """Empty → None; IDs: canonical integers → int (text beyond Python's 4,300 digits), else stripped
+    text; other columns become all-int or all-float when every non-empty cell is one ("a|b|c" and
+    "007" stay text); a number that no int or float can hold (``1e400``) is an error."""
     if is_id:
-        return [int(v) if _INT.match(v.strip()) else (v.strip() or None) for v in values]
+        return [_id_cell(v.strip()) for v in values]
     if raw:
         return [v if v.strip() else None for v in values]
     filled = [v.strip() for v in values if v.strip()]
-    if filled and all(_INT.match(v) for v in filled):
-        return [int(v) if v.strip() else None for v in values]
-    if filled and all(FLOAT.match(v) for v in filled):
-        return [float(v) if v.strip() else None for v in values]
-    return [v if v.strip() else None for v in values]
+    numeric = bool(filled) and (all(INT.match(v) for v in filled) or all(FLOAT.match(v) for v in filled))
+    if not numeric:
+        return [v if v.strip() else None for v in values]
+    floats = not all(INT.match(v) for v in filled)
+    out = []
+    for row, value in enumerate(values, start=1):
+        try:
+            out.append((float(number(value)) if floats else number(value)) if value.strip() else None)
+        except ValueError as exc:
+            raise CatalogImportError(str(exc), row=row, column=column) from None
+    return out
+
+
+def _id_cell(value: str) -> Any:
+    if INT.match(value) and len(value.lstrip("+-")) <= MAX_INT_DIGITS:
+        return int(value)
+    return value or None
 
 
 def _json_table(text: str) -> Table:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         hint = " (one object per line is JSON Lines: use a .jsonl file)" if exc.msg == "Extra data" else ""
         raise CatalogImportError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}") from None
+    except (ValueError, RecursionError) as exc:
+        raise _json_error(exc, None) from None
     if isinstance(data, dict):
         if not isinstance(data.get("items"), list):
             raise CatalogImportError('a JSON object must hold the rows as an "items" array; '
@@ -201,14 +198,48 @@ def _jsonl_table(text: str, max_rows: int) -> Table:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            rows.append(json.loads(line, object_pairs_hook=_unique_keys))
         except json.JSONDecodeError as exc:
             raise CatalogImportError(f"malformed JSON on line {line_number} column {exc.colno}: {exc.msg}",
                                      row=len(rows) + 1) from None
+        except (ValueError, RecursionError) as exc:
+            raise _json_error(exc, len(rows) + 1, f" on line {line_number}") from None
         lines.append(line_number)
         if len(rows) > max_rows:
             break
     return _object_rows(rows, lines=lines)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: one key twice would silently drop a column."""
+    row = dict(pairs)
+    if len(row) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return row
+
+
+def _json_error(exc: Exception, row: int | None, where: str = "") -> CatalogImportError:
+    if isinstance(exc, _DuplicateKey):
+        return CatalogImportError(f"an object{where} has the key {short(exc.key)} twice; every column name "
+                                  "appears once", row=row, column=exc.key if len(exc.key) <= 60 else None)
+    if isinstance(exc, RecursionError):
+        return CatalogImportError(f"the JSON{where} nests lists or objects too deeply to read (hundreds of levels); "
+                                  f"a cell may nest at most {MAX_DEPTH}", row=row)
+    digits = str(exc).partition("value has ")[2].partition(" digits")[0]
+    if digits:
+        return CatalogImportError(f"a number{where} has {digits} digits; numbers have at most {MAX_INT_DIGITS:,} "
+                                  'digits (write a long ID as a JSON string: "…")', row=row)
+    return CatalogImportError(f"malformed JSON{where}: {exc}", row=row)
 
 
 def _object_rows(data: Iterable[Any], lines: list[int] | None) -> Table:
@@ -217,82 +248,14 @@ def _object_rows(data: Iterable[Any], lines: list[int] | None) -> Table:
     for number, row in enumerate(data, start=1):
         if not isinstance(row, dict):
             where = f" (line {lines[number - 1]})" if lines else ""
-            raise CatalogImportError(f"expected a JSON object{where}, got {type(row).__name__} {_short(row)}",
+            raise CatalogImportError(f"expected a JSON object{where}, got {type(row).__name__} {short(row)}",
                                      row=number)
+        check_row(row, number)
         columns.update(dict.fromkeys(map(str, row)))
         rows.append({str(k): v for k, v in row.items()})
     return Table(list(columns), rows)
 
 
-def _parquet_table(data: bytes | str, max_rows: int) -> Table:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if isinstance(data, str):
-        raise CatalogImportError("a Parquet file must be read as bytes, not text")
-    try:
-        parquet = pq.ParquetFile(pa.BufferReader(data))
-        if parquet.metadata.num_rows > max_rows:
-            raise CatalogImportError(_too_many(max_rows))
-        table = parquet.read()
-    except (pa.ArrowException, OSError) as exc:
-        raise CatalogImportError(f"not a readable Parquet file: {exc}") from None
-    if len(set(table.column_names)) != len(table.column_names):
-        dup = next(c for c in table.column_names if table.column_names.count(c) > 1)
-        raise CatalogImportError("this column name appears twice", column=dup)
-    return Table(list(table.column_names), table.to_pylist())
-
-
 def _too_many(max_rows: int) -> str:
     return f"the file has more than {max_rows} data rows; split it and import at most {max_rows} at once"
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, pandas' NA/NaT."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return True
-    if isinstance(value, (float, np.floating)):
-        return bool(np.isnan(value))
-    return False
-
-
-def is_empty(value: Any) -> bool:
-    """Missing, blank text or an empty list."""
-    if isinstance(value, str):
-        return not value.strip()
-    return (isinstance(value, list) and not value) or is_missing(value)
-
-
-def plain(value: Any, number: int, column: str) -> Any:
-    """A JSON-able value: numpy/pandas scalars unwrapped, NaN → None, arrays → lists."""
-    if is_missing(value):
-        return None
-    if isinstance(value, np.generic):
-        return plain(value.item(), number, column)
-    if isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        return [plain(v, number, column) for v in (value.tolist() if hasattr(value, "tolist") else value)]
-    if isinstance(value, dict):
-        return {str(k): plain(v, number, column) for k, v in value.items()}
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return plain(float(value), number, column)
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CatalogImportError("binary value is not UTF-8 text", row=number, column=column) from None
-    raise CatalogImportError(f"cannot store a {type(value).__name__} value ({value!r}) as JSON",
-                             row=number, column=column)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from core.io.embedding import Embedder, ProgressCallback, default_embedder, normalize
 from core.errors import CatalogImportError, InvalidInputError
-from core.io.tables import is_missing
+from core.io.cells import is_missing
 
 
 def row_vector(cell: Any, number: int, column: str, previous: list[np.ndarray],
