@@ -47,7 +47,7 @@ class BehaviourModel:
         self.learned = learned
         self.meta = dict(learned.meta)
         self.row = {u: k for k, u in enumerate(learned.ids)}
-        self._aligned: tuple[int, int, np.ndarray] | None = None
+        self._aligned: tuple[Sequence[UUID], int, np.ndarray] | None = None
 
     @property
     def dims(self) -> int:
@@ -84,8 +84,8 @@ class BehaviourModel:
     def similarity_rows(self, query: BehaviourQuery, ids: Sequence[UUID]) -> np.ndarray:
         """:meth:`similarity` over a store's own row list, the row map converted once per list and length."""
         cached = self._aligned
-        if cached is None or cached[0] != id(ids) or cached[1] != len(ids):
-            cached = self._aligned = (id(ids), len(ids), self.rows_of(ids))
+        if cached is None or cached[0] is not ids or cached[1] != len(ids):  # the list itself: an id can be reused
+            cached = self._aligned = (ids, len(ids), self.rows_of(ids))
         rows = cached[2]
         if query.empty:
             return np.zeros(len(ids), dtype=np.float32)

@@ -27,7 +27,7 @@ class Popularity:
     def __init__(self, likes: dict[UUID, int]) -> None:
         self.likes = likes
         self._scale = float(np.log1p(max(max(likes.values(), default=0), POPULARITY_SCALE_FLOOR)))
-        self._aligned: tuple[int, int, np.ndarray] | None = None
+        self._aligned: tuple[Sequence[UUID], int, np.ndarray] | None = None
 
     def like_counts(self, ids: Sequence[UUID]) -> np.ndarray:
         """How many personas liked each of ``ids``."""
@@ -44,8 +44,8 @@ class Popularity:
     def scaled_rows(self, ids: Sequence[UUID]) -> np.ndarray:
         """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows)."""
         cached = self._aligned
-        if cached is None or cached[0] != id(ids) or cached[1] != len(ids):
-            cached = self._aligned = (id(ids), len(ids), self.scaled(ids))
+        if cached is None or cached[0] is not ids or cached[1] != len(ids):  # the list itself: an id can be reused
+            cached = self._aligned = (ids, len(ids), self.scaled(ids))
         return cached[2]
 
 

@@ -8,6 +8,10 @@ named vectors), one FTS5 table ``fts_<cid>`` per collection for BM25, ``personas
 model). Interactions point at their persona by its integer key and at their item by its
 16-byte UUID: small index keys make bulk imports several times faster than UUID text would.
 ``personas.background`` is 1 for background personas (a sample's community), 0 for the rest.
+``collections.version`` counts the writes to a collection and ``item_version`` its vector
+rewrites, so that a process notices another's commits (:mod:`core.store.embedded.snapshots`);
+``collections.staging`` marks a collection still being built, hidden until it is published
+(:mod:`core.store.embedded.staging`).
 Interaction weights are checked in [-1, 1] before they are written (vectorised: a per-row CHECK
 constraint cost about a third of bulk-insert time). Files written by earlier versions are migrated
 in place on open (columns added, nothing dropped).
@@ -16,7 +20,6 @@ in place on open (columns added, nothing dropped).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -36,7 +39,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
     text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
-    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT);
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT,
+    version INTEGER NOT NULL DEFAULT 0, item_version INTEGER NOT NULL DEFAULT 0, staging TEXT);
 CREATE TABLE IF NOT EXISTS items(
     row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
     properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
@@ -56,15 +60,35 @@ CREATE TABLE IF NOT EXISTS learned(
 """
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring a file from an earlier version up to this schema (idempotent)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
-    if "vectors" not in columns:  # before named vectors: each collection had one, "default"
-        db.execute("ALTER TABLE collections ADD COLUMN vectors TEXT")
-    if "settings" not in columns:  # before collection settings: none
-        db.execute("ALTER TABLE collections ADD COLUMN settings TEXT")
-    if "background" not in {row[1] for row in db.execute("PRAGMA table_info(personas)")}:
-        db.execute("ALTER TABLE personas ADD COLUMN background INTEGER NOT NULL DEFAULT 0")  # every persona was people's
+def migrate(db: Any) -> None:
+    """Bring a file from an earlier version up to this schema (idempotent; safe when several processes open
+    the file at once: the columns are checked again under the write lock)."""
+    if not _missing_columns(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column, kind in _missing_columns(db):  # added, never dropped: older rows get the default
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+_ADDED_COLUMNS = (
+    ("collections", "vectors", "TEXT"),  # before named vectors: each collection had one, "default"
+    ("collections", "settings", "TEXT"),  # before collection settings: none
+    ("personas", "background", "INTEGER NOT NULL DEFAULT 0"),  # before background personas: every one was people's
+    ("collections", "version", "INTEGER NOT NULL DEFAULT 0"),  # before change counters and staged collections
+    ("collections", "item_version", "INTEGER NOT NULL DEFAULT 0"),
+    ("collections", "staging", "TEXT"),
+)
+
+
+def _missing_columns(db: Any) -> list[tuple[str, str, str]]:
+    present = {table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+               for table in {t for t, _, _ in _ADDED_COLUMNS}}
+    return [(table, column, kind) for table, column, kind in _ADDED_COLUMNS if column not in present[table]]
 
 
 def dump_vectors(vectors: dict[str, int]) -> str:
