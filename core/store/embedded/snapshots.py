@@ -50,6 +50,7 @@ class Snapshots:
         self._memos: dict[str, dict[str, Any]] = {}
         self._specs: dict[str, Any] = {}
         self._learned: dict[str, dict[str, Any]] = {}  # LearnedTables' read cache
+        self._building: dict[tuple[str, str], threading.RLock] = {}  # one lock per memo being built
         self._pending: list[Callable[[], None]] = []  # cache updates waiting for the current commit
         self._shared = self.path != ":memory:"  # only a file can have other connections
         self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0] if self._shared else 0
@@ -93,12 +94,24 @@ class Snapshots:
         self._db.execute("UPDATE collections SET version = version + 1 WHERE name=?", (collection,))
 
     def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``'s value until the collection's next write. A build runs outside the store's lock (a
+        first behaviour training takes seconds: reads and writes go on meanwhile), one at a time per key;
+        a value whose build overlapped a write of the collection is returned but not kept."""
         self._fresh()
         with self._lock:
-            memos = self._memos.setdefault(collection, {})
-            if key not in memos:
-                memos[key] = build()
-            return memos[key]
+            if key in (memos := self._memos.setdefault(collection, {})):
+                return memos[key]
+            gate = self._building.setdefault((collection, key), threading.RLock())
+        with gate:
+            with self._lock:
+                if key in (memos := self._memos.setdefault(collection, {})):
+                    return memos[key]
+            value = build()
+            with self._lock:
+                if self._memos.get(collection) is memos:  # no write dropped the memos meanwhile
+                    memos[key] = value
+                self._building.pop((collection, key), None)
+        return value
 
     # transactions ------------------------------------------------------------------------
     @contextmanager
