@@ -16,8 +16,10 @@ on one file. Also a command, for longer runs and their figures (JSON):
    At the end a fresh store on the file must hold every item that was added, as SQLite does.
 2. **Processes** (:func:`process_mix`): ``--processes`` processes on one file, each adding an item
    every 50 ms for the same period and polling what the others added, and liking one of each new
-   batch it sees (which fails if its store has not noticed the item). Its *lag* is the time from an
-   item's creation until another process sees it. Every process must see every other's items.
+   batch it sees (which fails if its store has not noticed the item). Every process must see every
+   other's items; a *stale read* is a poll that started after an item's ``add_items`` returned and
+   did not see it (the store checks for other processes' commits before it answers: there must be
+   none); an item's *lag* is the time from that return to the start of the poll that saw it.
 
 """
 
@@ -167,21 +169,28 @@ def process_mix(path: str | Path, *, processes: int = 4, seconds: float = 10.0) 
                                  stdout=subprocess.PIPE, text=True) for k in range(processes)]
     for child in children:  # every process has opened the store: all add items over the same period
         assert child.stdout.readline().strip() == "ready"
-    stop = time.time() + seconds
-    tell(children, [stop] * processes)
+    tell(children, [time.time() + seconds] * processes)
     added = [int(child.stdout.readline().split()[1]) for child in children]  # "added <n>" once each has stopped
     tell(children, [sum(added) - n for n in added])  # how many of the others' items each must see
     reports = [json.loads(child.stdout.read().strip().splitlines()[-1]) for child in children]
     for child in children:
         child.wait(timeout=60)
+    committed = {u: t for r in reports for u, t in r["committed"].items()}
+    lags, stale, missed = [], 0, 0
     for r in reports:
-        r["missed"] = sum(added) - added[r["process"]] - r["seen"]
-    lags = [lag for r in reports for lag in r.pop("lags")]
-    return {"processes": processes, "seconds": seconds, "items_added": sum(added),
-            "missed": sum(r["missed"] for r in reports), "errors": sum(len(r["errors"]) for r in reports),
+        starts = np.array([t for t, _ in r["polls"]])
+        seen = {u: t for t, new in r["polls"] for u in new}
+        theirs = [u for u in committed if u not in r["committed"]]
+        missed += sum(u not in seen for u in theirs)
+        lags += [seen[u] - committed[u] for u in theirs if u in seen]
+        # a poll that started after an item's add_items had returned must have seen it (or an earlier one did)
+        stale += sum(seen[u] > starts[np.searchsorted(starts, committed[u], side="right")]
+                     for u in theirs if u in seen and committed[u] < starts[-1])
+    return {"processes": processes, "seconds": seconds, "items_added": len(committed), "missed": missed,
+            "stale_reads": int(stale), "errors": sum(len(r["errors"]) for r in reports),
             "examples": [e for r in reports for e in r["errors"]][:5],
-            "lag_p50": float(np.percentile(lags, 50)) if lags else None,
-            "lag_max": max(lags) if lags else None, "reports": reports}
+            **{f"lag_{q}": round(float(np.percentile(lags, q)), 4) if lags else None for q in (50, 99)},
+            "lag_max": round(max(lags), 4) if lags else None}
 
 
 def tell(children: list[subprocess.Popen], values: list[float]) -> None:
@@ -192,38 +201,38 @@ def tell(children: list[subprocess.Popen], values: list[float]) -> None:
 
 def _child(path: str, number: int) -> dict:
     """One process of :func:`process_mix`: add an item every 50 ms until the time the parent sends, see
-    and like the others' items until it has seen as many as the parent says they added (at most 10 s more)."""
+    and like the others' items until it has seen as many as the parent says they added (at most 10 s more).
+    Reports when each of its items was committed (add_items returned) and when each poll started and what
+    it saw new."""
     store = EmbeddedStore(path)
     agent = PersonalizationAgent(store, COLLECTION)
     persona = to_uuid(f"process persona {number}")
     agent.add_persona(Persona(persona_id=persona, properties={}))
-    seen, offset, added, expected = 0, store.count(COLLECTION), 0, None  # before anyone adds an item
+    offset, committed, polls, expected = store.count(COLLECTION), {}, [], None  # before anyone adds an item
     print("ready", flush=True)
-    stop, rng, errors, lags = float(sys.stdin.readline()), np.random.default_rng(number), [], []
-    while expected is None or (seen < expected and time.time() < stop + 10):
+    stop, rng, errors = float(sys.stdin.readline()), np.random.default_rng(number), []
+    while expected is None or (sum(map(len, (n for _, n in polls))) < expected and time.time() < stop + 10):
         try:
             if time.time() < stop:
-                item = Item(uuid=to_uuid(f"p{number}-{added}"), properties={"title": f"dish {number}-{added}",
-                                                                            "process": number, "at": time.time()})
+                item = Item(uuid=to_uuid(f"p{number}-{len(committed)}"),
+                            properties={"title": f"dish {number}-{len(committed)}", "process": number})
                 store.add_items(COLLECTION, [item], _unit(rng, 384)[None, :])
-                added += 1
+                committed[str(item.uuid)] = time.time()
             elif expected is None:
-                print(f"added {added}", flush=True)
+                print(f"added {len(committed)}", flush=True)
                 expected = int(sys.stdin.readline())
+            started = time.time()
             new = store.iter_items(COLLECTION, offset=offset)
             offset += len(new)
-            theirs = [i for i in new if i.properties.get("process", number) != number]
-            if theirs:
-                now = time.time()
-                lags.extend(now - i.properties["at"] for i in theirs)
-                seen += len(theirs)
-                agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=theirs[-1].uuid, weight=1.0)])
+            theirs = [i.uuid for i in new if i.properties.get("process", number) != number]
+            polls.append((started, [str(u) for u in theirs]))
+            if theirs:  # fails if this process's store has not noticed the item
+                agent.add_interactions([PersonaInteraction(persona_id=persona, item_id=theirs[-1], weight=1.0)])
         except Exception as exc:  # reported, not raised: the others go on
             errors.append(repr(exc))
         time.sleep(0.05)
     store.close()
-    return {"process": number, "added": added, "seen": seen, "errors": errors[:5],
-            "lags": [round(x, 4) for x in lags]}
+    return {"process": number, "committed": committed, "polls": polls, "errors": errors[:5]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -242,7 +251,6 @@ def main(argv: list[str] | None = None) -> None:
         threads = thread_mix(Path(tmp) / "threads.db", threads=args.threads, seconds=args.seconds)
         print(json.dumps({"thread_mix": threads}, indent=2), flush=True)
         procs = process_mix(Path(tmp) / "processes.db", processes=args.processes, seconds=args.process_seconds)
-        procs.pop("reports")
         print(json.dumps({"process_mix": procs}, indent=2))
 
 

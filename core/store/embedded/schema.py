@@ -27,7 +27,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.errors import InvalidInputError
+from core.errors import InvalidInputError, StoreError
 from core.store.base import Capabilities, CollectionSpec
 
 CAPABILITIES = Capabilities(filter_operators=frozenset((
@@ -58,6 +58,16 @@ CREATE TABLE IF NOT EXISTS learned(
     cid INTEGER NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL, ids BLOB NOT NULL, vectors BLOB NOT NULL,
     fold BLOB NOT NULL, PRIMARY KEY(cid, name));
 """
+
+
+def check_ours(db: Any, path: str) -> None:
+    """Refuse a SQLite file that another program made (creating our tables in it would change its file)."""
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")} if "collections" in tables else set()
+    if tables and not {"id", "name", "dims", "text_fields"} <= columns:
+        shown = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
+        raise StoreError(f"{path!r} is a SQLite file of another program (its tables: {shown}), not a store of "
+                         "this engine; nothing was changed. Give a new file name or an existing store file")
 
 
 def migrate(db: Any) -> None:

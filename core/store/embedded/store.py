@@ -36,8 +36,8 @@ from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.settings import CollectionSettings
-from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_vectors, fts_columns, load_vectors, migrate,
-                                        named_batches, to_json)
+from core.store.embedded.schema import (CAPABILITIES, SCHEMA, check_ours, check_vectors, fts_columns, load_vectors,
+                                        migrate, named_batches, to_json)
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
 
@@ -52,6 +52,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         self._lock = threading.RLock()
         try:
             self._db = Connection(self.path, busy_timeout)
+            check_ours(self._db, self.path)  # before anything is written to the file
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -60,8 +61,12 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             migrate(self._db)
             self._init_caches()
             self._drop_abandoned()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
+        except BaseException as exc:
+            if hasattr(self, "_db"):
+                self._db.close()  # a refused file is not kept open
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
+            raise
 
     # plumbing ----------------------------------------------------------------------------
     @contextmanager
