@@ -116,6 +116,34 @@ def test_another_connection_sees_each_kind_of_write_before_answering(tmp_path):
     b.close()
 
 
+def test_a_slow_memo_build_holds_up_no_write_and_is_not_kept_across_one(tmp_path):
+    store = EmbeddedStore(tmp_path / "memo.db")
+    store.create_collection(CollectionSpec("Things", 4))
+    store.add_items("Things", items(), VECTORS)
+    started, release, got = threading.Event(), threading.Event(), []
+
+    def slow() -> str:  # a first behaviour training takes seconds
+        started.set()
+        assert release.wait(30)
+        return "built before the write"
+
+    builder = threading.Thread(target=lambda: got.append(store.memo("Things", "k", slow)))
+    writer = threading.Thread(target=lambda: store.add_interactions(
+        "Things", [StoredInteraction(P, uid("a"), 1.0, NOW)], create_personas=[P]))
+    builder.start()
+    assert started.wait(30)
+    writer.start()
+    writer.join(10)
+    held_up = writer.is_alive()
+    release.set()
+    builder.join()
+    writer.join()
+    assert not held_up and [r.item_id for r in store.recent_interactions("Things", P, None)] == [uid("a")]
+    assert got == ["built before the write"]
+    assert store.memo("Things", "k", lambda: "built after it") == "built after it"
+    store.close()
+
+
 def test_a_locked_file_is_a_store_error_naming_it_after_the_bounded_wait(tmp_path):
     path = tmp_path / "busy.db"
     store = EmbeddedStore(path, busy_timeout=0.3)

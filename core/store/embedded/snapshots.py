@@ -1,5 +1,5 @@
-"""What the embedded store keeps in memory, and how it stays current (a mixin of
-:class:`~core.store.embedded.store.EmbeddedStore`).
+"""What the embedded store keeps in memory, how it stays current, and its write transactions (a mixin
+of :class:`~core.store.embedded.store.EmbeddedStore`).
 
 The store caches, per collection, its :class:`~core.store.embedded.index.VectorIndex` (ids,
 properties, vector matrices), its spec, its memos and its learned vectors. Two rules keep them right:
@@ -21,12 +21,13 @@ properties, vector matrices), its spec, its memos and its learned vectors. Two r
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from core.errors import NotFoundError
+from core.errors import NotFoundError, StoreError
 from core.store.embedded.index import VectorIndex
 
 
@@ -114,6 +115,40 @@ class Snapshots:
         return value
 
     # transactions ------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self):
+        """One write transaction: everything in the block commits together or not at all; the caches
+        follow once it has committed."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._pending = []
+            try:
+                self._fresh()  # other processes' commits first: a write never builds on a stale cache
+                yield self._db
+                seen = self._versions()
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._forget()
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"the embedded store could not commit the write, nothing was stored: "
+                                     f"{exc}") from exc
+                raise
+            self._seen = seen
+            try:
+                for update in self._pending:
+                    update()
+            except Exception:  # e.g. no memory for the new index: the write stands, the caches are read again
+                self._forget()
+
     @contextmanager
     def _reading(self):
         """One consistent snapshot for several SELECTs (inside a write transaction: that one)."""

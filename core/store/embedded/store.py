@@ -20,7 +20,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -68,38 +67,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                 raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
             raise
 
-    # plumbing ----------------------------------------------------------------------------
-    @contextmanager
-    def _tx(self):
-        """One write transaction: everything in the block commits together or not at all; the caches
-        follow once it has committed."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._pending = []
-            try:
-                self._fresh()  # other processes' commits first: a write never builds on a stale cache
-                yield self._db
-                seen = self._versions()
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                self._forget()
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"the embedded store could not commit the write, nothing was stored: "
-                                     f"{exc}") from exc
-                raise
-            self._seen = seen
-            for update in self._pending:
-                update()
-
+    # plumbing (transactions: Snapshots._tx) -----------------------------------------------
     def _cid(self, name: str) -> int:
         row = self._db.execute("SELECT id FROM collections WHERE name=?", (name,)).fetchone()
         if row is None:
