@@ -12,7 +12,7 @@
   the model is trained), the same persona and request.
 - **Sample latency**: the same on a shipped sample with its community, trained at the settings its
   ``catalog.json`` ships: ``--personas`` of its real users (sorted ids) in turn, each request timed
-  once per round, p50 over all (histories up to 1,000 interactions, the blend's ``history``).
+  once per round, p50 over all requests (histories up to 1,000 interactions, the blend's ``history``).
 Prints Markdown; nothing here is asserted.
 """
 
@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from benchmarks.bench_latency import NOW, build, percentiles, time_runs
+from benchmarks.bench_latency import NOW, build, percentiles
 from core import (BEHAVIOUR, BehaviourModel, BlendWeights, EmbeddedStore, PersonaInteraction, PersonalizationAgent,
                   generate_uuid5, install_sample, list_samples, load_sample_interactions, train_behaviour)
 
@@ -62,6 +62,13 @@ def bench_training(sample: str, dims: int, l2: float) -> dict[str, float]:
             "dims": learned.meta["dims"], "fold_ms": statistics.median(times) * 1000}
 
 
+def timed(fn) -> float:
+    """Seconds one call of ``fn`` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> dict[str, float]:
     store, _ = build(n)
     agent = PersonalizationAgent.create(store, "Bench")
@@ -78,9 +85,12 @@ def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> d
                                                weight=1.0 if k < 20 else -1.0, created_at=NOW - timedelta(days=k))
                             for k, i in enumerate(picks)])
     out = {"train_s": trained}
-    for strategy in ("centroid", "blend"):
-        out[strategy] = percentiles(time_runs(lambda: agent.get_objects(
-            "bench", limit=10, use_agent_ranking=False, now=NOW, strategy=strategy), runs))[0]
+    times: dict[str, list[float]] = {"centroid": [], "blend": []}
+    for _ in range(runs + 1):  # interleaved, so that a change in the machine's load hits both alike
+        for strategy, samples in times.items():
+            samples.append(timed(lambda: agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW,
+                                                          strategy=strategy)))
+    out.update({strategy: percentiles(samples[1:])[0] for strategy, samples in times.items()})  # 1st: warm-up
     return out
 
 
@@ -93,12 +103,13 @@ def bench_sample_latency(sample: str, personas: int, rounds: int) -> dict[str, f
     agent = PersonalizationAgent(store=store, reference_collection=collection)
     users = sorted(p.persona_id for p in store.list_personas(collection, background=None))[:personas]
     out: dict[str, float] = {"dims": settings.get("dims", 256)}
-    for strategy in ("centroid", "blend"):
-        samples = []
-        for _ in range(rounds):
-            samples += time_runs(lambda: [agent.get_objects(u, limit=10, use_agent_ranking=False, strategy=strategy)
-                                          for u in users], 1)
-        out[strategy] = statistics.median(samples) / len(users) * 1000
+    times: dict[str, list[float]] = {"centroid": [], "blend": []}
+    for _ in range(rounds):
+        for user in users:  # interleaved per request, as above
+            for strategy, samples in times.items():
+                samples.append(timed(lambda: agent.get_objects(user, limit=10, use_agent_ranking=False,
+                                                              strategy=strategy)))
+    out.update({strategy: percentiles(samples)[0] for strategy, samples in times.items()})
     return out
 
 
@@ -128,7 +139,7 @@ def main() -> None:
         print(f"| {n:,} | {r['train_s']:.1f} | {r['centroid']:.2f} | {r['blend']:.2f} | "
               f"{r['blend'] / r['centroid']:.2f} |", flush=True)
     if args.sample_latency:
-        print(f"\n| sample ({args.personas} real users) | dims | centroid ms a request | blend ms a request | blend / centroid |")
+        print(f"\n| sample ({args.personas} real users) | dims | centroid p50 ms | blend p50 ms | blend / centroid |")
         print("|---|---:|---:|---:|---:|")
     for sample in args.sample_latency:
         r = bench_sample_latency(sample, args.personas, max(1, args.runs // 10))

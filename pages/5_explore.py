@@ -24,8 +24,9 @@ SHOWN, CANDIDATES = 10, 20
 KEY = "lab.explore."
 LEGEND = ("Green ▲ are the persona's likes, orange ▼ its dislikes, blue ◆ the current vector-only "
           f"recommendations (the top {SHOWN}), light blue dots the next candidates of the same list and black ★ "
-          "the profile: the query vector(s) the engine searches with (`centroid`: mean of likes minus half the "
-          "mean of dislikes; `multi_interest`: one per interest; `knn`: one per liked item).")
+          "the profile: the query vector(s) the engine searches with among these text vectors (`blend`: its content "
+          "query, the mean of likes minus half the mean of dislikes, its behaviour query being in the learned "
+          "space; `centroid`: that same mean; `multi_interest`: one per interest; `knn`: one per liked item).")
 
 
 def persona_ranking(persona, strategy: str, now: datetime):
@@ -57,13 +58,14 @@ def neighbourhood_view(persona, strategy: str) -> list:
     figure = embedding_map_figure(near.points, near.titles, near.roles, links=near.links,
                                   title=f"{name}'s neighbourhood (PCA of these {near.fitted} items)")
     st.plotly_chart(figure.update_layout(height=700), key=KEY + "near")
+    profile_note(profile)
     return [o for o in objects if o.personalized_rank <= SHOWN]
 
 
 def whole_view(persona, strategy: str) -> list:
     cmap = maps.catalog_map(ws.store, collection)
     dims = ws.store.get_collection(collection).dims
-    recommended, roles, labels, vectors = [], {}, (), None
+    recommended, roles, labels, vectors, profile = [], {}, (), None, None
     if persona is not None:
         objects, by_id, profile = persona_ranking(persona, strategy, datetime.now(timezone.utc))
         recommended = [o for o in objects if o.personalized_rank <= SHOWN]
@@ -79,7 +81,14 @@ def whole_view(persona, strategy: str) -> list:
     st.caption(f"Showing {kinds.count('catalog'):,} of {len(cmap.ids):,} catalog items.")
     figure = embedding_map_figure(points, titles, kinds, webgl=len(points) > 2000)
     st.plotly_chart(figure.update_layout(height=700), key=KEY + "whole")
+    if profile is not None:
+        profile_note(profile)
     return recommended
+
+
+def profile_note(profile) -> None:
+    """Which strategy ran (``auto`` resolves to one) and what its ★ leaves out."""
+    st.caption(f"Strategy run: **{blend_ui.strategy_label(profile.strategy)}**. {profile.note}".strip())
 
 
 def draw() -> None:

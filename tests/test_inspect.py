@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 
 from core import (AlreadyExistsError, EmbeddedStore, InvalidInputError, NotFoundError, Persona, PersonaInteraction,
-                  PersonalizationAgent, install_sample_agent, load_sample, profile_vectors, weighted_interactions)
+                  PersonalizationAgent, install_sample, install_sample_agent, load_sample, profile_vectors,
+                  weighted_interactions)
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -83,3 +85,30 @@ def test_install_sample_agent_leaves_nothing_behind_on_a_bad_agent_option():
     assert not store.has_collection("Workshop")
     with pytest.raises(InvalidInputError, match="sample must be a sample name or a SampleCatalog, got int"):
         install_sample_agent(store, 3)
+
+
+def test_the_blend_profile_is_its_content_query_and_the_note_names_the_behaviour_query(workshop_cooks):
+    _, rows = workshop_cooks
+    store = EmbeddedStore(":memory:")
+    install_sample(store, "workshop")
+    agent = PersonalizationAgent.create(store, "Workshop")
+    agent.add_interactions([PersonaInteraction(persona_id=r.user, item_id=r.item, weight=1.0,
+                                               created_at=datetime.fromtimestamp(r.time, tz=timezone.utc)) for r in rows],
+                           create_persona_if_not_exists=True)
+    dishes = [r.item for r in rows if r.user == "cook0"]
+    agent.add_interactions([PersonaInteraction(persona_id="fan", item_id=d, weight=1.0, created_at=NOW) for d in dishes[:3]]
+                           + [PersonaInteraction(persona_id="fan", item_id=rows[-1].item, weight=-1.0, created_at=NOW)],
+                           create_persona_if_not_exists=True)
+    profile = agent.profile_vectors("fan", now=NOW)  # auto: the first request trains the model, then blend runs
+    assert profile.strategy == "blend" == agent.resolve_strategy()
+    centroid = agent.profile_vectors("fan", strategy="centroid", now=NOW)
+    np.testing.assert_allclose(profile.vectors, centroid.vectors, atol=1e-6)  # the content query, unscaled
+    assert profile.labels == ("profile: content query (mean of likes − 0.5 × mean of dislikes, weight 0.2)",)
+    assert profile.note.startswith("★ is the blend's content query (weight 0.2). Its behaviour query, folded in "
+                                   "from the 3 likes the behaviour model knows, lives in the learned space")
+    assert "centroid" not in profile.note + " ".join(profile.labels)
+    behaviour_only = agent.profile_vectors("fan", now=NOW, blend={"content": 0.0})  # as get_objects(blend=...)
+    assert behaviour_only.vectors.shape == (0, 384) and behaviour_only.labels == ()
+    assert behaviour_only.note.startswith("The blend's content weight is 0, so it has no query among the text vectors")
+    content_only = agent.profile_vectors("fan", now=NOW, blend={"behaviour": 0.0})
+    assert content_only.labels == profile.labels and "no behaviour part here" in content_only.note

@@ -151,7 +151,12 @@ def test_explore_shows_the_personas_neighbourhood_by_default():
     assert "catalog" not in traces  # only the persona's own points, fitted on their own
     assert sorted(traces["liked"]) == ["Star Wars: Episode IV - A New Hope", "Toy Story"]
     assert traces["disliked"] == ["The Matrix"]
-    assert len(traces["recommended"]) == 10 and len(traces["candidate"]) == 10 and len(traces["profile"]) == 1
+    assert len(traces["recommended"]) == 10 and len(traces["candidate"]) == 10
+    # the default (auto) ran blend: its ★ is the content query, and the page says where the behaviour query is
+    assert traces["profile"] == ["profile: content query (mean of likes − 0.5 × mean of dislikes, weight 0.2)"]
+    [note] = [c.value for c in at.caption if c.value.startswith("Strategy run:")]
+    assert note.startswith("Strategy run: **blend**. ★ is the blend's content query (weight 0.2). Its behaviour "
+                           "query, folded in from the 2 likes the behaviour model knows, lives in the learned space")
     [chart] = at.get("plotly_chart")
     data = json.loads(chart.proto.spec)["data"]
     liked = next(t for t in data if t["name"] == "liked")
@@ -167,6 +172,7 @@ def test_explore_shows_the_personas_neighbourhood_by_default():
     assert whole < 0.15 and near > 2 * whole  # the movie catalog's 2-D PCA keeps little; the neighbourhood much more
     widget(at.selectbox, "Strategy").set_value("knn").run()
     assert len(map_traces(at)["profile"]) == 2  # knn searches with one query per liked item
+    assert [c.value for c in at.caption if c.value.startswith("Strategy run:")] == ["Strategy run: **knn**."]
 
 
 def test_the_catalog_projection_is_computed_once_per_catalog_not_per_workspace(monkeypatch):

@@ -102,7 +102,8 @@ def blend_parts(evaluation: Evaluation, user: Hashable, ids: Sequence, X: np.nda
         if "content" not in parts:
             parts["content"] = scorer.score(X)[1]["content_similarity"]
             parts["likes"] = known_likes(scorer.model, profile.learned.history) if scorer.model else 0
-        parts[kind] = scorer.by_id(ids)[1]["behaviour_similarity"]
+        parts[kind] = scorer.model.similarity_rows(scorer.query, ids) if scorer.model is not None and \
+            scorer.query is not None else np.zeros(len(ids), np.float32)  # the row map converted once per catalog
     return parts
 
 

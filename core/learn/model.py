@@ -83,8 +83,8 @@ class BehaviourModel:
 
     def similarity_rows(self, query: BehaviourQuery, ids: Sequence[UUID]) -> np.ndarray:
         """:meth:`similarity` over a store's own row list, the row map converted once per list and length."""
-        cached = self._aligned
-        if cached is None or cached[0] is not ids or cached[1] != len(ids):  # the list itself: an id can be reused
+        cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
+        if cached is None or cached[0] is not ids or cached[1] != len(ids):
             cached = self._aligned = (ids, len(ids), self.rows_of(ids))
         rows = cached[2]
         if query.empty:

@@ -43,8 +43,8 @@ class Popularity:
 
     def scaled_rows(self, ids: Sequence[UUID]) -> np.ndarray:
         """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows)."""
-        cached = self._aligned
-        if cached is None or cached[0] is not ids or cached[1] != len(ids):  # the list itself: an id can be reused
+        cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
+        if cached is None or cached[0] is not ids or cached[1] != len(ids):
             cached = self._aligned = (ids, len(ids), self.scaled(ids))
         return cached[2]
 

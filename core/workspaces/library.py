@@ -6,32 +6,48 @@ workspace never copies a sample's items or vectors; its own file only names the 
 (see :class:`~core.store.overlay.OverlayStore`). A sample with an interaction log also has a
 **community** (:meth:`SampleLibrary.community_for`): its real users as background personas with
 their ratings, installed into the same store the first time a workspace includes them, with the behaviour model
-learned from them (:mod:`core.learn`), which workspaces read until they train their own.
+learned from them (:mod:`core.learn`), which workspaces read until they train their own. A
+training too big to run at once runs in a background thread with one BLAS thread
+(:func:`~core.workspaces.blas.one_blas_thread`), so the requests meanwhile keep a core.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 
 from core.configs import BlendWeights
-from core.errors import NotFoundError, PersonalizationError
+from core.errors import InvalidInputError, NotFoundError, PersonalizationError
 from core.learn import AUTO_TRAIN_MAX, train_behaviour
 from core.io.samples import SampleInfo, install_catalog, install_community, list_samples, load_sample
 from core.store.base import Store
 from core.store.community import seed_community
 from core.store.embedded.store import EmbeddedStore
+from core.workspaces.blas import one_blas_thread
 
 
 class SampleLibrary:
     """Every shipped sample by collection name, each loaded on first use (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, background_above: int = AUTO_TRAIN_MAX, background_blas_threads: int | None = 1,
+                 background_niceness: int = 0) -> None:
+        """A community with more than ``background_above`` interactions trains in a background thread, with
+        ``background_blas_threads`` 1: one BLAS thread for the process meanwhile (None: the BLAS libraries' own,
+        one per core; measured in the README), at nice ``background_niceness`` (0: measured to stall requests
+        less than 10 under load, since the training holds the GIL at times)."""
         self.store = EmbeddedStore(":memory:")
         self._infos = {info.collection: info for info in list_samples()}
         self._samples = {collection: info.name for collection, info in self._infos.items()}
         self._loaded: set[str] = set()
         self._communities: dict[str, float] = {}  # collection -> seconds its community took to install
         self._lock = threading.Lock()
+        self._training: dict[str, threading.Thread] = {}
+        if background_blas_threads not in (1, None):
+            raise InvalidInputError(f"background_blas_threads must be 1 or None, got {background_blas_threads!r}")
+        self._blas = one_blas_thread if background_blas_threads == 1 else contextlib.nullcontext
+        self._niceness = int(background_niceness)
+        self._background_above = int(background_above)
 
     def names(self) -> frozenset[str]:
         return frozenset(self._samples)
@@ -99,10 +115,22 @@ class SampleLibrary:
                 train_behaviour(self.store, collection, **settings)
             except PersonalizationError:  # too few likes to learn from: no model
                 pass
-        if (self.info(collection).interactions or 0) <= AUTO_TRAIN_MAX:
+        if (self.info(collection).interactions or 0) <= self._background_above:
             train()
-        else:
-            threading.Thread(target=train, name=f"learn-{collection}", daemon=True).start()
+            return
+
+        def train_in_background() -> None:
+            if self._niceness:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
+            with self._blas():
+                train()
+        thread = threading.Thread(target=train_in_background, name=f"learn-{collection}", daemon=True)
+        self._training[collection] = thread
+        thread.start()
+
+    def training(self, collection: str) -> threading.Thread | None:
+        """The background thread training ``collection``'s community model, if one was started."""
+        return self._training.get(collection)
 
     def communities(self) -> dict[str, float]:
         """The collections whose community is installed in this process, with the seconds each took."""
