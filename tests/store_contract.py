@@ -383,6 +383,30 @@ class StoreContract:
             {"title": "Item G", "genres": ["Noir"], "year": 2020, "original_id": "g"}
         assert store.near_vectors("Things", VECTORS[0], 7, filters=Filter.by_property("year").less_than(1950)) == [[]]
 
+    def test_a_staged_collection_is_hidden_until_published_whole(self, store):
+        first = store.stage_collection(CollectionSpec("Fresh", 4))
+        store.add_items(first, items()[:2], VECTORS[:2])
+        assert "Fresh" not in store.list_collections() and first not in store.list_collections()
+        store.publish_collection(first, "Fresh")
+        assert store.count("Fresh") == 2 and not store.has_collection(first)
+        second = store.stage_collection(CollectionSpec("Fresh", 4))
+        store.add_items(second, items()[2:], VECTORS[2:])
+        with pytest.raises(AlreadyExistsError, match="'Fresh' already exists"):
+            store.publish_collection(second, "Fresh")
+        assert store.count("Fresh") == 2
+        store.publish_collection(second, "Fresh", replace=True)  # the old one goes in the same transaction
+        assert [i.properties["original_id"] for i in store.iter_items("Fresh")] == list("cdef")
+        assert store.near_vectors("Fresh", VECTORS[5], 1)[0][0].uuid == uid("f")
+        assert sorted(store.list_collections()) == ["Fresh", "Things"]
+
+    def test_a_discarded_staged_collection_leaves_nothing(self, store):
+        staged = store.stage_collection(CollectionSpec("Fresh", 4))
+        store.add_items(staged, items(), VECTORS)
+        store.delete_collection(staged)
+        assert store.list_collections() == ["Things"] and not store.has_collection(staged)
+        with pytest.raises(NotFoundError, match="no staged collection"):
+            store.publish_collection(staged, "Fresh")
+
 
 def names(hits: list[Hit]) -> str:
     """The item letters of ``hits``, in order (``"dec"``)."""

@@ -109,3 +109,18 @@ def test_a_file_from_before_background_personas_is_migrated_in_place(tmp_path):
     store.update_collection_settings("Things", {"community": True})
     store.close()
     assert EmbeddedStore(path).collection_settings("Things") == {"community": True}
+
+
+@pytest.mark.parametrize("tables", ["CREATE TABLE users(id INTEGER, name TEXT)",
+                                    "CREATE TABLE collections(id INTEGER, title TEXT); CREATE TABLE notes(x)"])
+def test_another_programs_sqlite_file_is_refused_untouched(tmp_path, tables):
+    import sqlite3
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(tables)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"other\.sqlite' is an SQLite file of another application \(its tables: "
+                                         r"(collections, notes; differing from this engine: collections|users)\), "
+                                         r"not a store of this engine; nothing was"):
+        EmbeddedStore(path)
+    assert path.read_bytes() == before and not (tmp_path / "other.sqlite-wal").exists()

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core import (AccessDeniedError, AlreadyExistsError, InvalidInputError, NotFoundError, Persona, PersonaInteraction,
-                  ReadOnlyError, SampleLibrary, WorkspaceRef, Workspaces, copy_persona, describe, export_workspace,
-                  import_workspace, overview, to_uuid)
+from core import (AccessDeniedError, AlreadyExistsError, CollectionSpec, InvalidInputError, NotFoundError, Persona,
+                  PersonaInteraction, ReadOnlyError, SampleLibrary, WorkspaceRef, Workspaces, copy_persona, describe,
+                  export_workspace, import_workspace, overview, to_uuid)
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
 DISHES = "Workshop"
@@ -185,3 +185,5 @@ def test_overview_lists_personas_catalogs_size_and_activity(spaces, library):
     mine = describe(spaces, ws.ref)
     assert mine.personas == 1 and mine.size_bytes > 0 and mine.last_active
     assert [(c.name, c.personas, c.interactions, c.shared) for c in mine.collections] == [(DISHES, 1, 1, True)]
+    ws.store.stage_collection(CollectionSpec("Upload", 4))  # an upload still being built is not listed yet
+    assert [c.name for c in describe(spaces, ws.ref).collections] == [DISHES]

@@ -3,8 +3,8 @@
 Reading is all-or-nothing: every row is checked before anything is returned, and the first
 problem raises :class:`~core.errors.CatalogImportError` naming the 1-based data row (header
 excluded) and the column. :func:`import_catalog` then embeds (unless the file carried vectors),
-and only after that succeeds creates the collection, so a bad file never leaves a half-stored
-catalog behind.
+and only after that succeeds builds the collection, out of sight until it is complete, so a bad
+file never leaves a half-stored catalog behind and a replace never loses the old one.
 
 Item IDs go through :func:`core.ids.to_uuid` (a UUID is kept, anything else becomes the
 deterministic UUID5) and the original value is kept in the ``original_id`` property. The file
@@ -15,7 +15,7 @@ handling in :mod:`core.io.vectors`; interaction logs in :mod:`core.io.interactio
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
@@ -27,6 +27,7 @@ from core.errors import AlreadyExistsError, CatalogImportError, InvalidInputErro
 from core.ids import ORIGINAL_ID_PROPERTY, to_uuid
 from core.models import Item
 from core.store.base import CollectionSpec, Store
+from core.store.staged import new_collection
 from core.io.column_types import ColumnType, convert_table, detect_column_types, parse_column_type
 from core.io.cells import is_empty, plain
 from core.io.tables import FORMATS, ReadLimits, Source, Table, read_table
@@ -108,7 +109,7 @@ def read_catalog(
 def import_catalog(
     store: Store, collection: str, parsed: ParsedCatalog, *, embedder: Embedder | None = None,
     progress: ProgressCallback | None = None, title_property: str | None = None, replace: bool = False,
-    embedding_model: str | None = None,
+    embedding_model: str | None = None, before_publish: Callable[[str], Any] | None = None,
 ) -> CollectionSpec:
     """Embed (if needed) and store ``parsed`` as a new collection; returns its spec.
 
@@ -116,7 +117,10 @@ def import_catalog(
     reporting ``progress(done, total)``; with file vectors ``progress(n, n)`` is called once and
     ``embedding_model`` may name the model that made them. ``title_property`` must be a column;
     it becomes the first text field. An existing collection raises :class:`AlreadyExistsError`
-    unless ``replace`` is true, in which case it is dropped only once embedding has succeeded.
+    unless ``replace`` is true. The collection is built out of sight and published in one step
+    (:func:`core.store.staged.new_collection`): until then readers see the old collection, and a
+    failure (or a kill) at any point leaves it as it was. ``before_publish(staged_name)`` runs once
+    the items are stored, before publishing (the agent is attached there); its error aborts the import.
     """
     if not parsed.items:
         raise InvalidInputError("the parsed catalog has no items")
@@ -127,14 +131,10 @@ def import_catalog(
                                      embedding_model=embedding_model)
     spec = CollectionSpec(name=collection, dims=int(vectors.shape[1]), text_fields=text_fields,
                           embedding_model=model)
-    if store.has_collection(collection):
-        store.delete_collection(collection)
-    store.create_collection(spec)
-    try:
-        store.add_items(collection, parsed.items, vectors)
-    except BaseException:
-        store.delete_collection(collection)  # no empty collection left behind
-        raise
+    with new_collection(store, spec, replace=replace) as staged:
+        store.add_items(staged.name, parsed.items, vectors)
+        if before_publish is not None:
+            before_publish(staged.name)
     return spec
 
 

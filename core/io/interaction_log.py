@@ -224,8 +224,18 @@ def _time(value: Any, number: int, mapping: LogMapping) -> datetime | None:
         value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     try:
         return to_datetime(value, what="the time")
-    except InvalidInputError as exc:  # not a time, or past year 9999 in UTC (9999-12-31T23:59:59-05:00)
-        raise CatalogImportError(f"bad date {short(value)}: {exc}", row=number, column=column) from None
+    except InvalidInputError:  # not a time, or past year 9999 in UTC (9999-12-31T23:59:59-05:00)
+        reason = "out of range in UTC (years 1 to 9999)" if _is_iso(value) else \
+            "use ISO-8601 (2024-05-01T12:00:00Z) or unix seconds/milliseconds"
+        raise CatalogImportError(f"bad date {short(value)}: {reason}", row=number, column=column) from None
+
+
+def _is_iso(value: Any) -> bool:
+    try:
+        datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")[:100])  # noqa: FURB162
+    except ValueError:
+        return False
+    return True
 
 
 def read_interactions(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from core.errors import AlreadyExistsError, CatalogImportError, NotFoundError
 from core.ids import to_uuid
 from core.models import Item
 from core.store.base import CollectionSpec, Store
+from core.store.staged import new_collection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,35 +183,35 @@ def install_sample(store: Store, name: str, collection: str | None = None, *, re
     """Create ``collection`` (default: the catalog's own, e.g. ``"Movies"``) and fill it.
 
     An existing collection of that name raises :class:`AlreadyExistsError` unless ``replace``
-    is true, in which case it is deleted first. ``community``: also store the sample's real users
-    as background personas with their interactions (:func:`install_community`; a sample without
-    a log raises :class:`NotFoundError`). If anything fails, the new collection is removed again so
-    no half-filled catalog is left behind.
+    is true. ``community``: also store the sample's real users as background personas with their
+    interactions (:func:`install_community`; a sample without a log raises :class:`NotFoundError`).
+    The collection is built out of sight and published complete in one step, replacing the old one
+    in the same transaction (:func:`core.store.staged.new_collection`): if anything fails, or the
+    process is killed, no half-filled catalog appears and the old one is kept.
     """
     return install_catalog(store, load_sample(name), collection, replace=replace, community=community)
 
 
 def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None = None, *,
-                    replace: bool = False, community: bool = False) -> CollectionSpec:
-    """:func:`install_sample` for a catalog already loaded (the lab loads each one once per process)."""
+                    replace: bool = False, community: bool = False,
+                    before_publish: Callable[[str], Any] | None = None) -> CollectionSpec:
+    """:func:`install_sample` for a catalog already loaded (the lab loads each one once per process);
+    ``before_publish(staged_name)`` runs once everything is stored, before publishing (the agent is attached
+    there)."""
     collection = collection or catalog.info.collection
     if community and not catalog.info.interactions:
         load_sample_interactions(catalog.info.name)  # NotFoundError naming the samples with a log
-    if store.has_collection(collection):
-        if not replace:
-            raise AlreadyExistsError(
-                f"collection {collection!r} exists already; pass replace=True or another collection name")
-        store.delete_collection(collection)
+    if store.has_collection(collection) and not replace:
+        raise AlreadyExistsError(
+            f"collection {collection!r} exists already; pass replace=True or another collection name")
     spec = CollectionSpec(name=collection, dims=catalog.info.dims, text_fields=catalog.text_fields,
                           embedding_model=catalog.info.embedding_model)
-    store.create_collection(spec)
-    try:
-        store.add_items(collection, catalog.items, catalog.vectors)
+    with new_collection(store, spec, replace=replace) as staged:
+        store.add_items(staged.name, catalog.items, catalog.vectors)
         if community:
-            install_community(store, catalog.info.name, collection)
-    except BaseException:
-        store.delete_collection(collection)
-        raise
+            install_community(store, catalog.info.name, staged.name)
+        if before_publish is not None:
+            before_publish(staged.name)
     return spec
 
 

@@ -2,12 +2,14 @@
 
 :func:`install_sample_agent` does it for a shipped sample (the CLI's ``load-sample``, the lab's
 workspaces, the benchmarks and the tests), :func:`import_catalog_agent` for a parsed file (the
-CLI's ``import``, the lab's upload). In both, the new collection is removed again if attaching the
-agent fails, so no collection without an agent is left behind.
+CLI's ``import``, the lab's upload). In both, the agent is attached while the collection is still
+staged (:func:`core.store.staged.new_collection`), so the collection appears with its items and its
+agent in one step or not at all, and a replace that fails (or is killed) keeps the old collection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core.errors import InvalidInputError
@@ -34,8 +36,9 @@ def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: 
         sample = load_sample(sample)
     elif not isinstance(sample, SampleCatalog):
         raise InvalidInputError(f"sample must be a sample name or a SampleCatalog, got {type(sample).__name__}")
-    spec = install_catalog(store, sample, collection, replace=replace, community=community)
-    return _with_agent(store, spec.name, user_properties, agent_options)
+    attach = _attach(store, user_properties, agent_options)
+    spec = install_catalog(store, sample, collection, replace=replace, community=community, before_publish=attach)
+    return PersonalizationAgent(store, spec.name, **agent_options)
 
 
 def import_catalog_agent(store: Store, collection: str, parsed: ParsedCatalog, *, replace: bool = False,
@@ -47,15 +50,12 @@ def import_catalog_agent(store: Store, collection: str, parsed: ParsedCatalog, *
     :meth:`PersonalizationAgent.create`.
     """
     keys = ("progress", "title_property", "embedder", "embedding_model")
+    options = {k: import_and_agent.pop(k) for k in keys if k in import_and_agent}
     spec = import_catalog(store, collection, parsed, replace=replace,
-                          **{k: import_and_agent.pop(k) for k in keys if k in import_and_agent})
-    return _with_agent(store, spec.name, user_properties, import_and_agent)
+                          before_publish=_attach(store, user_properties, import_and_agent), **options)
+    return PersonalizationAgent(store, spec.name, **import_and_agent)
 
 
-def _with_agent(store: Store, collection: str, user_properties: dict[str, Any] | None,
-                options: dict[str, Any]) -> PersonalizationAgent:
-    try:
-        return PersonalizationAgent.create(store, collection, user_properties, **options)
-    except BaseException:
-        store.delete_collection(collection)
-        raise
+def _attach(store: Store, user_properties: dict[str, Any] | None, options: dict[str, Any]) -> Callable[[str], Any]:
+    """Attaching the agent to the staged collection: its options are checked and stored before publishing."""
+    return lambda staged: PersonalizationAgent.create(store, staged, user_properties, **options)

@@ -1,8 +1,7 @@
 """The store protocol: everything the engine needs from a backend, and nothing more.
 
-Two backends implement it: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + an
-in-memory float32 matrix, the default) and the Weaviate store. The engine never talks to a backend
-any other way, and ``tests/store_contract.py`` holds the contract suite each backend subclasses.
+Backends: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + in-memory float32 matrices,
+the default) and the Weaviate store; ``tests/store_contract.py`` is the suite each one subclasses.
 
 - **Named vectors.** A collection has one or more named vectors (``{"default": 384}``, or
   ``{"text": 384, "behaviour": 64}``); the first is the default. Every vector method takes
@@ -17,11 +16,11 @@ any other way, and ``tests/store_contract.py`` holds the contract suite each bac
   community) are personas like any other for the engine, but ``list_personas`` / ``count_personas``
   leave them out unless asked. **Collection settings** keep a few JSON values with a collection.
 - **Learned vectors.** :meth:`Store.put_learned` keeps a collection's learned item vectors (the
-  ``"behaviour"`` vectors of :mod:`core.learn`, trained on the collection's interactions) beside its
-  catalog: one unit row per item like a named vector, with a per-item fold-in weight and the model's
-  metadata. They belong to whoever holds the interactions (a workspace's own file, never a shared
-  sample catalog), so they live with the personas rather than inside the items.
-- **Atomic writes.** Every write method stores all of its input or, on any error, nothing.
+  ``"behaviour"`` vectors of :mod:`core.learn`) beside its catalog: one unit row per item like a
+  named vector, with a per-item fold-in weight and the model's metadata. They belong to whoever holds
+  the interactions (a workspace's own file, never a shared sample), so they live with the personas.
+- **Atomic writes.** Every write method stores all of its input or, on any error, nothing; a whole
+  collection is built hidden and published in one step (``stage_collection``, ``publish_collection``).
 - **Copies out.** Returned items, personas and vectors are the caller's: mutating them never
   changes the store. ``item_properties`` is the one uncopied, read-only view, for the engine's reads.
 """
@@ -145,6 +144,10 @@ class Store(Protocol):
     def has_collection(self, name: str) -> bool: ...
     def list_collections(self) -> list[str]: ...
     def delete_collection(self, name: str) -> None: ...
+    def stage_collection(self, spec: CollectionSpec) -> str:
+        """A hidden collection for ``spec`` (not in ``list_collections``); its private name (``core.store.staged``)."""
+    def publish_collection(self, staged: str, name: str, *, replace: bool = False) -> None:
+        """Rename ``staged`` to ``name`` in one transaction (deleting an existing ``name`` there if ``replace``)."""
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None: ...
     def has_agent(self, name: str) -> bool: ...
     def collection_settings(self, name: str) -> dict[str, Any]: ...
@@ -238,9 +241,6 @@ class Store(Protocol):
         ...
     def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
         """The learned vectors called ``name``, or None if none were stored (read-only arrays)."""
-        ...
     def delete_learned(self, collection: str, name: str) -> bool:
         """Remove them; True if there were any."""
-        ...
-
     def close(self) -> None: ...

@@ -37,8 +37,16 @@ import numpy as np
 from core.checks import check_type
 from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
-from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
-                             StoredInteraction)
+from core.store.base import (
+    CollectionSpec,
+    Hit,
+    InteractionRow,
+    InteractionScan,
+    ItemPrior,
+    LearnedVectors,
+    Store,
+    StoredInteraction,
+)
 from core.store.community import CommunityRouting, community_scan, merge_scans
 
 T = TypeVar("T")
@@ -115,11 +123,22 @@ class OverlayStore(CommunityRouting):
 
     # collections --------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
-        self._write(f"create collection {check_type(spec, CollectionSpec, 'create_collection spec').name!r}")
-        if self.is_shared(spec.name):
-            raise AlreadyExistsError(f"collection {spec.name!r} is the name of a shared sample catalog; "
-                                     "choose another name")
+        self._new_name(check_type(spec, CollectionSpec, "create_collection spec").name)
         self.own.create_collection(spec)
+
+    def stage_collection(self, spec: CollectionSpec) -> str:
+        self._new_name(check_type(spec, CollectionSpec, "stage_collection spec").name)
+        return self.own.stage_collection(spec)
+
+    def publish_collection(self, staged: str, name: str, *, replace: bool = False) -> None:
+        self._new_name(name)
+        self.own.publish_collection(staged, name, replace=replace)
+
+    def _new_name(self, name: str) -> None:
+        self._write(f"create collection {name!r}")
+        if self.is_shared(name):
+            raise AlreadyExistsError(f"collection {name!r} is the name of a shared sample catalog; "
+                                     "choose another name")
 
     def get_collection(self, name: str) -> CollectionSpec:
         return self.own.get_collection(name)

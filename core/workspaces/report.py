@@ -51,8 +51,9 @@ class WorkspaceInfo:
 
 _COUNTS = ("SELECT c.name, (SELECT COUNT(*) FROM personas p WHERE p.cid = c.id),"
            " (SELECT COUNT(*) FROM interactions i WHERE i.cid = c.id),"
-           " (SELECT COUNT(*) FROM items t WHERE t.cid = c.id), {settings} FROM collections c ORDER BY c.name")
-"""Per collection: name, personas, interactions, own items and settings (NULL in a file from before settings)."""
+           " (SELECT COUNT(*) FROM items t WHERE t.cid = c.id), {settings} FROM collections c{where} ORDER BY c.name")
+"""Per collection: name, personas, interactions, own items and settings (NULL in a file from before settings);
+a collection still being built (staged, hidden until published) is left out."""
 
 
 def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
@@ -66,7 +67,9 @@ def describe(workspaces: Workspaces, ref: WorkspaceRef) -> WorkspaceInfo:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
                 columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
-                rows = db.execute(_COUNTS.format(settings="c.settings" if "settings" in columns else "NULL")).fetchall()
+                rows = db.execute(_COUNTS.format(settings="c.settings" if "settings" in columns else "NULL",
+                                                 where=" WHERE c.staging IS NULL" if "staging" in columns else "")
+                                  ).fetchall()
             finally:
                 db.close()
         except sqlite3.Error as exc:

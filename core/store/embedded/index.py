@@ -5,6 +5,11 @@ top-k, so the engine adds almost nothing over that floor (see ``benchmarks/bench
 With a per-item prior that decides most of the ranking (the ``blend`` strategy's behaviour part,
 the most-liked list) it reads only the rows that can still reach the top, and stays exact
 (:mod:`core.store.embedded.pruning`).
+
+An index is immutable once built: a write makes a new one (:meth:`VectorIndex.appended`,
+:meth:`VectorIndex.with_vectors`) that the store swaps in, so a reader holding an index sees one
+consistent state — its ids, properties and matrices always have the same rows — however many
+items are added meanwhile. ``origin`` records where the rows came from (the store's business).
 """
 
 from __future__ import annotations
@@ -26,24 +31,26 @@ _BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product
 class VectorIndex:
     """UUIDs, properties and the named vector matrices of one collection, row-aligned."""
 
-    def __init__(self, uuids: list[UUID], properties: list[dict], matrices: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, uuids: list[UUID], properties: list[dict], matrices: Mapping[str, np.ndarray], *,
+                 origin: Any = None, pos: dict[UUID, int] | None = None) -> None:
         self.uuids = uuids
         self.properties = properties
-        self.matrices = dict(matrices)
-        self.pos = {u: i for i, u in enumerate(uuids)}
+        self.matrices = {name: _frozen(m) for name, m in matrices.items()}
+        self.pos = {u: i for i, u in enumerate(uuids)} if pos is None else pos
+        self.origin = origin
         self._evaluator = None
         self._names: list[str] | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], vectors: Mapping[str, int],
-                  extra: Mapping[str, Sequence[bytes]]) -> VectorIndex:
+                  extra: Mapping[str, Sequence[bytes]], *, origin: Any = None) -> VectorIndex:
         """Build from ``(uuid, properties_json, default_vector_blob)`` rows and, per other named
         vector, its blobs in the same row order."""
         default = next(iter(vectors))
         blobs = {default: [r[2] for r in rows], **extra}
-        matrices = {name: np.frombuffer(b"".join(blobs[name]), dtype=np.float32).reshape(len(rows), dims).copy()
-                    for name, dims in vectors.items()}
-        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrices)
+        matrices = {name: np.frombuffer(b"".join(blobs[name]), dtype=np.float32).reshape(len(rows), dims)
+                    for name, dims in vectors.items()}  # read-only views of the joined bytes: nothing writes them
+        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrices, origin=origin)
 
     def __len__(self) -> int:
         return len(self.uuids)
@@ -51,18 +58,21 @@ class VectorIndex:
     def matrix(self, name: str) -> np.ndarray:
         return self.matrices[name]
 
-    def append(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: Mapping[str, np.ndarray]) -> None:
+    def appended(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: Mapping[str, np.ndarray], *,
+                 origin: Any = None) -> VectorIndex:
+        """A new index: this one's rows followed by the given ones (this one is left as it is)."""
         start = len(self.uuids)
-        self.uuids.extend(uuids)
-        self.properties.extend(properties)
-        self.pos.update((u, start + i) for i, u in enumerate(uuids))
-        for name, block in vectors.items():
-            self.matrices[name] = np.vstack([self.matrices[name], block]) if start else np.ascontiguousarray(block)
-        self._evaluator = None
-        self._names = None
+        pos = dict(self.pos)
+        pos.update((u, start + i) for i, u in enumerate(uuids))
+        matrices = {name: np.vstack([self.matrices[name], vectors[name]]) if start else vectors[name]
+                    for name in self.matrices}
+        return VectorIndex([*self.uuids, *uuids], [*self.properties, *properties], matrices, origin=origin, pos=pos)
 
-    def set_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray) -> None:
-        self.matrices[name][self.positions(ids)] = vectors
+    def with_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray, *, origin: Any = None) -> VectorIndex:
+        """A new index with named vector ``name`` of ``ids`` replaced (the other matrices are shared)."""
+        matrix = self.matrices[name].copy()
+        matrix[self.positions(ids)] = vectors
+        return VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, pos=self.pos)
 
     def positions(self, ids: Sequence[UUID]) -> np.ndarray:
         try:
@@ -162,3 +172,12 @@ def _check_finite(queries: np.ndarray, name: str) -> None:
         row = int(np.argwhere(~np.isfinite(queries))[0][0])
         raise InvalidInputError(f"query vector #{row} for {name!r} holds NaN or infinity; query vectors are finite "
                                 "numbers")
+
+
+def _frozen(matrix: np.ndarray) -> np.ndarray:
+    """``matrix`` as a contiguous float32 array nobody can write to (indexes share their matrices)."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.flags.writeable:
+        matrix = matrix.view()
+        matrix.flags.writeable = False
+    return matrix

@@ -4,7 +4,7 @@ persona tables' mixin).
 One row of the ``learned`` table per (collection, name): the item ids as 16-byte UUIDs, the float32
 vectors and fold-in weights as raw bytes, the metadata as JSON. A write replaces the row in one
 transaction and drops the collection's memos. Reads are cached in memory until the next write of
-that model (interactions written meanwhile do not change a trained model: staleness is the
+that model (here or, noticed through the change counters, in another process) (interactions written meanwhile do not change a trained model: staleness is the
 engine's to judge, from its metadata).
 """
 
@@ -38,10 +38,12 @@ class LearnedTables(PersonaTables):
             cid = self._cid(collection)
             db.execute("INSERT OR REPLACE INTO learned(cid, name, meta, ids, vectors, fold) VALUES (?,?,?,?,?,?)",
                        (cid, name, meta, ids, vectors.tobytes(), fold.tobytes()))
-            self._learned.setdefault(collection, {})[name] = _frozen(learned.ids, vectors, fold, json.loads(meta))
+            frozen = _frozen(learned.ids, vectors, fold, json.loads(meta))
+            self._on_commit(lambda: self._learned.setdefault(collection, {}).__setitem__(name, frozen))
             self._changed(collection)  # memos built on the old model (the engine's) go
 
     def get_learned(self, collection: str, name: str) -> LearnedVectors | None:
+        self._fresh()  # another process may have trained it meanwhile
         with self._lock:
             cached = self._learned.setdefault(collection, {})
             if name not in cached:

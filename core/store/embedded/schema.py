@@ -8,6 +8,10 @@ named vectors), one FTS5 table ``fts_<cid>`` per collection for BM25, ``personas
 model). Interactions point at their persona by its integer key and at their item by its
 16-byte UUID: small index keys make bulk imports several times faster than UUID text would.
 ``personas.background`` is 1 for background personas (a sample's community), 0 for the rest.
+``collections.version`` counts the writes to a collection and ``item_version`` its vector
+rewrites, so that a process notices another's commits (:mod:`core.store.embedded.snapshots`);
+``collections.staging`` marks a collection still being built, hidden until it is published
+(:mod:`core.store.embedded.staging`).
 Interaction weights are checked in [-1, 1] before they are written (vectorised: a per-row CHECK
 constraint cost about a third of bulk-insert time). Files written by earlier versions are migrated
 in place on open (columns added, nothing dropped).
@@ -37,7 +41,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
     text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
-    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT);
+    embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT,
+    version INTEGER NOT NULL DEFAULT 0, item_version INTEGER NOT NULL DEFAULT 0, staging TEXT);
 CREATE TABLE IF NOT EXISTS items(
     row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
     properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
@@ -57,8 +62,16 @@ CREATE TABLE IF NOT EXISTS learned(
 """
 
 
-_MIGRATED = {"collections": {"vectors", "settings"}, "personas": {"background"}}
+_ADDED_COLUMNS = (
+    ("collections", "vectors", "TEXT"),  # before named vectors: each collection had one, "default"
+    ("collections", "settings", "TEXT"),  # before collection settings: none
+    ("personas", "background", "INTEGER NOT NULL DEFAULT 0"),  # before background personas: every one was people's
+    ("collections", "version", "INTEGER NOT NULL DEFAULT 0"),  # before change counters and staged collections
+    ("collections", "item_version", "INTEGER NOT NULL DEFAULT 0"),
+    ("collections", "staging", "TEXT"),
+)
 """Columns that :func:`migrate` adds to files of earlier versions (they may be missing)."""
+_MIGRATED = {table: {c for t, c, _ in _ADDED_COLUMNS if t == table} for table, _, _ in _ADDED_COLUMNS}
 
 
 def _expected_columns() -> dict[str, set[str]]:
@@ -105,16 +118,27 @@ def check_schema(db: sqlite3.Connection, path: str) -> None:
                      "engine; nothing was changed: open a new file or one this engine wrote")
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Create what is missing of :data:`SCHEMA` and bring a file from an earlier version up to it (idempotent)."""
+def migrate(db: Any) -> None:
+    """Create what is missing of :data:`SCHEMA` and bring a file from an earlier version up to it
+    (idempotent; safe when several processes open the file at once: the columns are checked again
+    under the write lock)."""
     db.executescript(SCHEMA)
-    columns = {row[1] for row in db.execute("PRAGMA table_info(collections)")}
-    if "vectors" not in columns:  # before named vectors: each collection had one, "default"
-        db.execute("ALTER TABLE collections ADD COLUMN vectors TEXT")
-    if "settings" not in columns:  # before collection settings: none
-        db.execute("ALTER TABLE collections ADD COLUMN settings TEXT")
-    if "background" not in {row[1] for row in db.execute("PRAGMA table_info(personas)")}:
-        db.execute("ALTER TABLE personas ADD COLUMN background INTEGER NOT NULL DEFAULT 0")  # every persona was people's
+    if not _missing_columns(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for table, column, kind in _missing_columns(db):  # added, never dropped: older rows get the default
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _missing_columns(db: Any) -> list[tuple[str, str, str]]:
+    present = {table: {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+               for table in {t for t, _, _ in _ADDED_COLUMNS}}
+    return [(table, column, kind) for table, column, kind in _ADDED_COLUMNS if column not in present[table]]
 
 
 def dump_vectors(vectors: dict[str, int]) -> str:

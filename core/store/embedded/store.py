@@ -3,10 +3,15 @@
 The schema is in :mod:`core.store.embedded.schema`, personas and interactions in
 :mod:`core.store.embedded.personas`, learned vectors in :mod:`core.store.embedded.learned`. Each write method runs in one transaction, so a failure leaves
 the file as it was. A collection's vector matrices are read once, on first use, and kept in step
-with later writes; reopening the file restores everything. Filters are weaviate-client ``Filter``
+with later writes — this process's and other processes' (:mod:`core.store.embedded.snapshots`);
+reopening the file restores everything. A collection can be built out of sight and published in
+one transaction (:mod:`core.store.embedded.staging`). Filters are weaviate-client ``Filter``
 objects evaluated here (:mod:`core.store.embedded.filter_eval`).
 
-Thread-safe: one lock serialises access, so a Streamlit server can share one instance.
+Thread-safe: one lock serialises access to the SQLite connection, so a Streamlit server can share
+one instance; searches run outside it on an immutable index. Several processes may share a file: a
+write waits up to ``busy_timeout`` seconds for another's lock, then raises
+:class:`~core.errors.StoreError` (:mod:`core.store.embedded.connection`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,98 +30,79 @@ import numpy as np
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
 from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
+from core.store.embedded.connection import BUSY_TIMEOUT, Connection
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
+from core.store.embedded.schema import (
+    CAPABILITIES,
+    check_schema,
+    check_vectors,
+    fts_columns,
+    load_vectors,
+    migrate,
+    named_batches,
+    store_path,
+    stored_properties,
+    valid_name,
+)
 from core.store.embedded.settings import CollectionSettings
-from core.store.embedded.schema import (CAPABILITIES, check_schema, check_vectors, fts_columns, spec_row,
-                                        load_vectors, migrate, named_batches, store_path, stored_properties,
-                                        valid_name)
+from core.store.embedded.snapshots import Origin, Snapshots
+from core.store.embedded.staging import Staging
 
-class EmbeddedStore(LearnedTables, CollectionSettings):
+
+class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
     """SQLite-backed :class:`~core.store.base.Store`; ``path=":memory:"`` for a throwaway store."""
 
     capabilities = CAPABILITIES
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = store_path(path)
+        self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = Connection(self.path, busy_timeout)
             check_schema(self._db, self.path)  # another application's file is refused before anything is written
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk writes touch many index pages
             migrate(self._db)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
-        self._lock = threading.RLock()
-        self._indexes: dict[str, VectorIndex] = {}
-        self._memos: dict[str, dict[str, Any]] = {}
-        self._specs: dict[str, CollectionSpec] = {}
-        self._learned: dict[str, dict[str, Any]] = {}  # LearnedTables' read cache
+            self._init_caches()
+            self._drop_abandoned()
+        except BaseException as exc:
+            if hasattr(self, "_db"):
+                self._db.close()  # a refused file is not kept open
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot open the embedded store at {self.path!r}: {exc}") from exc
+            raise
 
-    # plumbing ----------------------------------------------------------------------------
-    @contextmanager
-    def _tx(self):
-        """One write transaction: everything in the block commits together or not at all."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
+    # plumbing (transactions: Snapshots._tx) -----------------------------------------------
     def _cid(self, name: str) -> int:
         row = self._db.execute("SELECT id FROM collections WHERE name=?", (valid_name(name),)).fetchone()
         if row is None:
             raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
         return row[0]
 
-    def _changed(self, collection: str) -> None:
-        self._memos.pop(collection, None)
-    def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            memos = self._memos.setdefault(collection, {})
-            if key not in memos:
-                memos[key] = build()
-            return memos[key]
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
-    # collections -------------------------------------------------------------------------
-    def create_collection(self, spec: CollectionSpec) -> None:
-        row = spec_row(spec)
-        with self._tx() as db:
-            if db.execute("SELECT 1 FROM collections WHERE name=?", (spec.name,)).fetchone():
-                raise AlreadyExistsError(f"collection {spec.name!r} already exists")
-            cur = db.execute(
-                "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model,"
-                " vectors) VALUES (?,?,?,?,?,?,?)", row)
-            columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
-            db.execute(f"CREATE VIRTUAL TABLE fts_{cur.lastrowid} USING fts5({columns}, "
-                       "tokenize='unicode61 remove_diacritics 2')")
 
+    # collections (created and published by Staging) ---------------------------------------
     def get_collection(self, name: str) -> CollectionSpec:
+        self._fresh()
         spec = self._specs.get(name)  # read on every request: kept until the collection's config changes
         return spec if spec is not None else self._read_collection(name)
 
     def _read_collection(self, name: str) -> CollectionSpec:
-        with self._lock:
+        with self._lock:  # read and cached under the lock: a write in between cannot leave a stale spec cached
             row = self._db.execute(
                 "SELECT name, dims, text_fields, vector_name, user_properties, embedding_model, vectors"
                 " FROM collections WHERE name=?", (valid_name(name),)).fetchone()
-        if row is None:
-            raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
-        spec = self._specs[name] = CollectionSpec(
-            name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])), vector_name=row[3],
-            user_properties=json.loads(row[4]), embedding_model=row[5], vectors=load_vectors(row[6]))
+            if row is None:
+                raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
+            spec = self._specs[name] = CollectionSpec(
+                name=row[0], dims=row[1], text_fields=tuple(json.loads(row[2])), vector_name=row[3],
+                user_properties=json.loads(row[4]), embedding_model=row[5], vectors=load_vectors(row[6]))
         return spec
 
     def has_collection(self, name: str) -> bool:
@@ -126,20 +111,11 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
 
     def list_collections(self) -> list[str]:
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM collections ORDER BY name")]
+            return [r[0] for r in self._db.execute("SELECT name FROM collections WHERE staging IS NULL ORDER BY name")]
 
     def delete_collection(self, name: str) -> None:
         with self._tx() as db:
-            cid = self._cid(name)
-            db.execute("DELETE FROM item_vectors WHERE row IN (SELECT row FROM items WHERE cid=?)", (cid,))
-            for table in ("items", "personas", "interactions", "learned"):
-                db.execute(f"DELETE FROM {table} WHERE cid=?", (cid,))
-            db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
-            db.execute("DELETE FROM collections WHERE id=?", (cid,))
-            self._indexes.pop(name, None)
-            self._specs.pop(name, None)
-            self._learned.pop(name, None)
-            self._changed(name)
+            self._drop_collection(db, name, self._cid(name))
 
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:
         self.get_collection(name).vector(vector_name)  # an unknown vector name is an error here, not later
@@ -148,6 +124,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             db.execute("UPDATE collections SET agent=1, user_properties=?, vector_name=? WHERE id=?",
                        (json.dumps(user_properties), vector_name, cid))
             self._specs.pop(name, None)
+            self._changed(name)
 
     def has_agent(self, name: str) -> bool:
         with self._lock:
@@ -183,13 +160,23 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection)
-            index = self._indexes.get(collection)
-            uuids = [item.uuid for item in items]
-            if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
-                self._indexes[collection] = VectorIndex(uuids, copies, named)
-            elif index is not None:
-                index.append(uuids, copies, named)
+            if items:
+                origin = Origin(cid, self._item_version(cid), rows[-1])
+                self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin))
         return len(items)
+
+    def _appended(self, collection: str, was_empty: bool, items: Sequence[Item], copies: list[dict],
+                  named: dict[str, np.ndarray], origin: Origin) -> None:
+        """After add_items committed: the new index (the old one's rows and these), swapped in."""
+        index = self._indexes.get(collection)
+        uuids = [item.uuid for item in items]
+        if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
+            self._indexes[collection] = VectorIndex(uuids, copies, named, origin=origin)
+        elif index is not None:
+            self._indexes[collection] = index.appended(uuids, copies, named, origin=origin)
+
+    def _item_version(self, cid: int) -> int:
+        return self._db.execute("SELECT item_version FROM collections WHERE id=?", (cid,)).fetchone()[0]
 
     def put_vectors(self, collection: str, ids: Sequence[UUID], vectors: np.ndarray, *,
                     vector_name: str | None = None) -> None:
@@ -197,10 +184,10 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
         name, dims = spec.vector(vector_name)
         ids = list(ids)
         block = check_vectors(vectors, len(ids), dims, what=f"vectors {name!r}")
-        index = self._index(collection)
         with self._tx() as db:
+            cid = self._cid(collection)
             rows = [r for (r,) in (db.execute("SELECT row FROM items WHERE cid=? AND uuid=?",
-                                              (self._cid(collection), str(u))).fetchone() or (None,) for u in ids)]
+                                              (cid, str(u))).fetchone() or (None,) for u in ids)]
             if None in rows:
                 raise NotFoundError(f"item {ids[rows.index(None)]} is not in collection {collection!r}; nothing stored")
             if name == spec.default_vector:
@@ -208,8 +195,12 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
             else:
                 db.executemany("INSERT OR REPLACE INTO item_vectors(row, name, vector) VALUES (?,?,?)",
                                ((r, name, v.tobytes()) for r, v in zip(rows, block)))
-            index.set_vectors(name, ids, block)
+            db.execute("UPDATE collections SET item_version = item_version + 1 WHERE id=?", (cid,))
             self._changed(collection)
+            index, version = self._indexes.get(collection), self._item_version(cid)
+            if index is not None:  # else it is read, with these vectors, when next needed
+                new = index.with_vectors(name, ids, block, origin=index.origin._replace(item_version=version))
+                self._on_commit(lambda: self._indexes.__setitem__(collection, new))
 
     def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
         for chunk in range(0, len(ids), 500):
@@ -218,20 +209,6 @@ class EmbeddedStore(LearnedTables, CollectionSettings):
                              (cid, *part)).fetchone()
             if row:
                 raise AlreadyExistsError(f"item {row[0]} already exists in this collection")
-
-    def _index(self, collection: str) -> VectorIndex:
-        with self._lock:
-            index = self._indexes.get(collection)
-            if index is None:
-                spec = self.get_collection(collection)
-                cid = self._cid(collection)
-                rows = self._db.execute("SELECT uuid, properties, vector FROM items WHERE cid=? ORDER BY row",
-                                        (cid,)).fetchall()
-                extra = {name: [b for (b,) in self._db.execute(
-                    "SELECT v.vector FROM items i JOIN item_vectors v ON v.row = i.row AND v.name = ?"
-                    " WHERE i.cid=? ORDER BY i.row", (name, cid))] for name in list(spec.vectors)[1:]}
-                index = self._indexes[collection] = VectorIndex.from_rows(rows, spec.vectors, extra)
-            return index
 
     def count(self, collection: str) -> int:
         return len(self._index(collection))

@@ -1,0 +1,207 @@
+"""What the embedded store keeps in memory, how it stays current, and its write transactions (a mixin
+of :class:`~core.store.embedded.store.EmbeddedStore`).
+
+The store caches, per collection, its :class:`~core.store.embedded.index.VectorIndex` (ids,
+properties, vector matrices), its spec, its memos and its learned vectors. Two rules keep them right:
+
+- **Readers never see a half-updated index.** An index is immutable; a write builds a new one and
+  swaps it in only after its transaction committed (``_on_commit``). A request holds the index it
+  read, so its ids, properties, matrices and every array aligned to them (a popularity prior) have
+  the same rows however many items are added meanwhile.
+- **Another process's commits are noticed before answering.** SQLite's ``PRAGMA data_version``
+  changes exactly when another connection committed to the file. Each read of a cache first
+  compares it (one cheap PRAGMA; a ``":memory:"`` store has no other connection and skips it); when
+  it changed, the ``collections`` table's change counters (``version``: any write, ``item_version``:
+  vectors rewritten) say which collections changed: their memos, specs and learned vectors are
+  dropped, an index gains the rows added since it was read (items are only ever appended, with
+  growing row numbers), and an index whose collection was replaced, deleted or had vectors rewritten
+  is dropped and read again when next needed. Every write transaction does the same check first,
+  so a write never builds on a stale cache.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any, NamedTuple
+
+from core.errors import NotFoundError, StoreError
+from core.store.embedded.index import VectorIndex
+
+
+class Origin(NamedTuple):
+    """Where an index's rows came from: the collection's key, its ``item_version``, its last item row."""
+
+    cid: int
+    item_version: int
+    last_row: int
+
+
+class Snapshots:
+    """The store's caches and their refresh (see the module docstring)."""
+
+    _db: Any
+    _lock: threading.RLock
+    path: str
+
+    def _init_caches(self) -> None:
+        self._indexes: dict[str, VectorIndex] = {}
+        self._memos: dict[str, dict[str, Any]] = {}
+        self._specs: dict[str, Any] = {}
+        self._learned: dict[str, dict[str, Any]] = {}  # LearnedTables' read cache
+        self._building: dict[tuple[str, str], threading.RLock] = {}  # one lock per memo being built
+        self._pending: list[Callable[[], None]] = []  # cache updates waiting for the current commit
+        self._shared = self.path != ":memory:"  # only a file can have other connections
+        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0] if self._shared else 0
+        self._seen = self._versions()
+
+    def _versions(self) -> dict[str, tuple[int, int, int]]:
+        """``(cid, version, item_version)`` of every collection, by name."""
+        return {name: (cid, version, items) for name, cid, version, items in
+                self._db.execute("SELECT name, id, version, item_version FROM collections")}
+
+    def _fresh(self) -> None:
+        """Forget or update what other connections' commits made stale (see the module docstring)."""
+        if not self._shared:
+            return
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._data_version:
+                return
+            self._data_version = version
+            now = self._versions()
+            for name in set(self._seen) | set(now):
+                if self._seen.get(name) != now.get(name):
+                    self._stale(name, now.get(name))
+            self._seen = now
+
+    def _stale(self, name: str, now: tuple[int, int, int] | None) -> None:
+        self._memos.pop(name, None)
+        self._specs.pop(name, None)
+        self._learned.pop(name, None)
+        index = self._indexes.get(name)
+        if index is None:
+            return
+        if now is None or (now[0], now[2]) != index.origin[:2]:
+            self._indexes.pop(name, None)  # replaced, deleted or vectors rewritten: read again when needed
+        else:
+            self._indexes[name] = self._grown(name, index)
+
+    def _changed(self, collection: str) -> None:
+        """In a write transaction: ``collection`` changed (its memos go; other processes will see its counter)."""
+        self._memos.pop(collection, None)
+        self._db.execute("UPDATE collections SET version = version + 1 WHERE name=?", (collection,))
+
+    def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``'s value until the collection's next write. A build runs outside the store's lock (a
+        first behaviour training takes seconds: reads and writes go on meanwhile), one at a time per key;
+        a value whose build overlapped a write of the collection is returned but not kept."""
+        self._fresh()
+        with self._lock:
+            if key in (memos := self._memos.setdefault(collection, {})):
+                return memos[key]
+            gate = self._building.setdefault((collection, key), threading.RLock())
+        with gate:
+            with self._lock:
+                if key in (memos := self._memos.setdefault(collection, {})):
+                    return memos[key]
+            value = build()
+            with self._lock:
+                if self._memos.get(collection) is memos:  # no write dropped the memos meanwhile
+                    memos[key] = value
+                self._building.pop((collection, key), None)
+        return value
+
+    # transactions ------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self):
+        """One write transaction: everything in the block commits together or not at all; the caches
+        follow once it has committed."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._pending = []
+            try:
+                self._fresh()  # other processes' commits first: a write never builds on a stale cache
+                yield self._db
+                seen = self._versions()
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._forget()
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"the embedded store could not commit the write, nothing was stored: "
+                                     f"{exc}") from exc
+                raise
+            self._seen = seen
+            try:
+                for update in self._pending:
+                    update()
+            except Exception:  # e.g. no memory for the new index: the write stands, the caches are read again
+                self._forget()
+
+    @contextmanager
+    def _reading(self):
+        """One consistent snapshot for several SELECTs (inside a write transaction: that one)."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield self._db
+                return
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+
+    def _on_commit(self, update: Callable[[], None]) -> None:
+        """Run ``update`` (a cache change) once the current write transaction has committed."""
+        self._pending.append(update)
+
+    def _forget(self) -> None:
+        """Drop every cache (after a commit that failed: memory may be ahead of the file)."""
+        for cache in (self._indexes, self._memos, self._specs, self._learned):
+            cache.clear()
+        self._seen = {}
+
+    # the index ---------------------------------------------------------------------------
+    def _index(self, collection: str) -> VectorIndex:
+        self._fresh()
+        index = self._indexes.get(collection)
+        if index is None:
+            with self._lock:
+                index = self._indexes.get(collection)
+                if index is None:
+                    index = self._indexes[collection] = self._read_index(collection, None)
+        return index
+
+    def _grown(self, collection: str, index: VectorIndex) -> VectorIndex:
+        """``index`` with the rows another process appended since it was read."""
+        more = self._read_index(collection, index.origin)
+        return index if not len(more) else index.appended(more.uuids, more.properties, more.matrices,
+                                                          origin=more.origin)
+
+    def _read_index(self, collection: str, after: Origin | None) -> VectorIndex:
+        """The collection's items as an index (only the rows after ``after``'s, when given)."""
+        with self._reading() as db:
+            row = db.execute("SELECT id, item_version FROM collections WHERE name=?", (collection,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"collection {collection!r} does not exist; existing: {self.list_collections()}")
+            cid, item_version = row
+            spec = self.get_collection(collection)
+            start = after.last_row if after is not None else 0
+            rows = db.execute("SELECT row, uuid, properties, vector FROM items WHERE cid=? AND row>? ORDER BY row",
+                              (cid, start)).fetchall()
+            extra = {name: [b for (b,) in db.execute(
+                "SELECT v.vector FROM items i JOIN item_vectors v ON v.row = i.row AND v.name = ?"
+                " WHERE i.cid=? AND i.row>? ORDER BY i.row", (name, cid, start))] for name in list(spec.vectors)[1:]}
+        origin = Origin(cid, item_version, rows[-1][0] if rows else start)
+        return VectorIndex.from_rows([r[1:] for r in rows], spec.vectors, extra, origin=origin)
