@@ -8,7 +8,7 @@ model trains at once), a workspace with a persona of 20 movie likes; ``get_objec
 (limit 10, vector-only: the blend) timed back to back with ``--pause`` seconds between calls, first
 with nothing else running, then while the books community's model (1,536 dims) trains in the
 library's background thread. Modes: ``default`` (the BLAS libraries' own threads, one per core),
-``one-thread`` (the training under :func:`core.workspaces.blas.one_blas_thread`), ``one-thread-niced``
+``one-thread`` (the training under :func:`core.learn.blas.one_blas_thread`), ``one-thread-niced``
 (that, and the training thread at nice 10). Prints one JSON line per mode: p50/p95/max in ms, the
 number of requests, the training's own seconds (``meta["seconds"]``), the BLAS thread counts seen
 during training, and the load average. ``--alone``: the training with no requests meanwhile.
@@ -28,7 +28,7 @@ PROBE = """
 import json, os, sys, time
 import numpy as np
 from core import BEHAVIOUR, EmbeddedStore, OverlayStore, PersonaInteraction, PersonalizationAgent, SampleLibrary
-from core.workspaces.blas import blas_threads
+from core.learn.blas import blas_threads
 options, pause, alone = json.loads(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "alone"
 library = SampleLibrary(**options)
 library.community_for("Movies")

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from core import BEHAVIOUR, InvalidInputError, SampleLibrary
-from core.workspaces.blas import blas_threads, one_blas_thread
+from core.learn.blas import blas_threads, one_blas_thread
 
 
 def test_one_blas_thread_limits_every_blas_library_and_restores_them():

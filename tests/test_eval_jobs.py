@@ -183,3 +183,15 @@ def test_the_registry_keeps_the_latest_finished_jobs_only(evaluation):
         registry.start((f"private:{n}", "Workshop"), job).wait(TIMEOUT)
     # each start keeps the 2 finished jobs started last besides itself: 0 and 1 went, 0 came back
     assert [registry.get((f"private:{n}", "Workshop")) is not None for n in range(4)] == [True, False, True, True]
+
+
+def test_a_jobs_steps_run_at_one_blas_thread_and_the_setting_is_restored_after(evaluation):
+    from core.learn.blas import blas_threads
+    before, seen = blas_threads(), []
+
+    def run(ev, progress, cancel):
+        seen.append(blas_threads())
+        return "ok"
+    status = EvaluationJob(lambda: evaluation, [JobStep("look", "engine", run)]).start().wait(TIMEOUT)
+    assert status.state == "done" and seen and set(seen[0].values()) == {1}  # like the lowered priority
+    assert blas_threads() == before

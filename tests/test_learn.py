@@ -91,6 +91,22 @@ def test_fold_in_parts_sum_to_the_similarity_and_groups_stay_apart():
         assert top == pytest.approx(model.contributions(query, item)[0])  # the largest part, batched
 
 
+def test_similarity_over_a_row_list_equals_similarity_by_id_in_any_order():
+    store, ids = _store_with_likes()
+    model = BehaviourModel(train_behaviour(store, "C", dims=8, l2=1.0))
+    query = model.query(ids[:3], [1.0, 0.5, -0.5])
+    own = list(model.learned.ids)  # the model's own row order: read without a gather
+    assert np.allclose(model.similarity_rows(query, own), model.similarity(query, own), atol=1e-6)
+    shuffled = [own[i] for i in np.random.default_rng(1).permutation(len(own))]
+    assert np.allclose(model.similarity_rows(query, shuffled), model.similarity(query, shuffled), atol=1e-6)
+    grown = [*own, uuid.uuid4()]  # an item added after training scores 0
+    got = model.similarity_rows(query, grown)
+    assert got[-1] == 0.0 and np.allclose(got[:-1], model.similarity(query, own), atol=1e-6)
+    own.append(uuid.uuid4())  # the same list grown in place: its row map is rebuilt
+    assert np.allclose(model.similarity_rows(query, own), got, atol=1e-6)
+    assert not model.similarity_rows(model.query([uuid.uuid4()], [1.0]), own).any()  # an empty query
+
+
 def test_learned_vectors_are_stored_replaced_reopened_and_deleted_with_the_collection(tmp_path):
     path = tmp_path / "s.db"
     store, _ = _store_with_likes()

@@ -31,6 +31,7 @@ from core.eval.llm_run import LLMBudget, evaluate_llm
 from core.eval.runner import Cancel, EngineConfig, Evaluation, Progress
 from core.eval.splits import Split
 from core.eval.sweep import sweep
+from core.learn.blas import one_blas_thread
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,8 @@ class EvaluationJob:
         try:
             with self._lock:
                 self._state = "running"
-            state, error = self._run()
+            with one_blas_thread():  # like the lowered priority: the sessions being served keep the other core
+                state, error = self._run()
         finally:
             if gate is not None:
                 gate.release()  # before the end is announced: whoever waits for it may start the next job

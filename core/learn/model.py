@@ -47,7 +47,7 @@ class BehaviourModel:
         self.learned = learned
         self.meta = dict(learned.meta)
         self.row = {u: k for k, u in enumerate(learned.ids)}
-        self._aligned: tuple[Sequence[UUID], int, np.ndarray] | None = None
+        self._aligned: tuple[Sequence[UUID], int, np.ndarray | None] | None = None
 
     @property
     def dims(self) -> int:
@@ -85,10 +85,14 @@ class BehaviourModel:
         """:meth:`similarity` over a store's own row list, the row map converted once per list and length."""
         cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
         if cached is None or cached[0] is not ids or cached[1] != len(ids):
-            cached = self._aligned = (ids, len(ids), self.rows_of(ids))
+            rows = self.rows_of(ids)
+            same = len(rows) == len(self.learned.ids) and bool((rows == np.arange(len(rows))).all())
+            cached = self._aligned = (ids, len(ids), None if same else rows)  # None: the model's own row order
         rows = cached[2]
         if query.empty:
             return np.zeros(len(ids), dtype=np.float32)
+        if rows is None:  # trained on the store's items in its order (the usual case): no gather
+            return self.learned.vectors @ query.vector
         scores = np.append(self.learned.vectors @ query.vector, np.float32(0.0))  # row -1 reads the appended 0
         return scores[rows]
 

@@ -8,7 +8,7 @@ workspace never copies a sample's items or vectors; its own file only names the 
 their ratings, installed into the same store the first time a workspace includes them, with the behaviour model
 learned from them (:mod:`core.learn`), which workspaces read until they train their own. A
 training too big to run at once runs in a background thread with one BLAS thread
-(:func:`~core.workspaces.blas.one_blas_thread`), so the requests meanwhile keep a core.
+(:func:`~core.learn.blas.one_blas_thread`), so the requests meanwhile keep a core.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from core.io.samples import SampleInfo, install_catalog, install_community, list
 from core.store.base import Store
 from core.store.community import seed_community
 from core.store.embedded.store import EmbeddedStore
-from core.workspaces.blas import one_blas_thread
+from core.learn.blas import one_blas_thread
 
 
 class SampleLibrary:

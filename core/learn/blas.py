@@ -1,4 +1,4 @@
-"""One BLAS thread for the whole process while a background training runs.
+"""One BLAS thread for the whole process while a background training or evaluation job runs.
 
 numpy's and scipy's OpenBLAS each keep a pool of worker threads, one per core, and serve one
 caller's parallel work at a time: a background training then takes both cores, and a request's
