@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_behaviour [--samples movies books] [--sizes 10000 100000] [--runs 100]
                                          [--sample-latency movies books] [--personas 50]
+                                         [--blas-threads N|auto]
 
 - **Training** on each sample's full log loaded as personas (what installing a sample with its
   community gives): seconds to load the personas, then to train at the dimensions the model grid
@@ -13,6 +14,8 @@
 - **Sample latency**: the same on a shipped sample with its community, trained at the settings its
   ``catalog.json`` ships: ``--personas`` of its real users (sorted ids) in turn, each request timed
   once per round, p50 over all requests (histories up to 1,000 interactions, the blend's ``history``).
+``--blas-threads`` sets every BLAS library's thread count first (``core.set_blas_threads``; the lab
+serves at 1); ``auto`` (the default) leaves the libraries' own choice, one per core.
 Prints Markdown; nothing here is asserted.
 """
 
@@ -27,7 +30,8 @@ import numpy as np
 
 from benchmarks.bench_latency import NOW, build, percentiles
 from core import (BEHAVIOUR, BehaviourModel, BlendWeights, EmbeddedStore, PersonaInteraction, PersonalizationAgent,
-                  generate_uuid5, install_sample, list_samples, load_sample_interactions, train_behaviour)
+                  generate_uuid5, install_sample, list_samples, load_sample_interactions, set_blas_threads,
+                  train_behaviour)
 
 
 def load_community(sample: str) -> tuple[EmbeddedStore, str, float]:
@@ -121,7 +125,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--sample-latency", nargs="*", default=[], metavar="SAMPLE")
     parser.add_argument("--personas", type=int, default=50)
+    parser.add_argument("--blas-threads", default="auto", metavar="N|auto")
     args = parser.parse_args()
+    if args.blas_threads != "auto":
+        print(f"BLAS threads: {set_blas_threads(int(args.blas_threads))}\n")
     settings = {k: tuple(float(x) for x in v.split(":")) for k, v in (d.split("=") for d in args.dims)}
     if args.samples:
         print("| sample | interactions | load personas s | dims | train s | fold-in of 20 likes ms |")

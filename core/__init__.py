@@ -40,6 +40,7 @@ from core.io.tables import ReadLimits, read_table
 # learned item vectors: the behaviour model
 from core.learn import (AUTO_TRAIN_MAX, BEHAVIOUR, BehaviourModel, BehaviourStatus, behaviour_model, behaviour_status,
                         train_behaviour)
+from core.learn.blas import BLAS_THREADS_ENV, blas_threads, blas_threads_from_env, set_blas_threads
 from core.retrieval.profile import WeightedInteraction, check_decay, decay_factor
 from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
 
@@ -104,7 +105,7 @@ __all__ = [
     "CommunityReport", "UNTIMED_AT", "community_name", "community_persona_id", "install_community",
     # learned item vectors
     "AUTO_TRAIN_MAX", "BEHAVIOUR", "BehaviourModel", "BehaviourStatus", "behaviour_model", "behaviour_status",
-    "train_behaviour",
+    "train_behaviour", "BLAS_THREADS_ENV", "blas_threads", "blas_threads_from_env", "set_blas_threads",
     # retrieval
     "STRATEGIES", "Strategy", "StrategyConfig", "WeightedInteraction", "check_decay", "decay_factor", "register",
     "strategy_names",

@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import PersonalizationAgent, Workspace
 
-from . import sidebar, tour
+from . import resources, sidebar, tour
 from .menu import APP_TITLE, MENU, PAGES
 
 PENDING = "lab.page.pending"
@@ -29,6 +29,8 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     if title not in PAGES:
         raise ValueError(f"unknown lab page {title!r}; the pages are {', '.join(PAGES)}")
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide")
+    if problem := resources.request_blas():
+        st.sidebar.warning(problem)
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()

@@ -16,13 +16,30 @@ import os
 
 import streamlit as st
 
-from core import JobRegistry, LLMConfig, LLMRanker, SampleLibrary, Workspaces, default_data_dir
+from core import (InvalidInputError, JobRegistry, LLMConfig, LLMRanker, SampleLibrary, Workspaces, blas_threads_from_env,
+                  default_data_dir, set_blas_threads)
 
 DEFAULT_SAMPLE = "movies"
 IDLE_ENV = "PERSONALIZATION_LAB_IDLE_MINUTES"
 DEFAULT_IDLE_MINUTES = 30.0
 EVAL_JOBS_ENV = "PERSONALIZATION_LAB_EVAL_JOBS"
 DEFAULT_EVAL_JOBS = 1
+DEFAULT_BLAS_THREADS = 1
+
+
+@st.cache_resource(show_spinner=False)
+def request_blas() -> str | None:
+    """Once per server: every BLAS library at ``$PERSONALIZATION_BLAS_THREADS`` threads (default 1, ``auto``
+    leaves the libraries' own choice). Sessions are served concurrently and OpenBLAS serves one caller's
+    parallel work at a time, so one thread per request answers faster on a busy server (README,
+    "Latency"). A bad value: the message, and the default is used."""
+    try:
+        threads, problem = blas_threads_from_env(DEFAULT_BLAS_THREADS), None
+    except InvalidInputError as exc:
+        threads, problem = DEFAULT_BLAS_THREADS, f"{exc}; the lab uses {DEFAULT_BLAS_THREADS}"
+    if threads is not None:
+        set_blas_threads(threads)
+    return problem
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,10 +16,15 @@ while the first one does, then with the BLAS libraries' own threads.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from core.errors import InvalidInputError
+
+BLAS_THREADS_ENV = "PERSONALIZATION_BLAS_THREADS"
+"""The environment variable a server's BLAS thread count is read from (:func:`blas_threads_from_env`)."""
 
 _lock = threading.Lock()
 _held = False
@@ -52,3 +57,35 @@ def blas_threads() -> dict[str, int]:
 
     return {info["filepath"].rsplit("/", 1)[-1]: info["num_threads"] for info in threadpool_info()
             if info["user_api"] == "blas"}
+
+
+def set_blas_threads(threads: int) -> dict[str, int]:
+    """Every loaded BLAS library of the process at ``threads`` threads from now on; the counts after.
+
+    For a server answering requests (the lab sets 1, see :func:`blas_threads_from_env`): a request's
+    products are small and memory-bound, and OpenBLAS serves one caller's parallel work at a time,
+    so with its worker pool every concurrent request, and every request while another process keeps
+    a core busy, waits for the pool (README, "Latency"). One thread each lets two requests run on
+    two cores. A :func:`one_blas_thread` block running meanwhile restores, at its end, the count it
+    found at its start.
+    """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise InvalidInputError(f"BLAS threads must be a positive integer, got {threads!r}")
+    import scipy.linalg  # noqa: F401  loads scipy's own OpenBLAS now, so that the setting reaches it
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")  # not a with-block: the setting stays
+    return blas_threads()
+
+
+def blas_threads_from_env(default: int | None) -> int | None:
+    """The thread count ``$PERSONALIZATION_BLAS_THREADS`` asks for: a positive integer, or ``auto`` for
+    the BLAS libraries' own choice (None); ``default`` when it is unset or blank."""
+    raw = os.environ.get(BLAS_THREADS_ENV, "").strip()
+    if not raw:
+        return default
+    if raw.lower() == "auto":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInputError(f"${BLAS_THREADS_ENV} must be a positive integer or 'auto', got {raw[:40]!r}")
+    return int(raw)
