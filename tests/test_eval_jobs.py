@@ -185,6 +185,16 @@ def test_the_registry_keeps_the_latest_finished_jobs_only(evaluation):
     assert [registry.get((f"private:{n}", "Workshop")) is not None for n in range(4)] == [True, False, True, True]
 
 
+def test_a_job_that_finishes_before_the_registry_counts_does_not_push_out_a_kept_one(evaluation):
+    class Instant(EvaluationJob):
+        def start(self, gate=None):  # done before start returns: the race a fast job can win
+            return super().start(gate).wait(TIMEOUT) and self
+    registry = JobRegistry(keep=2)
+    for n in range(4):
+        registry.start((f"private:{n}", "Workshop"), Instant(lambda: evaluation, [baseline_step("random")]))
+    assert [registry.get((f"private:{n}", "Workshop")) is not None for n in range(4)] == [False, True, True, True]
+
+
 def test_a_jobs_steps_run_at_one_blas_thread_and_the_setting_is_restored_after(evaluation):
     from core.learn.blas import blas_threads
     before, seen = blas_threads(), []

@@ -56,7 +56,8 @@ class JobRegistry:
                                          "cancel it first")
             self._jobs.pop(key, None)  # re-inserted last: the dict is in starting order
             self._jobs[key] = job.start(self._slots)
-            finished = [k for k, j in self._jobs.items() if not j.status().running]
+            # besides the new job, which may have finished already (a fast one, in its own thread)
+            finished = [k for k, j in self._jobs.items() if k != key and not j.status().running]
             for old in finished[:max(0, len(finished) - self.keep)]:
                 del self._jobs[old]
         return job
