@@ -392,6 +392,7 @@ def test_server_rejecting_response_format_is_asked_again_in_json_mode_then_text_
     agent, pool = ranker(fake_llm), make_pool(3)
     assert agent.rerank(PERSONA, None, pool, 2, True, RankContext()).order == ids(pool, 2, 1)
     assert formats(fake_llm) == ["json_schema", "json_object"]
+    assert fake_llm.requests[1].body["response_format"]["schema"]["required"] == ["ranking", "rationale"]
     assert fake_llm.requests[0].status == 400 and agent.client.use_json_schema is False
     agent.rerank(PERSONA, "again", pool, 2, True, RankContext())
     assert formats(fake_llm) == ["json_schema", "json_object", "json_object"]

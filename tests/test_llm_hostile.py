@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -20,13 +21,14 @@ from core.ranking.base import RankContext
 from core.ranking.llm.cache import ResponseCache, cache_key
 from core.ranking.llm.client import LLMClient
 from core.ranking.llm.parse import MAX_DEPTH, find_json, parse_rerank
+from core.ranking.llm.ranker import LLMRanker
 from core.ranking.llm.scrub import scrub
 
 from devtools.fake_openai import FakeOpenAI, Reply
 
 from .test_agent_ranking import PLAN, RERANK, ask, llm_agent, workshop_store  # noqa: F401  (a fixture)
 from .test_eval_llm import text_model  # noqa: F401  (autouse: the text model loads before any fake server runs)
-from .test_llm_agent import ALIASES, ORDER
+from .test_llm_agent import ALIASES, ORDER, PERSONA, candidate, make_pool, ranking_reply
 
 KEY = "AbCdEfGh12345678ZyXwVuTs"
 """A key without the ``sk-`` prefix: scrubbing must not depend on the format."""
@@ -156,3 +158,16 @@ def test_the_cache_stays_under_its_cap_evicting_the_least_recently_used(tmp_path
     assert cache.size() <= 10_000
     assert cache.get(keys[0]) is not None and cache.get(keys[1]) is None  # read often vs. never read
     assert cache.get(keys[-1]) is not None
+
+
+@pytest.mark.integration
+def test_a_lone_surrogate_in_an_item_or_the_instruction_is_sent_as_a_replacement_character(fake_llm, tmp_path):
+    fake_llm.script(Reply(ranking_reply("c3", "c1")))
+    third = candidate(3)
+    pool = make_pool(2) + [replace(third, title="bad \ud800 title", properties={"title": "bad \ud800 title"})]
+    cfg = LLMConfig(api_key=KEY, base_url=fake_llm.url, model="m", cache_dir=tmp_path)
+    decision = LLMRanker(cfg).rerank(PERSONA, "something \udfff light", pool, 2, True, RankContext())
+    assert decision.order == [pool[2].uuid, pool[0].uuid]
+    sent = fake_llm.requests[0].messages[1]["content"]
+    assert "bad \ufffd title" in sent and "something \ufffd light" in sent
+    assert len(list(tmp_path.rglob("*.json"))) == 1  # cached under a key of the sendable text

@@ -9,7 +9,8 @@
    ``timeout_s`` or what is left of the call's :attr:`~core.configs.LLMConfig.deadline`, whichever
    is sooner, and reads at most ``max_reply_bytes``;
 4. asks for a strict JSON-schema ``response_format`` while the server accepts one, then JSON mode
-   (``json_object``), then plain text: a server that rejects a format (HTTP 400, 422 or 500 naming
+   (``json_object``, with the schema as ``schema``: llama-cpp-python's server, which answers
+   ``json_schema`` with HTTP 500, turns that into a grammar), then plain text: a server that rejects a format (HTTP 400, 422 or 500 naming
    ``response_format``/``json_schema``) is asked once more with the next, and the client remembers
    that for later calls (the prompts always describe the JSON in text);
 5. retries 429, 5xx, timeouts and connection errors with exponential backoff, up to
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -47,6 +49,7 @@ PLACEHOLDER_KEY = "no-key-needed"
 REPLY_FORMATS = ("json_schema", "json_object", "text")
 """The ``response_format`` asked for, best first; a server that rejects one gets the next."""
 _RETRYABLE = {408, 409, 429}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Failure(NamedTuple):
@@ -92,6 +95,7 @@ class LLMClient:
                  keep: Callable[[str], bool] | None = None) -> str:
         """The reply text for ``messages`` (cached, or fetched); :class:`LLMUnavailable` if none can be had."""
         start = self._clock()
+        messages = [{**m, "content": _sendable(m.get("content"))} for m in messages]
         key = cache_key(self.config.model, messages, schema_kind)
         hit = self.cache.get(key)
         if hit is not None:
@@ -145,8 +149,9 @@ class LLMClient:
         kwargs: dict[str, Any] = {"model": self.config.model, "messages": messages, "timeout": timeout}
         if self.reply_format == "json_schema":
             kwargs["response_format"] = response_format_schema(schema_kind)
-        elif self.reply_format == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
+        elif self.reply_format == "json_object":  # the schema rides along: llama.cpp's servers enforce it
+            kwargs["response_format"] = {"type": "json_object",
+                                         "schema": response_format_schema(schema_kind)["json_schema"]["schema"]}
         if self.config.max_tokens is not None:
             kwargs["max_tokens"] = self.config.max_tokens
         openai = self._api
@@ -205,6 +210,11 @@ class LLMClient:
 
     def __repr__(self) -> str:
         return f"LLMClient({self.config!r}, reply_format={self.reply_format!r})"
+
+
+def _sendable(text: Any) -> Any:
+    """``text`` with lone surrogates (which no UTF-8 request can carry) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else text
 
 
 def _about_schema(detail: str, exc: openai.APIStatusError) -> bool:
