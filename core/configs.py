@@ -172,6 +172,8 @@ class LLMConfig(Config):
     cache_max_bytes: Int(0) = 50_000_000
     """The size the reply cache is kept under by evicting its least recently used entries."""
     use_json_schema: Flag = True
+    """Ask for a strict JSON schema first; False starts in JSON mode (``json_object``). A server that
+    rejects a format is asked with the next one, down to plain text (see :mod:`core.ranking.llm.client`)."""
     cache_dir: Path | None = None
     per_minute: OptionalInt(1) = None
     per_day: OptionalInt(1) = None
