@@ -7,7 +7,8 @@ options live in :mod:`core.models.options`.
 
 ``model_dump(mode="json")`` of a config is what a response's ``config`` trace step records;
 ``Config.model_validate(dump)`` rebuilds it. :class:`LLMConfig` leaves ``api_key`` out of its
-repr and of every dump (a replay reads the key from the environment again).
+repr and of every dump (a replay reads the key from the environment again), and masks any
+credentials in ``base_url`` (``user:password@``, query values) in its repr and JSON dumps.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_serializer, field_validator
 
 from core.errors import InvalidInputError
-from core.models.fields import Config, Flag, Int, OptionalInt, Real
+from core.models.fields import Config, Flag, Int, OptionalInt, OptionalReal, Real
 from core.models.options import BlendWeights
 
 DEFAULT_HALF_LIFE_DAYS = 30.0
@@ -131,6 +132,22 @@ def _model_name(value: Any, info: ValidationInfo) -> str:
 
 
 OptionalText = Annotated[str | None, BeforeValidator(_text_or_none)]
+MASK = "***"
+
+
+def mask_url(url: str | None) -> str | None:
+    """``url`` with its password and every query value replaced by ``***`` (for reprs, logs and dumps)."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:  # not a URL we can take apart: show nothing of it
+        return MASK
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = f"{user}:{MASK}@" if password is not None else (f"{MASK}@" if user else "")
+    query = urlencode([(k, MASK) for k, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit((parts.scheme, userinfo + host, parts.path, query, ""))
 
 
 class LLMConfig(Config):
@@ -143,9 +160,20 @@ class LLMConfig(Config):
     base_url: OptionalText = None
     model: Annotated[str, BeforeValidator(_model_name)] = DEFAULT_MODEL
     timeout_s: Real(positive=True, unit="of seconds") = 20.0
+    """The most one attempt may take, from connecting to the last byte of the reply."""
     max_retries: Int(0, 10) = 2
     backoff_s: Real(0, None) = 0.5
+    deadline_s: OptionalReal(0.001) = None
+    """The most one call may take over all its attempts and waits; None: ``timeout_s`` per attempt
+    plus the backoff waits (see :attr:`deadline`)."""
+    max_reply_bytes: Int(1024) = 1_000_000
+    """The largest reply body read; a larger one is refused after this many bytes (a rerank reply of
+    30 candidates with reasons is about 5 KB)."""
+    cache_max_bytes: Int(0) = 50_000_000
+    """The size the reply cache is kept under by evicting its least recently used entries."""
     use_json_schema: Flag = True
+    """Ask for a strict JSON schema first; False starts in JSON mode (``json_object``). A server that
+    rejects a format is asked with the next one, down to plain text (see :mod:`core.ranking.llm.client`)."""
     cache_dir: Path | None = None
     per_minute: OptionalInt(1) = None
     per_day: OptionalInt(1) = None
@@ -161,6 +189,21 @@ class LLMConfig(Config):
         if not isinstance(value, (str, os.PathLike)):
             raise InvalidInputError(f"cache_dir must be a path or None, got {type(value).__name__}")
         return Path(value).expanduser()
+
+    @field_serializer("base_url", when_used="json")
+    def _masked_base_url(self, value: str | None) -> str | None:
+        return mask_url(value)
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if name == "base_url" else value
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one call may take in all: ``deadline_s``, or every attempt's timeout plus the backoff."""
+        if self.deadline_s is not None:
+            return self.deadline_s
+        return self.timeout_s * (self.max_retries + 1) + self.backoff_s * (2 ** self.max_retries - 1)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> LLMConfig:

@@ -6,8 +6,13 @@ from request building to retries and JSON decoding runs for real; only the model
 * ``server.script(Reply(...), Reply(...))`` sets the replies in order; the last one repeats.
 * ``Reply(content=...)`` is a 200 chat completion; ``Reply(status=429, error=...)`` an OpenAI-style
   error body; ``delay_s`` holds the reply back (to exceed the client's timeout).
-* ``server.reject_response_format = True`` answers any request that carries ``response_format``
-  with the HTTP 400 such servers send, without using up a scripted reply.
+* Hostile replies: ``Reply(body=b"...")`` sends those bytes as the 200 body instead of a chat
+  completion (invalid JSON, empty ``choices``, deep nesting, 20 MB); ``drip_s`` sends the whole
+  response (status line, headers, body) one ``drip_bytes`` chunk at a time, ``drip_s`` apart.
+* ``server.reject_response_format = True`` answers any request that asks for a ``json_schema``
+  ``response_format`` with the HTTP 400 such servers send, without using up a scripted reply
+  (``reject_json_mode = True`` rejects ``json_object`` too).
+* ``server.answer = fn`` picks each reply from the request instead (``fn(request) -> Reply``).
 * ``server.requests`` records every request: path, headers, JSON body and the usage reported.
 
 Usage is computed realistically-ish: ``prompt_tokens = ceil(chars of all message contents / 4)``,
@@ -21,6 +26,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +43,9 @@ class Reply:
     error: str = "scripted error"
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    drip_s: float = 0.0
+    drip_bytes: int = 1
 
 
 @dataclass
@@ -78,17 +87,50 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"unparsable": raw.decode("utf-8", "replace")}
         self.server.fake.handle(self, Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
 
-    def send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(payload).encode("utf-8")
+    def send_json(self, status: int, payload: dict[str, Any] | bytes, headers: dict[str, str],
+                  reply: Reply | None = None) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+        drip = reply is not None and reply.drip_s > 0
         try:
+            if drip:
+                self.wfile = _Drip(self.wfile, reply.drip_s, reply.drip_bytes, self.server.fake.stopping)
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout): nothing to deliver
+        except (BrokenPipeError, ConnectionResetError, _Stopped):
+            pass  # the client gave up (timeout) or the server stops: nothing to deliver
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Drip:
+    """A write file that sends ``size`` bytes at a time, ``pause_s`` apart (a slow-drip server)."""
+
+    def __init__(self, raw: Any, pause_s: float, size: int, stopping: threading.Event) -> None:
+        self.raw, self.pause_s, self.size, self.stopping = raw, pause_s, max(1, size), stopping
+
+    def write(self, data: bytes) -> int:
+        for start in range(0, len(data), self.size):
+            if self.stopping.wait(self.pause_s):
+                raise _Stopped
+            self.raw.write(data[start:start + self.size])
+            self.raw.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self.raw.closed
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 class FakeOpenAI:
@@ -97,9 +139,11 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.reject_response_format = False
+        self.reject_json_mode = False
+        self.answer: Callable[[Request], Reply] | None = None
         self._script: list[Reply] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self.stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
@@ -119,7 +163,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -133,13 +177,15 @@ class FakeOpenAI:
     def handle(self, handler: _Handler, request: Request) -> None:
         with self._lock:
             self.requests.append(request)
-            rejected = self.reject_response_format and "response_format" in request.body
-            reply = None if rejected else self._next()
+            kind = (request.body.get("response_format") or {}).get("type")
+            rejected = (self.reject_response_format and kind == "json_schema") or \
+                (self.reject_json_mode and kind == "json_object")
+            reply = None if rejected else self.answer(request) if self.answer is not None else self._next()
         if request.path.rstrip("/") != "/v1/chat/completions":
             return self._error(handler, request, Reply(status=404, error=f"no route {request.path}"))
         if reply is None:
             return self._error(handler, request, Reply(status=400, error=SCHEMA_REJECTION), param="response_format")
-        if reply.delay_s and self._stopping.wait(reply.delay_s):
+        if reply.delay_s and self.stopping.wait(reply.delay_s):
             return None
         if reply.status != 200:
             return self._error(handler, request, reply)
@@ -155,6 +201,8 @@ class FakeOpenAI:
         request.prompt_tokens = math.ceil(chars / 4)
         request.completion_tokens = math.ceil(len(reply.content or "") / 4)
         request.status = 200
+        if reply.body is not None:
+            return handler.send_json(200, reply.body, reply.headers, reply)
         payload = {
             "id": f"chatcmpl-fake-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": request.body.get("model", "fake"),
@@ -163,7 +211,7 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": request.prompt_tokens, "completion_tokens": request.completion_tokens,
                       "total_tokens": request.prompt_tokens + request.completion_tokens},
         }
-        handler.send_json(200, payload, reply.headers)
+        handler.send_json(200, payload, reply.headers, reply)
 
     @staticmethod
     def _error(handler: _Handler, request: Request, reply: Reply, param: str | None = None) -> None:

@@ -132,10 +132,10 @@ RERANK = json.dumps({"ranking": [{"id": "c3", "reason": "another Roman pasta"}, 
                      "rationale": "pasta first"})
 
 
-def llm_agent(workshop_store, fake_llm, tmp_path, **config):
-    llm = LLMConfig(api_key="sk-test-secret", base_url=fake_llm.url, model="test-model", timeout_s=2,
-                    max_retries=1, backoff_s=0.01, cache_dir=tmp_path / "cache", **config)
-    agent = PersonalizationAgent(workshop_store, "Workshop", llm=llm)
+def llm_agent(workshop_store, fake_llm, tmp_path, agent_config=None, **config):
+    llm = LLMConfig(**{"api_key": "sk-test-secret", "base_url": fake_llm.url, "model": "test-model", "timeout_s": 2,
+                       "max_retries": 1, "backoff_s": 0.01, "cache_dir": tmp_path / "cache", **config})
+    agent = PersonalizationAgent(workshop_store, "Workshop", llm=llm, agent_config=agent_config)
     for persona in agent.list_personas():
         agent.delete_persona(persona.persona_id)
     agent.add_persona(Persona(persona_id="pat", properties={}))

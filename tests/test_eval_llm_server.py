@@ -5,6 +5,10 @@ A session fixture starts ``python -m llama_cpp.server`` on 127.0.0.1 with the GG
 or the GGUF is missing. The real ``openai`` client talks to it, and the server counts tokens with
 the model's own tokenizer, so the estimate is checked against a count it cannot see. A 135M model
 ranks poorly: this proves the plumbing (calls, tokens, budget, timing), not quality.
+
+The server answers a ``json_schema`` ``response_format`` with HTTP 500 (llama-cpp-python 0.3.36);
+the client asks once more in JSON mode (``json_object``, which the server enforces with a grammar)
+and keeps to it, which the end-to-end request below checks against the server itself.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from pathlib import Path
 
 import pytest
 
+from types import SimpleNamespace
+
 from core import AgentConfig, LLMConfig
 from core.eval.agent_cost import estimate_llm_run
 from core.eval.llm_run import LLMBudget, evaluate_llm
 from core.eval.runner import EngineConfig
 
 from .browser import free_port, served
+from .test_agent_ranking import ask, llm_agent, workshop_store  # noqa: F401  (a module-scoped fixture)
 from .test_eval_core import workshop_eval  # noqa: F401  (the module-scoped fixture: 30 cooks, one cuisine each)
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -96,3 +103,25 @@ def test_a_three_user_llm_evaluation_of_the_workshop_sample_within_its_estimate_
     assert used["completion_tokens"] <= used["calls"] * REPLY_TOKENS  # max_tokens reached the server
     assert used["total_tokens"] <= budget.max_tokens
     assert all(len(ranked) == workshop_eval.k for ranked in result.lists.values())
+
+
+def test_plan_and_rerank_end_to_end_in_json_mode_after_the_servers_json_schema_500(llama_server, workshop_store,
+                                                                                   tmp_path):
+    agent = llm_agent(workshop_store, SimpleNamespace(url=llama_server), tmp_path, model="smollm2-135m",
+                      agent_config=SMALL_POOL, timeout_s=600, max_retries=0, max_tokens=REPLY_TOKENS, api_key=None)
+    response = ask(agent, limit=4, instruction="something with noodles")
+    calls = next(s for s in response.trace if s.name == "explain").details["llm_calls"]
+    shown = [(c["stage"], c["attempts"], c["prompt_tokens"], c["completion_tokens"], round(c["seconds"])) for c in calls]
+    print(f"\nllama.cpp calls (stage, attempts, prompt tokens, completion tokens, s): {shown}")
+    assert not response.fallback, response.fallback_reason
+    assert response.ranker == "LLM smollm2-135m" and len({o.uuid for o in response.objects}) == 4
+    plan, rerank = calls  # the plan was asked twice: with the schema (HTTP 500), then in JSON mode
+    assert (plan["stage"], plan["attempts"], rerank["stage"], rerank["attempts"]) == ("plan", 2, "rerank", 1)
+    assert agent.llm_ranker[0].client.reply_format == "json_object"
+    plan_step = next(s for s in response.trace if s.name == "plan").details
+    assert not any("not JSON" in w for w in plan_step["warnings"]), plan_step["warnings"]  # JSON mode held
+    # token counts are the server's (its tokenizer), summed into the response's usage
+    assert all(c["prompt_tokens"] > 100 and 0 < c["completion_tokens"] <= REPLY_TOKENS for c in calls)
+    assert response.usage.request_tokens == plan["prompt_tokens"] + rerank["prompt_tokens"]
+    assert response.usage.response_tokens == plan["completion_tokens"] + rerank["completion_tokens"]
+    assert response.usage.requests == 3

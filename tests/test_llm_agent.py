@@ -116,14 +116,14 @@ REPLIES = {
 
 @pytest.mark.parametrize("name", sorted(REPLIES))
 def test_parse_rerank_accepts_every_reply_shape(name):
-    order, _, _, warnings = parse_rerank(REPLIES[name], ALIASES, ORDER, 3)
-    assert order == ids(POOL5, 3, 1, 2), warnings
+    order, _, _, warnings, chosen = parse_rerank(REPLIES[name], ALIASES, ORDER, 3)
+    assert order == ids(POOL5, 3, 1, 2) and chosen == (2 if name == "truncated" else 3), warnings
 
 
 def test_parse_rerank_drops_unknown_and_duplicates_and_appends_missing_in_pool_order():
     reply = ranking_reply("c99", "c4", "c4", "not-an-id", "c2")
-    order, reasons, rationale, warnings = parse_rerank(reply, ALIASES, ORDER, 4)
-    assert order == ids(POOL5, 4, 2, 1, 3)
+    order, reasons, rationale, warnings, chosen = parse_rerank(reply, ALIASES, ORDER, 4)
+    assert order == ids(POOL5, 4, 2, 1, 3) and chosen == 2
     assert reasons == {ALIASES["c4"]: "fits (c4)", ALIASES["c2"]: "fits (c2)"}
     assert rationale == "Comedy first, as asked."
     assert warnings == ["unknown id c99 ignored", "duplicate c4 dropped", "unknown id not-an-id ignored",
@@ -131,18 +131,18 @@ def test_parse_rerank_drops_unknown_and_duplicates_and_appends_missing_in_pool_o
 
 
 def test_parse_rerank_cuts_extra_ids_and_handles_limit_above_pool():
-    order, _, _, warnings = parse_rerank(ranking_reply("c5", "c4", "c3"), ALIASES, ORDER, 2)
+    order, _, _, warnings, _ = parse_rerank(ranking_reply("c5", "c4", "c3"), ALIASES, ORDER, 2)
     assert order == ids(POOL5, 5, 4) and warnings == ["1 id beyond the limit of 2 ignored"]
-    order, _, _, _ = parse_rerank(ranking_reply("c5"), ALIASES, ORDER, 50)
-    assert order == ids(POOL5, 5, 1, 2, 3, 4)
+    order, _, _, _, chosen = parse_rerank(ranking_reply("c5"), ALIASES, ORDER, 50)
+    assert order == ids(POOL5, 5, 1, 2, 3, 4) and chosen == 1
 
 
 @pytest.mark.parametrize("text, warning", [("", "reply was empty"), (None, "reply was empty"),
                                            ("no idea, sorry", "reply was not JSON; no ids found"),
                                            ('{"answer": 42}', "reply JSON had no 'ranking' list")])
 def test_parse_rerank_empty_or_garbage_gives_pool_order(text, warning):
-    order, reasons, rationale, warnings = parse_rerank(text, ALIASES, ORDER, 3)
-    assert order == ids(POOL5, 1, 2, 3) and reasons == {} and rationale is None
+    order, reasons, rationale, warnings, chosen = parse_rerank(text, ALIASES, ORDER, 3)
+    assert order == ids(POOL5, 1, 2, 3) and reasons == {} and rationale is None and chosen == 0
     assert warnings == [warning, "3 candidates appended in pool order"]
 
 
@@ -152,8 +152,9 @@ def test_parse_rerank_guarantees_hold_for_random_garbage():
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
         limit = rng.randint(0, 8)
-        order, reasons, _, _ = parse_rerank(text, ALIASES, ORDER, limit)
+        order, reasons, _, _, chosen = parse_rerank(text, ALIASES, ORDER, limit)
         assert_guarantees(order, ORDER, limit)
+        assert 0 <= chosen <= len(order)
         assert set(reasons) <= set(order)
 
 
@@ -314,8 +315,6 @@ def test_good_reply_orders_explains_and_counts_usage(fake_llm):
     (ranking_reply("c99", "c2", "c2", "c1"), 3, (2, 1, 3), "unknown id c99 ignored"),
     (ranking_reply("c99", "c2", "c2", "c1"), 3, (2, 1, 3), "duplicate c2 dropped"),
     (ranking_reply("c5", "c4", "c2"), 5, (5, 4, 2, 1, 3), "2 candidates appended in pool order"),
-    ("", 3, (1, 2, 3), "reply was empty"),
-    (None, 3, (1, 2, 3), "reply was empty"),
 ])
 @pytest.mark.integration
 def test_bad_replies_are_repaired_not_raised(fake_llm, content, limit, expected, warning):
@@ -387,15 +386,23 @@ def test_500_every_time_gives_up_after_max_retries_plus_one_attempts(fake_llm):
 
 
 @pytest.mark.integration
-def test_server_rejecting_response_format_is_asked_again_in_text_mode_and_remembered(fake_llm):
+def test_server_rejecting_response_format_is_asked_again_in_json_mode_then_text_and_remembered(fake_llm):
     fake_llm.reject_response_format = True
     fake_llm.script(Reply(ranking_reply("c2", "c1")))
     agent, pool = ranker(fake_llm), make_pool(3)
     assert agent.rerank(PERSONA, None, pool, 2, True, RankContext()).order == ids(pool, 2, 1)
-    assert ["response_format" in r.body for r in fake_llm.requests] == [True, False]
+    assert formats(fake_llm) == ["json_schema", "json_object"]
+    assert fake_llm.requests[1].body["response_format"]["schema"]["required"] == ["ranking", "rationale"]
     assert fake_llm.requests[0].status == 400 and agent.client.use_json_schema is False
     agent.rerank(PERSONA, "again", pool, 2, True, RankContext())
-    assert ["response_format" in r.body for r in fake_llm.requests] == [True, False, False]
+    assert formats(fake_llm) == ["json_schema", "json_object", "json_object"]
+    fake_llm.reject_json_mode = True  # a server that takes no response_format at all: plain text from then on
+    agent.rerank(PERSONA, "once more", pool, 2, True, RankContext())
+    assert formats(fake_llm)[3:] == ["json_object", None] and agent.client.reply_format == "text"
+
+
+def formats(fake_llm: FakeOpenAI) -> list[str | None]:
+    return [(r.body.get("response_format") or {}).get("type") for r in fake_llm.requests]
 
 
 LLAMA_CPP_REJECTION = ("1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
@@ -408,7 +415,7 @@ def test_a_server_error_naming_response_format_counts_as_its_rejection(fake_llm)
     fake_llm.script(Reply(status=500, error=LLAMA_CPP_REJECTION), Reply(ranking_reply("c2", "c1")))
     agent, pool = ranker(fake_llm), make_pool(3)
     assert agent.rerank(PERSONA, None, pool, 2, True, RankContext()).order == ids(pool, 2, 1)
-    assert ["response_format" in r.body for r in fake_llm.requests] == [True, False]
+    assert formats(fake_llm) == ["json_schema", "json_object"]
     assert agent.client.use_json_schema is False
 
 
@@ -481,7 +488,7 @@ def test_keyless_local_server_gets_a_placeholder_key(fake_llm):
 
 @pytest.mark.integration
 def test_prompt_tokens_per_candidate_measured_on_the_fake_server(fake_llm):
-    fake_llm.script(Reply(""))
+    fake_llm.script(Reply(ranking_reply("c1")))
     sizes = {}
     for n in (10, 30):
         ctx = RankContext()
@@ -512,19 +519,22 @@ CONTRACT_REPLIES = {
     "mixed ids": json.dumps({"ranking": [{"id": a, "reason": f"because {a}"} for a in
                                          ("c7", "c3", "c99", "c3", "C1", "not-an-id", "c12", "c40", "c2")],
                              "rationale": "a mix of known, unknown and repeated ids"}),
-    "garbage": "I would put C3 first {[ ``` c0 c41 ]] },, \"ranking\": nope",
-    "truncated": '{"ranking": [{"id": "c2", "reason": "cut off mid',
-    "empty": "",
-    "a plan": json.dumps({"searches": [
-        {"query": "feel-good comedy", "reason": "light", "method": "bm25"}, {"query": "", "reason": "empty"},
-        {"query": "space opera", "reason": "sci-fi", "method": "teleport"}, {"query": "Feel-good  comedy"},
-        "quiet drama", {"query": "x" * 400, "reason": "long"}, {"reason": "no query"}]}),
+    "garbage": "I would put C1 first {[ ``` c0 c41 ]] },, \"ranking\": nope",
+    "truncated": '{"ranking": [{"id": "c1", "reason": "cut off mid',
 }
+"""Rerank replies that place at least c1, so in every pool; a reply placing nothing is a fallback (tested above)."""
+A_PLAN = json.dumps({"searches": [
+    {"query": "feel-good comedy", "reason": "light", "method": "bm25"}, {"query": "", "reason": "empty"},
+    {"query": "space opera", "reason": "sci-fi", "method": "teleport"}, {"query": "Feel-good  comedy"},
+    "quiet drama", {"query": "x" * 400, "reason": "long"}, {"reason": "no query"}]})
 
 
 @pytest.mark.integration
 class TestLLMRankerContract(RankerContract):
     @pytest.fixture(params=sorted(CONTRACT_REPLIES))
     def ranker(self, request, fake_llm):
-        fake_llm.script(Reply(CONTRACT_REPLIES[request.param]))
+        def answer(sent):  # plans get a real plan, reranks the reply under test
+            name = sent.body.get("response_format", {}).get("json_schema", {}).get("name")
+            return Reply(A_PLAN if name == "plan_reply" else CONTRACT_REPLIES[request.param])
+        fake_llm.answer = answer
         return ranker(fake_llm)

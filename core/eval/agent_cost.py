@@ -236,7 +236,8 @@ class _Recorder:
     def __init__(self, ranker: DryRunRanker) -> None:
         self.ranker, self.reply = ranker, ""
 
-    def complete(self, messages: list[dict[str, str]], schema_kind: str, ctx: RankContext, stage: str) -> str:
+    def complete(self, messages: list[dict[str, str]], schema_kind: str, ctx: RankContext, stage: str,
+                 **options: Any) -> str:
         bound = self.ranker.config.max_tokens
         tokens = text_tokens(self.reply)
         self.ranker.calls.append(CallEstimate(stage, message_tokens(messages),

@@ -85,12 +85,13 @@ class _Metered:
         self.estimated = self.reported = 0  # prompt tokens as estimated here and as the server counted them
         self.refused: str | None = None
 
-    def complete(self, messages: list[dict[str, str]], schema_kind: str, ctx: RankContext, stage: str) -> str:
+    def complete(self, messages: list[dict[str, str]], schema_kind: str, ctx: RankContext, stage: str,
+                 **options: Any) -> str:
         if self.client.cache.get(cache_key(self.config.model, messages, schema_kind)) is None:
             self._check(messages, stage)
         before = len(ctx.calls)
         try:
-            return self.client.complete(messages, schema_kind, ctx, stage)
+            return self.client.complete(messages, schema_kind, ctx, stage, **options)
         finally:
             for call in ctx.calls[before:]:
                 if call.attempts and not call.cached:

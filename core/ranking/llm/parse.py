@@ -7,9 +7,13 @@ offered (an alias such as ``c3``, or the full UUID of an offered item), drops du
 appends missing candidates in their pool order, so the result always holds exactly
 ``min(limit, len(pool))`` distinct offered items, even for an empty or garbage reply. Every repair
 is named in the warnings ("unknown id c99 ignored", "duplicate c2 dropped", "3 candidates appended
-in pool order", "reply was not JSON").
+in pool order", "reply was not JSON"), and ``chosen`` counts the items the reply itself placed.
 
-:func:`parse_plan` is as forgiving: garbage means no extra searches plus a warning.
+Replies are read defensively: only the first :data:`MAX_REPLY_CHARS` characters, and JSON nested
+deeper than :data:`MAX_DEPTH` counts as no JSON (it cannot raise ``RecursionError`` either).
+
+:func:`parse_plan` is as forgiving: garbage means no extra searches plus a warning ending in
+:data:`NO_SEARCHES`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ MAX_QUERY_CHARS = 200
 MAX_REASON_CHARS = 300
 MAX_RATIONALE_CHARS = 1000
 MAX_WARNINGS = 20
+MAX_REPLY_CHARS = 100_000
+"""Characters of a reply that are read (a 30-candidate rerank with reasons is about 5,000)."""
+MAX_DEPTH = 20
+"""The deepest JSON nesting accepted (the replies asked for are 3 deep)."""
+NO_SEARCHES = "no extra searches"
 _MAX_SCAN = 200  # start positions tried when looking for JSON inside prose
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
 _ID_FIELD = re.compile(r'"id"\s*:\s*"([^"]{1,80})"')
@@ -34,12 +43,14 @@ _TOKEN = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 
 class ParsedRanking(NamedTuple):
-    """What :func:`parse_rerank` returns (unpacks as ``order, reasons, rationale, warnings``)."""
+    """What :func:`parse_rerank` returns (unpacks as ``order, reasons, rationale, warnings, chosen``)."""
 
     order: list[UUID]
     reasons: dict[UUID, str]
     rationale: str | None
     warnings: list[str]
+    chosen: int = 0
+    """How many of ``order`` the reply placed (the rest were appended in pool order)."""
 
 
 def find_json(text: str, key: str | None = None) -> dict | list | None:
@@ -49,13 +60,13 @@ def find_json(text: str, key: str | None = None) -> dict | list | None:
     ``"see [1]: {...}"`` finds the object). If ``key`` appears in the text but no object holding
     it parses (a reply cut off mid-way), the result is None, so the caller falls back to the text.
     """
-    text = (text or "").strip()
+    text = (text or "").strip()[:MAX_REPLY_CHARS]
     for chunk in [text] + [m.group(1).strip() for m in _FENCE.finditer(text)]:
         try:
             value = json.loads(chunk)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list)) and _shallow(value):
             return value
     decoder, first_dict, first_list = json.JSONDecoder(), None, None
     for n, match in enumerate(re.finditer(r"[\[{]", text)):
@@ -63,7 +74,9 @@ def find_json(text: str, key: str | None = None) -> dict | list | None:
             break
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except ValueError:
+        except (ValueError, RecursionError):
+            continue
+        if not _shallow(value):
             continue
         if isinstance(value, dict) and (key is None or key in value):
             return value
@@ -72,6 +85,20 @@ def find_json(text: str, key: str | None = None) -> dict | list | None:
     if key is not None and f'"{key}"' in text:
         return None
     return first_dict if first_dict is not None else first_list
+
+
+def _shallow(value: Any) -> bool:
+    """True if ``value`` nests at most :data:`MAX_DEPTH` deep (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_DEPTH:
+                    return False
+                stack.append((child, depth + 1))
+    return True
 
 
 def parse_rerank(text: str | None, aliases: dict[str, UUID], pool_order: list[UUID], limit: int) -> ParsedRanking:
@@ -104,7 +131,7 @@ def parse_rerank(text: str | None, aliases: dict[str, UUID], pool_order: list[UU
     if missing:
         warnings.append(f"{len(missing)} candidate{'s' if len(missing) != 1 else ''} appended in pool order")
         order.extend(missing)
-    return ParsedRanking(order, reasons, rationale, _capped(warnings))
+    return ParsedRanking(order, reasons, rationale, _capped(warnings), len(order) - len(missing))
 
 
 def parse_plan(text: str | None, max_searches: int) -> tuple[list[PlannedSearch], list[str]]:
@@ -112,13 +139,13 @@ def parse_plan(text: str | None, max_searches: int) -> tuple[list[PlannedSearch]
     if isinstance(max_searches, bool) or not isinstance(max_searches, numbers.Integral) or max_searches < 0:
         raise InvalidInputError(f"max_searches must be a non-negative integer, got {max_searches!r}")
     if not (text or "").strip():
-        return [], ["reply was empty; no extra searches"]
+        return [], [f"reply was empty; {NO_SEARCHES}"]
     value = find_json(text, "searches")
     if value is None:
-        return [], ["reply was not JSON; no extra searches"]
+        return [], [f"reply was not JSON; {NO_SEARCHES}"]
     items = value.get("searches") if isinstance(value, dict) else value
     if not isinstance(items, list):
-        return [], ["reply JSON had no 'searches' list; no extra searches"]
+        return [], [f"reply JSON had no 'searches' list; {NO_SEARCHES}"]
     searches: list[PlannedSearch] = []
     warnings: list[str] = []
     for entry in items:
@@ -140,6 +167,9 @@ def _rerank_entries(text: str, warnings: list[str]) -> tuple[list[tuple[Any, str
     if not text.strip():
         warnings.append("reply was empty")
         return [], None
+    if len(text) > MAX_REPLY_CHARS:
+        warnings.append(f"reply of {len(text):,} characters read up to {MAX_REPLY_CHARS:,}")
+        text = text[:MAX_REPLY_CHARS]
     value = find_json(text, "ranking")
     if value is None:
         ids = _ID_FIELD.findall(text) or _TOKEN.findall(text)

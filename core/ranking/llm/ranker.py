@@ -5,14 +5,21 @@ network call is a pure function with its own tests. The reply can never lose, du
 a candidate (see :mod:`core.ranking.llm.parse`); what the parser repaired is listed in
 ``RankDecision.details["warnings"]``. Per-item explanations are the model's stated reasons,
 prefixed with ``"LLM: "`` so nobody mistakes them for computed facts.
+
+A rerank reply that places none of the offered items (no JSON, unknown ids only) did not rank
+anything: it raises :class:`~core.ranking.base.LLMUnavailable`, so the pipeline falls back to the
+local agent and says why, instead of showing pool order as "LLM ranked". Only sound replies are
+cached (a rerank that placed an item, a plan with a ``searches`` list): a failure is never replayed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.errors import InvalidInputError
-from core.ranking.base import Candidate, PersonaSummary, PlannedSearch, RankContext, RankDecision
+from core.ranking.base import Candidate, LLMUnavailable, PersonaSummary, PlannedSearch, RankContext, RankDecision
 from core.ranking.llm.client import LLMClient, LLMConfig
-from core.ranking.llm.parse import parse_plan, parse_rerank
+from core.ranking.llm.parse import NO_SEARCHES, parse_plan, parse_rerank
 from core.ranking.llm.prompts import plan_messages, prompt_chars, rerank_kind, rerank_messages
 
 
@@ -37,7 +44,10 @@ class LLMRanker:
         if max_searches <= 0:
             return []
         messages = plan_messages(persona, instruction, max_searches)
-        text = self.client.complete(messages, "plan", ctx, "plan")
+
+        def sound(reply: str) -> bool:
+            return not any(w.endswith(NO_SEARCHES) for w in parse_plan(reply, max_searches)[1])
+        text = self.client.complete(messages, "plan", ctx, "plan", keep=sound)
         searches, warnings = parse_plan(text, max_searches)
         ctx.warnings.extend(f"plan: {w}" for w in warnings)
         return searches
@@ -51,9 +61,15 @@ class LLMRanker:
             note = "nothing to rank (empty pool or limit 0): no LLM call"
             return RankDecision(order=[], details={"warnings": [note]})
         messages, aliases = rerank_messages(persona, instruction, pool, limit, explain)
-        calls_before = len(ctx.calls)
-        text = self.client.complete(messages, rerank_kind(explain), ctx, "rerank")
-        order, reasons, rationale, warnings = parse_rerank(text, aliases, [c.uuid for c in pool], limit)
+        calls_before, pool_ids = len(ctx.calls), [c.uuid for c in pool]
+        text = self.client.complete(messages, rerank_kind(explain), ctx, "rerank",
+                                    keep=lambda reply: parse_rerank(reply, aliases, pool_ids, limit).chosen > 0)
+        order, reasons, rationale, warnings, chosen = parse_rerank(text, aliases, pool_ids, limit)
+        if not chosen:
+            reason = f"the LLM's rerank reply placed none of the offered items ({'; '.join(warnings[:2])})"
+            if len(ctx.calls) > calls_before:
+                ctx.calls[-1] = replace(ctx.calls[-1], error=reason)
+            raise LLMUnavailable(reason)
         explanations = {u: REASON_PREFIX + r for u, r in reasons.items()} if explain else {}
         return RankDecision(order=order, rationale=rationale, explanations=explanations,
                             details=self._details(ctx, calls_before, messages, text, len(pool), warnings))
