@@ -18,9 +18,9 @@ from .store_contract import VECTORS, items
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The lab's workspaces live in a data directory: the tests' own, never the user's.
 os.environ["PERSONALIZATION_LAB_DATA"] = tempfile.mkdtemp(prefix="lab-test-data-")
-# The lab sets its process's BLAS libraries to one thread for good: not this process's, whose tests of
-# BLAS settings compare before and after (tests/test_blas_threads.py sets it and puts it back).
-os.environ.setdefault("PERSONALIZATION_BLAS_THREADS", "auto")
+# The lab would set its process's BLAS threads for good from this variable: not this process's, whose
+# tests of BLAS settings compare before and after (tests/test_blas_threads.py sets it and puts it back).
+os.environ.pop("PERSONALIZATION_BLAS_THREADS", None)
 
 
 @pytest.fixture

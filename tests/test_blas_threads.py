@@ -1,5 +1,5 @@
 """A server's BLAS thread count: ``core.set_blas_threads``, ``$PERSONALIZATION_BLAS_THREADS`` and the lab's
-``request_blas`` (default one thread per request), each put back to what it found."""
+``request_blas``, each test putting back what it found."""
 
 from __future__ import annotations
 
@@ -48,14 +48,15 @@ def test_a_bad_environment_value_names_the_variable_and_the_value(raw, monkeypat
         blas_threads_from_env(1)
 
 
-def test_the_lab_serves_requests_at_one_blas_thread_unless_told_otherwise(restored, monkeypatch):
-    monkeypatch.delenv(BLAS_THREADS_ENV)
+def test_the_lab_sets_the_blas_threads_the_environment_asks_for(restored, monkeypatch):
+    monkeypatch.delenv(BLAS_THREADS_ENV, raising=False)
+    resources.request_blas.clear()
+    assert resources.request_blas() is None and blas_threads() == restored  # unset: the libraries' own count
+    monkeypatch.setenv(BLAS_THREADS_ENV, "1")
     resources.request_blas.clear()
     assert resources.request_blas() is None and set(blas_threads().values()) == {1}
-    monkeypatch.setenv(BLAS_THREADS_ENV, "2")
-    resources.request_blas.clear()
-    assert resources.request_blas() is None and set(blas_threads().values()) == {2}
+    set_blas_threads(2)
     monkeypatch.setenv(BLAS_THREADS_ENV, "many")
     resources.request_blas.clear()
     problem = resources.request_blas()
-    assert "'many'" in problem and "the lab uses 1" in problem and set(blas_threads().values()) == {1}
+    assert "'many'" in problem and "keep their own thread count" in problem and set(blas_threads().values()) == {2}

@@ -62,12 +62,11 @@ def blas_threads() -> dict[str, int]:
 def set_blas_threads(threads: int) -> dict[str, int]:
     """Every loaded BLAS library of the process at ``threads`` threads from now on; the counts after.
 
-    For a server answering requests (the lab sets 1, see :func:`blas_threads_from_env`): a request's
-    products are small and memory-bound, and OpenBLAS serves one caller's parallel work at a time,
-    so with its worker pool every concurrent request, and every request while another process keeps
-    a core busy, waits for the pool (README, "Latency"). One thread each lets two requests run on
-    two cores. A :func:`one_blas_thread` block running meanwhile restores, at its end, the count it
-    found at its start.
+    ``1`` suits a shared or busy server (the lab reads ``$PERSONALIZATION_BLAS_THREADS``): a request's
+    products are small and memory-bound, and OpenBLAS serves one caller's parallel work at a time, so
+    with its worker pool every concurrent request, and every request while another process keeps a
+    core busy, waits for the pool. On an idle machine the pool is faster (README, "Latency"). A
+    :func:`one_blas_thread` block running meanwhile restores, at its end, the count it found at its start.
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise InvalidInputError(f"BLAS threads must be a positive integer, got {threads!r}")
