@@ -14,8 +14,11 @@
 - **Sample latency**: the same on a shipped sample with its community, trained at the settings its
   ``catalog.json`` ships: ``--personas`` of its real users (sorted ids) in turn, each request timed
   once per round, p50 over all requests (histories up to 1,000 interactions, the blend's ``history``).
-``--blas-threads`` sets every BLAS library's thread count first (``core.set_blas_threads``; the lab
-serves at 1); ``auto`` (the default) leaves the libraries' own choice, one per core.
+``--block N`` times N requests of one strategy in a row before switching (default 1: every request
+alternates, so each starts with the other strategy's matrices in the CPU cache; a server whose
+requests all use the default strategy is closer to a large block). ``--blas-threads`` sets every
+BLAS library's thread count first (``core.set_blas_threads``); ``auto`` (the default) leaves the
+libraries' own choice, one per core.
 Prints Markdown; nothing here is asserted.
 """
 
@@ -73,7 +76,7 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> dict[str, float]:
+def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20, block: int = 1) -> dict[str, float]:
     store, _ = build(n)
     agent = PersonalizationAgent.create(store, "Bench")
     rng = np.random.default_rng(3)
@@ -90,15 +93,15 @@ def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20) -> d
                             for k, i in enumerate(picks)])
     out = {"train_s": trained}
     times: dict[str, list[float]] = {"centroid": [], "blend": []}
-    for _ in range(runs + 1):  # interleaved, so that a change in the machine's load hits both alike
+    for _ in range(-(-(runs + 1) // block)):  # alternating, so that a change in the machine's load hits both alike
         for strategy, samples in times.items():
-            samples.append(timed(lambda: agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW,
-                                                          strategy=strategy)))
-    out.update({strategy: percentiles(samples[1:])[0] for strategy, samples in times.items()})  # 1st: warm-up
+            samples += [timed(lambda: agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW,
+                                                       strategy=strategy)) for _ in range(block)]
+    out.update({strategy: percentiles(samples[1:runs + 1])[0] for strategy, samples in times.items()})  # 1st: warm-up
     return out
 
 
-def bench_sample_latency(sample: str, personas: int, rounds: int) -> dict[str, float]:
+def bench_sample_latency(sample: str, personas: int, rounds: int, block: int = 1) -> dict[str, float]:
     store, collection, _ = load_community(sample)
     settings = dict(next(s for s in list_samples() if s.name == sample).behaviour or {})
     if "blend" in settings:
@@ -109,10 +112,10 @@ def bench_sample_latency(sample: str, personas: int, rounds: int) -> dict[str, f
     out: dict[str, float] = {"dims": settings.get("dims", 256)}
     times: dict[str, list[float]] = {"centroid": [], "blend": []}
     for _ in range(rounds):
-        for user in users:  # interleaved per request, as above
+        for start in range(0, len(users), block):  # alternating blocks of users, as above
             for strategy, samples in times.items():
-                samples.append(timed(lambda: agent.get_objects(user, limit=10, use_agent_ranking=False,
-                                                              strategy=strategy)))
+                samples += [timed(lambda: agent.get_objects(user, limit=10, use_agent_ranking=False,
+                                                           strategy=strategy)) for user in users[start:start + block]]
     out.update({strategy: percentiles(samples)[0] for strategy, samples in times.items()})
     return out
 
@@ -126,6 +129,8 @@ def main() -> None:
     parser.add_argument("--sample-latency", nargs="*", default=[], metavar="SAMPLE")
     parser.add_argument("--personas", type=int, default=50)
     parser.add_argument("--blas-threads", default="auto", metavar="N|auto")
+    parser.add_argument("--block", type=int, default=1, help="requests of one strategy in a row (1: alternate "
+                        "every request, so each starts with the other strategy's matrices in the cache)")
     args = parser.parse_args()
     if args.blas_threads != "auto":
         print(f"BLAS threads: {set_blas_threads(int(args.blas_threads))}\n")
@@ -142,14 +147,14 @@ def main() -> None:
         print("\n| items | train s (2,000 personas × 20 likes, 256 dims) | centroid p50 ms | blend p50 ms | blend / centroid |")
         print("|---:|---:|---:|---:|---:|")
     for n in args.sizes:
-        r = bench_latency(n, args.runs)
+        r = bench_latency(n, args.runs, block=args.block)
         print(f"| {n:,} | {r['train_s']:.1f} | {r['centroid']:.2f} | {r['blend']:.2f} | "
               f"{r['blend'] / r['centroid']:.2f} |", flush=True)
     if args.sample_latency:
         print(f"\n| sample ({args.personas} real users) | dims | centroid p50 ms | blend p50 ms | blend / centroid |")
         print("|---|---:|---:|---:|---:|")
     for sample in args.sample_latency:
-        r = bench_sample_latency(sample, args.personas, max(1, args.runs // 10))
+        r = bench_sample_latency(sample, args.personas, max(1, args.runs // 10), block=args.block)
         print(f"| {sample} | {r['dims']} | {r['centroid']:.2f} | {r['blend']:.2f} | {r['blend'] / r['centroid']:.2f} |",
               flush=True)
 
