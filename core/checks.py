@@ -21,7 +21,9 @@ what would be valid.
 from __future__ import annotations
 
 import math
+import re
 import reprlib
+import sys
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -30,7 +32,8 @@ from uuid import UUID
 
 from core.errors import InvalidInputError
 
-__all__ = ["INT64", "MAX_DEPTH", "check_flag", "check_name", "check_text", "check_type", "describe", "plain_json"]
+__all__ = ["INT64", "MAX_DEPTH", "MAX_INT_DIGITS", "check_flag", "check_name", "check_text", "check_type", "describe",
+           "number_text", "plain_json"]
 
 MAX_DEPTH = 32
 """How deeply lists and dicts may nest in a stored value (real properties nest two or three levels)."""
@@ -180,3 +183,24 @@ def _converted(value: Any) -> Any:
         return list(value)
     raise _Bad(f"is of type {type(value).__name__} ({describe(value)}), which is not a JSON value: "
                "use text, a number, true/false, null, a list or a dict")
+
+
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+"""The most digits Python converts to an ``int`` (longer integer text raises ``ValueError`` in ``int()``)."""
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+
+
+def number_text(text: str, keep: str) -> int | float:
+    """The ``int`` (digits) or ``float`` that number text spells; ``ValueError`` naming the text, and ending
+    with ``keep`` (how to keep it as text instead), when no ``int`` or ``float`` holds it: more digits
+    than Python converts, or beyond the float range (``1e400``). Callers check the text's form first."""
+    text = text.strip()
+    if _INTEGER_TEXT.fullmatch(text):
+        if (digits := len(text.lstrip("+-"))) > MAX_INT_DIGITS:
+            raise ValueError(f"{describe(text[:20])}... is an integer of {digits:,} digits; numbers have at most "
+                             f"{MAX_INT_DIGITS:,} digits ({keep})")
+        return int(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{describe(text)} is outside the range of a number (about ±1.8e308); {keep}")
+    return value

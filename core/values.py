@@ -35,18 +35,16 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from core.checks import describe, plain_json
+from core.checks import describe, number_text, plain_json
 from core.errors import InvalidInputError
 
 __all__ = ["format_value", "parse_scalar", "parse_value"]
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # not \d+\.?\d*: quadratic on long digit runs
 _LEADING_ZERO = re.compile(r"[+-]?0\d")
-_INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?")
 _QUOTES = "\"'"
 
@@ -89,17 +87,10 @@ def parse_scalar(text: str, *, dates: bool = False) -> Any:
 
 def _number(text: str) -> int | float:
     """``int``/``float`` of number text, refusing what they cannot hold faithfully."""
-    if _INTEGER.fullmatch(text):
-        try:
-            return int(text)
-        except ValueError:  # more digits than Python converts (4,300)
-            raise InvalidInputError(f"{describe(text[:20])} has {len(text):,} digits; a number has at most "
-                                    f"{sys.get_int_max_str_digits():,} (quote it to keep it as text)") from None
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidInputError(f"{describe(text)} is outside the range of a number (about ±1.8e308); quote it to keep "
-                                "it as text")
-    return value
+    try:
+        return number_text(text, "quote it to keep it as text")
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
 
 
 def format_value(value: Any) -> str:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
+from core.checks import MAX_INT_DIGITS, number_text
 from core.errors import CatalogImportError
 
 __all__ = ["FLOAT", "INT", "MAX_DEPTH", "MAX_INT_DIGITS", "check_row", "is_empty", "is_missing", "number", "plain",
@@ -28,7 +28,6 @@ INT = re.compile(r"^[+-]?(0|[1-9]\d*)$")
 """Text that is a canonical integer (``"-1"``, ``"42"``; not ``"007"``)."""
 FLOAT = re.compile(r"^[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 """Text that is a plain decimal number (``"-1"``, ``".5"``, ``"2e3"``; not ``"007"`` or ``"nan"``)."""
-MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
 """Python reads and writes integers of at most this many digits (4,300 unless changed)."""
 MAX_DEPTH = 32
 """How deeply lists and objects may nest inside one cell (a row's own object not counted)."""
@@ -38,19 +37,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def number(text: str) -> int | float:
     """The number that decimal number text spells (``"42"``, ``"007"`` and ``"-3"`` as ints, ``"2.5"``,
-    ``"1e3"`` as floats); ``ValueError`` naming the text when it has more digits than Python reads
-    or lies outside the float range (``1e400``). Callers check the text's form first."""
-    text = text.strip()
-    if _DIGITS.match(text):
-        if (digits := len(text.lstrip("+-"))) > MAX_INT_DIGITS:
-            raise ValueError(f"{short(text)} is an integer of {digits:,} digits; numbers have at most "
-                             f"{MAX_INT_DIGITS:,} digits (give the column the type text to keep it as written)")
-        return int(text)
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{short(text)} is outside the range of a number (about ±1.8e308); give the column "
-                         "the type text to keep it as written")
-    return value
+    ``"1e3"`` as floats); ``ValueError`` naming the text when no int or float holds it
+    (:func:`core.checks.number_text`). Callers check the text's form first."""
+    return number_text(text, "give the column the type text to keep it as written")
 
 
 def is_missing(value: Any) -> bool:
