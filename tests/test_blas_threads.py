@@ -60,3 +60,13 @@ def test_the_lab_sets_the_blas_threads_the_environment_asks_for(restored, monkey
     resources.request_blas.clear()
     problem = resources.request_blas()
     assert "'many'" in problem and "keep their own thread count" in problem and set(blas_threads().values()) == {2}
+
+
+def test_the_cli_sets_the_blas_threads_the_environment_asks_for(restored, monkeypatch, capsys):
+    from core.cli import main
+    monkeypatch.setenv(BLAS_THREADS_ENV, "1")
+    assert main(["samples"]) == 0 and set(blas_threads().values()) == {1}
+    monkeypatch.setenv(BLAS_THREADS_ENV, "lots")
+    capsys.readouterr()
+    assert main(["samples"]) == 2
+    assert "$PERSONALIZATION_BLAS_THREADS must be a positive integer or 'auto', got 'lots'" in capsys.readouterr().err

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayStore, Persona, PersonaInteraction,
-                  PersonalizationAgent, PersonalizationError, Store, import_catalog_agent, install_sample_agent,
-                  open_store, to_uuid)
+                  PersonalizationAgent, PersonalizationError, Store, blas_threads_from_env, import_catalog_agent,
+                  install_sample_agent, open_store, set_blas_threads, to_uuid)
 from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> Output:
+    if (threads := blas_threads_from_env(None)) is not None:  # $PERSONALIZATION_BLAS_THREADS, as the lab reads it
+        set_blas_threads(threads)
     if not args.needs_store:
         return args.handler(None, args)
     store = cli_workspaces.open_store(args) if args.workspace else open_store(args.db)
