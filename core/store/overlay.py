@@ -37,16 +37,8 @@ import numpy as np
 from core.checks import check_type
 from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
-from core.store.base import (
-    CollectionSpec,
-    Hit,
-    InteractionRow,
-    InteractionScan,
-    ItemPrior,
-    LearnedVectors,
-    Store,
-    StoredInteraction,
-)
+from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
+                             StoredInteraction)
 from core.store.community import CommunityRouting, community_scan, merge_scans
 
 T = TypeVar("T")
