@@ -10,7 +10,8 @@
 - **Fold-in** of a new persona with 20 likes into a trained model (median of 1,000).
 - **Latency**: ``get_objects`` vector-only p50 on synthetic catalogs (``benchmarks.bench_latency``'s
   items) with 2,000 personas of 20 likes each, for ``centroid`` and for ``blend`` (the default once
-  the model is trained), the same persona and request.
+  the model is trained), the same persona and request, the model at ``--latency-dims`` (default: the
+  untuned default, ``core.learn.train.DEFAULT_DIMS``; ``--latency-dims 64 128 256`` measures the trade-off).
 - **Sample latency**: the same on a shipped sample with its community, trained at the settings its
   ``catalog.json`` ships: ``--personas`` of its real users (sorted ids) in turn, each request timed
   once per round, p50 over all requests (histories up to 1,000 interactions, the blend's ``history``).
@@ -35,6 +36,7 @@ from benchmarks.bench_latency import NOW, build, percentiles
 from core import (BEHAVIOUR, BehaviourModel, BlendWeights, EmbeddedStore, PersonaInteraction, PersonalizationAgent,
                   generate_uuid5, install_sample, list_samples, load_sample_interactions, set_blas_threads,
                   train_behaviour)
+from core.learn.train import DEFAULT_DIMS
 
 
 def load_community(sample: str) -> tuple[EmbeddedStore, str, float]:
@@ -76,7 +78,8 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20, block: int = 1) -> dict[str, float]:
+def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20, block: int = 1,
+                  dims: int = DEFAULT_DIMS) -> dict[str, float]:
     store, _ = build(n)
     agent = PersonalizationAgent.create(store, "Bench")
     rng = np.random.default_rng(3)
@@ -85,7 +88,7 @@ def bench_latency(n: int, runs: int, personas: int = 2000, likes: int = 20, bloc
             for p in range(personas) for k, i in enumerate(rng.choice(n, likes, replace=False))]
     store.add_interactions("Bench", rows, create_personas={r.persona_id for r in rows})
     start = time.perf_counter()
-    train_behaviour(store, "Bench")
+    train_behaviour(store, "Bench", dims=dims)
     trained = time.perf_counter() - start
     picks = rng.choice(n, 25, replace=False)
     agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)),
@@ -128,6 +131,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--sample-latency", nargs="*", default=[], metavar="SAMPLE")
     parser.add_argument("--personas", type=int, default=50)
+    parser.add_argument("--latency-dims", type=int, nargs="*", default=[DEFAULT_DIMS], metavar="DIMS",
+                        help=f"dimensions of the synthetic catalogs' models (default: the untuned default, {DEFAULT_DIMS})")
     parser.add_argument("--blas-threads", default="auto", metavar="N|auto")
     parser.add_argument("--block", type=int, default=1, help="requests of one strategy in a row (1: alternate "
                         "every request, so each starts with the other strategy's matrices in the cache)")
@@ -144,12 +149,13 @@ def main() -> None:
         print(f"| {sample} | {r['interactions']:,} | {r['load_s']:.1f} | {r['dims']} | {r['train_s']:.1f} | "
               f"{r['fold_ms']:.3f} |", flush=True)
     if args.sizes:
-        print("\n| items | train s (2,000 personas × 20 likes, 256 dims) | centroid p50 ms | blend p50 ms | blend / centroid |")
-        print("|---:|---:|---:|---:|---:|")
+        print("\n| items | dims | train s (2,000 personas × 20 likes) | centroid p50 ms | blend p50 ms | blend / centroid |")
+        print("|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
-        r = bench_latency(n, args.runs, block=args.block)
-        print(f"| {n:,} | {r['train_s']:.1f} | {r['centroid']:.2f} | {r['blend']:.2f} | "
-              f"{r['blend'] / r['centroid']:.2f} |", flush=True)
+        for dims in args.latency_dims:
+            r = bench_latency(n, args.runs, block=args.block, dims=dims)
+            print(f"| {n:,} | {dims} | {r['train_s']:.1f} | {r['centroid']:.2f} | {r['blend']:.2f} | "
+                  f"{r['blend'] / r['centroid']:.2f} |", flush=True)
     if args.sample_latency:
         print(f"\n| sample ({args.personas} real users) | dims | centroid p50 ms | blend p50 ms | blend / centroid |")
         print("|---|---:|---:|---:|---:|")

@@ -18,6 +18,7 @@ import argparse
 
 from core import BlendTuning, InvalidInputError, behaviour_status, train_behaviour, tune_behaviour
 from core.cli.context import collection_of, finite_float
+from core.learn.train import DEFAULT_DIMS, DEFAULT_L2
 from core.cli.format import Output, table
 
 
@@ -27,8 +28,8 @@ def add_command(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_train, needs_store=True)
     p.add_argument("-c", "--collection", help="agent collection (default: the store's only one)")
     p.add_argument("--tune", action="store_true", help="tune the blend weights on a validation split first")
-    p.add_argument("--dims", type=int, help="dimensions of the learned vectors (default: the model's, else 256)")
-    p.add_argument("--l2", type=finite_float, help="regularisation of the model (default: the model's, else 250)")
+    p.add_argument("--dims", type=int, help=f"dimensions of the learned vectors (default: the model's, else {DEFAULT_DIMS})")
+    p.add_argument("--l2", type=finite_float, help=f"regularisation of the model (default: the model's, else {DEFAULT_L2:g})")
     p.add_argument("--users", type=int, default=1000, help="--tune: validation users to tune on")
     p.add_argument("--status", action="store_true", help="only show the model's status")
 

@@ -32,7 +32,11 @@ from core.learn.model import BEHAVIOUR, BehaviourModel
 from core.learn.spectral import fit_spectral
 from core.store.base import InteractionScan, LearnedVectors, Store
 
-DEFAULT_DIMS = 256
+DEFAULT_DIMS = 128
+"""Dimensions of an untuned model. Each request reads every item's learned vector, so this sets the blend's
+extra cost: at 10,000 items 128 dims keep a request within 1.2x of vector-only, 256 do not; on the movies
+validation part 128 dims lose 2 % of 256's NDCG (``benchmarks/results/behaviour_models.md``). Tuning
+chooses more where validation shows they pay (:data:`core.eval.blend_tuning.MODEL_GRID`)."""
 DEFAULT_L2 = 250.0
 AUTO_TRAIN_MAX = 300_000
 """``get_objects`` trains or retrains by itself only up to this many interactions."""
