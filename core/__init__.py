@@ -61,6 +61,7 @@ from core.workspaces.copy import copy_persona
 from core.workspaces.library import SampleLibrary
 from core.workspaces.passcodes import ADMIN_ENV, admin_configured, admin_matches
 from core.workspaces.refs import DATA_ENV, WorkspaceRef, default_data_dir
+from core.workspaces.server import server_location, server_workspace
 from core.workspaces.registry import Workspaces
 from core.workspaces.report import CollectionSummary, WorkspaceInfo, describe, overview
 from core.workspaces.workspace import Workspace
@@ -117,7 +118,7 @@ __all__ = [
     # workspaces
     "ADMIN_ENV", "CollectionSummary", "DATA_ENV", "SampleLibrary", "Workspace", "WorkspaceInfo", "WorkspaceRef",
     "Workspaces", "admin_configured", "admin_matches", "copy_persona", "default_data_dir", "describe",
-    "export_workspace", "import_workspace", "overview",
+    "export_workspace", "import_workspace", "overview", "server_location", "server_workspace",
     # evaluation
     "BASELINES", "METRICS", "PROTOCOLS", "SWEEPABLE", "EngineConfig", "Estimate", "Evaluation", "LogRow", "LogSource",
     "RunResult", "Split", "SweepResult", "beyond_accuracy", "evaluation_report", "grid_points", "leave_last_k", "log_source", "mean_ci",

@@ -38,6 +38,10 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     ws, collection, agent = sidebar.render()
     if collection is None or agent is None:
         st.title(title)
+        if ws.ref.kind == "server":
+            st.info(f"The Weaviate at {ws.path} has no collection this lab can use yet. Import a sample from the "
+                    "sidebar, or disconnect to go back to this machine's workspace.")
+            st.stop()
         st.info(f"{ws.ref.label.capitalize()} is read-only without its passcode and has no catalog yet. Enter the "
                 "passcode in the sidebar, or open your own workspace.")
         st.stop()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import PersonalizationAgent, PersonalizationError, Workspace, WorkspaceRef
 
-from . import state
+from . import state, weaviate_ui
 from .resources import library, workspaces
 
 JOIN_NAME, JOIN_CODE, UNLOCK_CODE, ERROR = "lab.join.name", "lab.join.passcode", "lab.unlock.passcode", "lab.ws_error"
@@ -19,14 +19,19 @@ def render() -> tuple[Workspace, str | None, PersonalizationAgent | None]:
     state.init()
     bar = st.sidebar
     ws = state.current_workspace()
-    _workspace_panel(bar, ws)
+    server = ws.ref.kind == "server"
+    if not server:
+        _workspace_panel(bar, ws)
+    weaviate_ui.panel(bar, ws)
     collection = state.current_collection(ws)
     if collection is None:
-        bar.info("This shared workspace has no catalog yet, and it is read-only without its passcode.")
+        bar.info("This Weaviate has no collection yet: import a sample above."
+                 if server else "This shared workspace has no catalog yet, and it is read-only without its passcode.")
         return ws, None, None
     _collection_selector(bar, ws)
     agent = state.current_agent(ws, collection)
-    bar.caption(f"Store: embedded · collection **{collection}** · {ws.store.count(collection):,} items")
+    where = f"Weaviate at {ws.path}" if server else "embedded"
+    bar.caption(f"Store: {where} · collection **{collection}** · {ws.store.count(collection):,} items")
     names = list(state.personas(agent))
     if st.session_state["lab.persona"] not in names:
         if state.community_persona(agent, st.session_state["lab.persona"]) is not None:

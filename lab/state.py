@@ -17,7 +17,7 @@ import streamlit as st
 from core import (AccessDeniedError, LLMRanker, NotFoundError, Persona, PersonalizationAgent, PersonalizationError,
                   Workspace, WorkspaceRef)
 
-from . import demos, menu
+from . import demos, menu, weaviate_ui
 from .persona_ui import display_name, persona_id, store_draft
 from .resources import default_collection, library, session_llm, shared_llm, workspaces
 
@@ -67,7 +67,10 @@ def _from_url() -> str:
 
 
 def current_workspace() -> Workspace:
-    """The session's workspace, opened (and created, for a new shared name) from its file."""
+    """The session's workspace: on the Weaviate server it is connected to, else opened (and created, for
+    a new shared name) from its file."""
+    if (server := weaviate_ui.workspace()) is not None:
+        return server
     spaces = workspaces()
     spaces.close_idle()
     ref = WorkspaceRef.parse(st.session_state[WS])

@@ -16,6 +16,11 @@ from lab.resources import workspaces
 ws, collection, agent = page.start("Workspace")
 spaces = workspaces()
 st.title("Workspace")
+if ws.ref.kind == "server":
+    st.info(f"This session works on the Weaviate at `{ws.path}`: its collections hold the catalogs, personas, "
+            "interactions and learned vectors, shared by everyone connected to that server. Workspace files, "
+            "passcodes and exports are for this machine's workspaces: disconnect in the sidebar to use them.")
+    st.stop()
 for key, show in (("workspace.flash", st.success), ("workspace.error", st.error)):
     if message := st.session_state.pop(key, None):
         show(plain(message))

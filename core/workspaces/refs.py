@@ -19,7 +19,11 @@ from core.errors import InvalidInputError
 
 DATA_ENV = "PERSONALIZATION_LAB_DATA"
 KINDS = ("private", "shared")
+"""The kinds kept as files in the data directory."""
+SERVER = "server"
+"""A workspace on a server store (Weaviate, :mod:`core.workspaces.server`): no file; its name is a digest of the URL."""
 _PRIVATE = re.compile(r"[0-9a-f]{20}")
+_SERVER = re.compile(r"[0-9a-f]{16}")
 _SHARED = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?")
 
 
@@ -40,12 +44,13 @@ class WorkspaceRef:
     name: str
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise InvalidInputError(f"a workspace is 'private' or 'shared', got {self.kind!r}")
-        pattern = _PRIVATE if self.kind == "private" else _SHARED
+        if self.kind not in KINDS + (SERVER,):
+            raise InvalidInputError(f"a workspace is 'private', 'shared' or 'server', got {self.kind!r}")
+        pattern = {"private": _PRIVATE, "shared": _SHARED, SERVER: _SERVER}[self.kind]
         if not isinstance(self.name, str) or not pattern.fullmatch(self.name):
-            what = ("a private workspace id is 20 hexadecimal characters" if self.kind == "private" else
-                    "a shared workspace name is 1-40 letters, digits, '.', '_' or '-' (spaces become '-')")
+            what = {"private": "a private workspace id is 20 hexadecimal characters",
+                    "shared": "a shared workspace name is 1-40 letters, digits, '.', '_' or '-' (spaces become '-')",
+                    SERVER: "a server workspace name is 16 hexadecimal characters"}[self.kind]
             raise InvalidInputError(f"{what}; got {self.name!r}")
 
     @classmethod
@@ -75,6 +80,8 @@ class WorkspaceRef:
     @property
     def label(self) -> str:
         """How people see it: "private workspace" or "shared workspace 'room-12'"."""
+        if self.kind == SERVER:
+            return "Weaviate workspace"
         return "private workspace" if self.kind == "private" else f"shared workspace {self.name!r}"
 
     def path(self, root: Path) -> Path:

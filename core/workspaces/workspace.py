@@ -24,7 +24,8 @@ class Workspace:
 
     ref: WorkspaceRef
     store: OverlayStore
-    path: Path
+    path: Path | str
+    """Its store file, or a server workspace's URL (:mod:`core.workspaces.server`)."""
     lock: threading.RLock
 
     @property
