@@ -38,6 +38,10 @@ COMMANDS = ("samples", "load-sample", "import", "collections", "persona create",
 _STORELESS = frozenset({"samples"})  # commands that run without opening the store
 
 
+DB_HELP = (f"the store: a file, or a Weaviate URL such as http://localhost:8080 (its API key from $WEAVIATE_API_KEY); "
+           f"default: ${DB_ENV} or ./{DEFAULT_DB}")
+
+
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The argument parser, each command wired to ``handlers[name]`` (a name for each of :data:`COMMANDS`).
 
@@ -48,14 +52,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         raise KeyError(f"build_parser needs a handler for {', '.join(missing)}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS,
-                        help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
+                        help=DB_HELP)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, not a table")
     cli_workspaces.add_options(common, suppress=True)
     parser = argparse.ArgumentParser(prog="python -m core",
                                      description="Personalized recommendations and search over a local catalog.")
     # the same options on the main parser, with real defaults (the subcommands' copies are SUPPRESSed
     # so that they only override when given)
-    parser.add_argument("--db", help=f"store file (default: ${DB_ENV} or ./{DEFAULT_DB})")
+    parser.add_argument("--db", help=DB_HELP)
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     cli_workspaces.add_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
