@@ -122,8 +122,9 @@ def panel(bar, ws: Workspace | None) -> None:
                 st.text_input("Extra headers, JSON (e.g. a vectorizer key; memory only)", key=HEADERS, type="password")
                 st.form_submit_button("Connect", on_click=_connect)
         return
-    version = getattr(conn.store, "server_version", None)
-    bar.markdown(f"**Weaviate** at `{conn.url}`" + (f" · version {version}" if version else ""))
+    version = getattr(conn.store, "version", None)  # the server's (major, minor, patch)
+    shown = ".".join(map(str, version)) if isinstance(version, tuple) else None
+    bar.markdown(f"**Weaviate** at `{conn.url}`" + (f" · version {shown}" if shown else ""))
     bar.caption("Personas, interactions and learned vectors are stored in this server's collections; the API "
                 "key stays in this session's memory only.")
     bar.button("Disconnect (back to this machine)", key="lab.weaviate.disconnect", on_click=_disconnect)
