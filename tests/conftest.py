@@ -14,6 +14,7 @@ from core import CollectionSpec, EmbeddedStore, PersonalizationAgent
 from devtools.fake_openai import FakeOpenAI
 
 from .store_contract import VECTORS, items
+from .weaviate_stub.fixture import weaviate_stub, weaviate_stub_module  # noqa: F401  (the Weaviate stub fixtures)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The lab's workspaces live in a data directory: the tests' own, never the user's.
