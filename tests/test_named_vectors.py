@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from core import (CollectionSpec, EmbeddedStore, InvalidInputError, NotAvailableError, NotFoundError, Persona,
-                  PersonaInteraction, PersonalizationAgent, open_store)
+                  PersonaInteraction, PersonalizationAgent, StoreError, open_store)
 
+from .browser import free_port as closed_port  # a port nothing listens on
 from .store_contract import VECTORS, items, uid
 
 # behaviour space: a and f together, b and e together, c and d opposite

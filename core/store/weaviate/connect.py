@@ -81,7 +81,8 @@ def connect_error(url: str, exc: BaseException, key: str | None) -> StoreError:
     elif isinstance(exc, WeaviateTimeoutError) or "timed out" in low or "timeout" in low or "deadline" in low:
         cause = "the server did not answer in time (timeout)"
     elif "not supported" in low and "version" in low:
-        cause = f"the server is too old: {text}"
+        cause = (f"the server is too old: {text} (this store needs 1.27; publishing with aliases needs 1.32 and "
+                 "ContainsNone exclusions 1.33, with fallbacks below those)")
     elif "refused" in low or "failed to establish" in low or "unavailable" in low:
         cause = "the connection was refused (is Weaviate running there, with its REST and gRPC ports open?)"
     elif isinstance(exc, (WeaviateStartUpError, UnexpectedStatusCodeError)):
