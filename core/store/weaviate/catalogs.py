@@ -6,7 +6,10 @@ that name. Staging builds a catalog under a private physical name (``Movies_stag
 side collections; publishing repoints the alias (or pointer) in one request, so readers see the old
 catalog or the whole new one, and then deletes the old physical collections. Weaviate cannot rename
 a collection: when ``name`` is a plain collection rather than an alias, publishing over it deletes it
-first and then creates the alias — a short window in which ``name`` does not exist.
+first and then creates the alias — a short window in which ``name`` does not exist. A process killed
+while staging leaves its ``*_staged_<hex>`` collections behind (hidden from ``list_collections``;
+the embedded store drops such leftovers on open, this store cannot tell a dead builder from a slow
+one): delete them with the Weaviate client.
 """
 
 from __future__ import annotations

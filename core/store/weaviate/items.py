@@ -5,6 +5,8 @@ object carries typed properties (for filters and BM25), ``pa_json`` (the exact p
 ``pa_seq`` (insertion order); a user's own collection is read and written as it is, with its own
 vectors: the store never re-embeds anything, and writing to it sends only the vectors given.
 Vectors cross the store boundary unit length (a user's vectors are normalised when read).
+``iter_items`` reads every item's ``pa_seq`` to page in insertion order (Weaviate's own order is by
+uuid): one pass over the ids per call.
 """
 
 from __future__ import annotations

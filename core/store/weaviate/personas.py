@@ -12,6 +12,10 @@ with any rejected object is removed again (:mod:`core.store.weaviate.batch`), so
 after the new rows are in: a failure there leaves old and new rows side by side (the error says so),
 never neither. ``delete_persona`` deletes the interactions first, then the persona. Other readers can
 see a write half-done while it runs.
+
+A persona's interactions are read with offset paging under a filter, which Weaviate caps at
+``QUERY_MAXIMUM_RESULTS`` (10,000 by default) per persona; ``scan_interactions`` uses the cursor
+iterator and has no cap.
 """
 
 from __future__ import annotations
