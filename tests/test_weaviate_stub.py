@@ -131,9 +131,23 @@ def test_grpc_without_the_key_is_unauthenticated():
 def test_connecting_to_a_stopped_stub_is_the_clients_connection_error():
     stopped = start_stub()
     stopped.stop()
-    with pytest.raises((weaviate.exceptions.WeaviateStartUpError, weaviate.exceptions.WeaviateConnectionError)) as err:
+    with pytest.raises(weaviate.exceptions.WeaviateConnectionError, match="Connection refused") as err:
         connect(stopped)
-    assert f"{stopped.http_port}" in str(err.value) or "connect" in str(err.value).lower()
+    assert f"127.0.0.1:{stopped.http_port}" in str(err.value)
+
+
+def test_connect_to_local_sends_extra_headers_on_both_protocols(stub):
+    local = weaviate.connect_to_local(host="127.0.0.1", port=stub.http_port, grpc_port=stub.grpc_port,
+                                      headers={"X-OpenAI-Api-Key": "sk-vectorizer"})
+    try:
+        local.collections.create("Local")
+        local.collections.get("Local").query.fetch_objects()
+    finally:
+        local.close()
+    rest = [h for proto, name, h in stub.headers if name == "POST /v1/schema"][0]
+    search = [h for proto, name, h in stub.headers if name == "Search"][0]
+    assert rest["x-openai-api-key"] == "sk-vectorizer" and search["x-openai-api-key"] == "sk-vectorizer"
+    stub.reset()
 
 
 def test_a_delay_longer_than_the_query_timeout_is_the_clients_timeout_error(stub):
