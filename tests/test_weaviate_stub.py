@@ -144,8 +144,8 @@ def test_connect_to_local_sends_extra_headers_on_both_protocols(stub):
         local.collections.get("Local").query.fetch_objects()
     finally:
         local.close()
-    rest = [h for proto, name, h in stub.headers if name == "POST /v1/schema"][0]
-    search = [h for proto, name, h in stub.headers if name == "Search"][0]
+    rest = next(h for proto, name, h in stub.headers if name == "POST /v1/schema")
+    search = next(h for proto, name, h in stub.headers if name == "Search")
     assert rest["x-openai-api-key"] == "sk-vectorizer" and search["x-openai-api-key"] == "sk-vectorizer"
     stub.reset()
 
@@ -452,3 +452,9 @@ def test_injected_status_codes_reach_the_client(stub, client):
     stub.fail_next("Search", status=grpc.StatusCode.INTERNAL, message="disk on fire")
     with pytest.raises(WeaviateQueryError, match="disk on fire"):
         client.collections.get("Things").query.fetch_objects()
+
+
+def test_searches_the_stub_cannot_answer_are_errors_not_silent_results(client):
+    coll = make_things(client)
+    with pytest.raises(WeaviateQueryError, match="not supported by this test stub"):
+        coll.query.near_object(uid(1))
