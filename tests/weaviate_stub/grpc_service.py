@@ -38,8 +38,8 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
         self.stub = stub
 
     def _enter(self, name: str, request, context: grpc.ServicerContext):
-        fault = self.stub.enter("grpc", name, MessageToDict(request, preserving_proto_field_name=True))
         metadata = dict(context.invocation_metadata())
+        fault = self.stub.enter("grpc", name, MessageToDict(request, preserving_proto_field_name=True), metadata)
         if not self.stub.authorized(metadata.get("authorization")):
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "unauthorized: invalid or missing api key")
         if fault is not None and isinstance(fault.status, grpc.StatusCode):

@@ -57,7 +57,7 @@ def make_handler(stub):
                 body = {"_unparsed": raw.decode("utf-8", "replace")}
             name = f"{self.command} {parts.path}"
             try:
-                fault = stub.enter("rest", name, body)
+                fault = stub.enter("rest", name, body, dict(self.headers.items()))
                 if parts.path not in OPEN_PATHS and not stub.authorized(self.headers.get("Authorization")):
                     raise Reply(401, {"code": 401, "message": "anonymous access not enabled, or invalid api key"})
                 if fault is not None and isinstance(fault.status, int):

@@ -175,7 +175,7 @@ class Collection:
 
 def parse_date(text: str) -> datetime:
     """An RFC 3339 date as Weaviate accepts it (``Z`` or an offset; fractional seconds allowed)."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         raise ValueError(f"date '{text}' has no time zone")
     return value

@@ -111,15 +111,15 @@ def run(coll: Collection, request: search_get_pb2.SearchRequest) -> search_get_p
     """The reply to ``request`` over ``coll``."""
     limit = request.limit or DEFAULT_LIMIT
     window = max(ranking.HYBRID_CANDIDATES, limit + request.offset)
+    if any(request.HasField(f) for f in ("near_object", "near_text", "group_by", "rerank", "boost")):
+        raise SchemaError("this search is not supported by this test stub (near_vector, bm25, hybrid and "
+                          "fetch are; no near_object, near_text, group_by, rerank or boost)")
     if request.HasField("near_vector"):
         hits = _near_vector(coll, filtered(coll, _filters(request)), request.near_vector)
     elif request.HasField("bm25_search"):
         hits = _bm25(coll, filtered(coll, _filters(request)), request.bm25_search)
     elif request.HasField("hybrid_search"):
         hits = _hybrid(coll, filtered(coll, _filters(request)), request.hybrid_search, window)
-    elif any(request.HasField(f) for f in ("near_object", "near_text", "group_by", "rerank")):
-        raise SchemaError("this search is not supported by this test stub (near_vector, bm25, hybrid and "
-                          "fetch are)")
     else:
         hits = _fetch(coll, request)
     page = hits[request.offset:request.offset + limit]

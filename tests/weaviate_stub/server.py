@@ -14,6 +14,7 @@ import time
 from concurrent import futures
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
+from typing import Self
 
 from .schema import Collection, SchemaError, capitalized
 
@@ -56,6 +57,7 @@ class WeaviateStub:
         self.state = StubState()
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str, dict]] = []
+        self.headers: list[tuple[str, str, dict[str, str]]] = []  # authorization values redacted
         self._faults: list[Fault] = []
         self._delay = 0.0
         self._http: ThreadingHTTPServer | None = None
@@ -78,12 +80,14 @@ class WeaviateStub:
         """Forget recorded requests (the data stays)."""
         with self.lock:
             self.requests.clear()
+            self.headers.clear()
 
     def reset(self) -> None:
         """Forget data, requests, faults and delay: a fresh server on the same ports."""
         with self.lock:
             self.state = StubState()
             self.requests.clear()
+            self.headers.clear()
             self._faults.clear()
             self._delay = 0.0
 
@@ -113,10 +117,13 @@ class WeaviateStub:
     def authorized(self, header: str | None) -> bool:
         return self.api_key is None or header == f"Bearer {self.api_key}"
 
-    def enter(self, protocol: str, name: str, payload: dict) -> Fault | None:
-        """Record a request, wait out the delay, and return the fault queued for it (if any)."""
+    def enter(self, protocol: str, name: str, payload: dict, headers: dict[str, str] | None = None) -> Fault | None:
+        """Record a request (and its headers, keys redacted), wait out the delay, and return the fault
+        queued for it (if any)."""
+        shown = {k.lower(): ("<redacted>" if k.lower() == "authorization" else v) for k, v in (headers or {}).items()}
         with self.lock:
             self.requests.append((protocol, name, payload))
+            self.headers.append((protocol, name, shown))
             fault = next((f for f in self._faults if fnmatch.fnmatchcase(name, f.pattern)), None)
             if fault is not None:
                 self._faults.remove(fault)
@@ -154,7 +161,7 @@ class WeaviateStub:
             self._grpc.stop(grace=None).wait()
             self._grpc = None
 
-    def __enter__(self) -> WeaviateStub:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
