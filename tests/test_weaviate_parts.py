@@ -178,3 +178,10 @@ def test_connect_errors_name_the_cause_and_never_the_key():
     assert isinstance(err, StoreError) and "authentication failed" in str(err) and "sekrit" not in str(err)
     assert "refused" in str(connect_error("http://h:1", OSError("[Errno 111] Connection refused"), None))
     assert "timeout" in str(connect_error("http://h:1", RuntimeError("the read timed out"), None))
+
+
+def test_vector_names_follow_weaviates_rule():
+    assert names.vector_name("text_2") == "text_2" and names.vector_name("_x") == "_x"
+    for bad in ("2d", "a-b", "", None):
+        with pytest.raises(InvalidInputError, match="not a Weaviate vector name"):
+            names.vector_name(bad)

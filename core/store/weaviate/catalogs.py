@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.checks import describe
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.store.base import CollectionSpec
 from core.store.weaviate import names
@@ -73,7 +74,7 @@ class Catalogs:
             raise InvalidInputError(f"create_collection takes a CollectionSpec, got {type(spec).__name__}")
         server = self._server_name(spec.name)
         for vector in spec.vectors:
-            names.class_name(vector[:1].upper() + vector[1:], "vector name")  # same character rule
+            names.vector_name(vector)
         if self._client.collections.exists(server) or self._target(server) is not None:
             raise AlreadyExistsError(f"collection {spec.name!r} already exists")
         hnsw = Configure.VectorIndex.hnsw(distance_metric=VectorDistances.COSINE)
@@ -146,7 +147,7 @@ class Catalogs:
             raise InvalidInputError(f"collection {name!r} holds no object yet, so its vectors' dimensions are unknown; "
                                     "add items first (or create it with create_collection)")
         stored = found[0].vector or {}
-        dims = {v: len(stored[v]) for v in vectors if v in stored and stored[v]}
+        dims = {v: len(stored[v]) for v in vectors if stored.get(v)}
         if not dims:
             raise InvalidInputError(f"collection {name!r} has no vectors on its objects; the agent needs one")
         agent = payload.get("agent_config") or {}
@@ -261,7 +262,7 @@ class Catalogs:
 
         from core.store.inputs import to_json
         if not isinstance(values, Mapping) or not all(isinstance(k, str) and k for k in values):
-            raise InvalidInputError(f"collection settings must map non-empty names to JSON values, got {values!r}")
+            raise InvalidInputError(f"collection settings must map non-empty names to JSON values, got {describe(values)}")
         to_json(dict(values), "collection settings")
         physical = self._physical(name)
         payload = (self._meta.get("collection", physical) or ({}, ""))[0]

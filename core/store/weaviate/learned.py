@@ -72,8 +72,8 @@ class Learned:
         if cached is not None and cached[0] == version:
             return cached[1]
         target = self._client.collections.get(names.learned_collection(physical, name))
-        rows = sorted(((int(o.properties["row"]), UUID(str(o.uuid)), o.vector["behaviour"], float(o.properties["fold"]))
-                       for o in target.iterator(include_vector=["behaviour"], return_properties=["fold", "row"])))
+        rows = sorted((int(o.properties["row"]), UUID(str(o.uuid)), o.vector["behaviour"], float(o.properties["fold"]))
+                       for o in target.iterator(include_vector=["behaviour"], return_properties=["fold", "row"]))
         dims = int(payload["dims"])
         vectors = np.array([r[2] for r in rows], dtype=np.float32).reshape(len(rows), dims)
         fold = np.array([r[3] for r in rows], dtype=np.float32)

@@ -51,7 +51,7 @@ class MetaRecords:
 
     def _create(self) -> None:
         from weaviate.classes.config import Configure, DataType, Property, Tokenization
-        text = dict(data_type=DataType.TEXT, tokenization=Tokenization.FIELD, index_searchable=False)
+        text = {"data_type": DataType.TEXT, "tokenization": Tokenization.FIELD, "index_searchable": False}
         self.client.collections.create(
             self.name, description="Personalization agent bookkeeping (agent config, settings, data versions)",
             properties=[Property(name="kind", **text), Property(name="collection", **text),

@@ -27,6 +27,8 @@ PERSONAS, INTERACTIONS, BEHAVIOUR = "Personas", "Interactions", "Behaviour"
 SIDES = (PERSONAS, INTERACTIONS, BEHAVIOUR)
 STAGED = re.compile(r"_staged_[0-9a-f]{12}$")
 LEARNED_NAME = re.compile(r"^[A-Za-z][_0-9A-Za-z]*$")
+VECTOR_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,230}$")
+"""Weaviate's rule for named vectors (and property names)."""
 
 
 def class_name(name: Any, what: str = "collection name") -> str:
@@ -34,6 +36,14 @@ def class_name(name: Any, what: str = "collection name") -> str:
     if not isinstance(name, str) or not CLASS_NAME.match(name):
         raise InvalidInputError(f"{what} {describe(name)} is not a Weaviate collection name: it starts with a capital "
                                 "letter (A-Z) followed by letters, digits or '_' (e.g. 'Movies')")
+    return name
+
+
+def vector_name(name: Any) -> str:
+    """A named vector's name, checked against Weaviate's rule (letters, digits, ``_``; not starting with a digit)."""
+    if not isinstance(name, str) or not VECTOR_NAME.match(name):
+        raise InvalidInputError(f"{describe(name)} is not a Weaviate vector name: letters, digits and '_', not starting "
+                                "with a digit")
     return name
 
 
