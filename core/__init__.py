@@ -6,7 +6,7 @@ and the CLI import only from this module.
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
 from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
-from core.errors import (AccessDeniedError, AlreadyExistsError, CancelledError, CatalogImportError, InvalidInputError,
+from core.errors import (AccessDeniedError, AlreadyExistsError, BatchWriteError, CancelledError, CatalogImportError, InvalidInputError,
                          NotAvailableError,
                          NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
 from core.ids import generate_uuid5, to_uuid
@@ -86,7 +86,7 @@ from core.eval.sweep import SWEEPABLE, SweepResult, grid_points, sweep
 __all__ = [
     # vocabulary
     "AgentConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
-    "AccessDeniedError", "AlreadyExistsError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
+    "AccessDeniedError", "AlreadyExistsError", "BatchWriteError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
     "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
     "PersonaInteractionResponse", "PersonalizationAgentGetObjectsResponse", "PersonalizationResponse",

@@ -64,3 +64,15 @@ class AccessDeniedError(PersonalizationError):
 
 class CancelledError(PersonalizationError):
     """A long operation (an evaluation run) was cancelled by its caller; nothing it made is kept."""
+
+
+class BatchWriteError(StoreError):
+    """A server rejected some objects of a batch write; what the call had written was removed again.
+
+    ``failed`` lists ``(uuid, the server's message)`` of every rejected object; ``total`` is the batch size.
+    """
+
+    def __init__(self, message: str, *, failed: list[tuple[str, str]], total: int):
+        super().__init__(message)
+        self.failed = failed
+        self.total = total

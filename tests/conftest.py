@@ -14,6 +14,7 @@ from core import CollectionSpec, EmbeddedStore, PersonalizationAgent
 from devtools.fake_openai import FakeOpenAI
 
 from .store_contract import VECTORS, items
+from .weaviate_stub.fixture import weaviate_stub, weaviate_stub_module  # noqa: F401  (the Weaviate stub fixtures)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The lab's workspaces live in a data directory: the tests' own, never the user's.
@@ -120,3 +121,14 @@ def _forget_shared_llm() -> None:
     resources = sys.modules.get("lab.resources")  # nothing is cached while the lab was never imported
     if resources is not None:
         resources.shared_llm.clear()
+
+
+@pytest.fixture
+def things(weaviate_stub):  # noqa: F811  (the stub fixture imported above)
+    """A Weaviate store on a fresh stub holding the contract's six items in "Things"."""
+    from core.store.weaviate.store import WeaviateStore  # imports weaviate-client: only for these tests
+    store = WeaviateStore(url=f"{weaviate_stub.url}?grpc_port={weaviate_stub.grpc_port}")
+    store.create_collection(CollectionSpec("Things", 4, text_fields=("title", "genres")))
+    store.add_items("Things", items(), VECTORS)
+    yield store
+    store.close()

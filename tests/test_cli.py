@@ -393,9 +393,11 @@ def test_recommend_popularity_option_reaches_the_engine(tmp_path, capsys):
     assert main(["--db", db, "recommend", "alice", "--popularity", "-1"]) == 2
 
 
-def test_a_server_url_as_db_names_the_missing_backend(capsys):
-    assert main(["--db", "http://localhost:8080", "collections"]) == 2
-    assert "Weaviate backend is not available" in capsys.readouterr().err
+def test_a_server_url_as_db_that_nothing_answers_is_a_clear_error(capsys):
+    from .browser import free_port
+    port = free_port()  # nothing listens there
+    assert main(["--db", f"http://127.0.0.1:{port}", "collections"]) == 2
+    assert f"cannot connect to Weaviate at http://127.0.0.1:{port}: the connection was refused" in capsys.readouterr().err
 
 
 # --- workspaces: the lab's data directory from the command line -----------------------------------

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from core import (CollectionSpec, EmbeddedStore, InvalidInputError, NotAvailableError, NotFoundError, Persona,
-                  PersonaInteraction, PersonalizationAgent, open_store)
+                  PersonaInteraction, PersonalizationAgent, StoreError, open_store)
 
+from .browser import free_port as closed_port  # a port nothing listens on
 from .store_contract import VECTORS, items, uid
 
 # behaviour space: a and f together, b and e together, c and d opposite
@@ -126,8 +127,8 @@ def test_open_store_by_location(tmp_path):
     first.create_collection(CollectionSpec("C", 4))
     first.close()
     assert open_store(f"sqlite:///{tmp_path / 's.db'}").list_collections() == ["C"]
-    with pytest.raises(NotAvailableError, match="Weaviate backend is not available"):
-        open_store("http://localhost:8080")
+    with pytest.raises(StoreError, match=r"cannot connect to Weaviate at http://127.0.0.1:\d+: the connection was refused"):
+        open_store(f"http://127.0.0.1:{closed_port()}")  # a server URL opens the Weaviate store
     with pytest.raises(InvalidInputError, match="unknown store URL scheme"):
         open_store("ftp://x/y")
     with pytest.raises(InvalidInputError, match="a store location"):

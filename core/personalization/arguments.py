@@ -12,6 +12,7 @@ from core.models import GetObjectsOptions, PersonaInteraction, PersonalizationAg
 from core.models.fields import check_real
 from core.retrieval.vector_stage import filter_text
 from core.store.base import Store
+from core.store.weaviate.urls import is_weaviate_client
 
 
 def store_arg(client: Store | None, store: Store | None) -> Store:
@@ -19,6 +20,9 @@ def store_arg(client: Store | None, store: Store | None) -> Store:
     if client is not None and store is not None:
         raise InvalidInputError("pass the store as client (positionally) or as store=, not both")
     store = client if client is not None else store
+    if is_weaviate_client(store):  # the official agent's argument: a connected weaviate-client v4 client
+        from core.store.weaviate.store import WeaviateStore
+        return WeaviateStore(store)
     if store is None or not hasattr(store, "near_vectors"):
         raise InvalidInputError(f"client must be a store (e.g. EmbeddedStore(path)), got {type(store).__name__}")
     return store

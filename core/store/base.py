@@ -111,7 +111,13 @@ class LearnedVectors:
 
 
 class ItemPrior(Protocol):
-    """A per-item score added inside ``search_max`` (the engine's popularity prior)."""
+    """A per-item score added inside ``search_max`` (the engine's popularity prior, the blend's behaviour part).
+
+    Optionally a native form a server-side store can search with: ``vector`` (a query, or None) and
+    ``learned`` (the name of the stored learned vectors whose similarity to ``vector`` the prior grows
+    with). The Weaviate store then adds the nearest learned vectors' items to the candidates before
+    rescoring every candidate with :meth:`aligned`; a store that scores every item ignores it.
+    """
 
     def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
         """Its value for each of ``ids`` (0 for unknown items), as float32."""

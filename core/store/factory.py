@@ -3,35 +3,44 @@
 - ``":memory:"`` — a throwaway embedded store (nothing written to disk);
 - a file path (``"lab.db"``, ``Path(...)``, ``"sqlite:///lab.db"``) — the embedded store in that SQLite
   file, created if missing, reopened with everything in it otherwise;
-- ``http://`` / ``https://`` / ``weaviate://`` URLs — a Weaviate server. That backend is not part of
-  this release yet: the call raises :class:`~core.errors.NotAvailableError` saying so, rather than
-  silently falling back to a local file.
+- ``http://`` / ``https://`` / ``weaviate+http://`` / ``weaviate+https://`` URLs — a Weaviate server
+  (:class:`~core.store.weaviate.store.WeaviateStore`; the gRPC port from ``?grpc_port=``, default
+  50051; a ``*.weaviate.cloud`` host is a Weaviate Cloud cluster). Keyword ``options`` (``api_key``,
+  ``headers``, ``timeout``, ``prefix``) go to it; weaviate-client is imported only then.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from core.errors import InvalidInputError, NotAvailableError
+from core.errors import InvalidInputError
 from core.store.base import Store
 from core.store.embedded.store import EmbeddedStore
 
-_SERVER_SCHEMES = ("http://", "https://", "weaviate://", "grpc://")
+_SERVER_SCHEMES = ("http://", "https://", "weaviate+http://", "weaviate+https://")
 
 
-def open_store(location: str | Path = ":memory:") -> Store:
+def open_store(location: str | Path = ":memory:", **options: Any) -> Store:
     """The store at ``location`` (see the module docstring)."""
     if isinstance(location, Path):
-        return EmbeddedStore(location)
+        return _embedded(location, options)
     if not isinstance(location, str) or not location.strip():
         raise InvalidInputError(f"a store location is ':memory:', a file path or a server URL, got {location!r}")
     text = location.strip()
     if text.lower().startswith(_SERVER_SCHEMES):
-        raise NotAvailableError(f"{text!r} names a Weaviate server, and the Weaviate backend is not available in "
-                                "this release; use ':memory:' or a file path for the embedded store")
+        from core.store.weaviate.store import WeaviateStore  # imports weaviate-client: only for a server
+        return WeaviateStore.from_url(text, **options)
     if text.lower().startswith("sqlite:///"):
         text = text[len("sqlite:///"):]
     if "://" in text:
         raise InvalidInputError(f"unknown store URL scheme in {text!r}; use ':memory:', a file path, sqlite:///path "
-                                "or a server URL (http://, https://)")
-    return EmbeddedStore(text)
+                                "or a Weaviate URL (http://, https://, weaviate+http://, weaviate+https://)")
+    return _embedded(text, options)
+
+
+def _embedded(path: str | Path, options: dict[str, Any]) -> Store:
+    if options:
+        raise InvalidInputError(f"options {sorted(options)} are for a Weaviate server; an embedded store at {str(path)!r} "
+                                "takes none")
+    return EmbeddedStore(path)

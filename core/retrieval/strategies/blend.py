@@ -21,7 +21,7 @@ from uuid import UUID
 import numpy as np
 
 from core.configs import BlendWeights
-from core.learn.model import BehaviourModel, BehaviourQuery, LearnedContext
+from core.learn.model import BEHAVIOUR, BehaviourModel, BehaviourQuery, LearnedContext
 from core.learn.train import behaviour_model
 from core.retrieval.profile import Profile
 from core.retrieval.strategies.base import ONE, StrategyConfig
@@ -78,8 +78,17 @@ class BehaviourPrior:
     query: BehaviourQuery
     weight: float
 
+    learned = BEHAVIOUR
+    """The learned vectors it scores with (their name in the store): the native form's collection."""
+
     def aligned(self, ids: Sequence[UUID]) -> np.ndarray:
         return self.weight * self.model.similarity_rows(self.query, ids)
+
+    @property
+    def vector(self) -> np.ndarray | None:
+        """The native form (:class:`~core.store.base.ItemPrior`): the behaviour query whose nearest learned
+        vectors score highest, or None when nothing would (an empty query, a weight that is not positive)."""
+        return None if self.query.empty or not self.weight > 0 else self.query.vector
 
 
 @dataclass

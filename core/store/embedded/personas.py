@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import numbers
 import operator
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -18,13 +17,13 @@ from uuid import UUID
 
 import numpy as np
 
-from core.checks import check_flag, check_type, describe
-from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from core.checks import check_flag, check_type
+from core.errors import AlreadyExistsError, NotFoundError
 from core.models import Persona
-from core.models.fields import EARLIEST, LATEST
 from core.store.base import InteractionRow, InteractionScan, StoredInteraction
 from core.store.bulk import gc_paused
 from core.store.embedded.schema import to_json
+from core.store.inputs import check_seconds, check_weights
 
 
 class PersonaTables:
@@ -92,9 +91,9 @@ class PersonaTables:
         persona_ints = [r.persona_id.int for r in rows]
         item_ints = [r.item_id.int for r in rows]
         created = [r.created_at for r in rows]
-        weights = _weights(rows)
+        weights = check_weights(rows)
         blob = {k: k.to_bytes(16, "big") for k in set(item_ints)}
-        stamp = _seconds(created, default_time)
+        stamp = check_seconds(created, default_time)
         with self._tx() as db:
             cid = self._cid(collection)
             db.executemany("INSERT OR IGNORE INTO personas(cid, persona_id, properties, background) VALUES (?,?,?,?)",
@@ -166,39 +165,6 @@ class PersonaTables:
 def _which(background: bool | None) -> tuple[str, tuple]:
     """The SQL condition (and its argument) picking people's personas (False), background ones (True) or all (None)."""
     return ("", ()) if background is None else (" AND background=?", (int(check_flag(background, "background")),))
-
-
-def _weights(rows: Sequence[InteractionRow]) -> list[float]:
-    """The rows' weights as floats, all checked to be real numbers in [-1, 1] (vectorised range check)."""
-    weights = [r.weight for r in rows]
-    if not all(type(w) is float for w in weights):  # PersonaInteraction already gives floats: the fast path
-        for n, w in enumerate(weights):
-            if isinstance(w, bool) or not isinstance(w, numbers.Real):
-                raise InvalidInputError(f"interaction #{n} has weight {w!r}; weights are numbers in [-1, 1]; "
-                                        "nothing was stored")
-        weights = [float(w) for w in weights]
-    wrong = ~((np.array(weights) >= -1.0) & (np.array(weights) <= 1.0))  # NaN fails both comparisons
-    if wrong.any():
-        n = int(np.flatnonzero(wrong)[0])
-        raise InvalidInputError(f"interaction #{n} has weight {weights[n]!r}; weights are numbers in [-1, 1]; "
-                                "nothing was stored")
-    return weights
-
-
-def _seconds(created: list[datetime | None], default_time: datetime | None) -> dict[datetime | None, float]:
-    """Unix seconds of each distinct time (None: ``default_time``), all in the range that reads back as a datetime."""
-    try:
-        stamp = {t: (t or default_time).timestamp() for t in set(created)}
-    except AttributeError:
-        raise InvalidInputError(f"interaction times must be datetimes (None only with a default_time), got "
-                                f"{describe(next(t for t in created if not isinstance(t or default_time, datetime)))}; "
-                                "nothing was stored") from None
-    seconds = np.fromiter(stamp.values(), dtype=np.float64, count=len(stamp))
-    wrong = ~((seconds >= EARLIEST.timestamp()) & (seconds <= LATEST.timestamp()))  # NaN fails both
-    if wrong.any():
-        raise InvalidInputError(f"interaction time {describe(list(stamp)[int(np.flatnonzero(wrong)[0])])} is not "
-                                "from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, what the store keeps; nothing was stored")
-    return stamp
 
 
 _ROWS_PER_INSERT = 250

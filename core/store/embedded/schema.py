@@ -22,15 +22,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from core.checks import check_name, check_text, check_type, describe, plain_json
+from core.checks import check_name, check_text, check_type, describe
 from core.errors import InvalidInputError, StoreError
-from core.models import Item
 from core.store.base import Capabilities, CollectionSpec
+from core.store.inputs import check_vectors, named_batches, stored_properties, to_json  # noqa: F401 (re-exported)
 
 CAPABILITIES = Capabilities(filter_operators=frozenset((
     "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",
@@ -157,23 +155,6 @@ def load_vectors(text: str | None) -> dict[str, int] | None:
     return json.loads(text) if text else None
 
 
-def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.ndarray:
-    """Validate a batch of vectors and return it unit-normalised as contiguous float32."""
-    try:
-        arr = np.asarray(vectors, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{what} must be a numeric (n, {dims}) array: {exc}") from None
-    if arr.ndim != 2 or arr.shape != (n, dims):
-        raise InvalidInputError(f"{what} must have shape ({n}, {dims}) for {n} items, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        bad = int(np.argwhere(~np.isfinite(arr))[0][0])
-        raise InvalidInputError(f"{what}: the vector of item #{bad} holds NaN or infinity")
-    norms = np.linalg.norm(arr, axis=1)
-    if n and (norms == 0).any():
-        raise InvalidInputError(f"{what}: the vector of item #{int(np.argmin(norms))} is all zeros")
-    return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
-
-
 def fts_columns(properties: dict[str, Any], text_fields: Sequence[str]) -> list[str]:
     """The FTS5 column values of one item: one per text field, or all its text in one column."""
     if not text_fields:
@@ -187,35 +168,3 @@ def _text_of(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return " ".join(_text_of(v) for v in value)
     return str(value)
-
-
-def to_json(value: Any, what: str = "properties") -> str:
-    """A value as JSON text, checked and made plain first (:func:`core.checks.plain_json`: no NaN,
-    lone surrogates or runaway nesting; numpy values, datetimes and UUIDs converted)."""
-    return json.dumps(plain_json(value, what), ensure_ascii=False, allow_nan=False)
-
-
-def stored_properties(items: Sequence[Item]) -> tuple[list[dict], list[str]]:
-    """The items' properties as plain JSON (what a reopened store reads back) and as JSON text."""
-    plain = []
-    for n, item in enumerate(items):
-        try:
-            plain.append(plain_json(item.properties, "properties"))
-        except InvalidInputError as exc:
-            raise InvalidInputError(f"item #{n} ({item.uuid}): {exc}; nothing was stored") from None
-    return plain, [json.dumps(p, ensure_ascii=False, allow_nan=False) for p in plain]
-
-
-def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """Every named vector's validated batch: an array is the default vector of a single-vector collection."""
-    if not isinstance(vectors, Mapping):
-        if len(spec.vectors) > 1:
-            raise InvalidInputError(f"collection {spec.name!r} has named vectors {list(spec.vectors)}: pass one "
-                                    "array per name, as a dict")
-        vectors = {spec.default_vector: vectors}
-    if set(vectors) != set(spec.vectors):
-        raise InvalidInputError(f"vectors for {sorted(vectors)} given, but collection {spec.name!r} has named "
-                                f"vectors {list(spec.vectors)}: give each of them")
-    return {name: check_vectors(vectors[name], n, dims, what=f"vectors {name!r}" if len(spec.vectors) > 1 else
-                                "vectors") for name, dims in spec.vectors.items()}
-
