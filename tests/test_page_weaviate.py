@@ -65,8 +65,8 @@ def test_a_wrong_key_and_a_refused_connection_are_messages(stub):
     errors = " ".join(str(e.value) for e in at.sidebar.error)
     assert "Could not connect" in errors and "wrong-key" not in errors
     assert "Store: embedded" in sidebar_text(at)  # still on this machine's workspace
-    at = connect(at, "http://127.0.0.1:9?grpc_port=9")
-    assert "Could not connect to http://127.0.0.1:9" in " ".join(str(e.value) for e in at.sidebar.error)
+    at = connect(at, "http://127.0.0.1:9?grpc_port=10")
+    assert "refused" in " ".join(str(e.value) for e in at.sidebar.error)
     at = connect(at, "localhost:8080")
     assert "Could not connect" in " ".join(str(e.value) for e in at.sidebar.error)
 

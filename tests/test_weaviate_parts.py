@@ -43,6 +43,8 @@ def test_urls_name_the_rest_and_grpc_endpoints(url, expected):
     ("http://host:8080?grpc=1", r"unknown URL option\(s\) \['grpc'\]"),
     ("http://host:8080?grpc_port=0", "grpc_port must be one port number"),
     ("http://host:8080?grpc_port=1&grpc_port=2", "grpc_port must be one port number"),
+    ("http://host:9000?grpc_port=9000", "cannot share port 9000"),
+    ("http://host?grpc_port=8080", "cannot share port 8080"),
     ("http://host:99999", "not a valid URL"),
     ("http://x.weaviate.cloud", "over https://"),
     ("", "a Weaviate URL is text"),

@@ -75,7 +75,11 @@ def parse_url(url: str) -> Endpoint:
     if cloud and not secure:
         raise InvalidInputError(f"{text!r}: Weaviate Cloud is reached over https://, not http://")
     grpc_port = _grpc_port(text, parts.query, 443 if cloud else DEFAULT_GRPC_PORT)
-    return Endpoint(url=text, http_host=host, http_port=port or (443 if secure else 8080), secure=secure,
+    http_port = port or (443 if secure else 8080)
+    if grpc_port == http_port and not cloud:  # Weaviate Cloud's gRPC has a host of its own
+        raise InvalidInputError(f"{text!r}: REST and gRPC cannot share port {http_port} on one host; Weaviate's gRPC "
+                                "port is 50051 unless the URL says ?grpc_port=<another port>")
+    return Endpoint(url=text, http_host=host, http_port=http_port, secure=secure,
                     grpc_host=host, grpc_port=grpc_port, cloud=cloud)
 
 
