@@ -8,10 +8,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import Persona, PersonaInteraction, PersonalizationAgent, to_uuid
+
 from .conftest import APP
 from .weaviate_stub import start_stub
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("no_llm")]
+PAGES = ("pages/1_catalog.py", "pages/2_personas.py", "pages/3_recommend.py", "pages/4_search.py", "pages/5_explore.py",
+         "pages/7_evaluate.py", "pages/6_workspace.py")
 
 
 @pytest.fixture
@@ -55,6 +59,26 @@ def test_connect_import_a_sample_and_recommend_on_weaviate(stub):
     assert any(c.startswith("Workshop") for c in created) and any(c.endswith("_Personas") for c in created)
     batches = [p for proto, name, p in stub.requests if name == "BatchObjects"]
     assert sum(len(p.get("objects", [])) for p in batches) >= 109  # the catalog went to the server by batch
+    store = at.session_state["lab.weaviate"].store  # the session's Weaviate store: add a persona as a script would
+    agent = PersonalizationAgent(store, "Workshop")
+    by_id = {i.properties["original_id"]: i.uuid for i in store.iter_items("Workshop")}
+    agent.add_persona(Persona(persona_id=to_uuid("weaviate-pat"), properties={"name": "Pat"}))
+    agent.add_interactions([PersonaInteraction(persona_id=to_uuid("weaviate-pat"), item_id=by_id[i], weight=w)
+                            for i, w in (("spaghetti-carbonara", 1.0), ("cacio-e-pepe", 1.0), ("pasta-alla-norma", -1.0))])
+    at.session_state["lab.persona"] = "Pat"
+    stub.clear()
+    at.switch_page("pages/3_recommend.py").run()
+    assert not at.exception and not at.error, at.exception or [e.value for e in at.error]
+    cards = [b.key for b in at.button if b.key and b.key.endswith(".like")]
+    assert len(cards) >= 10 and not any(str(by_id["cacio-e-pepe"]) in k for k in cards)  # ranked; seen left out
+    assert "Search" in {name for _, name, _ in stub.requests}  # the candidates came from the server
+    for page in PAGES:  # every page, in the same session, on the server's collections
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        errors = [str(e.value) for e in at.error]  # Evaluate says why it has nothing to evaluate yet, as on a file
+        assert not errors or (page == "pages/7_evaluate.py" and "no personas of Workshop yet" in errors[0]), errors
+        assert "Store: Weaviate at http://127.0.0.1:" in sidebar_text(at), page
+    assert "works on the Weaviate at" in " ".join(str(i.value) for i in at.info)  # the Workspace page says where
 
 
 def test_a_wrong_key_and_a_refused_connection_are_messages(stub):
