@@ -15,6 +15,8 @@ from .test_weaviate_store import url_of
 from .weaviate_stub import start_stub
 from .weaviate_stub.fixture import connect
 
+pytestmark = pytest.mark.integration  # a server on 127.0.0.1 (the Weaviate stub): not in the fast suite
+
 
 def _movies(client) -> None:
     """A user's collection: named vectors ``text`` (4-d) and ``image`` (2-d), their own properties."""

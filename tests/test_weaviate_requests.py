@@ -17,6 +17,8 @@ from .test_weaviate_store import url_of
 from .weaviate_stub import start_stub
 from .weaviate_stub.fixture import connect
 
+pytestmark = pytest.mark.integration  # a server on 127.0.0.1 (the Weaviate stub): not in the fast suite
+
 
 def test_create_collection_sends_named_cosine_vectors_and_its_side_collections(weaviate_stub):
     store = WeaviateStore(url=url_of(weaviate_stub))

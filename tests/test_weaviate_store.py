@@ -14,6 +14,8 @@ from core.store.weaviate.store import WeaviateStore
 from .store_contract import StoreContract
 from .weaviate_stub import start_stub
 
+pytestmark = pytest.mark.integration  # a server on 127.0.0.1 (the Weaviate stub): not in the fast suite
+
 
 class TestWeaviateStore(StoreContract):
     """A server with every feature the store uses (aliases, ContainsNone). Every store gets its own prefix

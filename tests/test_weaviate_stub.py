@@ -18,6 +18,8 @@ from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateQueryError
 from tests.weaviate_stub import start_stub
 from tests.weaviate_stub.fixture import connect
 
+pytestmark = pytest.mark.integration  # a server on 127.0.0.1 (the Weaviate stub): not in the fast suite
+
 
 @pytest.fixture(scope="module")
 def stub():
