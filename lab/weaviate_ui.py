@@ -118,7 +118,7 @@ def panel(bar, ws: Workspace | None) -> None:
             with st.form("lab.weaviate.form", border=False):
                 st.text_input("Weaviate URL", key=URL, help="http(s)://host:port; gRPC on port 50051 unless "
                               "the URL says ?grpc_port=…; a *.weaviate.cloud address connects to Weaviate Cloud.")
-                st.text_input("API key (kept in this session's memory only)", key=KEY, type="password")
+                st.text_input("Weaviate API key (this session's memory only)", key=KEY, type="password")
                 st.text_input("Extra headers, JSON (e.g. a vectorizer key; memory only)", key=HEADERS, type="password")
                 st.form_submit_button("Connect", on_click=_connect)
         return
