@@ -1,5 +1,5 @@
 """A user's own Weaviate collection through the official agent API (``client=<WeaviateClient>``), two stores on
-one cluster, learned vectors and the blend's native prior, filters only a server evaluates."""
+one cluster (test_weaviate_cache.py), learned vectors and the blend's native prior, filters only a server evaluates."""
 
 from __future__ import annotations
 
@@ -60,18 +60,6 @@ def test_the_agent_takes_a_weaviate_client_and_never_rewrites_the_users_collecti
     store.close()
     assert client.is_connected()  # the user's client stays theirs
     client.close()
-
-
-def test_two_stores_on_one_cluster_share_personas_and_drop_each_others_memos(weaviate_stub, things):
-    other = WeaviateStore(url=url_of(weaviate_stub))
-    pid = to_uuid("shared")
-    calls = []
-    build = lambda: calls.append(1) or len(calls)  # noqa: E731
-    assert things.memo("Things", "k", build) == 1 and things.memo("Things", "k", build) == 1
-    other.put_persona("Things", Persona(persona_id=pid, properties={"name": "Sam"}), must_exist=False)
-    assert things.get_persona("Things", pid).properties == {"name": "Sam"}
-    assert things.memo("Things", "k", build) == 2  # the other store's write changed the version
-    other.close()
 
 
 def test_a_native_prior_adds_the_items_it_favours_and_rescores_exactly(weaviate_stub, things):

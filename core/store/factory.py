@@ -6,7 +6,7 @@
 - ``http://`` / ``https://`` / ``weaviate+http://`` / ``weaviate+https://`` URLs — a Weaviate server
   (:class:`~core.store.weaviate.store.WeaviateStore`; the gRPC port from ``?grpc_port=``, default
   50051; a ``*.weaviate.cloud`` host is a Weaviate Cloud cluster). Keyword ``options`` (``api_key``,
-  ``headers``, ``timeout``, ``prefix``) go to it; weaviate-client is imported only then.
+  ``headers``, ``timeout``, ``prefix``, ``ttl``) go to it; weaviate-client is imported only then.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Collections of the Weaviate store: create, describe, list, delete, stage and publish (a mixin).
 
-A name the caller uses (``"Movies"``) is resolved to a *physical* collection on every call: an alias
-of that name (servers >= 1.32) or, on older servers, a ``pointer`` meta record, else the collection of
-that name. Staging builds a catalog under a private physical name (``Movies_staged_<hex>``) with its
-side collections; publishing repoints the alias (or pointer) in one request, so readers see the old
-catalog or the whole new one, and then deletes the old physical collections. Weaviate cannot rename
-a collection: when ``name`` is a plain collection rather than an alias, publishing over it deletes it
+A name the caller uses (``"Movies"``) is resolved to a *physical* collection: an alias of that name
+(servers >= 1.32) or, on older servers, a ``pointer`` meta record, else the collection of that name
+(kept between reads, see :mod:`core.store.weaviate.cache`). Staging builds a catalog under a private
+physical name (``Movies_staged_<hex>``) with its side collections; publishing repoints the alias (or
+pointer) in one request, so readers see the old catalog or the whole new one, and then deletes the old
+physical collections. Weaviate cannot rename a collection: when ``name`` is a plain collection rather than an alias, publishing over it deletes it
 first and then creates the alias — a short window in which ``name`` does not exist. A process killed
 while staging leaves its ``*_staged_<hex>`` collections behind (hidden from ``list_collections``;
 the embedded store drops such leftovers on open, this store cannot tell a dead builder from a slow
@@ -20,6 +20,7 @@ from core.checks import describe
 from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.store.base import CollectionSpec
 from core.store.weaviate import names
+from core.store.weaviate.cache import Stale
 from core.store.weaviate.schema import (bookkeeping_properties, config_vectors, new_property, text_properties,
                                         user_property_type)
 
@@ -55,14 +56,17 @@ class Catalogs:
 
     def _physical(self, name: str) -> str:
         """The physical collection ``name`` stands for; :class:`NotFoundError` if none."""
-        server = self._server_name(name)
+        return self._caches.name(self._server_name(name), self._resolve)
+
+    def _resolve(self, server: str) -> str:
         target = self._target(server)
         if target is not None:
             return target
-        if self._client.collections.exists(server) and not (names.is_staged(name) and server in
+        if self._client.collections.exists(server) and not (names.is_staged(server) and server in
                                                             self._published().values()):
             return server
-        raise NotFoundError(f"collection {name!r} does not exist; existing: {self.list_collections()}")
+        raise NotFoundError(f"collection {server[len(self._prefix):]!r} does not exist; existing: "
+                            f"{self.list_collections()}")
 
     # collections -------------------------------------------------------------------------------
     def create_collection(self, spec: CollectionSpec) -> None:
@@ -93,6 +97,7 @@ class Catalogs:
                 self._client.collections.delete(name)
             raise
         self._forget(server)
+        self._caches.forget(server)
 
     def _create_sides(self, physical: str, user_properties: dict[str, str]) -> list[str]:
         """Create the personas and interactions collections of ``physical`` that are missing."""
@@ -126,6 +131,8 @@ class Catalogs:
         cached = self._specs.get(physical)
         if cached is not None and cached[0] == version and cached[1].name == name:
             return cached[1]
+        if record is None and cached is not None and cached[2] and self._caches.reading:
+            raise Stale(f"{physical} lost its record")  # replaced by another process: resolve the name again
         owned = bool(payload.get("spec"))
         if owned:
             s = payload["spec"]
@@ -183,6 +190,7 @@ class Catalogs:
             self._meta.delete("learned", physical, key)
         self._meta.delete("collection", physical)
         self._forget(physical)
+        self._caches.forget(physical)
 
     def _unpublish(self, server: str) -> None:
         if self._aliases:
@@ -220,6 +228,7 @@ class Catalogs:
         if old is not None:
             self._drop(old)
         self._forget(physical)
+        self._caches.forget(physical)
 
     # agent config and settings ------------------------------------------------------------------
     def set_agent_config(self, name: str, *, user_properties: dict[str, str], vector_name: str | None) -> None:

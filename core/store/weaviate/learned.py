@@ -10,8 +10,9 @@ removed first, so a reader never takes a half-written model for a whole one, but
 reader finds no model (the engine then ranks without behaviour) — Weaviate cannot swap it atomically.
 
 Memos are kept per physical collection with the collection's version token
-(:mod:`core.store.weaviate.meta`): each ``memo`` call reads the token, so a write by another process
-drops them too.
+(:mod:`core.store.weaviate.meta`): a ``memo`` call reads the token (kept for the store's ``ttl``,
+:mod:`core.store.weaviate.cache`), so a write by another process drops them too, at most ``ttl``
+seconds later; this process's writes drop them at once.
 """
 
 from __future__ import annotations

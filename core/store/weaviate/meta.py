@@ -12,7 +12,9 @@ One object per record, its uuid derived from ``(kind, collection, key)``:
   without aliases (older than 1.32).
 
 Records are read and written whole over REST/gRPC; two writers racing on one record keep the last
-write (Weaviate has no compare-and-set), which for a version token still changes it.
+write (Weaviate has no compare-and-set), which for a version token still changes it. Reads go through a
+:class:`~core.store.weaviate.cache.RecordCache` (a record read within its ``ttl`` is used again by reads;
+writes read afresh and update it at once).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uuid
 from typing import Any
 from uuid import UUID
 
+from core.store.weaviate.cache import RecordCache
 from core.store.weaviate.names import META
 
 NAMESPACE = UUID("5c7e2b1a-8d4f-4c3e-9a61-2f0b7d9e4a10")
@@ -35,10 +38,11 @@ def record_id(kind: str, collection: str, key: str = "") -> UUID:
 class MetaRecords:
     """Reads and writes of meta records through one client, creating the collection on first write."""
 
-    def __init__(self, client: Any, prefix: str) -> None:
+    def __init__(self, client: Any, prefix: str, cache: RecordCache) -> None:
         self.client = client
         self.name = prefix + META
         self._exists = False
+        self._cache = cache
 
     def _collection(self, create: bool) -> Any | None:
         if not self._exists:
@@ -61,7 +65,11 @@ class MetaRecords:
             vector_config=Configure.Vectors.self_provided())
 
     def get(self, kind: str, collection: str, key: str = "") -> tuple[dict, str] | None:
-        """A record's payload and version token, or None."""
+        """A record's payload (a fresh copy) and version token, or None."""
+        kept = self._cache.get(record_id(kind, collection, key), lambda: self._read(kind, collection, key))
+        return None if kept is None else (json.loads(kept[0]), kept[1])
+
+    def _read(self, kind: str, collection: str, key: str) -> tuple[str, str] | None:
         meta = self._collection(False)
         if meta is None:
             return None
@@ -69,7 +77,7 @@ class MetaRecords:
                                               return_properties=["payload", "version"])
         if found is None:
             return None
-        return json.loads(found.properties.get("payload") or "{}"), found.properties.get("version") or ""
+        return found.properties.get("payload") or "{}", found.properties.get("version") or ""
 
     def put(self, kind: str, collection: str, payload: dict, key: str = "", *, version: str | None = None) -> str:
         """Write a record whole (a new version token unless given); the token written."""
@@ -78,10 +86,12 @@ class MetaRecords:
         rid = record_id(kind, collection, key)
         props = {"kind": kind, "collection": collection, "key": key, "version": token,
                  "payload": json.dumps(payload, ensure_ascii=False, allow_nan=False)}
+        self._cache.forget(rid)  # unknown until the write is through
         if meta.data.exists(rid):
             meta.data.replace(uuid=rid, properties=props)
         else:
             meta.data.insert(properties=props, uuid=rid)
+        self._cache.put(rid, (props["payload"], token))
         return token
 
     def touch(self, collection: str) -> None:
@@ -89,23 +99,23 @@ class MetaRecords:
         meta = self._collection(True)
         rid = record_id("collection", collection)
         if meta.data.exists(rid):
-            meta.data.update(uuid=rid, properties={"version": uuid.uuid4().hex})
+            token = uuid.uuid4().hex
+            self._cache.forget(rid)
+            meta.data.update(uuid=rid, properties={"version": token})
         else:
             self.put("collection", collection, {})
 
     def version(self, collection: str) -> str:
         """``collection``'s current version token ("" if it has no record)."""
-        meta = self._collection(False)
-        if meta is None:
-            return ""
-        found = meta.query.fetch_object_by_id(record_id("collection", collection), return_properties=["version"])
-        return "" if found is None else found.properties.get("version") or ""
+        record = self.get("collection", collection)
+        return "" if record is None else record[1]
 
     def delete(self, kind: str, collection: str, key: str = "") -> bool:
         meta = self._collection(False)
         if meta is None:
             return False
         rid = record_id(kind, collection, key)
+        self._cache.forget(rid)
         return bool(meta.data.exists(rid) and meta.data.delete_by_id(rid))
 
     def all_of(self, kind: str) -> list[tuple[str, str, dict]]:

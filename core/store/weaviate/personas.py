@@ -54,7 +54,7 @@ class Personas:
     def _side(self, collection: str, kind: str) -> tuple[str, Any]:
         physical = self._physical(collection)
         name = names.side(physical, kind)
-        if not self._client.collections.exists(name):
+        if not self._caches.side_exists(name, self._client.collections.exists):
             self._create_sides(physical, {})
         return physical, self._client.collections.get(name)
 

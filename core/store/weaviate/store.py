@@ -11,7 +11,9 @@ is in :mod:`core.store.weaviate.names`; what Weaviate cannot do atomically and w
 instead is stated in :mod:`~core.store.weaviate.batch`, :mod:`~core.store.weaviate.personas`,
 :mod:`~core.store.weaviate.catalogs` and :mod:`~core.store.weaviate.learned`. Every request failure
 comes out as :class:`~core.errors.StoreError` saying what was being done (never with the API key).
-Thread-safe as far as weaviate-client is (its sync client is); the store's caches take a lock.
+Thread-safe as far as weaviate-client is (its sync client is); the store's caches take a lock. What the
+store keeps between requests, and how long another process's writes take to be seen (``ttl``): in
+:mod:`core.store.weaviate.cache`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from core.errors import InvalidInputError, PersonalizationError
+from core.errors import InvalidInputError, PersonalizationError, StoreError
 from core.store.base import Capabilities
+from core.store.weaviate.cache import READS, TTL, Caches, RecordCache, Stale
 from core.store.weaviate.catalogs import Catalogs
 from core.store.weaviate.connect import FEATURES, check_version, open_client, server_error
 from core.store.weaviate.items import Items
@@ -53,8 +56,13 @@ class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
     """:class:`~core.store.base.Store` over a Weaviate server (see the module docstring)."""
 
     def __init__(self, client: Any = None, *, url: str | None = None, api_key: str | None = None,
-                 headers: Mapping[str, str] | None = None, timeout: float | None = None, prefix: str = "") -> None:
+                 headers: Mapping[str, str] | None = None, timeout: float | None = None, prefix: str = "",
+                 ttl: float = TTL) -> None:
         self._prefix = check_prefix(prefix)
+        if isinstance(ttl, bool) or not isinstance(ttl, numbers.Real) or not 0 <= ttl < float("inf"):
+            raise InvalidInputError(f"ttl must be a number of seconds >= 0 (0: read meta records on every call), "
+                                    f"got {ttl!r}")
+        self._caches = Caches(ttl)
         self._lock = threading.RLock()
         self._memos: dict[str, Any] = {}
         self._specs: dict[str, Any] = {}
@@ -86,7 +94,7 @@ class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
         self._aliases = self.version >= FEATURES["aliases"]
         self._contains_none = self.version >= FEATURES["contains_none"]
         self.capabilities = capabilities(self.version)
-        self._meta = MetaRecords(client, self._prefix)
+        self._meta = MetaRecords(client, self._prefix, RecordCache(float(ttl), lambda: self._caches.reading))
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> WeaviateStore:
@@ -127,11 +135,14 @@ class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
 
 
 def _translated(name: str, method: Any) -> Any:
+    read = name in READS
+
     @functools.wraps(method)
     def call(self: WeaviateStore, *args: Any, **kwargs: Any) -> Any:
         from weaviate.exceptions import WeaviateBaseError
         try:
-            return method(self, *args, **kwargs)
+            return self._caches.run(read, lambda: method(self, *args, **kwargs), self._resolve,
+                                    (WeaviateBaseError, OSError, StoreError, Stale))
         except PersonalizationError:
             raise
         except (WeaviateBaseError, OSError) as exc:
