@@ -96,9 +96,16 @@ def _disconnect() -> None:
 
 def _import_sample(ws: Workspace) -> None:
     name = st.session_state.get("lab.weaviate.sample")
+    bar = st.progress(0.0, text=f"Importing the {name} sample into Weaviate…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"Importing the {name} sample into Weaviate: "
+                     f"{done:,} of {total:,} items")
+
     try:
-        with st.spinner(f"Importing the {name} sample into Weaviate…"):
-            agent = install_sample_agent(ws.store, name, community=bool(st.session_state.get("lab.weaviate.community")))
+        with st.spinner("Storing the agent and the sample's community (if chosen)…"):
+            agent = install_sample_agent(ws.store, name, community=bool(st.session_state.get("lab.weaviate.community")),
+                                         progress=progress)
         st.session_state["lab.next_collection"] = agent.collection  # state.NEXT_COLLECTION (state imports this module)
         st.session_state[NOTICE] = None
     except PersonalizationError as exc:

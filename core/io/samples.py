@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.io.community import CommunityReport, add_community
-from core.io.embedding import normalize
+from core.io.embedding import ProgressCallback, normalize
 from core.errors import AlreadyExistsError, CatalogImportError, NotFoundError
 from core.ids import to_uuid
 from core.models import Item
@@ -179,7 +179,7 @@ def load_sample_interactions(name: str) -> pd.DataFrame:
 
 
 def install_sample(store: Store, name: str, collection: str | None = None, *, replace: bool = False,
-                   community: bool = False) -> CollectionSpec:
+                   community: bool = False, progress: ProgressCallback | None = None) -> CollectionSpec:
     """Create ``collection`` (default: the catalog's own, e.g. ``"Movies"``) and fill it.
 
     An existing collection of that name raises :class:`AlreadyExistsError` unless ``replace``
@@ -187,14 +187,17 @@ def install_sample(store: Store, name: str, collection: str | None = None, *, re
     interactions (:func:`install_community`; a sample without a log raises :class:`NotFoundError`).
     The collection is built out of sight and published complete in one step, replacing the old one
     in the same transaction (:func:`core.store.staged.new_collection`): if anything fails, or the
-    process is killed, no half-filled catalog appears and the old one is kept.
+    process is killed, no half-filled catalog appears and the old one is kept. ``progress(done, total)``
+    is called as the items are stored (in chunks of :data:`PROGRESS_CHUNK`, e.g. batches to a server).
     """
-    return install_catalog(store, load_sample(name), collection, replace=replace, community=community)
+    return install_catalog(store, load_sample(name), collection, replace=replace, community=community,
+                           progress=progress)
 
 
 def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None = None, *,
                     replace: bool = False, community: bool = False,
-                    before_publish: Callable[[str], Any] | None = None) -> CollectionSpec:
+                    before_publish: Callable[[str], Any] | None = None,
+                    progress: ProgressCallback | None = None) -> CollectionSpec:
     """:func:`install_sample` for a catalog already loaded (the lab loads each one once per process);
     ``before_publish(staged_name)`` runs once everything is stored, before publishing (the agent is attached
     there)."""
@@ -207,12 +210,28 @@ def install_catalog(store: Store, catalog: SampleCatalog, collection: str | None
     spec = CollectionSpec(name=collection, dims=catalog.info.dims, text_fields=catalog.text_fields,
                           embedding_model=catalog.info.embedding_model)
     with new_collection(store, spec, replace=replace) as staged:
-        store.add_items(staged.name, catalog.items, catalog.vectors)
+        _add_items(store, staged.name, catalog, progress)
         if community:
             install_community(store, catalog.info.name, staged.name)
         if before_publish is not None:
             before_publish(staged.name)
     return spec
+
+
+PROGRESS_CHUNK = 1000
+"""Items stored per call when an install reports progress (the staged collection is published whole either way)."""
+
+
+def _add_items(store: Store, collection: str, catalog: SampleCatalog, progress: ProgressCallback | None) -> None:
+    total = len(catalog.items)
+    if progress is None:
+        store.add_items(collection, catalog.items, catalog.vectors)
+        return
+    progress(0, total)
+    for start in range(0, total, PROGRESS_CHUNK):  # inside the staged collection: a failure publishes nothing
+        end = min(start + PROGRESS_CHUNK, total)
+        store.add_items(collection, catalog.items[start:end], catalog.vectors[start:end])
+        progress(end, total)
 
 
 def install_community(store: Store, name: str, collection: str | None = None) -> CommunityReport:

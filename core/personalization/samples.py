@@ -14,6 +14,7 @@ from typing import Any
 
 from core.errors import InvalidInputError
 from core.io.catalog import ParsedCatalog, import_catalog
+from core.io.embedding import ProgressCallback
 from core.io.samples import SampleCatalog, install_catalog, load_sample
 from core.personalization.sync import PersonalizationAgent
 from core.store.base import Store
@@ -22,12 +23,13 @@ __all__ = ["import_catalog_agent", "install_sample_agent"]
 
 
 def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: str | None = None, *,
-                         replace: bool = False, community: bool = False,
+                         replace: bool = False, community: bool = False, progress: ProgressCallback | None = None,
                          user_properties: dict[str, Any] | None = None, **agent_options: Any) -> PersonalizationAgent:
     """Install ``sample`` (a shipped catalog's name, or one already loaded with ``core.load_sample``)
     as ``collection`` (default: the catalog's own, e.g. ``"Movies"``) and create its agent.
 
-    ``replace``, ``community`` (the sample's real users as background personas) and the errors are
+    ``replace``, ``community`` (the sample's real users as background personas), ``progress(done, total)``
+    (items stored) and the errors are
     :func:`core.install_sample`'s (an existing collection raises
     :class:`~core.errors.AlreadyExistsError` unless ``replace``); ``user_properties`` and
     ``agent_options`` (``strategy``, ``llm``, ...) go to :meth:`PersonalizationAgent.create`.
@@ -37,7 +39,8 @@ def install_sample_agent(store: Store, sample: str | SampleCatalog, collection: 
     elif not isinstance(sample, SampleCatalog):
         raise InvalidInputError(f"sample must be a sample name or a SampleCatalog, got {type(sample).__name__}")
     attach = _attach(store, user_properties, agent_options)
-    spec = install_catalog(store, sample, collection, replace=replace, community=community, before_publish=attach)
+    spec = install_catalog(store, sample, collection, replace=replace, community=community, before_publish=attach,
+                           progress=progress)
     return PersonalizationAgent(store, spec.name, **agent_options)
 
 
