@@ -19,7 +19,7 @@ import numpy as np
 from core.errors import InvalidInputError
 from core.store.base import LearnedVectors
 from core.store.embedded.personas import PersonaTables
-from core.store.embedded.schema import to_json
+from core.store.inputs import to_json
 
 
 class LearnedTables(PersonaTables):

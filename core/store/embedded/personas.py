@@ -22,8 +22,7 @@ from core.errors import AlreadyExistsError, NotFoundError
 from core.models import Persona
 from core.store.base import InteractionRow, InteractionScan, StoredInteraction
 from core.store.bulk import gc_paused
-from core.store.embedded.schema import to_json
-from core.store.inputs import check_seconds, check_weights
+from core.store.inputs import check_seconds, check_weights, to_json
 
 
 class PersonaTables:

@@ -8,7 +8,7 @@ The probed rows are the best of the block maxima of ``BLOCKS * PROBE * limit`` s
 ``argmax`` per block, cheaper than a partial sort of all rows). What is left is scored exactly.
 This is the ``blend`` strategy's case (a content weight of 0.2 beside a behaviour prior up to 1)
 and the most-liked list's (zero queries: only the prior). The store's vectors are unit length
-(:func:`core.store.embedded.schema.check_vectors`). When more than :data:`SHARE` of the rows
+(:func:`core.store.inputs.check_vectors`). When more than :data:`SHARE` of the rows
 survive, the caller scans them all instead.
 """
 

@@ -28,7 +28,7 @@ from typing import Any
 from core.checks import check_name, check_text, check_type, describe
 from core.errors import InvalidInputError, StoreError
 from core.store.base import Capabilities, CollectionSpec
-from core.store.inputs import check_vectors, named_batches, stored_properties, to_json  # noqa: F401 (re-exported)
+from core.store.inputs import to_json
 
 CAPABILITIES = Capabilities(filter_operators=frozenset((
     "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",

@@ -14,7 +14,7 @@ from typing import Any
 
 from core.checks import describe
 from core.errors import InvalidInputError
-from core.store.embedded.schema import to_json
+from core.store.inputs import to_json
 
 
 class CollectionSettings:

@@ -34,11 +34,12 @@ from core.store.embedded.connection import BUSY_TIMEOUT, Connection
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
-from core.store.embedded.schema import (CAPABILITIES, check_schema, check_vectors, fts_columns, load_vectors, migrate,
-                                        named_batches, store_path, stored_properties, valid_name)
+from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns, load_vectors, migrate, store_path,
+                                        valid_name)
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
+from core.store.inputs import check_vectors, named_batches, stored_properties
 
 
 class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
