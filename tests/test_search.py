@@ -11,7 +11,7 @@ from core import (CollectionSpec, EmbeddedStore, InvalidInputError, Item, NotAva
                   PersonaInteraction, PersonalizationAgent, PersonalizedQuery, PipelineConfig, QueryOptions,
                   SearchOptions)
 from core.retrieval.autocut import autocut
-from core.retrieval.fusion import fuse_ranked, fuse_relative, scale
+from core.store.hybrid import fuse_ranked, fuse_relative, scale
 from core.store.base import Hit
 
 from .store_contract import NAMES, NOW, VECTORS, uid

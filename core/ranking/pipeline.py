@@ -27,6 +27,7 @@ from core.errors import NotAvailableError
 from core.models import GetObjectsOptions, Persona, PersonalizationAgentGetObjectsResponse, PersonalizedObject
 from core.retrieval.vector_stage import exclusions, load_profile, rank_candidates
 from core.store.base import Store
+from core.store.hybrid import fused_by
 from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
 from core.ranking.pool import Searcher, build_pool, persona_summary
 from core.trace import Tracer, jsonable
@@ -127,7 +128,9 @@ def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_
         in_pool |= {h.uuid for h in hits}
         report.append({"query": s.query, "method": s.method, "reason": s.reason,
                        **({"toward_likes": s.toward_likes} if s.toward_likes else {}),
-                       **({"depth": s.depth} if s.depth != 1 else {}), "hits": [str(h.uuid) for h in hits],
+                       **({"depth": s.depth} if s.depth != 1 else {}),
+                       **({"fused_by": fused_by(searcher.store)} if s.method == "hybrid" else {}),
+                       "hits": [str(h.uuid) for h in hits],
                        "scores": [round(h.score, 4) for h in hits], "new_candidates": len(new)})
     trace.record("searches", searches=report)
     return found

@@ -15,7 +15,6 @@ from uuid import UUID
 import numpy as np
 
 from core.errors import NotAvailableError
-from core.retrieval.fusion import hybrid_search
 from core.retrieval.moves import combine, move_to, unit
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.popularity import popularity
@@ -80,8 +79,7 @@ class Searcher:
             vector = unit(move_to(vector, self._target(), search.toward_likes), what="moved query vector")
         if search.method == "near_text":
             return store.near_vectors(coll, vector, k, vector_name=self.vector_name, **where)[0]
-        return hybrid_search(store, coll, search.query, vector, k, self.alpha, vector_name=self.vector_name, **where)
-
+        return store.hybrid(coll, search.query, vector, k, alpha=self.alpha, vector_name=self.vector_name, **where)
 
     def _target(self) -> np.ndarray:
         if self._likes_target is None:

@@ -15,10 +15,11 @@ and ``auto_limit`` (Weaviate's autocut, :mod:`core.retrieval.autocut`) cuts it a
   (:mod:`core.retrieval.moves`); ``distance`` (cosine distance, at most) and ``certainty``
   (``1 - distance / 2``, at least) drop hits before the mix;
 - ``bm25``: the store's BM25 over ``query_properties`` (default: the collection's text fields);
-- ``hybrid``: vector and BM25 hits fused by relative score (each scaled to [0, 1], then
-  ``alpha * vector + (1 - alpha) * bm25``) or, with ``fusion_type=HybridFusion.RANKED``, by rank
-  (:mod:`core.retrieval.fusion`); ``max_vector_distance`` drops far vector hits before fusing;
-  ``query=None`` with a ``vector`` searches by the vector alone.
+- ``hybrid``: the store's :meth:`~core.store.base.Store.hybrid` (:mod:`core.store.hybrid`): vector and BM25
+  hits fused by relative score (each scaled to [0, 1], then ``alpha * vector + (1 - alpha) * bm25``) or, with
+  ``fusion_type=HybridFusion.RANKED``, by rank; on Weaviate the server fuses, in one request, elsewhere the
+  engine (the ``search`` trace step's ``fused_by``); ``max_vector_distance`` drops far vector hits before
+  fusing; ``query=None`` with a ``vector`` searches by the vector alone.
 
 Result shaping (``return_properties``, ``return_metadata``, ``include_vector``) is in
 :mod:`core.retrieval.results`. Options this engine cannot honour raise ``NotAvailableError``
@@ -39,12 +40,12 @@ from core.configs import PipelineConfig
 from core.errors import InvalidInputError, NotAvailableError, NotFoundError
 from core.models import Persona, PersonalizedQueryResponse, QueryOptions, SearchOptions
 from core.retrieval.autocut import autocut
-from core.retrieval.fusion import fuse_ranked, fuse_relative, scale
 from core.retrieval.moves import combine, move_away, move_to, unit
 from core.retrieval.results import Found, shape_results
 from core.retrieval.strategies import build_scorer
 from core.retrieval.vector_stage import filter_text, load_profile
 from core.store.base import Hit, Store
+from core.store.hybrid import fused_by, scale
 from core.trace import Tracer
 
 _COMMON = ("limit", "offset", "auto_limit", "filters", "rerank", "include_vector", "return_metadata",
@@ -149,14 +150,17 @@ class PersonalizedQuery:
             return Found(dense, {h.uuid: 1 - h.score for h in dense}, {"vector_name": name})
         if search.query is None and search.vector is None:
             raise InvalidInputError("hybrid needs a query, a vector, or both; got neither")
-        dense: list[Hit] = []
-        if search.alpha > 0 and (search.vector is not None or search.query is not None):
-            vector = unit(search.vector) if search.vector is not None else self._embed([search.query], name)
-            dense = self._near_vector(vector, k, search, name)
-        sparse = self._bm25(search, k) if search.alpha < 1 and search.query is not None else []
-        fuse = fuse_ranked if search.fusion_type == "ranked" else fuse_relative
-        return Found(fuse(dense, sparse, search.alpha)[:k], None,
-                     {"fusion_type": search.fusion_type, "vector_hits": len(dense), "bm25_hits": len(sparse)})
+        vector = None
+        if search.vector is not None:
+            vector = unit(search.vector)
+        elif search.alpha > 0:
+            vector = self._embed([search.query], name)
+        hits = self.store.hybrid(self.collection, search.query, vector, k, alpha=search.alpha,
+                                 fusion=search.fusion_type, filters=search.filters,
+                                 query_properties=search.query_properties, vector_name=name,
+                                 max_vector_distance=search.max_vector_distance)
+        return Found(hits, None, {"fusion_type": search.fusion_type, "fused_by": fused_by(self.store),
+                                  "vector_name": name})
 
     def _bm25(self, search: SearchOptions, k: int) -> list[Hit]:
         if search.query is None:

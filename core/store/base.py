@@ -212,6 +212,21 @@ class Store(Protocol):
         self, collection: str, query: str, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
     ) -> list[Hit]: ...
+    def hybrid(
+        self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
+        fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
+        query_properties: Sequence[str] | None = None, vector_name: str | None = None,
+        max_vector_distance: float | None = None,
+    ) -> list[Hit]:
+        """Top ``limit`` items by Weaviate's hybrid of the nearest to ``vector`` and BM25 of ``query``.
+
+        ``alpha`` (0..1) weighs the vector part; ``fusion`` is ``"relative_score"`` (scores in [0, 1]) or
+        ``"ranked"`` (``sum weight / (rank + 60)``); ``max_vector_distance`` is a cosine distance. Each part's
+        top ``max(100, limit)`` are fused on every backend. The store never embeds text: ``alpha`` > 0 with a
+        query needs ``vector``; no query means the vector part alone, weight 1. The rules and score semantics:
+        :mod:`core.store.hybrid`. ``capabilities.native_hybrid`` says whether the server fuses (one request).
+        """
+        ...
 
     # personas and interactions ----------------------------------------------------------------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None: ...

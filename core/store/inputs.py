@@ -1,7 +1,8 @@
-"""Backend-neutral checks of what a write stores: vectors, properties, interaction weights and times.
+"""Backend-neutral checks of what a write stores (vectors, properties, interaction weights and times) and of
+what a search is asked (query vectors, limits).
 
-Every store validates its whole input with these before its first write, so a bad value is an
-error naming it and nothing is stored (the embedded store and the Weaviate store share them).
+Every store validates its whole input with these before its first write or request, so a bad value is an
+error naming it and nothing is stored or sent (the embedded store and the Weaviate store share them).
 """
 
 from __future__ import annotations
@@ -100,3 +101,22 @@ def check_seconds(created: list[datetime | None], default_time: datetime | None)
         raise InvalidInputError(f"interaction time {describe(list(stamp)[int(np.flatnonzero(wrong)[0])])} is not "
                                 "from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, what the store keeps; nothing was stored")
     return stamp
+
+
+def check_queries(queries: Any, dims: int, name: str) -> np.ndarray:
+    """Query vectors as an (m, dims) float32 array (one vector is one row), all finite."""
+    q = np.asarray(queries, dtype=np.float32)
+    q = q[None, :] if q.ndim == 1 else q
+    if q.ndim != 2 or q.shape[1] != dims:
+        raise InvalidInputError(f"query vectors for {name!r} must have {dims} dimensions, got shape {q.shape}")
+    if not np.isfinite(q).all():
+        raise InvalidInputError(f"query vector #{int(np.argwhere(~np.isfinite(q))[0][0])} for {name!r} holds NaN or "
+                                "infinity; query vectors are finite numbers")
+    return q
+
+
+def check_limit(limit: Any) -> int:
+    """A search's ``limit``: a positive integer (``True`` is not 1)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
+    return limit

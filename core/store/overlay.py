@@ -210,6 +210,14 @@ class OverlayStore(CommunityRouting):
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
                                             query_properties=query_properties)
 
+    def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
+               fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
+               query_properties: Sequence[str] | None = None, vector_name: str | None = None,
+               max_vector_distance: float | None = None) -> list[Hit]:
+        return self._items(collection).hybrid(collection, query, vector, limit, alpha=alpha, fusion=fusion,
+                                              filters=filters, exclude=exclude, query_properties=query_properties,
+                                              vector_name=vector_name, max_vector_distance=max_vector_distance)
+
     # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         self._write("save a persona")

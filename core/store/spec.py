@@ -30,6 +30,9 @@ class Capabilities:
     named_vectors: bool = True
     exact_search: bool = True
     """True when vector search is exact (no ANN approximation)."""
+    native_hybrid: bool = False
+    """True when the backend fuses a hybrid search itself, in one request (Weaviate); False: the engine fuses the
+    store's near_vectors and bm25 (:mod:`core.store.hybrid`)."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns,
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
+from core.store.hybrid import check_hybrid, engine_hybrid
 from core.store.inputs import check_vectors, named_batches, stored_properties
 
 
@@ -263,3 +264,14 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         keep = (lambda uid: True) if allowed is None else (lambda uid: bool(allowed[index.pos[uid]]))
         with self._lock:
             return bm25_hits(self._db, self._cid(collection), match, limit, keep, page=limit + len(exclude))
+
+    def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
+               fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
+               query_properties: Sequence[str] | None = None, vector_name: str | None = None,
+               max_vector_distance: float | None = None) -> list[Hit]:
+        """Fused here from :meth:`near_vectors` and :meth:`bm25` (:func:`core.store.hybrid.engine_hybrid`)."""
+        request = check_hybrid(self.get_collection(collection), query, vector, limit, alpha=alpha, fusion=fusion,
+                               vector_name=vector_name, max_vector_distance=max_vector_distance)
+        self.check_filter(filters)
+        return engine_hybrid(self, collection, request, filters=filters, exclude=exclude,
+                             query_properties=query_properties)

@@ -25,27 +25,11 @@ import numpy as np
 
 from core.errors import InvalidInputError
 from core.store.base import Hit, ItemPrior
+from core.store.inputs import check_limit, check_queries
 from core.store.weaviate import names
 
 PRIOR_FETCH = 3
 """Each query's over-fetch factor when a prior without a native form is added."""
-
-
-def check_queries(queries: Any, dims: int, name: str) -> np.ndarray:
-    q = np.asarray(queries, dtype=np.float32)
-    q = q[None, :] if q.ndim == 1 else q
-    if q.ndim != 2 or q.shape[1] != dims:
-        raise InvalidInputError(f"query vectors for {name!r} must have {dims} dimensions, got shape {q.shape}")
-    if not np.isfinite(q).all():
-        raise InvalidInputError(f"query vector #{int(np.argwhere(~np.isfinite(q))[0][0])} for {name!r} holds NaN or "
-                                "infinity; query vectors are finite numbers")
-    return q
-
-
-def check_limit(limit: Any) -> int:
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-        raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
-    return limit
 
 
 def ranked(scores: dict[UUID, float], limit: int) -> list[Hit]:
@@ -167,16 +151,30 @@ class Search:
         limit = check_limit(limit)
         if not query.strip():
             return []
-        fields = list(query_properties) if query_properties else list(spec.text_fields) or None
-        if fields and not query_properties and self._owned(physical):  # text fields no item has yet: not in the schema
-            from core.store.weaviate.schema import property_types
-            known = property_types(self._handle(physical).config.get())
-            fields = [f for f in fields if f in known]
-            if not fields:
-                return []
+        fields = self._keyword_fields(physical, spec, query_properties)
+        if fields == []:
+            return []
         sent, extra, excluded = self._narrowed(filters, exclude)
         found = self._handle(physical).query.bm25(query=query, query_properties=fields, limit=limit + extra,
                                                   filters=sent, return_properties=[],
                                                   return_metadata=MetadataQuery(score=True)).objects
         scores = {UUID(str(o.uuid)): float(o.metadata.score or 0.0) for o in found}
         return ranked({u: s for u, s in scores.items() if u not in excluded}, limit)
+
+    def _keyword_fields(self, physical: str, spec: Any, query_properties: Sequence[str] | None) -> list[str] | None:
+        """The properties BM25 searches: ``query_properties``, else the collection's text fields (None: every text
+        property). A store-made collection's text fields that no item has yet are not in the schema: left out,
+        and ``[]`` when none is left (nothing to search). Once all are there (a property is never removed) that
+        is remembered for the collection's record version, so a search is one request."""
+        fields = list(query_properties) if query_properties else list(spec.text_fields) or None
+        if not fields or query_properties or not self._owned(physical):
+            return fields
+        version = self._specs.get(physical, ("",))[0]
+        if self._searchable.get(physical) == version:
+            return fields
+        from core.store.weaviate.schema import property_types
+        known = property_types(self._handle(physical).config.get())
+        kept = [f for f in fields if f in known]
+        if len(kept) == len(fields):
+            self._searchable[physical] = version
+        return kept

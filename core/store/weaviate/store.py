@@ -29,6 +29,7 @@ from core.store.base import Capabilities
 from core.store.weaviate.cache import READS, TTL, Caches, RecordCache, Stale
 from core.store.weaviate.catalogs import Catalogs
 from core.store.weaviate.connect import FEATURES, check_version, open_client, server_error
+from core.store.weaviate.hybrid import Hybrid
 from core.store.weaviate.items import Items
 from core.store.weaviate.learned import Learned
 from core.store.weaviate.meta import MetaRecords
@@ -44,15 +45,16 @@ OPERATORS = frozenset(("equal", "not_equal", "less_than", "less_or_equal", "grea
 
 
 def capabilities(version: tuple[int, int, int]) -> Capabilities:
-    """What a Weaviate of ``version`` does: every filter goes to the server unchanged; HNSW search is approximate."""
+    """What a Weaviate of ``version`` does: every filter goes to the server unchanged; HNSW search is approximate;
+    hybrid search is fused by the server."""
     newer = {"contains_none", "not"} if version >= FEATURES["contains_none"] else set()
     return Capabilities(filter_operators=OPERATORS | newer,
                         filter_targets=frozenset({"property", "id", "reference", "creation_time", "update_time",
                                                   "geo"}),
-                        bm25=True, named_vectors=True, exact_search=False)
+                        bm25=True, named_vectors=True, exact_search=False, native_hybrid=True)
 
 
-class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
+class WeaviateStore(Catalogs, Items, Search, Hybrid, Personas, Learned):
     """:class:`~core.store.base.Store` over a Weaviate server (see the module docstring)."""
 
     def __init__(self, client: Any = None, *, url: str | None = None, api_key: str | None = None,
@@ -68,6 +70,7 @@ class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
         self._specs: dict[str, Any] = {}
         self._learned: dict[tuple[str, str], Any] = {}
         self._legacies: dict[str, bool] = {}
+        self._searchable: dict[str, str] = {}  # physical -> record version at which every text field was in the schema
         if (client is None) == (url is None):
             raise InvalidInputError("WeaviateStore takes a connected WeaviateClient or url=, exactly one of them")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
@@ -154,8 +157,8 @@ _PUBLIC = ("create_collection", "get_collection", "has_collection", "list_collec
            "stage_collection", "publish_collection", "set_agent_config", "has_agent", "collection_settings",
            "update_collection_settings", "add_items", "put_vectors", "count", "get_items", "item_properties",
            "get_vectors", "missing_items", "iter_items", "property_names", "near_vectors", "search_max", "bm25",
-           "put_persona", "get_persona", "delete_persona", "list_personas", "count_personas", "add_interactions",
-           "recent_interactions", "interacted_items", "scan_interactions", "memo", "put_learned", "get_learned",
+           "hybrid", "put_persona", "get_persona", "delete_persona", "list_personas", "count_personas",
+           "add_interactions", "recent_interactions", "interacted_items", "scan_interactions", "memo", "put_learned", "get_learned",
            "delete_learned")
 for _name in _PUBLIC:
     setattr(WeaviateStore, _name, _translated(_name, getattr(WeaviateStore, _name)))
