@@ -19,6 +19,8 @@ from core import AlreadyExistsError, CollectionSpec, InvalidInputError, Item, No
 from core.retrieval.popularity import popularity
 from core.store.base import Hit, StoredInteraction
 
+from .hybrid_contract import HybridContract
+
 NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 VECTORS = np.array([
     [1, 0, 0, 0],      # a
@@ -48,7 +50,7 @@ def likes(store, ids: list[UUID]) -> list[int]:
     return popularity(store, "Things").like_counts(ids).tolist()
 
 
-class StoreContract:
+class StoreContract(HybridContract):
     """Behaviour every :class:`core.Store` backend must have."""
 
     def make_store(self):  # pragma: no cover - overridden

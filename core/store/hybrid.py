@@ -117,9 +117,10 @@ def check_hybrid(spec: CollectionSpec, query: Any, vector: Any, limit: Any, *, a
     unit = None
     if vector is not None:
         try:
-            q = check_queries(vector, dims, name)
+            vector = np.asarray(vector, dtype=np.float32)
         except (TypeError, ValueError):
             raise InvalidInputError(f"the hybrid vector must be {dims} numbers, got {describe(vector)}") from None
+        q = check_queries(vector, dims, name)
         norm = float(np.linalg.norm(q[0])) if len(q) == 1 else 0.0
         if len(q) != 1 or norm == 0:
             raise InvalidInputError(f"the hybrid vector must be one non-zero {dims}-d vector, got shape {q.shape}")

@@ -66,7 +66,9 @@ def _bm25(coll, objs, msg) -> list[tuple[StoredObject, dict]]:
 
 def _hybrid(coll, objs, msg: base_search_pb2.Hybrid, window: int) -> list[tuple[StoredObject, dict]]:
     alpha = msg.alpha_param if msg.use_alpha_param else msg.alpha
-    keyword = ranking.bm25(coll, objs, msg.query, list(msg.properties))[:window] if alpha < 1 else []
+    require_all = msg.HasField("bm25_search_operator") and msg.bm25_search_operator.operator == \
+        base_search_pb2.SearchOperatorOptions.OPERATOR_AND
+    keyword = ranking.bm25(coll, objs, msg.query, list(msg.properties), require_all)[:window] if alpha < 1 else []
     vector_side: list = []
     if alpha > 0:
         source = msg.near_vector if msg.HasField("near_vector") else msg

@@ -6,7 +6,8 @@ sent. The request carries the query, the unit query vector, ``alpha``, the fusio
 a store-made collection's text fields no item has yet are left out; none left: the vector part only), the
 target vector (none for a user's collection with one unnamed vector), ``max_vector_distance``, and the
 caller's ``Filter`` unchanged, narrowed by the exclusions as the other searches are (``contains_none`` on
->= 1.33, else ``limit + len(exclude)`` results and the excluded dropped here). The scores are Weaviate's
+>= 1.33, else ``limit + len(exclude)`` results and the excluded dropped here: they were fused beside the
+others, so relative scores are as with them). The scores are Weaviate's
 fused scores; Weaviate fuses each part's top candidates over its own window (``max(100, limit)``), which the
 engine's fusion for other backends matches (:mod:`core.store.hybrid`). ``max_vector_distance`` is in the
 collection's distance metric: cosine for every collection this store creates.
