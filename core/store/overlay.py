@@ -210,6 +210,9 @@ class OverlayStore(CommunityRouting):
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
                                             query_properties=query_properties)
 
+    def near_text(self, collection: str, texts: Any, limit: int, **options: Any) -> list[Hit]:
+        return self._items(collection).near_text(collection, texts, limit, **options)
+
     # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         self._write("save a persona")
