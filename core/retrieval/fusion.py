@@ -50,11 +50,14 @@ def fuse_ranked(dense: list[Hit], sparse: list[Hit], alpha: float) -> list[Hit]:
 def hybrid_search(store: Store, collection: str, text: str, vector: Any, limit: int, alpha: float, *,
                   filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
                   vector_name: str | None = None,
-                  fusion: Callable[[list[Hit], list[Hit], float], list[Hit]] = fuse_relative) -> list[Hit]:
+                  fusion: Callable[[list[Hit], list[Hit], float], list[Hit]] = fuse_relative,
+                  dense: list[Hit] | None = None) -> list[Hit]:
     """Weaviate-style hybrid search: ``alpha`` weighs the vector search (``vector``), ``1 - alpha`` BM25
-    (``text``), fused by ``fusion`` (:func:`fuse_relative` or :func:`fuse_ranked`); ``alpha`` 1 skips BM25 and 0 skips the vector search."""
-    dense = store.near_vectors(collection, vector, limit, filters=filters, exclude=exclude,
-                               vector_name=vector_name)[0] if alpha > 0 else []
+    (``text``), fused by ``fusion`` (:func:`fuse_relative` or :func:`fuse_ranked`); ``alpha`` 1 skips BM25 and 0 skips the vector search.
+    ``dense``: the vector side's hits when the caller has them (the server's own near_text); ``vector`` is then unused."""
+    if dense is None:
+        dense = store.near_vectors(collection, vector, limit, filters=filters, exclude=exclude,
+                                   vector_name=vector_name)[0] if alpha > 0 else []
     sparse = store.bm25(collection, text, limit, filters=filters, exclude=exclude,
                         query_properties=query_properties) if alpha < 1 else []
     return fusion(dense, sparse, alpha)[:limit]
