@@ -6,8 +6,10 @@
 3. ``plan`` + ``searches``: up to ``max_searches`` extra searches from persona properties and the
    instruction, run with the same filters and exclusions; new items join the pool with
    ``original_rank=None`` (text searches vectorized by the collection's server module when it has one,
-   else by the engine's model: ``vectorized_by`` in the trace). A search may ask for ``depth`` times the per-search limit, and (``near_text``,
-   ``hybrid``) to move its query towards the persona's strongest recent likes (``toward_likes``).
+   else by the engine's model: ``vectorized_by`` in the trace). A search may ask for ``depth`` times
+   the per-search limit, and (``near_text``, ``hybrid``) to move its query towards the persona's
+   strongest recent likes (``toward_likes``). With ``instruction``, each pool item's similarity to it
+   (step ``instruction``: the engine's embedding, or one server near_text over the pool's ids).
 4. ``rerank``: the ranker orders the pool and returns ``limit`` items.
 5. ``explain``: the rationale and per-item explanations (when ``explain_results``).
 

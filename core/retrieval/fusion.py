@@ -54,7 +54,7 @@ def hybrid_search(store: Store, collection: str, text: str, vector: Any, limit: 
                   dense: list[Hit] | None = None) -> list[Hit]:
     """Weaviate-style hybrid search: ``alpha`` weighs the vector search (``vector``), ``1 - alpha`` BM25
     (``text``), fused by ``fusion`` (:func:`fuse_relative` or :func:`fuse_ranked`); ``alpha`` 1 skips BM25 and 0 skips the vector search.
-    ``dense``: the vector side's hits when the caller has them (the server's own near_text); ``vector`` is then unused."""
+    ``dense``: the vector side's hits when the caller has them (the server's own near_text; ``vector`` unused)."""
     if dense is None:
         dense = store.near_vectors(collection, vector, limit, filters=filters, exclude=exclude,
                                    vector_name=vector_name)[0] if alpha > 0 else []

@@ -78,8 +78,8 @@ class CollectionSpec:
         modules = dict(self.server_vectorizers or {})
         for name, module in modules.items():
             if name not in vectors or not isinstance(module, str) or not module.strip():
-                raise InvalidInputError(f"server_vectorizers must map vector names of this collection ({list(vectors)}) "
-                                        f"to module names, got {describe(name)}: {describe(module)}")
+                raise InvalidInputError(f"server_vectorizers must map vector names of this collection "
+                                        f"({list(vectors)}) to module names, got {describe(name)}: {describe(module)}")
         object.__setattr__(self, "server_vectorizers", modules)
 
     @property

@@ -57,13 +57,13 @@ def check_texts(texts: Any) -> list[str]:
 
 
 def to_move(move: Any, what: str) -> Any:
-    """A ``Movement`` (force, concepts, objects) as weaviate's ``Move``; None when it moves nothing."""
+    """A ``Movement`` (force, concepts, objects) or a weaviate ``Move`` as the ``Move`` to send; None when it
+    moves nothing."""
     if move is None:
         return None
     from weaviate.classes.query import Move
     force = getattr(move, "force", None)
-    concepts = [str(c) for c in getattr(move, "concepts", ()) or ()]
-    objects = [str(o) for o in getattr(move, "objects", ()) or ()]
+    concepts, objects = (_listed(move, part) for part in ("concepts", "objects"))
     if isinstance(force, bool) or not isinstance(force, (int, float)) or not math.isfinite(force) or force < 0 \
             or (what == "move_to" and force > 1):
         raise InvalidInputError(f"{what} force must be a number in {'[0, 1]' if what == 'move_to' else '[0, inf)'}, "
@@ -71,6 +71,12 @@ def to_move(move: Any, what: str) -> Any:
     if force == 0 or not (concepts or objects):
         return None
     return Move(force=float(force), concepts=concepts or None, objects=objects or None)
+
+
+def _listed(move: Any, part: str) -> list[str]:
+    """A move's concepts or objects: a ``Movement``'s tuples, or weaviate ``Move``'s ``_concepts_list`` ..."""
+    values = getattr(move, part, None) or getattr(move, f"_{part}_list", None) or ()
+    return [values] if isinstance(values, str) else [str(v) for v in values]
 
 
 class TextSearch:
