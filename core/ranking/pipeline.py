@@ -5,8 +5,11 @@
    ``max(pool_factor * limit, min_pool)`` candidates (their rank there is ``original_rank``).
 3. ``plan`` + ``searches``: up to ``max_searches`` extra searches from persona properties and the
    instruction, run with the same filters and exclusions; new items join the pool with
-   ``original_rank=None``. A search may ask for ``depth`` times the per-search limit, and (``near_text``,
-   ``hybrid``) to move its query towards the persona's strongest recent likes (``toward_likes``).
+   ``original_rank=None`` (text searches vectorized by the collection's server module when it has one,
+   else by the engine's model: ``vectorized_by`` in the trace). A search may ask for ``depth`` times
+   the per-search limit, and (``near_text``, ``hybrid``) to move its query towards the persona's
+   strongest recent likes (``toward_likes``). With ``instruction``, each pool item's similarity to it
+   (step ``instruction``: the engine's embedding, or one server near_text over the pool's ids).
 4. ``rerank``: the ranker orders the pool and returns ``limit`` items.
 5. ``explain``: the rationale and per-item explanations (when ``explain_results``).
 
@@ -29,7 +32,7 @@ from core.retrieval.vector_stage import exclusions, load_profile, rank_candidate
 from core.store.base import Store
 from core.store.hybrid import fused_by
 from core.ranking.base import LLMUnavailable, PlannedSearch, RankContext, Ranker
-from core.ranking.pool import Searcher, build_pool, persona_summary
+from core.ranking.pool import InstructionSimilarity, Searcher, build_pool, persona_summary
 from core.trace import Tracer, jsonable
 
 
@@ -60,8 +63,8 @@ def agent_recommend(store: Store, collection: str, persona: Persona, options: Ge
     state = _State(ranker, local)
     searches = _plan(state, summary, options, agent_config, ctx, trace)
     found = _run_searches(searcher, searches, agent_config.search_limit or options.limit, set(ranked), trace)
-    instruction_vector = _instruction_vector(searcher, options.instruction, trace)
-    pool = build_pool(store, collection, profile, ranked, found, instruction_vector, options.strategy,
+    instruction = _instruction(searcher, options.instruction, trace)
+    pool = build_pool(store, collection, profile, ranked, found, instruction, options.strategy,
                       config.strategy, vector_name)
     decision = _rerank(state, summary, options, pool, ctx, trace)
     by_id = {c.uuid: c for c in pool}
@@ -105,14 +108,26 @@ def _plan(state: _State, summary, options: GetObjectsOptions, agent_config: Agen
     return searches
 
 
-def _instruction_vector(searcher: Searcher, instruction: str | None, trace: Tracer) -> np.ndarray | None:
+def _instruction(searcher: Searcher, instruction: str | None, trace: Tracer) -> InstructionSimilarity | None:
+    """How pool items get their ``instruction_similarity``: the engine's embedding of the instruction, or (the
+    server vectorizes this vector) one near_text restricted to the pool's ids, recorded when it runs."""
     if not instruction:
         return None
+    by = searcher.vectorized_by
+    if searcher.module:
+        def on_server(ids, X) -> np.ndarray:
+            sims = searcher.server_similarity(instruction, ids)
+            trace.record("instruction", similarity_available=True, vectorized_by=by, requests=1,
+                         restricted_to=len(ids), scored=int(np.isfinite(sims).sum()))
+            return sims
+        return on_server
     try:
-        return searcher.vector(instruction)
+        vector = searcher.vector(instruction)
     except NotAvailableError as exc:
-        trace.record("instruction", similarity_available=False, reason=str(exc))
+        trace.record("instruction", similarity_available=False, vectorized_by=by, reason=str(exc))
         return None
+    trace.record("instruction", similarity_available=True, vectorized_by=by)
+    return lambda ids, X: X @ vector
 
 
 def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_pool: set, trace: Tracer):
@@ -127,6 +142,7 @@ def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_
         new = [h for h in hits if h.uuid not in in_pool]
         in_pool |= {h.uuid for h in hits}
         report.append({"query": s.query, "method": s.method, "reason": s.reason,
+                       **({"vectorized_by": searcher.vectorized_by} if s.method != "bm25" else {}),
                        **({"toward_likes": s.toward_likes} if s.toward_likes else {}),
                        **({"depth": s.depth} if s.depth != 1 else {}),
                        **({"fused_by": fused_by(searcher.store)} if s.method == "hybrid" else {}),

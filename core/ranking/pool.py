@@ -8,23 +8,29 @@ compare like with like and explanations can quote real numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 import numpy as np
 
 from core.errors import NotAvailableError
+from core.models import Movement
 from core.retrieval.moves import combine, move_to, unit
 from core.retrieval.persona_match import match_item, persona_terms
 from core.retrieval.popularity import popularity
 from core.retrieval.profile import Profile
+from core.retrieval.server_text import server_vectorizer, vectorized_by
 from core.retrieval.signals import item_titles, nearest_interactions
 from core.retrieval.strategies.blend import behaviour_reasons
 from core.retrieval.strategies import StrategyConfig, build_scorer
 from core.store.base import Hit, Store
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
 from core.titles import display_title
+
+
+InstructionSimilarity = Callable[[Sequence[UUID], np.ndarray], np.ndarray]
+"""``(ids, their vectors) -> similarity to the instruction`` per item (NaN where there is none)."""
 
 
 def persona_summary(store: Store, collection: str, profile: Profile, top: int = 5) -> PersonaSummary:
@@ -43,7 +49,13 @@ def persona_summary(store: Store, collection: str, profile: Profile, top: int = 
 
 
 class Searcher:
-    """Runs planned searches with the request's filters and exclusions; embeds queries in one batch."""
+    """Runs planned searches with the request's filters and exclusions; embeds queries in one batch.
+
+    When the server vectorizes the collection's vector (``module``, :mod:`core.retrieval.server_text`)
+    nothing is embedded here: text searches go to ``Store.near_text`` and ``toward_likes`` becomes a
+    server-side ``move_to`` the liked objects (Weaviate moves towards their mean vector, as the
+    engine's own path does).
+    """
 
     def __init__(self, store: Store, collection: str, embedder: Any, *, filters: Any, exclude: set[UUID],
                  alpha: float = 0.5, vector_name: str | None = None, likes: Sequence[UUID] = ()) -> None:
@@ -51,13 +63,15 @@ class Searcher:
         self.filters, self.exclude, self.alpha, self.vector_name = filters, exclude, alpha, vector_name
         self.likes = list(likes)
         """The items a search with ``toward_likes`` moves towards (the persona's strongest recent likes)."""
+        self.module = server_vectorizer(store, collection, vector_name)
+        self.vectorized_by = vectorized_by(self.module, embedder)
         self._vectors: dict[str, np.ndarray] = {}
         self._likes_target: np.ndarray | None = None
 
     def embed(self, texts: Sequence[str]) -> None:
-        """Embed every text not embedded yet, in one model call."""
+        """Embed every text not embedded yet, in one model call (nothing when the server vectorizes)."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if not todo:
+        if not todo or self.module:
             return
         dims = self.store.get_collection(self.collection).vector(self.vector_name)[1]
         if dims != self.embedder.dims:
@@ -67,6 +81,10 @@ class Searcher:
         self._vectors.update(zip(todo, self.embedder.embed_queries(todo)))
 
     def vector(self, text: str) -> np.ndarray:
+        """The engine's embedding of ``text`` (NotAvailableError when the server vectorizes this vector)."""
+        if self.module:
+            raise NotAvailableError(f"the server's {self.module} vectorizes collection {self.collection!r}; "
+                                    "the engine's text model is not used for it")
         self.embed([text])
         return self._vectors[text]
 
@@ -74,12 +92,35 @@ class Searcher:
         store, coll, where = self.store, self.collection, dict(filters=self.filters, exclude=self.exclude)
         if search.method == "bm25":
             return store.bm25(coll, search.query, k, **where)
+        if self.module:
+            return self._run_on_server(search, k, where)
         vector = self.vector(search.query)
         if search.toward_likes and self.likes:
             vector = unit(move_to(vector, self._target(), search.toward_likes), what="moved query vector")
         if search.method == "near_text":
             return store.near_vectors(coll, vector, k, vector_name=self.vector_name, **where)[0]
         return store.hybrid(coll, search.query, vector, k, alpha=self.alpha, vector_name=self.vector_name, **where)
+
+    def _run_on_server(self, search: PlannedSearch, k: int, where: dict) -> list[Hit]:
+        toward = Movement(force=search.toward_likes, objects=tuple(self.likes)) \
+            if search.toward_likes and self.likes else None
+        if search.method == "near_text":
+            return self.store.near_text(self.collection, [search.query], k, vector_name=self.vector_name,
+                                        move_to=toward, **where)
+        # hybrid: one native request, the server vectorizing the query (the planners move only near_text searches)
+        return self.store.hybrid(self.collection, search.query, None, k, alpha=self.alpha,
+                                 vector_name=self.vector_name, **where)
+
+    def server_similarity(self, text: str, ids: Sequence[UUID]) -> np.ndarray:
+        """Each item's similarity to ``text`` by the server's module: ONE near_text restricted to ``ids``
+        (a filtered search that small is a flat, exact scan on Weaviate); NaN for an item it did not score."""
+        from weaviate.classes.query import Filter
+        if not ids:
+            return np.zeros(0, np.float32)
+        hits = self.store.near_text(self.collection, [text], len(ids), vector_name=self.vector_name,
+                                    filters=Filter.by_id().contains_any(list(ids)))
+        got = {h.uuid: h.score for h in hits}
+        return np.array([got.get(u, np.nan) for u in ids], np.float32)
 
     def _target(self) -> np.ndarray:
         if self._likes_target is None:
@@ -89,9 +130,11 @@ class Searcher:
 
 
 def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence[UUID],
-               found: Sequence[tuple[PlannedSearch, list[Hit]]], instruction_vector: np.ndarray | None,
+               found: Sequence[tuple[PlannedSearch, list[Hit]]], instruction: InstructionSimilarity | None,
                strategy: str, strategy_config: StrategyConfig, vector_name: str | None = None) -> list[Candidate]:
-    """The candidate pool: the vector-only list in its order, then items only the searches found."""
+    """The candidate pool: the vector-only list in its order, then items only the searches found.
+
+    ``instruction`` gives each pool item's similarity to the instruction (NaN: none for that item)."""
     sources: dict[UUID, list[str]] = {u: ["vector"] for u in ranked}
     for search, hits in found:
         label = f"search near your likes: {search.query}" if search.toward_likes else f"search: {search.query}"
@@ -101,14 +144,15 @@ def build_pool(store: Store, collection: str, profile: Profile, ranked: Sequence
     ids = list(sources)
     items = store.get_items(collection, ids)
     X = store.get_vectors(collection, ids, vector_name=vector_name)
-    signals = _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config)
+    similarity = instruction(ids, X) if instruction is not None else None
+    signals = _signals(store, collection, profile, ids, X, items, similarity, strategy, strategy_config)
     rank = {u: r for r, u in enumerate(ranked, start=1)}
     fields = store.get_collection(collection).text_fields
     return [Candidate(u, display_title(items[u].properties, str(u), fields), items[u].properties, rank.get(u),
                       tuple(sources[u]), X[n], signals[n]) for n, u in enumerate(ids)]
 
 
-def _signals(store, collection, profile, ids, X, items, instruction_vector, strategy, strategy_config) -> list[dict]:
+def _signals(store, collection, profile, ids, X, items, similarity, strategy, strategy_config) -> list[dict]:
     n = len(ids)
     like, penalty = np.zeros(n, np.float32), np.zeros(n, np.float32)
     extra: list[dict[str, Any]] = [{} for _ in ids]
@@ -134,8 +178,8 @@ def _signals(store, collection, profile, ids, X, items, instruction_vector, stra
         sig.update(extra[k])
         if match.matched:
             sig["matched_terms"] = list(match.matched)
-        if instruction_vector is not None:
-            sig["instruction_similarity"] = float(X[k] @ instruction_vector)
+        if similarity is not None and np.isfinite(similarity[k]):
+            sig["instruction_similarity"] = float(similarity[k])
         out.append(sig)
     for sig, near in zip(out, nearest_interactions(store, collection, profile, X)):
         sig.update(near)

@@ -13,7 +13,10 @@ and ``auto_limit`` (Weaviate's autocut, :mod:`core.retrieval.autocut`) cuts it a
 
 - ``near_text``: the query texts' mean embedding, moved by ``move_to`` / ``move_away``
   (:mod:`core.retrieval.moves`); ``distance`` (cosine distance, at most) and ``certainty``
-  (``1 - distance / 2``, at least) drop hits before the mix;
+  (``1 - distance / 2``, at least) drop hits before the mix. When the server vectorizes the target
+  vector (a user's Weaviate collection with a module, :mod:`core.retrieval.server_text`) the texts,
+  moves (concepts and objects) and distance go to ``Store.near_text`` instead and the server embeds
+  them with its module; the trace's ``vectorized_by`` says which (hybrid's vector side likewise);
 - ``bm25``: the store's BM25 over ``query_properties`` (default: the collection's text fields);
 - ``hybrid``: the store's :meth:`~core.store.base.Store.hybrid` (:mod:`core.store.hybrid`): vector and BM25
   hits fused by relative score (each scaled to [0, 1], then ``alpha * vector + (1 - alpha) * bm25``) or, with
@@ -42,6 +45,7 @@ from core.models import Persona, PersonalizedQueryResponse, QueryOptions, Search
 from core.retrieval.autocut import autocut
 from core.retrieval.moves import combine, move_away, move_to, unit
 from core.retrieval.results import Found, shape_results
+from core.retrieval.server_text import server_vectorizer, vectorized_by
 from core.retrieval.strategies import build_scorer
 from core.retrieval.vector_stage import filter_text, load_profile
 from core.store.base import Hit, Store
@@ -145,22 +149,34 @@ class PersonalizedQuery:
         if search.method == "bm25":
             return Found(self._bm25(search, k), None, {})
         name = search.target_vector or self.vector_name
+        module = server_vectorizer(self.store, self.collection, name)
         if search.method == "near_text":
-            dense = self._near_vector(self._text_vector(search, name), k, search, name)
-            return Found(dense, {h.uuid: 1 - h.score for h in dense}, {"vector_name": name})
+            texts = [search.query] if isinstance(search.query, str) else list(search.query or ())
+            if not texts:
+                raise InvalidInputError("near_text needs a query")
+            if module:  # the server's module made the items' vectors: it vectorizes the query too
+                self._check_moves(search)
+                dense = self.store.near_text(self.collection, texts, k, filters=search.filters, vector_name=name,
+                                             move_to=search.move_to, move_away=search.move_away,
+                                             max_distance=_max_distance(search))
+            else:
+                dense = self._near_vector(self._text_vector(texts, search, name), k, search, name)
+            return Found(dense, {h.uuid: 1 - h.score for h in dense},
+                         {"vector_name": name, "vectorized_by": vectorized_by(module, self._embedder())})
         if search.query is None and search.vector is None:
             raise InvalidInputError("hybrid needs a query, a vector, or both; got neither")
         vector = None
+        by = "caller (vector=)" if search.vector is not None else vectorized_by(module, self._embedder())
         if search.vector is not None:
             vector = unit(search.vector)
-        elif search.alpha > 0:
+        elif search.alpha > 0 and not module:  # with a module the server embeds the query itself
             vector = self._embed([search.query], name)
         hits = self.store.hybrid(self.collection, search.query, vector, k, alpha=search.alpha,
                                  fusion=search.fusion_type, filters=search.filters,
                                  query_properties=search.query_properties, vector_name=name,
                                  max_vector_distance=search.max_vector_distance)
         return Found(hits, None, {"fusion_type": search.fusion_type, "fused_by": fused_by(self.store),
-                                  "vector_name": name})
+                                  "vector_name": name, "vectorized_by": by})
 
     def _bm25(self, search: SearchOptions, k: int) -> list[Hit]:
         if search.query is None:
@@ -174,23 +190,24 @@ class PersonalizedQuery:
         limit = _max_distance(search)
         return hits if limit is None else [h for h in hits if 1 - h.score <= limit + 1e-9]
 
-    def _text_vector(self, search: SearchOptions, name: str | None) -> np.ndarray:
-        texts = [search.query] if isinstance(search.query, str) else list(search.query or ())
-        if not texts:
-            raise InvalidInputError("near_text needs a query")
+    def _text_vector(self, texts: list[str], search: SearchOptions, name: str | None) -> np.ndarray:
         query = self._embed(texts, name).astype(np.float64)
+        self._check_moves(search)
         for move, apply in ((search.move_to, move_to), (search.move_away, move_away)):
             if move is not None and move.force > 0 and (move.concepts or move.objects):
                 query = apply(query, self._move_target(move, name), move.force)
         return unit(query)
 
+    def _check_moves(self, search: SearchOptions) -> None:
+        """Every move object must be in the collection (checked before any search is sent)."""
+        objects = [o for m in (search.move_to, search.move_away) if m is not None for o in m.objects]
+        missing = self.store.missing_items(self.collection, objects) if objects else []
+        if missing:
+            raise NotFoundError(f"move objects {[str(m) for m in missing]} are not in collection {self.collection!r}")
+
     def _move_target(self, move, name: str | None) -> np.ndarray:
         parts = [self._embed(list(move.concepts), name)] if move.concepts else []
         if move.objects:
-            missing = self.store.missing_items(self.collection, list(move.objects))
-            if missing:
-                raise NotFoundError(f"move objects {[str(m) for m in missing]} are not in collection "
-                                    f"{self.collection!r}")
             parts.extend(self.store.get_vectors(self.collection, list(move.objects), vector_name=name))
         return combine(np.stack(parts))
 
@@ -199,6 +216,9 @@ class PersonalizedQuery:
         spec = self.store.get_collection(self.collection)
         embedder = self._embedder()
         vector, dims = spec.vector(name or self.vector_name)
+        if spec.server_vectorizer(vector):  # its vectors are the module's: ours would land in another space
+            raise NotAvailableError(f"vector {vector!r} of collection {spec.name!r} is vectorized by the server's "
+                                    f"{spec.server_vectorizer(vector)}; its texts go to the server (near_text)")
         if dims != embedder.dims:
             raise NotAvailableError(f"vector {vector!r} of collection {spec.name!r} has {dims} dimensions, but the "
                                     f"text model {embedder.name} makes {embedder.dims}-d ones; use bm25 or pass vector=")

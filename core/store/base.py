@@ -3,6 +3,9 @@
 Backends: :class:`core.store.embedded.store.EmbeddedStore` (SQLite + in-memory float32 matrices,
 the default) and the Weaviate store; ``tests/store_contract.py`` is the suite each one subclasses.
 
+- **Server vectorizers.** A user's own Weaviate collection may have the server vectorize text for a
+  vector (``spec.server_vectorizers``); then query texts go to :meth:`Store.near_text` so they land
+  in that vector's space. Every other vector holds the engine's embeddings.
 - **Named vectors.** A collection has one or more named vectors (``{"default": 384}``, or
   ``{"text": 384, "behaviour": 64}``); the first is the default. Every vector method takes
   ``vector_name`` (None = the default). Vectors cross this boundary L2-normalised as float32, so a
@@ -226,6 +229,16 @@ class Store(Protocol):
         query needs ``vector``; no query means the vector part alone, weight 1. The rules and score semantics:
         :mod:`core.store.hybrid`. ``capabilities.native_hybrid`` says whether the server fuses (one request).
         """
+        ...
+    def near_text(
+        self, collection: str, texts: str | Sequence[str], limit: int, *, filters: Any = None,
+        exclude: Iterable[UUID] = (), vector_name: str | None = None, move_to: Any = None, move_away: Any = None,
+        max_distance: float | None = None,
+    ) -> list[Hit]:
+        """Search by ``texts`` vectorized *by the server* with the module of ``vector_name``
+        (:attr:`CollectionSpec.server_vectorizers`), moved by ``move_to`` / ``move_away`` (anything with
+        ``force``, ``concepts`` and ``objects``); scores ``1 - distance``. A vector without a server
+        vectorizer (every store but a user's Weaviate collection) raises NotAvailableError."""
         ...
 
     # personas and interactions ----------------------------------------------------------------

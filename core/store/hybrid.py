@@ -6,7 +6,8 @@ What :meth:`core.store.base.Store.hybrid` answers, on every backend:
 - **Two parts.** The vector part is the nearest items to ``vector`` (cosine similarity; ``max_vector_distance``
   drops those farther than that cosine distance); the keyword part is BM25 of ``query`` over
   ``query_properties`` (default: the collection's text fields). ``alpha`` weighs the vector part, ``1 - alpha``
-  the keyword part; ``alpha`` 0 skips the vector part, 1 the keyword part. Without a keyword part (``query``
+  the keyword part; ``alpha`` 0 skips the vector part, 1 the keyword part. Without ``vector`` the vector part needs a server
+  vectorizer for the vector (:attr:`CollectionSpec.server_vectorizers`): the server embeds ``query`` itself. Without a keyword part (``query``
   None or blank, or no text field to search) the vector part weighs 1, as weaviate-client sends it.
 - **The window.** Each part's top ``max(HYBRID_WINDOW, limit)`` items are fused, then the top ``limit`` are
   returned: Weaviate fuses over such a window (100 by default), so this fusion fetches the same one and both
@@ -128,9 +129,9 @@ def check_hybrid(spec: CollectionSpec, query: Any, vector: Any, limit: Any, *, a
     if query is None and vector is None:
         raise InvalidInputError("hybrid needs a query, a vector, or both; got neither")
     text = query if query is not None and query.strip() else None
-    if unit is None and alpha > 0 and text is not None:
-        raise InvalidInputError(f"hybrid with alpha {alpha:g} needs a query vector (a store does not embed text); "
-                                "pass vector=, or alpha=0 for keywords only")
+    if unit is None and alpha > 0 and text is not None and not spec.server_vectorizer(name):
+        raise InvalidInputError(f"hybrid with alpha {alpha:g} needs a query vector (the engine embeds text; only a "
+                                "server vectorizer of this vector could); pass vector=, or alpha=0 for keywords only")
     return HybridRequest(text, unit, check_limit(limit), float(alpha), fusion, name,
                          None if max_vector_distance is None else float(max_vector_distance))
 

@@ -39,6 +39,17 @@ def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.
     return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
 
 
+def check_new_spec(spec: CollectionSpec) -> CollectionSpec:
+    """A spec a store may create: its vectors are the engine's, so no server vectorizes them."""
+    if not isinstance(spec, CollectionSpec):
+        raise InvalidInputError(f"create_collection takes a CollectionSpec, got {type(spec).__name__}")
+    if spec.server_vectorizers:
+        raise InvalidInputError(f"collection {spec.name!r}: server_vectorizers describe a user's own Weaviate "
+                                f"collection ({dict(spec.server_vectorizers)}); a store creates collections with "
+                                "self-provided vectors only; nothing was created")
+    return spec
+
+
 def to_json(value: Any, what: str = "properties") -> str:
     """A value as JSON text, checked and made plain first (:func:`core.checks.plain_json`: no NaN,
     lone surrogates or runaway nesting; numpy values, datetimes and UUIDs converted)."""

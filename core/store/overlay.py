@@ -218,6 +218,9 @@ class OverlayStore(CommunityRouting):
                                               filters=filters, exclude=exclude, query_properties=query_properties,
                                               vector_name=vector_name, max_vector_distance=max_vector_distance)
 
+    def near_text(self, collection: str, texts: Any, limit: int, **options: Any) -> list[Hit]:
+        return self._items(collection).near_text(collection, texts, limit, **options)
+
     # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:
         self._write("save a persona")

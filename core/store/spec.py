@@ -49,6 +49,14 @@ class CollectionSpec:
     embedding_model: str | None = None
     vectors: Mapping[str, int] | None = None
     """Named vectors and their dimensions, the default first; None means ``{"default": dims}``."""
+    server_vectorizers: Mapping[str, str] = field(default_factory=dict)
+    """Vector name -> the server module that vectorizes text for it (``{"text": "text2vec-openai"}``).
+
+    Filled by the Weaviate store for a user's own collection from its config (vectors configured
+    "none" / self-provided are left out); empty for every collection a store creates (they hold the
+    engine's vectors) and on every other backend. Not persisted: read from the server each time, so
+    specs stored before this field existed load unchanged.
+    """
 
     def __post_init__(self) -> None:
         check_name(self.name, "collection name")
@@ -70,6 +78,12 @@ class CollectionSpec:
             raise InvalidInputError(f"dims ({describe(self.dims)}) must equal the first named vector's dimensions "
                                     f"({vectors})")
         object.__setattr__(self, "vectors", vectors)
+        modules = dict(self.server_vectorizers or {})
+        for name, module in modules.items():
+            if name not in vectors or not isinstance(module, str) or not module.strip():
+                raise InvalidInputError(f"server_vectorizers must map vector names of this collection "
+                                        f"({list(vectors)}) to module names, got {describe(name)}: {describe(module)}")
+        object.__setattr__(self, "server_vectorizers", modules)
 
     @property
     def default_vector(self) -> str:
@@ -82,3 +96,7 @@ class CollectionSpec:
             raise InvalidInputError(f"collection {self.name!r} has no vector named {describe(vector_name)}; "
                                     f"named vectors: {list(self.vectors)}")
         return name, self.vectors[name]
+
+    def server_vectorizer(self, vector_name: str | None) -> str | None:
+        """The server module that vectorizes text for ``vector_name`` (None: the default), or None."""
+        return self.server_vectorizers.get(self.vector(vector_name)[0])

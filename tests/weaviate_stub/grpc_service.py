@@ -23,7 +23,7 @@ from weaviate.proto.v1 import (
     weaviate_pb2_grpc,
 )
 
-from . import search
+from . import search, vectorize
 from .encode import batch_properties, batch_vectors
 from .filters import FilterError, now_ms
 from .schema import SchemaError, StoredObject
@@ -55,10 +55,12 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
             context.abort(grpc.StatusCode.UNKNOWN, str(exc))
 
     def Search(self, request, context):
-        return self._call("Search", request, context, self._search)
+        headers = dict(context.invocation_metadata())
+        return self._call("Search", request, context, lambda r, f: self._search(r, headers))
 
     def BatchObjects(self, request, context):
-        return self._call("BatchObjects", request, context, self._batch)
+        headers = dict(context.invocation_metadata())
+        return self._call("BatchObjects", request, context, lambda r, f: self._batch(r, f, headers))
 
     def BatchDelete(self, request, context):
         return self._call("BatchDelete", request, context, self._delete)
@@ -66,21 +68,21 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
     def Aggregate(self, request, context):
         return self._call("Aggregate", request, context, self._aggregate)
 
-    def _search(self, request, fault):
-        return search.run(self.stub.state.collection(request.collection), request)
+    def _search(self, request, headers):
+        return search.run(self.stub.state.collection(request.collection), request, headers)
 
-    def _batch(self, request, fault):
+    def _batch(self, request, fault, headers):
         injected = dict(fault.errors or {}) if fault is not None else {}
         errors = []
         for index, obj in enumerate(request.objects):
             message = injected.get(index)
             if message is None:
-                message = self._insert(obj)
+                message = self._insert(obj, headers)
             if message is not None:
                 errors.append(batch_pb2.BatchObjectsReply.BatchError(index=index, error=message))
         return batch_pb2.BatchObjectsReply(took=0.001, errors=errors)
 
-    def _insert(self, obj) -> str | None:
+    def _insert(self, obj, headers: dict[str, str]) -> str | None:
         """Store one batch object (insert or replace by uuid); its error message, or None."""
         try:
             coll = self.stub.state.collection(obj.collection)
@@ -90,6 +92,7 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
             if unknown:
                 raise SchemaError(f"collection {coll.name!r} has no named vector(s) {sorted(unknown)}")
             props = coll.coerce(batch_properties(obj.properties) if obj.HasField("properties") else {})
+            vectorize.fill(coll, props, vectors, headers)  # a vectorizer module's vectors for those not given
         except (SchemaError, ValueError) as exc:
             return str(exc)
         old = coll.objects.get(uid)

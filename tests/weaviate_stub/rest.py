@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .encode import rest_object
 from .filters import now_ms
+from . import vectorize
 from .schema import Collection, SchemaError, StoredObject, capitalized
 
 OPEN_PATHS = ("/v1/.well-known/ready", "/v1/.well-known/live", "/v1/.well-known/openid-configuration")
@@ -63,7 +64,8 @@ def make_handler(stub):
                 if fault is not None and isinstance(fault.status, int):
                     raise error(fault.status, fault.message)
                 with stub.lock:
-                    route(stub, self.command, parts.path, parse_qs(parts.query), body)
+                    route(stub, self.command, parts.path, parse_qs(parts.query), body,
+                          {k.lower(): v for k, v in self.headers.items()})
                 raise Reply(404)
             except Reply as reply:
                 self._send(reply)
@@ -83,7 +85,7 @@ def make_handler(stub):
     return Handler
 
 
-def route(stub, method: str, path: str, query: dict, body: dict) -> None:
+def route(stub, method: str, path: str, query: dict, body: dict, headers: dict | None = None) -> None:
     """Answer one request by raising :class:`Reply`; returning means "no such route" (404)."""
     try:
         if path == "/v1/meta" and method == "GET":
@@ -94,7 +96,7 @@ def route(stub, method: str, path: str, query: dict, body: dict) -> None:
         if path.startswith("/v1/schema"):
             _schema(stub.state, method, path.split("/")[3:], body)
         elif path.startswith("/v1/objects"):
-            _objects(stub.state, method, path.split("/")[3:], body)
+            _objects(stub.state, method, path.split("/")[3:], body, headers or {})
         elif path.startswith("/v1/aliases") and stub.version_at_least(1, 32):
             _aliases(stub.state, method, path.split("/")[3:], query, body)
     except SchemaError as exc:
@@ -131,15 +133,18 @@ def _schema(state, method: str, parts: list[str], body: dict) -> None:
         raise Reply(200, coll.add_property(body))
 
 
-def _object_from_body(coll: Collection, body: dict, uid: str, created: int | None = None) -> StoredObject:
+def _object_from_body(coll: Collection, body: dict, uid: str, created: int | None = None,
+                      headers: dict | None = None) -> StoredObject:
     vectors = {k: [float(x) for x in v] for k, v in (body.get("vectors") or {}).items()}
     if body.get("vector"):
         vectors[""] = [float(x) for x in body["vector"]]
     unknown = set(vectors) - set(coll.vector_names)
     if unknown:
         raise SchemaError(f"collection {coll.name!r} has no named vector(s) {sorted(unknown)}")
+    properties = coll.coerce(body.get("properties") or {})
+    vectorize.fill(coll, properties, vectors, headers or {})
     stamp = now_ms()
-    return StoredObject(uid, coll.coerce(body.get("properties") or {}), vectors, created or stamp, stamp, 0)
+    return StoredObject(uid, properties, vectors, created or stamp, stamp, 0)
 
 
 def _store(coll: Collection, obj: StoredObject, old: StoredObject | None = None) -> None:
@@ -148,13 +153,13 @@ def _store(coll: Collection, obj: StoredObject, old: StoredObject | None = None)
     coll.objects[obj.uuid] = obj
 
 
-def _objects(state, method: str, parts: list[str], body: dict) -> None:
+def _objects(state, method: str, parts: list[str], body: dict, headers: dict) -> None:
     if not parts and method == "POST":
         coll = state.collection(body.get("class", ""))
         uid = str(uuid_lib.UUID(body.get("id") or str(uuid_lib.uuid4())))
         if uid in coll.objects:
             raise error(422, f"id '{uid}' already exists")
-        obj = _object_from_body(coll, body, uid)
+        obj = _object_from_body(coll, body, uid, headers=headers)
         _store(coll, obj)
         raise Reply(200, rest_object(obj, coll.name))
     if len(parts) != 2:
@@ -167,7 +172,7 @@ def _objects(state, method: str, parts: list[str], body: dict) -> None:
     if method == "DELETE":
         raise Reply(404) if coll.objects.pop(uid, None) is None else Reply(204)
     if method == "PUT":
-        obj = _object_from_body(coll, body, uid, old.created_ms if old else None)
+        obj = _object_from_body(coll, body, uid, old.created_ms if old else None, headers)
         _store(coll, obj, old)
         raise Reply(200, rest_object(obj, coll.name))
     if method == "PATCH":
@@ -176,7 +181,7 @@ def _objects(state, method: str, parts: list[str], body: dict) -> None:
         merged = {"properties": {**old.properties, **(body.get("properties") or {})},
                   "vectors": {**{k: v for k, v in old.vectors.items() if k}, **(body.get("vectors") or {})},
                   "vector": body.get("vector") or old.vectors.get("")}
-        _store(coll, _object_from_body(coll, merged, uid, old.created_ms), old)
+        _store(coll, _object_from_body(coll, merged, uid, old.created_ms, headers), old)
         raise Reply(204)
 
 

@@ -1,4 +1,5 @@
-"""Answering a gRPC ``SearchRequest``: filter, search (fetch / near_vector / bm25 / hybrid), page, encode.
+"""Answering a gRPC ``SearchRequest``: filter, search (fetch / near_vector / near_text / bm25 / hybrid), page,
+encode. ``near_text`` runs on collections vectorized by ``text2vec-transformers`` (:mod:`.vectorize`).
 
 Fetching without a search orders objects by uuid when there is no filter (Weaviate walks its
 objects bucket, keyed by uuid) and by insertion (doc id) with a filter (the inverted index's order);
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from weaviate.proto.v1 import base_search_pb2, search_get_pb2
 
-from . import ranking
+from . import ranking, vectorize
 from .encode import query_vector, search_result
 from .filters import check, matches
 from .schema import Collection, SchemaError, StoredObject
@@ -50,11 +51,21 @@ def _near_vector(coll, objs, msg) -> list[tuple[StoredObject, dict]]:
     vector = per_target.get(target, vector)
     if vector is None:
         raise SchemaError("near_vector: no vector given")
+    return _by_distance(coll, objs, vector, target, msg)
+
+
+def _by_distance(coll, objs, vector, target: str, msg) -> list[tuple[StoredObject, dict]]:
+    """Objects by distance to ``vector``, cut at the message's ``distance`` / ``certainty``."""
     max_distance = msg.distance if msg.HasField("distance") else None
     if msg.HasField("certainty"):
         max_distance = 2 * (1 - msg.certainty)
     ranked = ranking.by_vector(coll, objs, vector, target, max_distance)
     return [(o, {"distance": d, "certainty": 1 - d / 2}) for o, d in ranked]
+
+
+def _near_text(coll, objs, msg, headers: dict[str, str]) -> list[tuple[StoredObject, dict]]:
+    target = _target(coll, list(msg.target_vectors), msg.targets)
+    return _by_distance(coll, objs, vectorize.query_vector(coll, msg, target, headers), target, msg)
 
 
 def _bm25(coll, objs, msg) -> list[tuple[StoredObject, dict]]:
@@ -64,7 +75,8 @@ def _bm25(coll, objs, msg) -> list[tuple[StoredObject, dict]]:
     return [(o, {"score": s}) for o, s in ranked]
 
 
-def _hybrid(coll, objs, msg: base_search_pb2.Hybrid, window: int) -> list[tuple[StoredObject, dict]]:
+def _hybrid(coll, objs, msg: base_search_pb2.Hybrid, window: int,
+            headers: dict[str, str]) -> list[tuple[StoredObject, dict]]:
     alpha = msg.alpha_param if msg.use_alpha_param else msg.alpha
     require_all = msg.HasField("bm25_search_operator") and msg.bm25_search_operator.operator == \
         base_search_pb2.SearchOperatorOptions.OPERATOR_AND
@@ -75,6 +87,8 @@ def _hybrid(coll, objs, msg: base_search_pb2.Hybrid, window: int) -> list[tuple[
         vector, per_target = query_vector(source)
         target = _target(coll, list(msg.target_vectors), msg.targets)
         vector = per_target.get(target, vector)
+        if vector is None and msg.query and vectorize.module_of(coll, target)[0]:  # the module embeds the query
+            vector = vectorize.query_text_vector(coll, msg.query, target, headers)
         if vector is None:
             raise SchemaError(f"no vectorizer configured for target vector {target!r} of class {coll.name!r}: "
                               "hybrid search needs a vector (or alpha 0)")
@@ -109,19 +123,23 @@ def _fetch(coll: Collection, request: search_get_pb2.SearchRequest) -> list[tupl
     return [(o, {}) for o in objs]
 
 
-def run(coll: Collection, request: search_get_pb2.SearchRequest) -> search_get_pb2.SearchReply:
-    """The reply to ``request`` over ``coll``."""
+def run(coll: Collection, request: search_get_pb2.SearchRequest,
+        headers: dict[str, str] | None = None) -> search_get_pb2.SearchReply:
+    """The reply to ``request`` over ``coll`` (``headers``: the call's metadata, for vectorizer modules' keys)."""
     limit = request.limit or DEFAULT_LIMIT
     window = max(ranking.HYBRID_CANDIDATES, limit + request.offset)
-    if any(request.HasField(f) for f in ("near_object", "near_text", "group_by", "rerank", "boost")):
-        raise SchemaError("this search is not supported by this test stub (near_vector, bm25, hybrid and "
-                          "fetch are; no near_object, near_text, group_by, rerank or boost)")
-    if request.HasField("near_vector"):
+    if any(request.HasField(f) for f in ("near_object", "group_by", "rerank", "boost")):
+        raise SchemaError("this search is not supported by this test stub (near_vector, near_text, bm25, hybrid "
+                          "and fetch are; no near_object, group_by, rerank or boost)")
+    if request.HasField("near_text"):
+        hits = _near_text(coll, filtered(coll, _filters(request)), request.near_text, headers or {})
+    elif request.HasField("near_vector"):
         hits = _near_vector(coll, filtered(coll, _filters(request)), request.near_vector)
     elif request.HasField("bm25_search"):
         hits = _bm25(coll, filtered(coll, _filters(request)), request.bm25_search)
     elif request.HasField("hybrid_search"):
-        hits = _hybrid(coll, filtered(coll, _filters(request)), request.hybrid_search, window)
+        hits = _hybrid(coll, filtered(coll, _filters(request)), request.hybrid_search, window,
+                        headers or {})
     else:
         hits = _fetch(coll, request)
     page = hits[request.offset:request.offset + limit]

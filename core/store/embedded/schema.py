@@ -28,7 +28,7 @@ from typing import Any
 from core.checks import check_name, check_text, check_type, describe
 from core.errors import InvalidInputError, StoreError
 from core.store.base import Capabilities, CollectionSpec
-from core.store.inputs import to_json
+from core.store.inputs import check_new_spec, to_json
 
 CAPABILITIES = Capabilities(filter_operators=frozenset((
     "equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like", "is_none",
@@ -146,7 +146,7 @@ def dump_vectors(vectors: dict[str, int]) -> str:
 def spec_row(spec: CollectionSpec) -> tuple:
     """A spec as its ``collections`` row: name, dims, text_fields, vector_name, user_properties,
     embedding_model, vectors."""
-    check_type(spec, CollectionSpec, "create_collection spec")
+    check_new_spec(check_type(spec, CollectionSpec, "create_collection spec"))
     return (spec.name, spec.dims, json.dumps(list(spec.text_fields)), spec.vector_name,
             to_json(spec.user_properties, "user_properties"), spec.embedding_model, dump_vectors(spec.vectors))
 

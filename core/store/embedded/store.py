@@ -27,7 +27,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError, StoreError
+from core.errors import AlreadyExistsError, InvalidInputError, NotAvailableError, NotFoundError, StoreError
 from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
 from core.store.embedded.connection import BUSY_TIMEOUT, Connection
@@ -275,3 +275,8 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         self.check_filter(filters)
         return engine_hybrid(self, collection, request, filters=filters, exclude=exclude,
                              query_properties=query_properties)
+
+    def near_text(self, collection: str, texts: Any, limit: int, **options: Any) -> list[Hit]:
+        """Not here: no server vectorizes this store's vectors (they are the engine's; see the protocol)."""
+        raise NotAvailableError(f"collection {collection!r} is in the embedded store, which has no server "
+                                "vectorizer; the engine embeds query texts itself (near_vectors)")

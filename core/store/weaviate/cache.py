@@ -31,8 +31,8 @@ TTL = 1.0
 
 READS = frozenset(("get_collection", "collection_settings", "count", "get_items", "item_properties", "get_vectors",
                    "missing_items", "iter_items", "property_names", "near_vectors", "search_max", "bm25", "hybrid",
-                   "get_persona", "list_personas", "count_personas", "recent_interactions", "interacted_items",
-                   "scan_interactions", "memo", "get_learned"))
+                   "near_text", "get_persona", "list_personas", "count_personas", "recent_interactions",
+                   "interacted_items", "scan_interactions", "memo", "get_learned"))
 """The public methods that use cached names and meta records (``has_collection``/``has_agent`` ask afresh:
 a cached yes could not be checked by a failing request)."""
 

@@ -21,8 +21,9 @@ from core.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from core.store.base import CollectionSpec
 from core.store.weaviate import names
 from core.store.weaviate.cache import Stale
-from core.store.weaviate.schema import (bookkeeping_properties, config_vectors, new_property, text_properties,
-                                        user_property_type)
+from core.store.inputs import check_new_spec
+from core.store.weaviate.schema import (bookkeeping_properties, config_vectorizers, config_vectors, new_property,
+                                        text_properties, user_property_type)
 
 
 def spec_payload(spec: CollectionSpec) -> dict:
@@ -74,8 +75,7 @@ class Catalogs:
 
     def _create(self, spec: CollectionSpec, *, staged: bool) -> None:
         from weaviate.classes.config import Configure, VectorDistances
-        if not isinstance(spec, CollectionSpec):
-            raise InvalidInputError(f"create_collection takes a CollectionSpec, got {type(spec).__name__}")
+        check_new_spec(spec)
         server = self._server_name(spec.name)
         for vector in spec.vectors:
             names.vector_name(vector)
@@ -160,7 +160,8 @@ class Catalogs:
         agent = payload.get("agent_config") or {}
         return CollectionSpec(name=name, dims=next(iter(dims.values())), text_fields=text_properties(config),
                               vector_name=agent.get("vector_name"), user_properties=agent.get("user_properties", {}),
-                              vectors=dims)
+                              vectors=dims, server_vectorizers={v: m for v, m in config_vectorizers(config).items()
+                                                                if v in dims})
 
     def has_collection(self, name: str) -> bool:
         try:

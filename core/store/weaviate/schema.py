@@ -143,6 +143,19 @@ def config_vectors(config: Any) -> list[str]:
     return list(named) or ["default"]
 
 
+def config_vectorizers(config: Any) -> dict[str, str]:
+    """Vector name -> the module the server vectorizes it with (``"text2vec-openai"``), from a collection
+    config: each named vector's ``vectorizer.vectorizer``, or the legacy ``config.vectorizer`` for a
+    single unnamed vector (``"default"``). Vectors configured ``none`` (self-provided) are left out."""
+    named = getattr(config, "vector_config", None) or {}
+    if named:
+        found = {name: getattr(getattr(vc, "vectorizer", None), "vectorizer", None) for name, vc in named.items()}
+    else:
+        found = {"default": getattr(config, "vectorizer", None)}
+    modules = {name: str(getattr(m, "value", m)) for name, m in found.items() if m is not None}
+    return {name: m for name, m in modules.items() if m and m != "none"}
+
+
 def text_properties(config: Any) -> tuple[str, ...]:
     """The searchable text properties of a collection config (its BM25 fields), bookkeeping left out."""
     return tuple(p.name for p in config.properties

@@ -36,6 +36,7 @@ from core.store.weaviate.meta import MetaRecords
 from core.store.weaviate.names import check_prefix
 from core.store.weaviate.personas import Personas
 from core.store.weaviate.search import Search
+from core.store.weaviate.text_search import TextSearch
 from core.store.weaviate.urls import is_weaviate_client, parse_url
 
 OPERATORS = frozenset(("equal", "not_equal", "less_than", "less_or_equal", "greater_than", "greater_or_equal", "like",
@@ -54,7 +55,7 @@ def capabilities(version: tuple[int, int, int]) -> Capabilities:
                         bm25=True, named_vectors=True, exact_search=False, native_hybrid=True)
 
 
-class WeaviateStore(Catalogs, Items, Search, Hybrid, Personas, Learned):
+class WeaviateStore(Catalogs, Items, Search, Hybrid, TextSearch, Personas, Learned):
     """:class:`~core.store.base.Store` over a Weaviate server (see the module docstring)."""
 
     def __init__(self, client: Any = None, *, url: str | None = None, api_key: str | None = None,
@@ -157,8 +158,8 @@ _PUBLIC = ("create_collection", "get_collection", "has_collection", "list_collec
            "stage_collection", "publish_collection", "set_agent_config", "has_agent", "collection_settings",
            "update_collection_settings", "add_items", "put_vectors", "count", "get_items", "item_properties",
            "get_vectors", "missing_items", "iter_items", "property_names", "near_vectors", "search_max", "bm25",
-           "hybrid", "put_persona", "get_persona", "delete_persona", "list_personas", "count_personas",
-           "add_interactions", "recent_interactions", "interacted_items", "scan_interactions", "memo", "put_learned", "get_learned",
-           "delete_learned")
+           "hybrid", "near_text", "put_persona", "get_persona", "delete_persona", "list_personas", "count_personas",
+           "add_interactions", "recent_interactions", "interacted_items", "scan_interactions", "memo", "put_learned",
+           "get_learned", "delete_learned")
 for _name in _PUBLIC:
     setattr(WeaviateStore, _name, _translated(_name, getattr(WeaviateStore, _name)))
