@@ -20,6 +20,11 @@ and ``auto_limit`` (Weaviate's autocut, :mod:`core.retrieval.autocut`) cuts it a
   (:mod:`core.retrieval.fusion`); ``max_vector_distance`` drops far vector hits before fusing;
   ``query=None`` with a ``vector`` searches by the vector alone.
 
+``boost=`` (a weaviate ``Boost``) rescores the plain search's candidates before the persona mix, so the
+search score the persona mixes with is the boosted one: Weaviate >= 1.38 does it for ``near_text`` and ``bm25``
+(the store sends it), the engine does it everywhere else (:mod:`core.retrieval.boost_stage`); the trace's
+``search`` step records the conditions and ``boosted_by``.
+
 Result shaping (``return_properties``, ``return_metadata``, ``include_vector``) is in
 :mod:`core.retrieval.results`. Options this engine cannot honour raise ``NotAvailableError``
 naming them; unknown keywords raise ``InvalidInputError`` naming them.
@@ -39,6 +44,8 @@ from core.configs import PipelineConfig
 from core.errors import InvalidInputError, NotAvailableError, NotFoundError
 from core.models import Persona, PersonalizedQueryResponse, QueryOptions, SearchOptions
 from core.retrieval.autocut import autocut
+from core.retrieval.boost import BoostPlan
+from core.retrieval.boost_stage import boost_hits, boost_plan, boost_trace, boosted_by
 from core.retrieval.fusion import fuse_ranked, fuse_relative, scale
 from core.retrieval.moves import combine, move_away, move_to, unit
 from core.retrieval.results import Found, shape_results
@@ -48,13 +55,13 @@ from core.store.base import Hit, Store
 from core.trace import Tracer
 
 _COMMON = ("limit", "offset", "auto_limit", "filters", "rerank", "include_vector", "return_metadata",
-           "return_properties", "return_references")
+           "return_properties", "return_references", "boost")
 KEYWORDS = {
     "near_text": ("certainty", "distance", "move_to", "move_away", "target_vector", *_COMMON),
     "bm25": ("query_properties", *_COMMON),
     "hybrid": ("alpha", "vector", "query_properties", "fusion_type", "max_vector_distance", "target_vector", *_COMMON),
 }
-"""The official keyword arguments of each search method (weaviate-agents 1.8.0)."""
+"""The official keyword arguments of each search method (weaviate-agents 1.8.0), and weaviate-client's ``boost``."""
 
 
 def check_filters(store: Store, filters: Any) -> None:
@@ -78,24 +85,26 @@ class PersonalizedQuery:
                   auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
                   target_vector: str | None = None, include_vector: bool | str | list[str] = False,
                   return_metadata: Any = None, return_properties: Any = None, return_references: Any = None,
-                  **unknown: Any) -> PersonalizedQueryResponse:
+                  boost: Any = None, **unknown: Any) -> PersonalizedQueryResponse:
         """Personalized ``near_text`` (official keywords; see the module docstring)."""
         _refuse("near_text", unknown, rerank=rerank, return_references=return_references)
         return self.run(SearchOptions(method="near_text", **_given(
             query=query, certainty=certainty, distance=distance, move_to=move_to, move_away=move_away, limit=limit,
             offset=offset, auto_limit=auto_limit, filters=filters, target_vector=target_vector,
-            include_vector=include_vector, return_metadata=return_metadata, return_properties=return_properties)))
+            include_vector=include_vector, return_metadata=return_metadata, return_properties=return_properties,
+            boost=boost)))
 
     def bm25(self, query: str | None, *, query_properties: list[str] | None = None, limit: int | None = None,
              offset: int | None = None, auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
              include_vector: bool | str | list[str] = False, return_metadata: Any = None,
-             return_properties: Any = None, return_references: Any = None, **unknown: Any) -> PersonalizedQueryResponse:
+             return_properties: Any = None, return_references: Any = None, boost: Any = None,
+             **unknown: Any) -> PersonalizedQueryResponse:
         """Personalized ``bm25`` (official keywords; see the module docstring)."""
         _refuse("bm25", unknown, rerank=rerank, return_references=return_references)
         return self.run(SearchOptions(method="bm25", **_given(
             query=query, query_properties=query_properties, limit=limit, offset=offset, auto_limit=auto_limit,
             filters=filters, include_vector=include_vector, return_metadata=return_metadata,
-            return_properties=return_properties)))
+            return_properties=return_properties, boost=boost)))
 
     def hybrid(self, query: str | None, *, alpha: float = 0.7, vector: Sequence[float] | None = None,
                query_properties: list[str] | None = None, fusion_type: Any = None,
@@ -103,14 +112,14 @@ class PersonalizedQuery:
                auto_limit: int | None = None, filters: Any = None, rerank: Any = None,
                target_vector: str | None = None, include_vector: bool | str | list[str] = False,
                return_metadata: Any = None, return_properties: Any = None, return_references: Any = None,
-               **unknown: Any) -> PersonalizedQueryResponse:
+               boost: Any = None, **unknown: Any) -> PersonalizedQueryResponse:
         """Personalized ``hybrid`` (official keywords; see the module docstring)."""
         _refuse("hybrid", unknown, rerank=rerank, return_references=return_references)
         return self.run(SearchOptions(method="hybrid", **_given(
             query=query, alpha=alpha, vector=vector, query_properties=query_properties, fusion_type=fusion_type,
             max_vector_distance=max_vector_distance, limit=limit, offset=offset, auto_limit=auto_limit,
             filters=filters, target_vector=target_vector, include_vector=include_vector,
-            return_metadata=return_metadata, return_properties=return_properties)))
+            return_metadata=return_metadata, return_properties=return_properties, boost=boost)))
 
     # one run -------------------------------------------------------------------------------
     def run(self, search: SearchOptions) -> PersonalizedQueryResponse:
@@ -121,9 +130,10 @@ class PersonalizedQuery:
         trace.record("config", query=options.model_dump(mode="json"), search=search.model_dump(mode="json"),
                      filters=filter_text(search.filters),
                      pipeline=self.config.model_dump(mode="json"), vector_name=self.vector_name)
+        plan = boost_plan(self.store, self.collection, search, options.now)
         wanted = search.limit + search.offset
         fetch = max(wanted, math.ceil(wanted * options.overfetch_factor))
-        found = self._search(search, fetch)
+        found = self._search(search, fetch, plan)
         hits = found.hits
         trace.record("search", method=search.method, fetched=len(hits), overfetch=fetch, **found.trace)
         persona_scores = self._persona_scores(options, [h.uuid for h in hits])
@@ -140,13 +150,25 @@ class PersonalizedQuery:
                      autocut=search.auto_limit if search.auto_limit and search.auto_limit > 0 else None)
         return PersonalizedQueryResponse(objects=objects, trace=trace.steps)
 
-    def _search(self, search: SearchOptions, k: int) -> Found:
+    def _search(self, search: SearchOptions, fetch: int, plan: BoostPlan | None) -> Found:
+        """The plain search's best ``fetch`` hits, boosted by the store (sent with the search) or here."""
+        by = boosted_by(self.store, search, plan, _max_distance(search))
+        native = plan.source if by == "weaviate" else None
+        found = self._primary(search, fetch if plan is None or native is not None else max(plan.depth, fetch), native)
+        if by == "engine":
+            found.hits = boost_hits(self.store, self.collection, found.hits, plan, fetch)
+        found.trace.update(boost_trace(plan, by))
+        return found
+
+    def _primary(self, search: SearchOptions, k: int, boost: Any) -> Found:
         if search.method == "bm25":
-            return Found(self._bm25(search, k), None, {})
+            return Found(self._bm25(search, k, boost), None, {})
         name = search.target_vector or self.vector_name
         if search.method == "near_text":
-            dense = self._near_vector(self._text_vector(search, name), k, search, name)
-            return Found(dense, {h.uuid: 1 - h.score for h in dense}, {"vector_name": name})
+            query = self._text_vector(search, name)
+            dense = self._near_vector(query, k, search, name, boost)
+            distances = {h.uuid: 1 - h.score for h in dense} if boost is None else self._distances(dense, query, name)
+            return Found(dense, distances, {"vector_name": name})
         if search.query is None and search.vector is None:
             raise InvalidInputError("hybrid needs a query, a vector, or both; got neither")
         dense: list[Hit] = []
@@ -158,17 +180,27 @@ class PersonalizedQuery:
         return Found(fuse(dense, sparse, search.alpha)[:k], None,
                      {"fusion_type": search.fusion_type, "vector_hits": len(dense), "bm25_hits": len(sparse)})
 
-    def _bm25(self, search: SearchOptions, k: int) -> list[Hit]:
+    def _bm25(self, search: SearchOptions, k: int, boost: Any = None) -> list[Hit]:
         if search.query is None:
             raise NotAvailableError("bm25 without a query (a plain fetch of objects) is not supported; pass a "
                                     "query, or use get_objects for a persona's recommendations")
         return self.store.bm25(self.collection, search.query, k, filters=search.filters,
-                               query_properties=search.query_properties)
+                               query_properties=search.query_properties, **_boost(boost))
 
-    def _near_vector(self, vector: np.ndarray, k: int, search: SearchOptions, name: str | None) -> list[Hit]:
-        hits = self.store.near_vectors(self.collection, vector, k, filters=search.filters, vector_name=name)[0]
+    def _near_vector(self, vector: np.ndarray, k: int, search: SearchOptions, name: str | None,
+                     boost: Any = None) -> list[Hit]:
+        hits = self.store.near_vectors(self.collection, vector, k, filters=search.filters, vector_name=name,
+                                       **_boost(boost))[0]
         limit = _max_distance(search)
         return hits if limit is None else [h for h in hits if 1 - h.score <= limit + 1e-9]
+
+    def _distances(self, hits: list[Hit], query: np.ndarray, name: str | None) -> dict[UUID, float]:
+        """Cosine distances to ``query`` from the stored vectors (a server-boosted hit's score is not a similarity)."""
+        if not hits:
+            return {}
+        x = np.asarray(self.store.get_vectors(self.collection, [h.uuid for h in hits], vector_name=name), np.float64)
+        x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        return {h.uuid: float(1 - s) for h, s in zip(hits, x @ query)}
 
     def _text_vector(self, search: SearchOptions, name: str | None) -> np.ndarray:
         texts = [search.query] if isinstance(search.query, str) else list(search.query or ())
@@ -222,6 +254,11 @@ def _max_distance(search: SearchOptions) -> float | None:
     if search.certainty is not None:
         return 2 * (1 - search.certainty)
     return search.max_vector_distance
+
+
+def _boost(boost: Any) -> dict[str, Any]:
+    """The ``boost=`` keyword for a store search, only when there is one (stores without boosts take none)."""
+    return {} if boost is None else {"boost": boost}
 
 
 def _given(**kwargs: Any) -> dict[str, Any]:

@@ -194,8 +194,11 @@ class Store(Protocol):
         ...
     def near_vectors(
         self, collection: str, queries: np.ndarray, limit: int, *,
-        filters: Any = None, exclude: Iterable[UUID] = (), vector_name: str | None = None,
-    ) -> list[list[Hit]]: ...
+        filters: Any = None, exclude: Iterable[UUID] = (), vector_name: str | None = None, boost: Any = None,
+    ) -> list[list[Hit]]:
+        """Each query's top ``limit``; ``boost`` (a weaviate ``Boost``) only where ``capabilities.boost``, else
+        :class:`~core.errors.NotAvailableError`: the hits then carry the server's boosted scores, in its order."""
+        ...
     def search_max(
         self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
@@ -211,7 +214,10 @@ class Store(Protocol):
     def bm25(
         self, collection: str, query: str, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
-    ) -> list[Hit]: ...
+        boost: Any = None,
+    ) -> list[Hit]:
+        """BM25's top ``limit``; ``boost`` as in :meth:`near_vectors`."""
+        ...
 
     # personas and interactions ----------------------------------------------------------------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None: ...

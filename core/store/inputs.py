@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from core.checks import describe, plain_json
-from core.errors import InvalidInputError
+from core.errors import InvalidInputError, NotAvailableError
 from core.models import Item
 from core.models.fields import EARLIEST, LATEST
 from core.store.base import CollectionSpec, InteractionRow
@@ -100,3 +100,10 @@ def check_seconds(created: list[datetime | None], default_time: datetime | None)
         raise InvalidInputError(f"interaction time {describe(list(stamp)[int(np.flatnonzero(wrong)[0])])} is not "
                                 "from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, what the store keeps; nothing was stored")
     return stamp
+
+
+def no_boost(boost: Any, where: str = "the embedded store") -> None:
+    """Refuse a weaviate ``Boost`` on a store without ``capabilities.boost`` (the engine boosts the hits instead)."""
+    if boost is not None:
+        raise NotAvailableError(f"{where} does not rescore with a boost (server-side boosts need Weaviate >= 1.38); "
+                                "pass boost= to a personalized query instead, which rescores on the engine")

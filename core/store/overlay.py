@@ -195,9 +195,10 @@ class OverlayStore(CommunityRouting):
         self.own.check_filter(filters)
 
     def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
-                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None,
+                     boost: Any = None) -> list[list[Hit]]:
         return self._items(collection).near_vectors(collection, queries, limit, filters=filters, exclude=exclude,
-                                                    vector_name=vector_name)
+                                                    vector_name=vector_name, boost=boost)
 
     def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
                    filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
@@ -206,9 +207,9 @@ class OverlayStore(CommunityRouting):
                                                   exclude=exclude, prior=prior, vector_name=vector_name)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None, exclude: Iterable[UUID] = (),
-             query_properties: Sequence[str] | None = None) -> list[Hit]:
+             query_properties: Sequence[str] | None = None, boost: Any = None) -> list[Hit]:
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
-                                            query_properties=query_properties)
+                                            query_properties=query_properties, boost=boost)
 
     # personas and interactions: the workspace's own, and the community's (read-only) ---------
     def put_persona(self, collection: str, persona: Persona, *, must_exist: bool | None) -> None:

@@ -30,6 +30,8 @@ class Capabilities:
     named_vectors: bool = True
     exact_search: bool = True
     """True when vector search is exact (no ANN approximation)."""
+    boost: bool = False
+    """True when ``near_vectors`` and ``bm25`` take a weaviate ``Boost`` (Weaviate >= 1.38 rescores on the server)."""
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
         return self._call("Aggregate", request, context, self._aggregate)
 
     def _search(self, request, fault):
-        return search.run(self.stub.state.collection(request.collection), request)
+        return search.run(self.stub.state.collection(request.collection), request,
+                          boosts=self.stub.version_at_least(1, 38))
 
     def _batch(self, request, fault):
         injected = dict(fault.errors or {}) if fault is not None else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from weaviate.proto.v1 import base_search_pb2, search_get_pb2
 
-from . import ranking
+from . import boost, ranking
 from .encode import query_vector, search_result
 from .filters import check, matches
 from .schema import Collection, SchemaError, StoredObject
@@ -107,13 +107,15 @@ def _fetch(coll: Collection, request: search_get_pb2.SearchRequest) -> list[tupl
     return [(o, {}) for o in objs]
 
 
-def run(coll: Collection, request: search_get_pb2.SearchRequest) -> search_get_pb2.SearchReply:
-    """The reply to ``request`` over ``coll``."""
+def run(coll: Collection, request: search_get_pb2.SearchRequest, *, boosts: bool = False) -> search_get_pb2.SearchReply:
+    """The reply to ``request`` over ``coll``; ``boosts``: the stub's version has query-time boosts (>= 1.38)."""
     limit = request.limit or DEFAULT_LIMIT
     window = max(ranking.HYBRID_CANDIDATES, limit + request.offset)
-    if any(request.HasField(f) for f in ("near_object", "near_text", "group_by", "rerank", "boost")):
+    if any(request.HasField(f) for f in ("near_object", "near_text", "group_by", "rerank")):
         raise SchemaError("this search is not supported by this test stub (near_vector, bm25, hybrid and "
-                          "fetch are; no near_object, near_text, group_by, rerank or boost)")
+                          "fetch are; no near_object, near_text, group_by or rerank)")
+    if request.HasField("boost") and not boosts:
+        raise SchemaError("boost is not supported by this test stub (server < 1.38)")
     if request.HasField("near_vector"):
         hits = _near_vector(coll, filtered(coll, _filters(request)), request.near_vector)
     elif request.HasField("bm25_search"):
@@ -122,6 +124,11 @@ def run(coll: Collection, request: search_get_pb2.SearchRequest) -> search_get_p
         hits = _hybrid(coll, filtered(coll, _filters(request)), request.hybrid_search, window)
     else:
         hits = _fetch(coll, request)
+    if request.HasField("boost"):
+        if not any(request.HasField(f) for f in ("near_vector", "bm25_search", "hybrid_search")):
+            raise SchemaError("boost needs a search (near_vector, bm25 or hybrid) in this test stub")
+        primary = [-extra["distance"] if "distance" in extra else extra["score"] for _, extra in hits]
+        hits = boost.apply(request.boost, coll, hits, primary, limit + request.offset)
     page = hits[request.offset:request.offset + limit]
     types = {name: spec["dataType"][0] for name, spec in coll.properties.items()}
     return search_get_pb2.SearchReply(took=0.001, results=[search_result(o, coll.name, types, request, extra)

@@ -39,7 +39,7 @@ from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns,
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
-from core.store.inputs import check_vectors, named_batches, stored_properties
+from core.store.inputs import check_vectors, named_batches, no_boost, stored_properties
 
 
 class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
@@ -239,7 +239,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             parse(filters)
 
     def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
-                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None,
+                     boost: Any = None) -> list[list[Hit]]:
+        no_boost(boost)
         name, _ = self.get_collection(collection).vector(vector_name)
         return self._index(collection).search(queries, limit, name, filters=filters, exclude=exclude)
 
@@ -252,7 +254,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         return index.search_max(queries, weights, limit, name, filters=filters, exclude=exclude, prior=values)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
-             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
+             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
+             boost: Any = None) -> list[Hit]:
+        no_boost(boost)
         spec = self.get_collection(collection)
         index = self._index(collection)
         match = fts_query(query, spec.text_fields, query_properties)

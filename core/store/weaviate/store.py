@@ -49,7 +49,7 @@ def capabilities(version: tuple[int, int, int]) -> Capabilities:
     return Capabilities(filter_operators=OPERATORS | newer,
                         filter_targets=frozenset({"property", "id", "reference", "creation_time", "update_time",
                                                   "geo"}),
-                        bm25=True, named_vectors=True, exact_search=False)
+                        bm25=True, named_vectors=True, exact_search=False, boost=version >= FEATURES["boost"])
 
 
 class WeaviateStore(Catalogs, Items, Search, Personas, Learned):
