@@ -12,13 +12,14 @@ has is "missing", not an unknown name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from core.models import SearchOptions
-from core.retrieval.boost import BoostPlan, plan_boost, rescore
+from core.retrieval.boost import BoostPlan, plan_boost, rescore, to_time
 from core.store.base import Hit, Store
 
 NATIVE_METHODS = ("near_text", "bm25")
@@ -65,3 +66,46 @@ def boost_trace(plan: BoostPlan | None, by: str | None) -> dict[str, Any]:
     if plan is None:
         return {}
     return {"boost": plan.describe(), "boost_weight": plan.weight, "boost_depth": plan.depth, "boosted_by": by}
+
+
+def simple_boost(numeric: Sequence[tuple[str, str | None, float | None]] = (),
+                 recent: Sequence[tuple[str, str, str | None, float | None]] = ()) -> Any:
+    """A weaviate ``Boost`` from plain parts (None without any), for the lab and the command line.
+
+    ``numeric``: ``(property, "log1p" | "sqrt" | None, weight)`` each (``Boost.numeric_property``); ``recent``:
+    ``(date property, scale like "30d", curve "exp" | "gauss" | "linear" | None, weight)`` each (``Boost.time_decay``
+    from now). One part is that boost, its weight the overall one; several are blended, each weight then
+    balancing it against the others. Checked like any boost when the search runs.
+    """
+    if not numeric and not recent:
+        return None
+    from weaviate.classes.query import Boost  # the caller's weaviate-client: only when a boost is asked for
+    parts = [Boost.numeric_property(name, modifier=Boost.Modifier(modifier) if modifier else None, weight=weight)
+             for name, modifier, weight in numeric]
+    parts += [Boost.time_decay(name, scale=scale, curve=Boost.Curve(curve) if curve else None, weight=weight)
+              for name, scale, curve, weight in recent]
+    return parts[0] if len(parts) == 1 else Boost.blend(parts)
+
+
+def boost_note(trace: Sequence[Any]) -> str | None:
+    """What a response's trace says about its boost, for people (None: no boost was asked for)."""
+    step = next((s for s in trace if getattr(s, "name", None) == "search"), None)
+    details = getattr(step, "details", None) or {}
+    if "boost" not in details:
+        return None
+    who = "Weaviate (server-side)" if details["boosted_by"] == "weaviate" else "the engine (client-side)"
+    return (f"boost applied by {who}: {'; '.join(details['boost'])} · weight {details['boost_weight']:g} · "
+            f"depth {details['boost_depth']}")
+
+
+def boost_properties(store: Store, collection: str, sample: int = 200) -> tuple[list[str], list[str]]:
+    """The numeric and the date properties of a collection's first ``sample`` items (what a boost can use)."""
+    numeric: dict[str, None] = {}
+    dates: dict[str, None] = {}
+    for item in store.iter_items(collection, limit=sample):
+        for name, value in item.properties.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and name != "original_id":
+                numeric.setdefault(name)
+            elif isinstance(value, str) and len(value) >= 10 and value[4] == "-" and to_time(value) is not None:
+                dates.setdefault(name)
+    return list(numeric), list(dates)
