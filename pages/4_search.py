@@ -1,7 +1,8 @@
 """Search: a plain search (strength 0) beside the same search personalized for the active persona.
 
 Reads the query controls, calls ``agent.query(persona, strength=...).bm25 / near_text / hybrid``
-twice (with the same optional boost: ``lab.boost_ui``) and renders both lists as cards, the rank-change chart and table, and the trace. BM25 is the
+twice (with the same optional boost: ``lab.boost_ui``) and renders both lists as cards, the
+rank-change chart and table, and the trace. BM25 is the
 default method, so no text model is loaded until near_text or hybrid is chosen.
 """
 
