@@ -157,3 +157,35 @@ def test_the_stub_below_138_refuses_a_boost(weaviate_stub):
     with pytest.raises(Exception, match=r"not supported by this test stub \(server < 1.38\)"):
         client.collections.get("T").query.near_vector([1.0, 0.0], boost=Boost.numeric_property("x"))
     client.close()
+
+
+class FixedEmbedder:
+    """A text model that embeds every query as QUERY (so near_text runs without the real model)."""
+
+    name, dims = "fixed", 3
+
+    def embed_queries(self, texts):
+        return np.stack([QUERY for _ in texts])
+
+
+def test_near_text_on_138_sends_the_boost_and_reports_true_distances(stub138):
+    from core import PersonalizedQuery, QueryOptions
+    store = user_collection(stub138)
+    agent = PersonalizationAgent.create(store, "Shop")
+    from core import Persona
+    agent.add_persona(Persona(persona_id=_uid("p")))
+    query = PersonalizedQuery(store, "Shop", agent.get_persona(_uid("p")), QueryOptions(strength=0.0, now=NOW),
+                              config=agent.config, embedder=FixedEmbedder)
+    stub138.clear()
+    got = query.near_text("anything", limit=4, boost=BOOSTS["numeric"])
+    (sent,) = [p for p in stub138.payloads("Search") if "near_vector" in p]
+    assert sent["boost"]["conditions"][0]["property_value"]["property"] == "pop"
+    exact = {h.uuid: 1 - h.score for h in store.near_vectors("Shop", QUERY, 8)[0]}
+    for o in got.objects:  # distances from the vectors, not from the boosted score
+        assert o.metadata.distance == pytest.approx(exact[o.uuid], abs=1e-5)
+    assert [o.uuid for o in got.objects] == [h.uuid for h in store.near_vectors("Shop", QUERY, 4,
+                                                                                boost=BOOSTS["numeric"])[0]]
+    cut = query.near_text("anything", limit=4, distance=0.5, boost=BOOSTS["numeric"])
+    (step,) = [s for s in cut.trace if s.name == "search"]
+    assert step.details["boosted_by"] == "engine"  # a distance cut comes before the boost: the engine's path
+    store.close()
