@@ -41,6 +41,7 @@ from core.io.tables import ReadLimits, read_table
 from core.learn import (AUTO_TRAIN_MAX, BEHAVIOUR, BehaviourModel, BehaviourStatus, behaviour_model, behaviour_status,
                         train_behaviour)
 from core.learn.blas import BLAS_THREADS_ENV, blas_threads, blas_threads_from_env, set_blas_threads
+from core.retrieval.boost_stage import boost_note, boost_properties, simple_boost
 from core.retrieval.profile import WeightedInteraction, check_decay, decay_factor
 from core.retrieval.strategies import STRATEGIES, Strategy, StrategyConfig, register, strategy_names
 
@@ -109,7 +110,7 @@ __all__ = [
     "train_behaviour", "BLAS_THREADS_ENV", "blas_threads", "blas_threads_from_env", "set_blas_threads",
     # retrieval
     "STRATEGIES", "Strategy", "StrategyConfig", "WeightedInteraction", "check_decay", "decay_factor", "register",
-    "strategy_names",
+    "strategy_names", "boost_note", "boost_properties", "simple_boost",
     # rankers
     "LLMRanker", "LocalRanker",
     # public objects

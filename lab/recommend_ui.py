@@ -173,14 +173,15 @@ def show_flash() -> None:
 # --- personalized search ----------------------------------------------------------------------
 
 def personalized_search(agent: PersonalizationAgent, persona_id: UUID, method: str, query: str, *, strength: float,
-                        limit: int, alpha: float, filters: Any, **options: Any) -> PersonalizedQueryResponse:
+                        limit: int, alpha: float, filters: Any, boost: Any = None,
+                        **options: Any) -> PersonalizedQueryResponse:
     """``agent.query(persona_id, strength=..., **options).<method>(query, ...)``."""
     search = agent.query(persona_id, strength=strength, **options)
     if method == "hybrid":
-        return search.hybrid(query, alpha=alpha, limit=limit, filters=filters)
+        return search.hybrid(query, alpha=alpha, limit=limit, filters=filters, boost=boost)
     if method not in SEARCH_METHODS:
         raise InvalidInputError(f"method must be one of {SEARCH_METHODS}, got {method!r}")
-    return getattr(search, method)(query, limit=limit, filters=filters)
+    return getattr(search, method)(query, limit=limit, filters=filters, boost=boost)
 
 
 def as_ranking(response: PersonalizedQueryResponse) -> PersonalizationAgentGetObjectsResponse:

@@ -1,7 +1,8 @@
 """Search: a plain search (strength 0) beside the same search personalized for the active persona.
 
 Reads the query controls, calls ``agent.query(persona, strength=...).bm25 / near_text / hybrid``
-twice and renders both lists as cards, the rank-change chart and table, and the trace. BM25 is the
+twice (with the same optional boost: ``lab.boost_ui``) and renders both lists as cards, the
+rank-change chart and table, and the trace. BM25 is the
 default method, so no text model is loaded until near_text or hybrid is chosen.
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import PersonalizationError
+from core import PersonalizationError, boost_note
 from lab import recommend_ui as ui
-from lab import explain_ui, page, state
+from lab import boost_ui, explain_ui, page, state
 from lab.cards import plain
 from lab.charts import rank_change_table
 
@@ -44,6 +45,7 @@ with st.container(border=True):
         overfetch = cols[2].slider("overfetch_factor", 1.0, 5.0, step=0.25, key=P + "overfetch", **ui.PERSIST,
                                    help="The plain search fetches limit × this many results to rerank")
         filters, _ = ui.filter_builder(ws.store.property_names(collection), key=f"{P}filters.{collection}")
+    boost = boost_ui.boost_controls(ws.store, collection, key=P + "boost.")
 
 if not query.strip():
     st.info("Type a query to compare the plain and the personalized results.")
@@ -51,7 +53,7 @@ if not query.strip():
 
 options = {"method": method, "query": query, "limit": limit, "alpha": float(alpha), "filters": filters,
            "decay_rate": float(decay_rate), "recent_interactions_count": int(recent),
-           "overfetch_factor": float(overfetch)}
+           "overfetch_factor": float(overfetch), "boost": boost}
 try:
     with st.spinner("Searching…"):
         plain_hits = ui.personalized_search(agent, persona.persona_id, strength=0.0, **options)
@@ -65,6 +67,7 @@ with left:
     st.subheader("Plain search")
     explain_ui.numbers_help("search")
     st.caption(f"{plain(method)} · strength 0 · {len(plain_hits.objects)} results")
+    boost_ui.boost_caption(boost_note(plain_hits.trace))
     if not plain_hits.objects:
         st.caption("No result for this query.")
     for rank, hit in enumerate(plain_hits.objects, 1):
@@ -75,6 +78,7 @@ with right:
     st.subheader("Personalized")
     explain_ui.numbers_help("search")
     st.caption(f"{plain(method)} · strength {strength:g} · {len(personal.objects)} results")
+    boost_ui.boost_caption(boost_note(personal.trace))
     if not personal.objects:
         st.caption("No result for this query.")
     for rank, hit in enumerate(personal.objects, 1):

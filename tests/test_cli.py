@@ -450,3 +450,31 @@ def test_evaluate_reports_intervals_and_the_paired_difference(capsys):
     assert random["ndcg_vs_first"]["high"] < 0  # random is clearly worse than the engine
     assert main(["evaluate", "movies", "--users", "5", "--baselines"]) == 0
     assert "NDCG@10 [95% CI]" in capsys.readouterr().out
+
+
+def test_search_boost_numeric_reranks_by_year_on_the_engine(movies):
+    plain = search(movies, "--strength", "0")
+    boosted = search(movies, "--strength", "0", "--boost-numeric", "year@1")
+    years = [movie_of(o)[2] for o in boosted]
+    assert {o["uuid"] for o in boosted} == {o["uuid"] for o in plain}
+    assert years == sorted(years, reverse=True) != [movie_of(o)[2] for o in plain]  # weight 1: the year alone
+    code, out, _ = movies("--json", "search", "alice", "night", "--mode", "bm25", "--boost-numeric", "year:log1p",
+                          "--boost-numeric", "year:sqrt@2")
+    (step,) = [s for s in json.loads(out)["trace"] if s["name"] == "search"]
+    assert step["details"]["boost"] == ["value of year (log1p)", "2 × value of year (sqrt)"]
+    assert step["details"]["boosted_by"] == "engine" and step["details"]["boost_weight"] == 0.5
+    code, out, _ = movies("search", "alice", "night", "--mode", "bm25", "--boost-numeric", "year")
+    assert code == 0 and "boost applied by the engine (client-side): value of year" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--boost-numeric", "year:cube"), "--boost-numeric 'year:cube': write PROP, PROP:log1p or PROP:sqrt"),
+    (("--boost-numeric", "year@heavy"), "the weight after @ must be a number, got 'heavy'"),
+    (("--boost-numeric", "rating"), "'rating' is not a property of the collection"),
+    (("--boost-recent", "year"), "--boost-recent 'year': write DATE_PROP:SCALE"),
+    (("--boost-recent", "year:7 days"), "time_decay.scale must be a duration"),
+    (("--boost-numeric", "year@2"), r"boost.weight must be in [0, 1], got 2"),
+])
+def test_search_boost_errors(movies, args, message):
+    code, _, err = movies("search", "alice", "night", "--mode", "bm25", *args)
+    assert code != 0 and message in err

@@ -56,7 +56,7 @@ def test_parameters_bind_in_the_official_order(agent_class, method):
 
 @pytest.mark.parametrize("method", sorted(OFFICIAL_SEARCH))
 def test_search_methods_take_the_official_keywords(method):
-    official = OFFICIAL_SEARCH[method]
+    official = OFFICIAL_SEARCH[method] + ["boost"]  # + weaviate-client's boost (Weaviate 1.38), after the official ones
     params = inspect.signature(getattr(PersonalizedQuery, method)).parameters
     assert [p for p in params if p not in ("self", "unknown")] == official
     assert all(params[p].kind is inspect.Parameter.KEYWORD_ONLY for p in official[1:])  # keyword-only, as official

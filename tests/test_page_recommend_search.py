@@ -321,3 +321,49 @@ def test_reset_puts_every_control_back_to_the_official_defaults(lab):
     assert at.slider(key="lab.recommend.decay_rate").value == 0.1
     assert at.selectbox(key="lab.recommend.strategy").value == "auto"
     assert at.toggle(key="lab.recommend.use_agent").value is True
+
+
+def test_search_boost_controls_rescore_and_say_who_applied_the_boost():
+    from datetime import datetime, timedelta, timezone
+
+    import numpy as np
+
+    from core import CollectionSpec, Item, simple_boost
+    name = f"test-rec-boost-{uuid.uuid4().hex[:10]}"
+    ws = lab_workspace(name)
+    now = datetime.now(timezone.utc)
+    rows = [("a", 1, 40), ("b", 900, 20), ("c", 30, 1), ("d", 5, 300)]
+    ws.store.create_collection(CollectionSpec("Shop", 2, text_fields=("title",)))
+    ws.store.add_items("Shop", [Item(uuid=n, properties={"title": "lamp " * (4 - i) + n, "sold": sold,
+                                                         "added": (now - timedelta(days=age)).isoformat()})
+                                for i, (n, sold, age) in enumerate(rows)],
+                       np.array([[1, 0.2 * i] for i in range(4)], dtype=np.float32))
+    agent = ws.agent("Shop")
+    pid = to_uuid(f"{name}-pat")
+    agent.add_persona(Persona(persona_id=pid, properties={"name": "Pat"}))
+    agent.add_interactions([PersonaInteraction(persona_id=pid, item_id=to_uuid("d"), weight=1.0)])
+    state = {"lab.search.query": "lamp", "lab.search.limit": 4, "lab.search.strength": 0.0}
+    at = AppTest.from_file(APP, default_timeout=60)
+    use_workspace(at, name, "Shop")
+    at.session_state["lab.persona"] = "Pat"
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page("pages/4_search.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert not [c for c in at.caption if "boost applied" in c.value]  # nothing chosen yet: no boost
+    at.selectbox(key="lab.search.boost.numeric").set_value("sold")
+    at.selectbox(key="lab.search.boost.modifier").set_value("log1p")
+    at.slider(key="lab.search.boost.numeric_weight").set_value(1.0).run()
+    assert not at.exception, at.exception
+    expected = agent.query(pid, strength=0.0).bm25("lamp", limit=4, boost=simple_boost([("sold", "log1p", 1.0)]))
+    assert _listed(at, "lab.search.card.personal.") == [str(o.uuid) for o in expected.objects]
+    assert _listed(at, "lab.search.card.personal.")[0] == str(to_uuid("b"))  # the best seller, by log1p(sold) alone
+    notes = [c.value.replace("\\", "") for c in at.caption if "boost applied" in c.value]  # markdown-escaped
+    assert len(notes) == 2 and all("by the engine (client-side): value of sold (log1p)" in n for n in notes)
+    at.selectbox(key="lab.search.boost.numeric").set_value("(none)")
+    at.selectbox(key="lab.search.boost.date").set_value("added")
+    at.number_input(key="lab.search.boost.days").set_value(7)
+    at.slider(key="lab.search.boost.date_weight").set_value(1.0).run()
+    assert _listed(at, "lab.search.card.personal.")[0] == str(to_uuid("c"))  # the newest
+    assert any("time decay of added" in c.value.replace("\\", "") for c in at.caption)

@@ -166,6 +166,10 @@ def _ranking_commands(command: AddCommand) -> None:
     p.add_argument("--strength", type=finite_float, default=0.5, help="0 = plain search order, 1 = persona only")
     p.add_argument("--alpha", type=finite_float, default=0.7, help="hybrid: 1 = vector only, 0 = bm25 only")
     p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--boost-numeric", action="append", metavar="PROP[:log1p|sqrt][@W]",
+                   help="rescore by a numeric property, higher first (Weaviate's Boost.numeric_property; repeatable)")
+    p.add_argument("--boost-recent", action="append", metavar="PROP:SCALE[@W]",
+                   help="rescore by recency of a date property, SCALE a duration like 30d (Boost.time_decay from now)")
     _time_and_where(p)
 
 

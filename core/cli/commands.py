@@ -33,7 +33,8 @@ from core import (AlreadyExistsError, InvalidInputError, NotFoundError, OverlayS
 from core.cli import args as cli_args
 from core.cli import workspaces as cli_workspaces
 from core.cli.args import DB_ENV, DEFAULT_DB, Handler
-from core.cli.context import Progress, agent_of, blend_option, column_types, prop, split_columns, where_filter
+from core.cli.context import (Progress, agent_of, blend_option, boost_option, column_types, prop, split_columns,
+                              where_filter)
 from core.cli.format import Output, persona_output, recommend_output, safe_text, search_output, table, title_of
 from core.cli.log_import import cmd_import_interactions
 from core.io import catalog, interaction_log, samples
@@ -218,12 +219,13 @@ def cmd_search(store: Store, args: argparse.Namespace) -> Output:
     agent = agent_of(store, args)
     query = agent.query(args.persona, strength=args.strength, decay_rate=args.decay_rate, now=args.now)
     filters = where_filter(store, agent.collection, args.where)
+    boost = boost_option(args.boost_numeric, args.boost_recent)
     if args.mode == "bm25":
-        response = query.bm25(args.query, limit=args.limit, filters=filters)
+        response = query.bm25(args.query, limit=args.limit, filters=filters, boost=boost)
     elif args.mode == "hybrid":
-        response = query.hybrid(args.query, alpha=args.alpha, limit=args.limit, filters=filters)
+        response = query.hybrid(args.query, alpha=args.alpha, limit=args.limit, filters=filters, boost=boost)
     else:
-        response = query.near_text(args.query, limit=args.limit, filters=filters)
+        response = query.near_text(args.query, limit=args.limit, filters=filters, boost=boost)
     return search_output(response, store.get_collection(agent.collection).text_fields)
 
 

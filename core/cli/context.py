@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core import (ColumnType, InteractionLog, InvalidInputError, LogMapping, NotFoundError, PersonalizationAgent,
-                  RatingMapping, Store, build_filter, parse_column_type, parse_condition, parse_value)
+                  RatingMapping, Store, build_filter, parse_column_type, parse_condition, parse_value, simple_boost)
 
 
 def where_filter(store: Store, collection: str, exprs: Sequence[str] | None) -> Any:
@@ -157,3 +157,38 @@ def blend_option(text: str | None) -> dict[str, float] | None:
     if len(values) != 3 or not all(map(math.isfinite, values)):
         raise InvalidInputError(f"--blend {text!r}: write three weights CONTENT,BEHAVIOUR,POPULARITY (e.g. 0.2,1,0)")
     return {"content": values[0], "behaviour": values[1], "popularity": values[2]}
+
+
+def boost_option(numeric: Sequence[str] | None, recent: Sequence[str] | None) -> Any:
+    """``--boost-numeric PROP[:log1p|sqrt][@WEIGHT]`` and ``--boost-recent PROP:SCALE[@WEIGHT]`` as one weaviate
+    ``Boost`` (:func:`core.simple_boost`; None without either): one option is that boost with ``WEIGHT`` its overall
+    weight (default 0.5); several are blended, each ``WEIGHT`` then weighing it against the others (default 1)."""
+    parts: tuple[list, list] = ([], [])
+    for text in numeric or ():
+        body, weight = _boost_weight(text, "--boost-numeric")
+        name, _, modifier = body.partition(":")
+        if not name or modifier not in ("", "log1p", "sqrt"):
+            raise InvalidInputError(f"--boost-numeric {text!r}: write PROP, PROP:log1p or PROP:sqrt, then @WEIGHT "
+                                    "if wanted (e.g. year:log1p@0.7)")
+        parts[0].append((name, modifier or None, weight))
+    for text in recent or ():
+        body, weight = _boost_weight(text, "--boost-recent")
+        name, _, scale = body.partition(":")
+        if not name or not scale:
+            raise InvalidInputError(f"--boost-recent {text!r}: write DATE_PROP:SCALE (a duration like 7d, 24h, 30m), "
+                                    "then @WEIGHT if wanted (e.g. released:30d@0.5)")
+        parts[1].append((name, scale, None, weight))
+    return simple_boost(*parts)
+
+
+def _boost_weight(text: str, option: str) -> tuple[str, float | None]:
+    body, at, weight = text.partition("@")
+    if not at:
+        return body, None
+    try:
+        value = float(weight)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidInputError(f"{option} {text!r}: the weight after @ must be a number, got {weight!r}")
+    return body, value

@@ -28,6 +28,7 @@ from core.models import (
     PersonalizationAgentGetObjectsResponse,
     PersonalizedQueryResponse,
 )
+from core.retrieval.boost_stage import boost_note
 from core.titles import TITLE_KEYS, display_title
 
 __all__ = ["TITLE_KEYS", "TRUNCATE", "Output", "persona_output", "recommend_output", "safe_text", "search_output",
@@ -122,7 +123,8 @@ def search_output(response: PersonalizedQueryResponse, text_fields: Sequence[str
     rows = [[rank, o.metadata.search_rank, o.metadata.score, o.metadata.search_score, o.metadata.persona_score,
              title_of(o.properties, text_fields)] for rank, o in enumerate(response.objects, start=1)]
     headers = ["rank", "search_rank", "score", "search_score", "persona_score", "title"]
-    return Output(response.to_dict(), table(headers, rows))
+    note = boost_note(response.trace)
+    return Output(response.to_dict(), table(headers, rows) + (f"\n{note}" if note else ""))
 
 
 def _cell(value: Any) -> str:

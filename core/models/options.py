@@ -168,6 +168,14 @@ def _fusion(value: Any, info: ValidationInfo) -> str:
     raise InvalidInputError(f"fusion_type must be HybridFusion.RELATIVE_SCORE or HybridFusion.RANKED, got {describe(value)}")
 
 
+def _boost(value: Any, info: ValidationInfo) -> Any:
+    # only its form here: core.retrieval.boost checks it against the collection (properties, weights, durations)
+    if value is not None and not isinstance(getattr(value, "conditions", None), (list, tuple)):
+        raise InvalidInputError(f"boost must be a weaviate.classes.query.Boost (Boost.filter, time_decay, "
+                                f"numeric_decay, numeric_property or blend), got {describe(value)}")
+    return value
+
+
 def _include_vector(value: Any, info: ValidationInfo) -> bool | tuple[str, ...]:
     if isinstance(value, bool):
         return value
@@ -220,6 +228,8 @@ class SearchOptions(_Options):
     include_vector: Annotated[bool | tuple[str, ...], BeforeValidator(_include_vector)] = False
     return_metadata: Annotated[tuple[str, ...] | None, BeforeValidator(_metadata)] = None
     return_properties: Annotated[tuple[str, ...] | None, BeforeValidator(_names)] = None
+    boost: Annotated[Any, BeforeValidator(_boost)] = Field(default=None, exclude=True)
+    """A weaviate ``Boost`` (recorded as text in the trace's ``search`` step, like ``filters``)."""
 
     @field_validator("target_vector", mode="before")
     @classmethod

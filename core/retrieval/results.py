@@ -46,7 +46,8 @@ def shape_results(store: Store, collection: str, search: SearchOptions, found: F
         uuid = found.hits[i].uuid
         distance = found.distances.get(uuid) if found.distances is not None else None
         values = {"distance": distance, "certainty": None if distance is None else 1 - distance / 2,
-                  "score": float(mixed[i]), "explain_score": _explain(search, strength, s_search[i], s_persona[i])}
+                  "score": float(mixed[i]), "explain_score": _explain(search, strength, s_search[i], s_persona[i],
+                                                         found.trace.get("boosted_by"))}
         meta = QueryMetadata(search_score=float(s_search[i]), persona_score=float(s_persona[i]), search_rank=i + 1,
                              **{k: v for k, v in values.items() if k in metadata})
         objects.append(QueryObject(uuid=uuid, properties=project(items[uuid].properties), metadata=meta,
@@ -74,8 +75,10 @@ def _projection(store: Store, collection: str, names: tuple[str, ...] | None):
     return lambda properties: {k: properties[k] for k in names if k in properties}
 
 
-def _explain(search: SearchOptions, strength: float, s_search: float, s_persona: float) -> str:
+def _explain(search: SearchOptions, strength: float, s_search: float, s_persona: float, boosted_by: str | None) -> str:
     how = {"near_text": "cosine similarity to the query vector", "bm25": "BM25",
            "hybrid": f"hybrid {search.fusion_type} fusion, alpha {search.alpha:g}"}[search.method]
+    if boosted_by is not None:
+        how += f", rescored by the request's boost on {'Weaviate' if boosted_by == 'weaviate' else 'the engine'}"
     return (f"score {(1 - strength) * s_search + strength * s_persona:.4f} = {1 - strength:g} × search "
             f"{s_search:.4f} ({how}, min-max scaled) + {strength:g} × persona {s_persona:.4f} (min-max scaled)")

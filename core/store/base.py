@@ -197,8 +197,11 @@ class Store(Protocol):
         ...
     def near_vectors(
         self, collection: str, queries: np.ndarray, limit: int, *,
-        filters: Any = None, exclude: Iterable[UUID] = (), vector_name: str | None = None,
-    ) -> list[list[Hit]]: ...
+        filters: Any = None, exclude: Iterable[UUID] = (), vector_name: str | None = None, boost: Any = None,
+    ) -> list[list[Hit]]:
+        """Each query's top ``limit``; ``boost`` (a weaviate ``Boost``) only where ``capabilities.boost``, else
+        :class:`~core.errors.NotAvailableError`: the hits then carry the server's boosted scores, in its order."""
+        ...
     def search_max(
         self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
@@ -214,12 +217,15 @@ class Store(Protocol):
     def bm25(
         self, collection: str, query: str, limit: int, *,
         filters: Any = None, exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
-    ) -> list[Hit]: ...
+        boost: Any = None,
+    ) -> list[Hit]:
+        """BM25's top ``limit``; ``boost`` as in :meth:`near_vectors`."""
+        ...
     def hybrid(
         self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
         fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
         query_properties: Sequence[str] | None = None, vector_name: str | None = None,
-        max_vector_distance: float | None = None,
+        max_vector_distance: float | None = None, boost: Any = None,
     ) -> list[Hit]:
         """Top ``limit`` items by Weaviate's hybrid of the nearest to ``vector`` and BM25 of ``query``.
 
@@ -227,7 +233,8 @@ class Store(Protocol):
         ``"ranked"`` (``sum weight / (rank + 60)``); ``max_vector_distance`` is a cosine distance. Each part's
         top ``max(100, limit)`` are fused on every backend. The store never embeds text: ``alpha`` > 0 with a
         query needs ``vector``; no query means the vector part alone, weight 1. The rules and score semantics:
-        :mod:`core.store.hybrid`. ``capabilities.native_hybrid`` says whether the server fuses (one request).
+        :mod:`core.store.hybrid`. ``capabilities.native_hybrid`` says whether the server fuses (one request);
+        ``boost`` as in :meth:`near_vectors` (the server rescores the fused candidates).
         """
         ...
     def near_text(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.checks import describe, plain_json
-from core.errors import InvalidInputError
+from core.errors import InvalidInputError, NotAvailableError
 from core.models import Item
 from core.models.fields import EARLIEST, LATEST
 from core.store.base import CollectionSpec, InteractionRow
@@ -131,3 +131,10 @@ def check_limit(limit: Any) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
         raise InvalidInputError(f"limit must be a positive integer, got {limit!r}")
     return limit
+
+
+def no_boost(boost: Any, where: str = "the embedded store") -> None:
+    """Refuse a weaviate ``Boost`` on a store without ``capabilities.boost`` (the engine boosts the hits instead)."""
+    if boost is not None:
+        raise NotAvailableError(f"{where} does not rescore with a boost (server-side boosts need Weaviate >= 1.38); "
+                                "pass boost= to a personalized query instead, which rescores on the engine")

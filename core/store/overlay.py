@@ -195,9 +195,10 @@ class OverlayStore(CommunityRouting):
         self.own.check_filter(filters)
 
     def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
-                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None,
+                     boost: Any = None) -> list[list[Hit]]:
         return self._items(collection).near_vectors(collection, queries, limit, filters=filters, exclude=exclude,
-                                                    vector_name=vector_name)
+                                                    vector_name=vector_name, boost=boost)
 
     def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
                    filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
@@ -206,17 +207,18 @@ class OverlayStore(CommunityRouting):
                                                   exclude=exclude, prior=prior, vector_name=vector_name)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None, exclude: Iterable[UUID] = (),
-             query_properties: Sequence[str] | None = None) -> list[Hit]:
+             query_properties: Sequence[str] | None = None, boost: Any = None) -> list[Hit]:
         return self._items(collection).bm25(collection, query, limit, filters=filters, exclude=exclude,
-                                            query_properties=query_properties)
+                                            query_properties=query_properties, boost=boost)
 
     def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
                fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
                query_properties: Sequence[str] | None = None, vector_name: str | None = None,
-               max_vector_distance: float | None = None) -> list[Hit]:
+               max_vector_distance: float | None = None, boost: Any = None) -> list[Hit]:
         return self._items(collection).hybrid(collection, query, vector, limit, alpha=alpha, fusion=fusion,
                                               filters=filters, exclude=exclude, query_properties=query_properties,
-                                              vector_name=vector_name, max_vector_distance=max_vector_distance)
+                                              vector_name=vector_name, max_vector_distance=max_vector_distance,
+                                              boost=boost)
 
     def near_text(self, collection: str, texts: Any, limit: int, **options: Any) -> list[Hit]:
         return self._items(collection).near_text(collection, texts, limit, **options)

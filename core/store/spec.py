@@ -33,6 +33,8 @@ class Capabilities:
     native_hybrid: bool = False
     """True when the backend fuses a hybrid search itself, in one request (Weaviate); False: the engine fuses the
     store's near_vectors and bm25 (:mod:`core.store.hybrid`)."""
+    boost: bool = False
+    """True when ``near_vectors`` and ``bm25`` take a weaviate ``Boost`` (Weaviate >= 1.38 rescores on the server)."""
 
 
 @dataclass(frozen=True)

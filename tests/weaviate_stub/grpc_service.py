@@ -69,7 +69,8 @@ class WeaviateServicer(weaviate_pb2_grpc.WeaviateServicer):
         return self._call("Aggregate", request, context, self._aggregate)
 
     def _search(self, request, headers):
-        return search.run(self.stub.state.collection(request.collection), request, headers)
+        return search.run(self.stub.state.collection(request.collection), request, headers,
+                          boosts=self.stub.version_at_least(1, 38))
 
     def _batch(self, request, fault, headers):
         injected = dict(fault.errors or {}) if fault is not None else {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from weaviate.proto.v1 import base_search_pb2, search_get_pb2
 
-from . import ranking, vectorize
+from . import boost, ranking, vectorize
 from .encode import query_vector, search_result
 from .filters import check, matches
 from .schema import Collection, SchemaError, StoredObject
@@ -123,14 +123,17 @@ def _fetch(coll: Collection, request: search_get_pb2.SearchRequest) -> list[tupl
     return [(o, {}) for o in objs]
 
 
-def run(coll: Collection, request: search_get_pb2.SearchRequest,
-        headers: dict[str, str] | None = None) -> search_get_pb2.SearchReply:
-    """The reply to ``request`` over ``coll`` (``headers``: the call's metadata, for vectorizer modules' keys)."""
+def run(coll: Collection, request: search_get_pb2.SearchRequest, headers: dict[str, str] | None = None, *,
+        boosts: bool = False) -> search_get_pb2.SearchReply:
+    """The reply to ``request`` over ``coll`` (``headers``: the call's metadata, for vectorizer modules' keys;
+    ``boosts``: the stub's version has query-time boosts, >= 1.38)."""
     limit = request.limit or DEFAULT_LIMIT
     window = max(ranking.HYBRID_CANDIDATES, limit + request.offset)
-    if any(request.HasField(f) for f in ("near_object", "group_by", "rerank", "boost")):
+    if any(request.HasField(f) for f in ("near_object", "group_by", "rerank")):
         raise SchemaError("this search is not supported by this test stub (near_vector, near_text, bm25, hybrid "
-                          "and fetch are; no near_object, group_by, rerank or boost)")
+                          "and fetch are; no near_object, group_by or rerank)")
+    if request.HasField("boost") and not boosts:
+        raise SchemaError("boost is not supported by this test stub (server < 1.38)")
     if request.HasField("near_text"):
         hits = _near_text(coll, filtered(coll, _filters(request)), request.near_text, headers or {})
     elif request.HasField("near_vector"):
@@ -142,6 +145,11 @@ def run(coll: Collection, request: search_get_pb2.SearchRequest,
                         headers or {})
     else:
         hits = _fetch(coll, request)
+    if request.HasField("boost"):
+        if not any(request.HasField(f) for f in ("near_vector", "near_text", "bm25_search", "hybrid_search")):
+            raise SchemaError("boost needs a search (near_vector, near_text, bm25 or hybrid) in this test stub")
+        primary = [-extra["distance"] if "distance" in extra else extra["score"] for _, extra in hits]
+        hits = boost.apply(request.boost, coll, hits, primary, limit + request.offset)
     page = hits[request.offset:request.offset + limit]
     types = {name: spec["dataType"][0] for name, spec in coll.properties.items()}
     return search_get_pb2.SearchReply(took=0.001, results=[search_result(o, coll.name, types, request, extra)

@@ -40,7 +40,7 @@ from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
 from core.store.hybrid import check_hybrid, engine_hybrid
-from core.store.inputs import check_vectors, named_batches, stored_properties
+from core.store.inputs import check_vectors, named_batches, no_boost, stored_properties
 
 
 class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
@@ -240,7 +240,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             parse(filters)
 
     def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
-                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None,
+                     boost: Any = None) -> list[list[Hit]]:
+        no_boost(boost)
         name, _ = self.get_collection(collection).vector(vector_name)
         return self._index(collection).search(queries, limit, name, filters=filters, exclude=exclude)
 
@@ -253,7 +255,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         return index.search_max(queries, weights, limit, name, filters=filters, exclude=exclude, prior=values)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
-             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
+             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
+             boost: Any = None) -> list[Hit]:
+        no_boost(boost)
         spec = self.get_collection(collection)
         index = self._index(collection)
         match = fts_query(query, spec.text_fields, query_properties)
@@ -268,8 +272,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
     def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
                fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
                query_properties: Sequence[str] | None = None, vector_name: str | None = None,
-               max_vector_distance: float | None = None) -> list[Hit]:
+               max_vector_distance: float | None = None, boost: Any = None) -> list[Hit]:
         """Fused here from :meth:`near_vectors` and :meth:`bm25` (:func:`core.store.hybrid.engine_hybrid`)."""
+        no_boost(boost)
         request = check_hybrid(self.get_collection(collection), query, vector, limit, alpha=alpha, fusion=fusion,
                                vector_name=vector_name, max_vector_distance=max_vector_distance)
         self.check_filter(filters)

@@ -18,9 +18,10 @@ from core.store.weaviate.urls import Endpoint
 
 MINIMUM = (1, 27, 0)
 """The oldest Weaviate the pinned weaviate-client talks to."""
-FEATURES = {"aliases": (1, 32, 0), "contains_none": (1, 33, 0)}
+FEATURES = {"aliases": (1, 32, 0), "contains_none": (1, 33, 0), "boost": (1, 38, 0)}
 """Server features the store uses where present (else a documented fallback): collection aliases for
-publishing staged collections, and ``ContainsNone`` id filters for exclusions (else over-fetching)."""
+publishing staged collections, ``ContainsNone`` id filters for exclusions (else over-fetching), and query-time
+boosts (else the engine rescores the candidates itself)."""
 
 
 def version_tuple(text: str) -> tuple[int, int, int]:

@@ -10,7 +10,8 @@ caller's ``Filter`` unchanged, narrowed by the exclusions as the other searches 
 others, so relative scores are as with them). The scores are Weaviate's
 fused scores; Weaviate fuses each part's top candidates over its own window (``max(100, limit)``), which the
 engine's fusion for other backends matches (:mod:`core.store.hybrid`). ``max_vector_distance`` is in the
-collection's distance metric: cosine for every collection this store creates.
+collection's distance metric: cosine for every collection this store creates. A ``boost`` (servers >= 1.38)
+goes with the request: the server rescores the fused candidates, and the scores are its boosted ones.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class Hybrid:
     def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
                fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
                query_properties: Sequence[str] | None = None, vector_name: str | None = None,
-               max_vector_distance: float | None = None) -> list[Hit]:
+               max_vector_distance: float | None = None, boost: Any = None) -> list[Hit]:
         from weaviate.classes.query import HybridFusion, MetadataQuery
+        self._check_boost(boost)
         physical = self._physical(collection)
         spec = self._spec_of(collection, physical)
         request = check_hybrid(spec, query, vector, limit, alpha=alpha, fusion=fusion, vector_name=vector_name,
@@ -50,6 +52,7 @@ class Hybrid:
             fusion_type=HybridFusion.RANKED if request.fusion == "ranked" else HybridFusion.RELATIVE_SCORE,
             query_properties=fields or None, target_vector=None if self._legacy(physical) else request.vector_name,
             max_vector_distance=request.max_vector_distance, limit=request.limit + extra, filters=sent,
-            return_metadata=MetadataQuery(score=True), return_properties=[]).objects
+            return_metadata=MetadataQuery(score=True), return_properties=[],
+            **({} if boost is None else {"boost": boost})).objects
         scores = {UUID(str(o.uuid)): float(o.metadata.score or 0.0) for o in found}
         return ranked({u: s for u, s in scores.items() if u not in excluded}, request.limit)

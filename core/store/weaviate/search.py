@@ -13,6 +13,9 @@
   learned vectors' collection adds the items the prior favours; every candidate is then rescored
   with ``prior.aligned(ids)``: exact over the candidate set. A prior without one (the popularity
   prior) over-fetches each query by :data:`PRIOR_FETCH` and rescores.
+- ``boost=`` (a weaviate ``Boost``, servers >= 1.38 only: else :class:`~core.errors.NotAvailableError`) goes
+  to the server with ``near_vector`` / ``bm25``; those hits are NOT rescored exactly: their scores are the
+  server's boosted ``metadata.score``, in the server's order.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 
 from core.errors import InvalidInputError
 from core.store.base import Hit, ItemPrior
-from core.store.inputs import check_limit, check_queries
+from core.store.inputs import check_limit, check_queries, no_boost
 from core.store.weaviate import names
 
 PRIOR_FETCH = 3
@@ -36,6 +39,12 @@ def ranked(scores: dict[UUID, float], limit: int) -> list[Hit]:
     """The top ``limit`` of ``scores``, best first; ties by uuid, so repeated searches agree."""
     order = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0].int))
     return [Hit(u, float(s)) for u, s in order[:limit]]
+
+
+def server_order(objects: Sequence[Any], excluded: set[UUID], limit: int) -> list[Hit]:
+    """Boosted results as the server ranked them, with its ``metadata.score`` (no exact rescoring)."""
+    hits = [Hit(UUID(str(o.uuid)), float(o.metadata.score or 0.0)) for o in objects]
+    return [h for h in hits if h.uuid not in excluded][:limit]
 
 
 class Search:
@@ -61,16 +70,24 @@ class Search:
         out = Filter.by_id().contains_none(sorted(excluded, key=lambda u: u.int))
         return (out if filters is None else Filter.all_of([filters, out])), 0, excluded
 
-    def _near(self, physical: str, name: str, query: np.ndarray, limit: int, filters: Any) -> list[Any]:
+    def _near(self, physical: str, name: str, query: np.ndarray, limit: int, filters: Any,
+              boost: Any = None) -> list[Any]:
         from weaviate.classes.query import MetadataQuery
         legacy = self._legacy(physical)
+        extra = {} if boost is None else {"boost": boost}
         return self._handle(physical).query.near_vector(
             near_vector=query.tolist(), target_vector=None if legacy else name, limit=limit, filters=filters,
             include_vector=True if legacy else [name], return_properties=[],
-            return_metadata=MetadataQuery(distance=True)).objects
+            return_metadata=MetadataQuery(distance=True, score=boost is not None), **extra).objects
+
+    def _check_boost(self, boost: Any) -> None:
+        if boost is not None and not self.capabilities.boost:
+            no_boost(boost, f"Weaviate {'.'.join(map(str, self.version))} (boosts need 1.38)")
 
     def near_vectors(self, collection: str, queries: np.ndarray, limit: int, *, filters: Any = None,
-                     exclude: Iterable[UUID] = (), vector_name: str | None = None) -> list[list[Hit]]:
+                     exclude: Iterable[UUID] = (), vector_name: str | None = None,
+                     boost: Any = None) -> list[list[Hit]]:
+        self._check_boost(boost)
         physical = self._physical(collection)
         name, dims = self._spec_of(collection, physical).vector(vector_name)
         q = check_queries(queries, dims, name)
@@ -78,7 +95,10 @@ class Search:
         sent, extra, excluded = self._narrowed(filters, exclude)
         out = []
         for row in q:
-            found = self._near(physical, name, row, limit + extra, sent)
+            found = self._near(physical, name, row, limit + extra, sent, boost)
+            if boost is not None:
+                out.append(server_order(found, excluded, limit))
+                continue
             scores = {u: s for u, s in self._scored(found, name, row[None], np.ones(1)).items() if u not in excluded}
             out.append(ranked(scores, limit))
         return out
@@ -142,8 +162,10 @@ class Search:
         return {UUID(str(o.uuid)): o for o in found.objects}
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
-             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
+             exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
+             boost: Any = None) -> list[Hit]:
         from weaviate.classes.query import MetadataQuery
+        self._check_boost(boost)
         physical = self._physical(collection)
         spec = self._spec_of(collection, physical)
         if not isinstance(query, str):
@@ -157,7 +179,10 @@ class Search:
         sent, extra, excluded = self._narrowed(filters, exclude)
         found = self._handle(physical).query.bm25(query=query, query_properties=fields, limit=limit + extra,
                                                   filters=sent, return_properties=[],
-                                                  return_metadata=MetadataQuery(score=True)).objects
+                                                  return_metadata=MetadataQuery(score=True),
+                                                  **({} if boost is None else {"boost": boost})).objects
+        if boost is not None:
+            return server_order(found, excluded, limit)
         scores = {UUID(str(o.uuid)): float(o.metadata.score or 0.0) for o in found}
         return ranked({u: s for u, s in scores.items() if u not in excluded}, limit)
 

@@ -52,7 +52,8 @@ def capabilities(version: tuple[int, int, int]) -> Capabilities:
     return Capabilities(filter_operators=OPERATORS | newer,
                         filter_targets=frozenset({"property", "id", "reference", "creation_time", "update_time",
                                                   "geo"}),
-                        bm25=True, named_vectors=True, exact_search=False, native_hybrid=True)
+                        bm25=True, named_vectors=True, exact_search=False, native_hybrid=True,
+                        boost=version >= FEATURES["boost"])
 
 
 class WeaviateStore(Catalogs, Items, Search, Hybrid, TextSearch, Personas, Learned):
