@@ -53,6 +53,7 @@ import numpy as np
 from core.errors import InvalidInputError
 from core.ids import parse_uuid
 from core.store.embedded.filter_columns import Column
+from core.store.embedded.rows import Properties, Uuids
 from core.store.filter_parse import RANGE_OPS, Leaf, parse
 from core.store.filter_text import filter_to_text
 
@@ -116,20 +117,26 @@ class FilterEvaluator:
         return (np.logical_and if tag == "and" else np.logical_or).reduce(masks)
 
     def _eval_id(self, leaf: Leaf) -> np.ndarray:
+        out = np.zeros(self._n, dtype=bool)
+        if isinstance(self._uuids, Uuids):  # the index's ids: looked up without a dict of every row
+            rows = self._uuids.find(leaf.values)
+            out[rows[rows >= 0]] = True
+            return ~out if leaf.op in ("not_equal", "contains_none") else out
         if self._id_rows is None:
             self._id_rows = {parse_uuid(u, what="item id"): i for i, u in enumerate(self._uuids)}
-        out = np.zeros(self._n, dtype=bool)
         out[[self._id_rows[u] for u in leaf.values if u in self._id_rows]] = True
         return ~out if leaf.op in ("not_equal", "contains_none") else out
 
     def _column(self, name: str) -> Column:
         if name not in self._columns:
+            lazy = isinstance(self._properties, Properties)  # the index's: columns read in SQL, not row by row
             if self._known is None:
-                self._known = set().union(*self._properties)
+                self._known = set(self._properties.names()) if lazy else set().union(*self._properties)
             if self._n and name not in self._known:
                 raise InvalidInputError(f"filter on property {name!r}: no item of this collection has it; its "
                                         f"properties are {sorted(self._known)[:30]}")
-            self._columns[name] = Column(name, [p.get(name) for p in self._properties])
+            values = self._properties.column(name) if lazy else [p.get(name) for p in self._properties]
+            self._columns[name] = Column(name, values)
         return self._columns[name]
 
     def _eval_property(self, leaf: Leaf) -> np.ndarray:

@@ -9,12 +9,14 @@ the most-liked list) it reads only the rows that can still reach the top, and st
 An index is immutable once built: a write makes a new one (:meth:`VectorIndex.appended`,
 :meth:`VectorIndex.with_vectors`) that the store swaps in, so a reader holding an index sees one
 consistent state — its ids, properties and matrices always have the same rows — however many
-items are added meanwhile. ``origin`` records where the rows came from (the store's business).
+items are added meanwhile. Appending does not copy the rows already there: the arrays are views
+of a *backing* with room to grow, in memory or memory-mapped files (:mod:`.buffers`,
+:mod:`.vector_files`); ids and properties are not Python objects per row (:mod:`.rows`).
+``origin`` records where the rows came from (the store's business).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
@@ -23,34 +25,32 @@ import numpy as np
 
 from core.errors import InvalidInputError, NotFoundError
 from core.store.base import Hit
+from core.store.embedded.buffers import Arrays, MemoryBacking
+from core.store.embedded.rows import Properties, Uuids, as_properties
 from core.store.embedded.pruning import pruned_scores
 
 _BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product in cache
 
 
 class VectorIndex:
-    """UUIDs, properties and the named vector matrices of one collection, row-aligned."""
+    """Ids, properties and the named vector matrices of one collection, row-aligned (see the module docstring)."""
 
-    def __init__(self, uuids: list[UUID], properties: list[dict], matrices: Mapping[str, np.ndarray], *,
-                 origin: Any = None, pos: dict[UUID, int] | None = None) -> None:
-        self.uuids = uuids
-        self.properties = properties
+    def __init__(self, uuids: Sequence[UUID] | Uuids, properties: Sequence[dict] | Properties,
+                 matrices: Mapping[str, np.ndarray], *, origin: Any = None, rows: np.ndarray | None = None,
+                 backing: Any = None) -> None:
+        self.uuids = uuids if isinstance(uuids, Uuids) else Uuids.of(uuids)
+        self.properties = as_properties(properties)
         self.matrices = {name: _frozen(m) for name, m in matrices.items()}
-        self.pos = {u: i for i, u in enumerate(uuids)} if pos is None else pos
+        self.rows = np.zeros(len(self.uuids), np.int64) if rows is None else rows  # SQLite keys (0: none)
         self.origin = origin
+        self.backing = backing
         self._evaluator = None
-        self._names: list[str] | None = None
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple[str, str, bytes]], vectors: Mapping[str, int],
-                  extra: Mapping[str, Sequence[bytes]], *, origin: Any = None) -> VectorIndex:
-        """Build from ``(uuid, properties_json, default_vector_blob)`` rows and, per other named
-        vector, its blobs in the same row order."""
-        default = next(iter(vectors))
-        blobs = {default: [r[2] for r in rows], **extra}
-        matrices = {name: np.frombuffer(b"".join(blobs[name]), dtype=np.float32).reshape(len(rows), dims)
-                    for name, dims in vectors.items()}  # read-only views of the joined bytes: nothing writes them
-        return cls([UUID(r[0]) for r in rows], [json.loads(r[1]) for r in rows], matrices, origin=origin)
+    def from_arrays(cls, arrays: Arrays, properties: Properties, backing: Any, *, origin: Any = None,
+                    parent: Uuids | None = None) -> VectorIndex:
+        return cls(Uuids(arrays.ids, parent), properties, arrays.matrices, origin=origin, rows=arrays.rows,
+                   backing=backing)
 
     def __len__(self) -> int:
         return len(self.uuids)
@@ -58,39 +58,49 @@ class VectorIndex:
     def matrix(self, name: str) -> np.ndarray:
         return self.matrices[name]
 
+    def arrays(self) -> Arrays:
+        return Arrays(self.uuids.raw, self.rows, self.matrices)
+
     def appended(self, uuids: Sequence[UUID], properties: Sequence[dict], vectors: Mapping[str, np.ndarray], *,
-                 origin: Any = None) -> VectorIndex:
-        """A new index: this one's rows followed by the given ones (this one is left as it is)."""
-        start = len(self.uuids)
-        pos = dict(self.pos)
-        pos.update((u, start + i) for i, u in enumerate(uuids))
-        matrices = {name: np.vstack([self.matrices[name], vectors[name]]) if start else vectors[name]
-                    for name in self.matrices}
-        return VectorIndex([*self.uuids, *uuids], [*self.properties, *properties], matrices, origin=origin, pos=pos)
+                 rows: Sequence[int] | None = None, origin: Any = None, state: dict | None = None) -> VectorIndex:
+        """A new index: this one's rows followed by the given ones (see :meth:`extended`)."""
+        keys = np.zeros(len(uuids), np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        block = Arrays(Uuids.of(uuids).raw, keys, {name: np.asarray(vectors[name], np.float32) for name in self.matrices})
+        return self.extended(block, properties, origin=origin, state=state)
+
+    def extended(self, block: Arrays, properties: Sequence[dict] = (), *, origin: Any = None,
+                 state: dict | None = None) -> VectorIndex:
+        """A new index: this one's rows followed by ``block`` (this one is left as it is; its backing appends
+        without copying the rows there when nothing was appended to it before). ``properties``: the new rows',
+        when known."""
+        backing = self.backing
+        if backing is None:
+            backing, _ = MemoryBacking.start(self.arrays())
+        backing, arrays = backing.extend(self.arrays(), block, state or {})
+        props = self.properties.extended(len(arrays), arrays.rows, properties)
+        index = VectorIndex.from_arrays(arrays, props, backing, origin=origin, parent=self.uuids)
+        props.uuids = index.uuids
+        return index
 
     def with_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray, *, origin: Any = None) -> VectorIndex:
-        """A new index with named vector ``name`` of ``ids`` replaced (the other matrices are shared)."""
+        """A new index with named vector ``name`` of ``ids`` replaced (in memory; the other matrices are shared)."""
         matrix = self.matrices[name].copy()
         matrix[self.positions(ids)] = vectors
-        return VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, pos=self.pos)
+        return VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, rows=self.rows)
 
     def positions(self, ids: Sequence[UUID]) -> np.ndarray:
-        try:
-            return np.fromiter((self.pos[u] for u in ids), dtype=np.int64, count=len(ids))
-        except KeyError as exc:
-            raise NotFoundError(f"item {exc.args[0]} is not in this collection") from None
+        ids = list(ids)
+        rows = self.uuids.find(ids)
+        if (rows < 0).any():
+            raise NotFoundError(f"item {ids[int(np.flatnonzero(rows < 0)[0])]} is not in this collection")
+        return rows
 
     def vectors_of(self, ids: Sequence[UUID], name: str) -> np.ndarray:
         return self.matrices[name][self.positions(list(ids))]
 
     def property_names(self) -> list[str]:
         """Every property name in first-seen order (kept until items are added: the lab asks on every rerun)."""
-        if self._names is None:
-            names: dict[str, None] = {}
-            for props in self.properties:
-                names.update(dict.fromkeys(props))
-            self._names = list(names)
-        return list(self._names)
+        return self.properties.names()
 
     def allowed(self, filters: Any, exclude: Iterable[UUID]) -> np.ndarray | None:
         """Boolean mask of rows that pass ``filters`` and are not excluded (None = all rows)."""
@@ -101,8 +111,9 @@ class VectorIndex:
                 from core.store.embedded.filter_eval import FilterEvaluator
                 self._evaluator = FilterEvaluator(self.uuids, self.properties)
             mask = np.array(self._evaluator.mask(filters), dtype=bool, copy=True)
-        rows = [p for u in exclude if (p := self.pos.get(u)) is not None]
-        if rows:
+        rows = self.uuids.find(exclude)
+        rows = rows[rows >= 0]
+        if len(rows):
             mask = np.ones(len(self), dtype=bool) if mask is None else mask
             mask[rows] = False
         return mask

@@ -11,7 +11,8 @@ model). Interactions point at their persona by its integer key and at their item
 ``collections.version`` counts the writes to a collection and ``item_version`` its vector
 rewrites, so that a process notices another's commits (:mod:`core.store.embedded.snapshots`);
 ``collections.staging`` marks a collection still being built, hidden until it is published
-(:mod:`core.store.embedded.staging`).
+(:mod:`core.store.embedded.staging`); ``collections.token`` is random per created collection, so
+vector files (:mod:`core.store.embedded.vector_files`) never match a later collection with the same key.
 Interaction weights are checked in [-1, 1] before they are written (vectorised: a per-row CHECK
 constraint cost about a third of bulk-insert time). Files written by earlier versions are migrated
 in place on open (columns added, nothing dropped).
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS collections(
     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, dims INTEGER NOT NULL,
     text_fields TEXT NOT NULL, vector_name TEXT, user_properties TEXT NOT NULL DEFAULT '{}',
     embedding_model TEXT, agent INTEGER NOT NULL DEFAULT 0, vectors TEXT, settings TEXT,
-    version INTEGER NOT NULL DEFAULT 0, item_version INTEGER NOT NULL DEFAULT 0, staging TEXT);
+    version INTEGER NOT NULL DEFAULT 0, item_version INTEGER NOT NULL DEFAULT 0, staging TEXT, token TEXT);
 CREATE TABLE IF NOT EXISTS items(
     row INTEGER PRIMARY KEY, cid INTEGER NOT NULL, uuid TEXT NOT NULL,
     properties TEXT NOT NULL, vector BLOB NOT NULL, UNIQUE(cid, uuid));
@@ -67,6 +68,7 @@ _ADDED_COLUMNS = (
     ("collections", "version", "INTEGER NOT NULL DEFAULT 0"),  # before change counters and staged collections
     ("collections", "item_version", "INTEGER NOT NULL DEFAULT 0"),
     ("collections", "staging", "TEXT"),
+    ("collections", "token", "TEXT"),  # before vector files: none (files of such a collection match on the rest)
 )
 """Columns that :func:`migrate` adds to files of earlier versions (they may be missing)."""
 _MIGRATED = {table: {c for t, c, _ in _ADDED_COLUMNS if t == table} for table, _, _ in _ADDED_COLUMNS}

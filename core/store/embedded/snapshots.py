@@ -28,7 +28,10 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from core.errors import NotFoundError, StoreError
+from core.store.embedded.buffers import Arrays
 from core.store.embedded.index import VectorIndex
+from core.store.embedded.index_io import SqlProperties, read_arrays, stream
+from core.store.embedded.rows import Properties
 
 
 class Origin(NamedTuple):
@@ -44,6 +47,7 @@ class Snapshots:
 
     _db: Any
     _lock: threading.RLock
+    _files: Any  # VectorFiles, or None: indexes in memory only
     path: str
 
     def _init_caches(self) -> None:
@@ -185,23 +189,33 @@ class Snapshots:
 
     def _grown(self, collection: str, index: VectorIndex) -> VectorIndex:
         """``index`` with the rows another process appended since it was read."""
-        more = self._read_index(collection, index.origin)
-        return index if not len(more) else index.appended(more.uuids, more.properties, more.matrices,
-                                                          origin=more.origin)
+        return self._read_index(collection, index)
 
-    def _read_index(self, collection: str, after: Origin | None) -> VectorIndex:
-        """The collection's items as an index (only the rows after ``after``'s, when given)."""
+    def _read_index(self, collection: str, after: VectorIndex | None) -> VectorIndex:
+        """The collection's index (``after`` and the rows added since it was read, when given): mapped from its
+        vector files or read from SQLite (:mod:`core.store.embedded.index_io`)."""
         with self._reading() as db:
-            row = db.execute("SELECT id, item_version FROM collections WHERE name=?", (collection,)).fetchone()
+            row = db.execute("SELECT id, item_version, token FROM collections WHERE name=?", (collection,)).fetchone()
             if row is None:
                 raise NotFoundError(f"collection {collection!r} does not exist; existing: {self.list_collections()}")
-            cid, item_version = row
+            cid, item_version, token = row
             spec = self.get_collection(collection)
-            start = after.last_row if after is not None else 0
-            rows = db.execute("SELECT row, uuid, properties, vector FROM items WHERE cid=? AND row>? ORDER BY row",
-                              (cid, start)).fetchall()
-            extra = {name: [b for (b,) in db.execute(
-                "SELECT v.vector FROM items i JOIN item_vectors v ON v.row = i.row AND v.name = ?"
-                " WHERE i.cid=? AND i.row>? ORDER BY i.row", (name, cid, start))] for name in list(spec.vectors)[1:]}
-        origin = Origin(cid, item_version, rows[-1][0] if rows else start)
-        return VectorIndex.from_rows([r[1:] for r in rows], spec.vectors, extra, origin=origin)
+            state = {"token": token, "item_version": item_version}
+            if after is not None:
+                tail = list(stream(db, cid, spec.vectors, after.origin.last_row))
+                if not tail:
+                    return after
+                block = Arrays.joined(tail)
+                return after.extended(block, origin=Origin(cid, item_version, int(block.rows[-1])), state=state)
+            backing, arrays = read_arrays(db, self._files, cid, spec.vectors, state)
+        return self._new_index(cid, arrays, backing, Origin(cid, item_version, int(arrays.rows[-1]) if len(arrays)
+                                                            else 0))
+
+    def _new_index(self, cid: int, arrays: Arrays, backing: Any, origin: Origin, given: Any = ()) -> VectorIndex:
+        """An index over ``arrays`` whose properties are read from SQLite when asked (``given``: known ones)."""
+        props = Properties(len(arrays), rows=arrays.rows, source=SqlProperties(self._db, self._lock, cid))
+        if given:
+            props.cache.update(zip(arrays.rows.tolist(), given))
+        index = VectorIndex.from_arrays(arrays, props, backing, origin=origin)
+        props.uuids = index.uuids
+        return index

@@ -31,6 +31,7 @@ class Staging:
 
     _db: Any
     _lock: threading.RLock
+    _files: Any
 
     def create_collection(self, spec: CollectionSpec) -> None:
         row = spec_row(spec)  # checked before anything is written
@@ -72,7 +73,7 @@ class Staging:
             raise AlreadyExistsError(f"collection {name!r} already exists")
         cur = db.execute(
             "INSERT INTO collections(name, dims, text_fields, vector_name, user_properties, embedding_model,"
-            " vectors, staging) VALUES (?,?,?,?,?,?,?,?)", (name, *row[1:], staging))
+            " vectors, staging, token) VALUES (?,?,?,?,?,?,?,?,?)", (name, *row[1:], staging, secrets.token_hex(8)))
         columns = ", ".join(f"c{i}" for i in range(max(1, len(json.loads(row[2])))))
         db.execute(f"CREATE VIRTUAL TABLE fts_{cur.lastrowid} USING fts5({columns}, "
                    "tokenize='unicode61 remove_diacritics 2')")
@@ -84,6 +85,8 @@ class Staging:
             db.execute(f"DELETE FROM {table} WHERE cid=?", (cid,))
         db.execute(f"DROP TABLE IF EXISTS fts_{cid}")
         db.execute("DELETE FROM collections WHERE id=?", (cid,))
+        if self._files is not None:  # now: a failed commit leaves files that are rebuilt, never a stale one
+            self._files.remove(cid)
         self._forget_collection(name)
 
     def _forget_collection(self, name: str) -> None:

@@ -30,15 +30,19 @@ import numpy as np
 from core.errors import AlreadyExistsError, InvalidInputError, NotAvailableError, NotFoundError, StoreError
 from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
+from core.store.embedded.buffers import Arrays
 from core.store.embedded.connection import BUSY_TIMEOUT, Connection
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
+from core.store.embedded.index_io import new_arrays
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns, load_vectors, migrate, store_path,
                                         valid_name)
+from core.store.embedded.rows import Uuids
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
+from core.store.embedded.vector_files import VectorFiles
 from core.store.hybrid import check_hybrid, engine_hybrid
 from core.store.inputs import check_vectors, named_batches, no_boost, stored_properties
 
@@ -59,6 +63,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk writes touch many index pages
             migrate(self._db)
+            self._files = VectorFiles.beside(self.path) if self.path != ":memory:" else None
             self._init_caches()
             self._drop_abandoned()
         except BaseException as exc:
@@ -153,19 +158,23 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection)
             if items:
-                origin = Origin(cid, self._item_version(cid), rows[-1])
-                self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin))
+                version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
+                origin = Origin(cid, version, rows[-1])
+                self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin, token))
         return len(items)
 
     def _appended(self, collection: str, was_empty: bool, items: Sequence[Item], copies: list[dict],
-                  named: dict[str, np.ndarray], origin: Origin) -> None:
+                  named: dict[str, np.ndarray], origin: Origin, token: str | None) -> None:
         """After add_items committed: the new index (the old one's rows and these), swapped in."""
         index = self._indexes.get(collection)
-        uuids = [item.uuid for item in items]
+        rows = np.arange(origin.last_row - len(items) + 1, origin.last_row + 1, dtype=np.int64)
+        block = Arrays(Uuids.of(item.uuid for item in items).raw, rows, named)
+        state = {"token": token, "item_version": origin.item_version}
         if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
-            self._indexes[collection] = VectorIndex(uuids, copies, named, origin=origin)
+            backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
+            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, copies)
         elif index is not None:
-            self._indexes[collection] = index.appended(uuids, copies, named, origin=origin)
+            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state)
 
     def _item_version(self, cid: int) -> int:
         return self._db.execute("SELECT item_version FROM collections WHERE id=?", (cid,)).fetchone()[0]
@@ -192,7 +201,15 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             index, version = self._indexes.get(collection), self._item_version(cid)
             if index is not None:  # else it is read, with these vectors, when next needed
                 new = index.with_vectors(name, ids, block, origin=index.origin._replace(item_version=version))
-                self._on_commit(lambda: self._indexes.__setitem__(collection, new))
+                token = db.execute("SELECT token FROM collections WHERE id=?", (cid,)).fetchone()[0]
+                self._on_commit(lambda: self._rewritten(collection, new, token))
+
+    def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
+        """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""
+        state = {"token": token, "item_version": index.origin.item_version}
+        backing, arrays = new_arrays(self._files, index.origin.cid, self.get_collection(collection).vectors,
+                                     index.arrays(), state)
+        self._indexes[collection] = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
 
     def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
         for chunk in range(0, len(ids), 500):
@@ -206,18 +223,23 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         return len(self._index(collection))
 
     def get_items(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Item]:
-        index = self._index(collection)
         # stored items were validated on the way in: construct without re-validating, hand out copies
-        return {u: Item.model_construct(uuid=u, properties=copy_json(index.properties[p]))
-                for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: Item.model_construct(uuid=u, properties=copy_json(p)) for u, p in self._found(collection, ids)}
 
     def item_properties(self, collection: str, ids: Iterable[UUID]) -> dict[UUID, Mapping[str, Any]]:
-        index = self._index(collection)
-        return {u: MappingProxyType(index.properties[p]) for u in ids if (p := index.pos.get(u)) is not None}
+        return {u: MappingProxyType(p) for u, p in self._found(collection, ids)}
+
+    def _found(self, collection: str, ids: Iterable[UUID]) -> list[tuple[UUID, dict]]:
+        """``(id, properties)`` of the given ids that are in the collection, in their order."""
+        index, ids = self._index(collection), list(ids)
+        rows = index.uuids.find(ids)
+        keep = np.flatnonzero(rows >= 0).tolist()
+        return list(zip([ids[k] for k in keep], index.properties.many(rows[keep].tolist())))
 
     def missing_items(self, collection: str, ids: Iterable[UUID]) -> list[UUID]:
-        pos = self._index(collection).pos
-        return [u for u in ids if u not in pos]
+        ids = list(ids)
+        rows = self._index(collection).uuids.find(ids)
+        return [ids[k] for k in np.flatnonzero(rows < 0).tolist()]
 
     def get_vectors(self, collection: str, ids: Sequence[UUID], *, vector_name: str | None = None) -> np.ndarray:
         name, _ = self.get_collection(collection).vector(vector_name)
@@ -226,8 +248,8 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
     def iter_items(self, collection: str, *, offset: int = 0, limit: int | None = None) -> list[Item]:
         index = self._index(collection)
         stop = len(index) if limit is None else min(len(index), offset + limit)
-        return [Item.model_construct(uuid=index.uuids[i], properties=copy_json(index.properties[i]))
-                for i in range(offset, stop)]
+        return [Item.model_construct(uuid=index.uuids[i], properties=copy_json(p))
+                for i, p in zip(range(offset, stop), index.properties.many(range(offset, stop)))]
 
     def property_names(self, collection: str) -> list[str]:
         return self._index(collection).property_names()
@@ -265,7 +287,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             return []
         exclude = set(exclude)
         allowed = index.allowed(filters, exclude)
-        keep = (lambda uid: True) if allowed is None else (lambda uid: bool(allowed[index.pos[uid]]))
+        keep = (lambda uid: True) if allowed is None else (lambda uid: bool(allowed[index.uuids.get(uid)]))
         with self._lock:
             return bm25_hits(self._db, self._cid(collection), match, limit, keep, page=limit + len(exclude))
 
