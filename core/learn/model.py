@@ -54,8 +54,16 @@ class BehaviourModel:
         return self.learned.dims
 
     def rows_of(self, ids: Sequence[UUID]) -> np.ndarray:
-        """Each id's row in the model, -1 for items it never saw."""
-        return np.fromiter((self.row.get(u, -1) for u in ids), dtype=np.int64, count=len(ids))
+        """Each id's row in the model, -1 for items it never saw (a list that can ``find`` ids, the embedded
+        store's, is looked up the other way: the model's ids in it, without a ``UUID`` per row)."""
+        find = getattr(ids, "find", None)
+        if find is None:
+            return np.fromiter((self.row.get(u, -1) for u in ids), dtype=np.int64, count=len(ids))
+        where = find(list(self.learned.ids))
+        rows = np.full(len(ids), -1, dtype=np.int64)
+        known = where >= 0
+        rows[where[known]] = np.flatnonzero(known)
+        return rows
 
     def query(self, item_ids: Sequence[UUID], weights: Sequence[float]) -> BehaviourQuery:
         """Fold in interactions (``weights[i]`` for ``item_ids[i]``; unknown items and 0 weights drop out)."""

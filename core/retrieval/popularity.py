@@ -10,7 +10,7 @@ collection's next write, so every backend gets the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import numpy as np
@@ -42,11 +42,20 @@ class Popularity:
         return PopularityPrior(self, weight)
 
     def scaled_rows(self, ids: Sequence[UUID]) -> np.ndarray:
-        """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows)."""
+        """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows). A list
+        that can ``find`` ids (the embedded store's) is aligned through the liked items only, not row by row."""
         cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
         if cached is None or cached[0] is not ids or cached[1] != len(ids):
-            cached = self._aligned = (ids, len(ids), self.scaled(ids))
+            find = getattr(ids, "find", None)
+            cached = self._aligned = (ids, len(ids), self.scaled(ids) if find is None else self._scattered(ids, find))
         return cached[2]
+
+    def _scattered(self, ids: Sequence[UUID], find: Callable[[list[UUID]], np.ndarray]) -> np.ndarray:
+        counts = np.zeros(len(ids), dtype=np.float32)
+        rows = find(list(self.likes))
+        found = rows >= 0
+        counts[rows[found]] = np.fromiter(self.likes.values(), dtype=np.float32, count=len(self.likes))[found]
+        return np.log1p(counts) / self._scale
 
 
 class PopularityPrior:
