@@ -43,7 +43,8 @@ def catalog(start: int, stop: int, seed: int = 0) -> tuple[list[Item], np.ndarra
     vectors = rng.normal(size=(stop - start, DIMS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     items = [Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "genres": [GENRES[i % 8], GENRES[i * 7 % 8]],
-                                                      "year": 1950 + i % 70, "original_id": i}) for i in range(start, stop)]
+                                                      "year": 1950 + i % 70, "original_id": i})
+             for i in range(start, stop)]
     return items, vectors
 
 
@@ -98,7 +99,8 @@ def interactions(path: Path, n: int, count: int) -> tuple[float, float]:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("BEGIN IMMEDIATE")
-    db.executemany("INSERT INTO personas(cid, persona_id, properties) VALUES (1,?,'{}')", ((p.bytes,) for p in personas))
+    db.executemany("INSERT INTO personas(cid, persona_id, properties) VALUES (1,?,'{}')",
+                   ((p.bytes,) for p in personas))
     db.execute("COMMIT")
     keys = dict(db.execute("SELECT persona_id, pk FROM personas").fetchall())
     t = time.perf_counter()
@@ -182,10 +184,12 @@ def run(n: int, base: Path) -> dict:
 
 
 def report(results: list[dict]) -> None:
-    print("| items | add_items items/s | raw executemany items/s | ratio | add_interactions rows/s | raw rows/s | ratio |")
+    print("| items | add_items items/s | raw executemany items/s | ratio | add_interactions rows/s | raw rows/s "
+          "| ratio |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['n']:,} | {r['n'] / r['install']:,.0f} | {r['n'] / r['raw']:,.0f} | {r['raw'] / r['install']:.2f} | "
+        print(f"| {r['n']:,} | {r['n'] / r['install']:,.0f} | {r['n'] / r['raw']:,.0f} | "
+              f"{r['raw'] / r['install']:.2f} | "
               f"{r['inter_rows'] / r['inter']:,.0f} | {r['inter_rows'] / r['inter_raw']:,.0f} | "
               f"{r['inter_raw'] / r['inter']:.2f} |")
     print("\n| items | open -> first answer (files) | same, no files (builds them) | RSS after / vectors | "
@@ -194,7 +198,8 @@ def report(results: list[dict]) -> None:
     for r in results:
         w, c = r["warm"], r["cold"]
         print(f"| {r['n']:,} | {w['first']:.2f} s | {c['first']:.2f} s | {w['rss'] / 2**30:.2f} GiB / "
-              f"{r['vectors_bytes'] / 2**30:.2f} GiB = {w['rss'] / r['vectors_bytes']:.2f}x | {w['add_items'] * 1000:.1f} ms | "
+              f"{r['vectors_bytes'] / 2**30:.2f} GiB = {w['rss'] / r['vectors_bytes']:.2f}x | "
+              f"{w['add_items'] * 1000:.1f} ms | "
               f"{w['after_one'] * 1000:.1f} / {w['steady'] * 1000:.1f} ms = {w['after_one'] / w['steady']:.2f}x | "
               f"{r['disk'] / 2**30:.2f} GiB | {' '.join(r['load'])} |")
 

@@ -65,7 +65,8 @@ class VectorIndex:
                  rows: Sequence[int] | None = None, origin: Any = None, state: dict | None = None) -> VectorIndex:
         """A new index: this one's rows followed by the given ones (see :meth:`extended`)."""
         keys = np.zeros(len(uuids), np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-        block = Arrays(Uuids.of(uuids).raw, keys, {name: np.asarray(vectors[name], np.float32) for name in self.matrices})
+        matrices = {name: np.asarray(vectors[name], np.float32) for name in self.matrices}
+        block = Arrays(Uuids.of(uuids).raw, keys, matrices)
         return self.extended(block, properties, origin=origin, state=state)
 
     def extended(self, block: Arrays, properties: Sequence[dict] = (), *, origin: Any = None,

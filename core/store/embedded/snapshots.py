@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from core.errors import NotFoundError, StoreError
+from core.models import Item
 from core.store.embedded.buffers import Arrays
 from core.store.embedded.index import VectorIndex
-from core.store.embedded.index_io import SqlProperties, read_arrays, stream
-from core.store.embedded.rows import Properties
+from core.store.embedded.index_io import SqlProperties, new_arrays, read_arrays, stream
+from core.store.embedded.rows import Properties, Uuids
 
 
 class Origin(NamedTuple):
@@ -210,6 +213,26 @@ class Snapshots:
             backing, arrays = read_arrays(db, self._files, cid, spec.vectors, state)
         return self._new_index(cid, arrays, backing, Origin(cid, item_version, int(arrays.rows[-1]) if len(arrays)
                                                             else 0))
+
+    def _appended(self, collection: str, was_empty: bool, items: Sequence[Item], copies: list[dict],
+                  named: dict[str, np.ndarray], origin: Origin, token: str | None) -> None:
+        """After add_items committed: the new index (the old one's rows and these), swapped in."""
+        index = self._indexes.get(collection)
+        rows = np.arange(origin.last_row - len(items) + 1, origin.last_row + 1, dtype=np.int64)
+        block = Arrays(Uuids.of(item.uuid for item in items).raw, rows, named)
+        state = {"token": token, "item_version": origin.item_version}
+        if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
+            backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
+            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, copies)
+        elif index is not None:
+            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state)
+
+    def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
+        """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""
+        state = {"token": token, "item_version": index.origin.item_version}
+        backing, arrays = new_arrays(self._files, index.origin.cid, self.get_collection(collection).vectors,
+                                     index.arrays(), state)
+        self._indexes[collection] = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
 
     def _new_index(self, cid: int, arrays: Arrays, backing: Any, origin: Origin, given: Any = ()) -> VectorIndex:
         """An index over ``arrays`` whose properties are read from SQLite when asked (``given``: known ones)."""

@@ -30,15 +30,12 @@ import numpy as np
 from core.errors import AlreadyExistsError, InvalidInputError, NotAvailableError, NotFoundError, StoreError
 from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
-from core.store.embedded.buffers import Arrays
 from core.store.embedded.connection import BUSY_TIMEOUT, Connection
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
-from core.store.embedded.index_io import new_arrays
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns, load_vectors, migrate, store_path,
                                         valid_name)
-from core.store.embedded.rows import Uuids
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
@@ -163,19 +160,6 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                 self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin, token))
         return len(items)
 
-    def _appended(self, collection: str, was_empty: bool, items: Sequence[Item], copies: list[dict],
-                  named: dict[str, np.ndarray], origin: Origin, token: str | None) -> None:
-        """After add_items committed: the new index (the old one's rows and these), swapped in."""
-        index = self._indexes.get(collection)
-        rows = np.arange(origin.last_row - len(items) + 1, origin.last_row + 1, dtype=np.int64)
-        block = Arrays(Uuids.of(item.uuid for item in items).raw, rows, named)
-        state = {"token": token, "item_version": origin.item_version}
-        if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
-            backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
-            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, copies)
-        elif index is not None:
-            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state)
-
     def _item_version(self, cid: int) -> int:
         return self._db.execute("SELECT item_version FROM collections WHERE id=?", (cid,)).fetchone()[0]
 
@@ -203,13 +187,6 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                 new = index.with_vectors(name, ids, block, origin=index.origin._replace(item_version=version))
                 token = db.execute("SELECT token FROM collections WHERE id=?", (cid,)).fetchone()[0]
                 self._on_commit(lambda: self._rewritten(collection, new, token))
-
-    def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
-        """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""
-        state = {"token": token, "item_version": index.origin.item_version}
-        backing, arrays = new_arrays(self._files, index.origin.cid, self.get_collection(collection).vectors,
-                                     index.arrays(), state)
-        self._indexes[collection] = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
 
     def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
         for chunk in range(0, len(ids), 500):

@@ -192,7 +192,8 @@ class FileBacking:
         n, cid = len(current), self.meta["cid"]
         with self.files.lock():
             meta = self.files.meta(cid)
-            same = meta is not None and meta["gen"] == self.meta["gen"] and all(meta.get(k) == v for k, v in state.items())
+            same = meta is not None and meta["gen"] == self.meta["gen"] and all(
+                meta.get(k) == v for k, v in state.items())
             new = None
             if same and meta["count"] == n:
                 new = self.files.append(meta, block, state)
@@ -207,8 +208,10 @@ class FileBacking:
 
     def _holds(self, meta: dict, n: int, block: Arrays) -> bool:
         mapped = self.files.map(meta, n + len(block))
-        return mapped is not None and bool((mapped.rows[n:] == block.rows).all() and (mapped.ids[n:] == block.ids).all()
-                                           and all((mapped.matrices[k][n:] == m).all() for k, m in block.matrices.items()))
+        if mapped is None:
+            return False
+        return bool((mapped.rows[n:] == block.rows).all() and (mapped.ids[n:] == block.ids).all()
+                    and all((mapped.matrices[k][n:] == m).all() for k, m in block.matrices.items()))
 
 
 def _mapped(path: Path, dtype: np.dtype, size: int) -> np.ndarray:
