@@ -42,8 +42,8 @@ def catalog(start: int, stop: int, seed: int = 0) -> tuple[list[Item], np.ndarra
     rng = np.random.default_rng(seed + start)
     vectors = rng.normal(size=(stop - start, DIMS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    items = [Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "genres": [GENRES[i % 8], GENRES[i * 7 % 8]],
-                                                      "year": 1950 + i % 70, "original_id": i})
+    items = [Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "year": 1950 + i % 70, "original_id": i,
+                                                      "genres": [GENRES[i % 8], GENRES[i * 7 % 8]]})
              for i in range(start, stop)]
     return items, vectors
 
