@@ -8,10 +8,11 @@ import json
 import zipfile
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
-from core import (AccessDeniedError, AlreadyExistsError, CollectionSpec, InvalidInputError, NotFoundError, Persona,
-                  PersonaInteraction, ReadOnlyError, SampleLibrary, WorkspaceRef, Workspaces, copy_persona, describe,
+from core import (AccessDeniedError, AlreadyExistsError, CollectionSpec, InvalidInputError, Item, NotFoundError,
+                  Persona, PersonaInteraction, ReadOnlyError, SampleLibrary, WorkspaceRef, Workspaces, copy_persona, describe,
                   export_workspace, import_workspace, overview, to_uuid)
 
 NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -123,6 +124,23 @@ def test_reset_empties_and_delete_removes(spaces, library):
     assert spaces.exists(ws.ref) and spaces.open(ws.ref).collections() == []
     spaces.delete(ws.ref)
     assert not spaces.exists(ws.ref) and not ws.path.exists()
+
+
+def test_the_vector_files_beside_a_workspace_count_in_its_size_and_go_with_it(spaces, library):
+    from core.store.embedded.vector_files import directory_of
+    ws = spaces.create_private()
+    add_alice(ws, library)
+    own = ws.store
+    own.create_collection(CollectionSpec("Own", 3))
+    own.add_items("Own", [Item(uuid=to_uuid("x"), properties={"title": "x"})], np.ones((1, 3), np.float32))
+    own.near_vectors("Own", np.ones(3, np.float32), 1)  # the index is built: its files are written
+    vectors = directory_of(ws.path)
+    assert vectors.is_dir() and any(vectors.iterdir()) and vectors in spaces.files(ws.ref)
+    assert spaces.size_bytes(ws.ref) > ws.path.stat().st_size
+    spaces.reset(ws.ref)
+    assert not vectors.exists()  # no stale cache outlives the data it was built from
+    spaces.delete(ws.ref)
+    assert not vectors.exists() and not ws.path.exists()
 
 
 def test_export_then_import_brings_everything(spaces, library):

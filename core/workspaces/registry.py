@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 
 from core.errors import AccessDeniedError, NotFoundError, StoreError
 from core.store.embedded.store import EmbeddedStore
+from core.store.embedded.vector_files import directory_of
 from core.store.overlay import OverlayStore, SharedCatalogs
 from core.workspaces import passcodes
 from core.workspaces.refs import KINDS, WorkspaceRef, default_data_dir
@@ -191,12 +193,14 @@ class Workspaces:
 
     # changing what is on disk --------------------------------------------------------------
     def files(self, ref: WorkspaceRef) -> list[Path]:
-        """The workspace's store files that exist (the SQLite file and its WAL companions)."""
+        """The workspace's store files that exist (the SQLite file, its WAL companions and its vector files'
+        directory, a cache SQLite rebuilds)."""
         path = ref.path(self.root)
-        return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+        return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), directory_of(path)) if p.exists()]
 
     def size_bytes(self, ref: WorkspaceRef) -> int:
-        return sum(p.stat().st_size for p in self.files(ref))
+        return sum(sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else p.stat().st_size
+                   for p in self.files(ref))
 
     def reset(self, ref: WorkspaceRef, *, passcode: str | None = None, admin_passcode: str | None = None) -> None:
         """Empty ``ref`` (its personas, interactions and uploaded catalogs go; its name and passcode stay)."""
@@ -205,7 +209,10 @@ class Workspaces:
         with self._lock:
             self.close(ref)
             for path in self.files(ref):
-                path.unlink()
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
 
     def delete(self, ref: WorkspaceRef, *, passcode: str | None = None, admin_passcode: str | None = None) -> None:
         """Remove ``ref`` and everything in it from disk."""

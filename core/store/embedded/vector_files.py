@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
+def directory_of(db_path: str | os.PathLike) -> Path:
+    """Where the vector files of the store file ``db_path`` live (whoever removes or sizes a store file: this too)."""
+    return Path(f"{os.fspath(db_path)}.vectors")
+
+
 class VectorFiles:
     """The ``<db>.vectors`` directory of one store file (see the module docstring)."""
 
@@ -47,7 +52,7 @@ class VectorFiles:
     @classmethod
     def beside(cls, db_path: str) -> VectorFiles | None:
         """The files' directory, or None (logged) when it cannot be written: the store keeps its index in memory."""
-        directory = Path(db_path + ".vectors")
+        directory = directory_of(db_path)
         try:
             directory.mkdir(exist_ok=True)
             probe = directory / f".probe-{os.getpid()}"
