@@ -124,7 +124,8 @@ def builds_table(catalogs: list[Catalog]) -> str:
              f"{c.n / max(c.built['items_s'], 1e-9):,.0f}", f"{c.built['interactions_s']:.1f}",
              f"{c.built['train_s']:.1f}", f"{c.built['total_s']:.1f}"] for c in catalogs]
     return "### Catalogs (built in chunks of 50,000 items)\n\n" + table(
-        ["items", "vectors", "build", "add_items s", "items/s", "interactions s", "train s", "total s"], rows, "rllrrrrr")
+        ["items", "vectors", "build", "add_items s", "items/s", "interactions s", "train s", "total s"], rows,
+        "rllrrrrr")
 
 
 def load() -> str:
@@ -134,7 +135,7 @@ def load() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated, of {','.join(SECTIONS)}")
     parser.add_argument("--vectors", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--seed", type=int, default=0)

@@ -61,8 +61,9 @@ def filter_mask(n: int) -> np.ndarray:
 
 
 def item(i: int) -> Item:
-    return Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "genres": [GENRES[i % 8], GENRES[(i * 7) % 8]],
-                                                    "year": 1950 + i % 70, "original_id": i})
+    genres = [GENRES[i % 8], GENRES[(i * 7) % 8]]
+    return Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "genres": genres, "year": 1950 + i % 70,
+                                                    "original_id": i})
 
 
 def _centres(seed: int) -> np.ndarray:

@@ -4,7 +4,8 @@ For one cached catalog (:mod:`benchmarks.scale_catalog`): every registered strat
 the local agent (no LLM; the agent's default strategy), each without and with the ~30 % filter,
 timed interleaved with two bare floors over the same matrix in the same process: numpy (one
 matrix-vector product and an argpartition of the pool; filtered: the same scan with the rejected
-rows set to -inf; once with the process's BLAS threads, once on one) and faiss ``IndexFlatIP`` (filtered: an ``IDSelectorBitmap`` of the same mask; on one OpenMP thread).
+rows set to -inf; once with the process's BLAS threads, once on one) and faiss ``IndexFlatIP``
+(filtered: an ``IDSelectorBitmap`` of the same mask; on one OpenMP thread).
 The floors' query is the persona's likes' mean minus its dislikes' mean; the pool is the engine's
 (30 for limit 10). The path column is the ``path`` the request's trace records (the vector
 search's, or the agent's inner vector search's), "exact" when the trace has none.
@@ -100,7 +101,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def strategy_rows(catalog: Catalog, runs: int) -> tuple[list[dict], list[dict]]:
     """One row per (strategy, filter) and one per filter for the floors (module docstring)."""
     store = EmbeddedStore(catalog.path)
-    agent = PersonalizationAgent(store=store, reference_collection=COLLECTION, llm=LLMConfig(api_key=None, base_url=None))
+    agent = PersonalizationAgent(store=store, reference_collection=COLLECTION,
+                                 llm=LLMConfig(api_key=None, base_url=None))  # no LLM: the local agent
     floors = Floors(catalog)
     cases = [(name, f) for name in configs() for f in (False, True)]
     the_filter = filters()
@@ -108,7 +110,7 @@ def strategy_rows(catalog: Catalog, runs: int) -> tuple[list[dict], list[dict]]:
         (name, f): (lambda kw=kw, f=f: agent.get_objects(BENCH_PERSONA, limit=LIMIT, now=NOW,
                                                         filters=the_filter if f else None, **kw))
         for name, kw in configs().items() for f in (False, True)}
-    floor_calls = {(lib, f): (lambda f=f: floors.numpy(f)) for lib in ("numpy", "numpy 1 thread") for f in (False, True)}
+    floor_calls = {(lib, f): (lambda f=f: floors.numpy(f)) for lib in FLOORS[:2] for f in (False, True)}
     floor_calls.update({("faiss", f): (lambda f=f: floors.faiss_search(f)) for f in (False, True)})
     times: dict[tuple[str, bool], list[float]] = {key: [] for key in [*calls, *floor_calls]}
     last: dict[tuple[str, bool], Any] = {}

@@ -58,7 +58,8 @@ def reopen(catalog: Catalog, repeats: int = 3) -> dict:
         if out.returncode:
             raise RuntimeError(f"the reopen process failed: {out.stderr.strip()[-2000:]}")
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    med = {key: statistics.median(r[key] for r in runs) for key in ("import_s", "first_s", "warm_s", "rss_kb", "hwm_kb")}
+    med = {key: statistics.median(r[key] for r in runs)
+           for key in ("import_s", "first_s", "warm_s", "rss_kb", "hwm_kb")}
     return {**med, "first_run_s": runs[0]["first_s"], "strategy": runs[0]["strategy"], "repeats": repeats,
             "returned": runs[0]["returned"]}
 
@@ -92,7 +93,8 @@ def single_writes(catalog: Catalog, scratch: Path, repeats: int = 5, steady_runs
     try:
         store = EmbeddedStore(db)
         agent = PersonalizationAgent(store=store, reference_collection=COLLECTION)
-        rows = [_write_round(store, agent, catalog, strategy, repeats, steady_runs) for strategy in ("centroid", "blend")]
+        rows = [_write_round(store, agent, catalog, strategy, repeats, steady_runs)
+                for strategy in ("centroid", "blend")]
         store.close()
         return rows
     finally:
@@ -118,14 +120,14 @@ def _write_round(store, agent, catalog: Catalog, strategy: str, repeats: int, st
         times["add_items"].append(time.perf_counter() - t)
         times["after_items"].append(ask())
         times["steady"] += [ask() for _ in range(steady_runs)]
-        row = PersonaInteraction(persona_id=f"writer-{strategy}-{k}", item_id=generate_uuid5(int(rng.integers(catalog.n))),
-                                 weight=1.0, created_at=NOW)
+        row = PersonaInteraction(persona_id=f"writer-{strategy}-{k}", weight=1.0, created_at=NOW,
+                                 item_id=generate_uuid5(int(rng.integers(catalog.n))))
         t = time.perf_counter()
         agent.add_interactions([row], now=NOW)
         times["add_interactions"].append(time.perf_counter() - t)
         times["after_interactions"].append(ask())
     out = {key: _ms(value) for key, value in times.items()}
-    out.update(strategy=strategy, repeats=repeats, steady_p95=float(np.percentile(np.array(times["steady"]) * 1000, 95)))
+    out.update(strategy=strategy, repeats=repeats)
     return out
 
 
