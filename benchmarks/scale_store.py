@@ -79,6 +79,8 @@ def copy_store(db: Path, folder: Path) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for entry in db.parent.glob(db.name + "*"):
+        if entry.name.endswith("-shm"):  # shared-memory index of the WAL: rebuilt by the copy's first opener
+            continue
         (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, folder / entry.name)
     return folder / db.name
 
