@@ -75,7 +75,8 @@ def test_bench_scale_prints_every_table_on_a_tiny_catalog(tmp_path):
     writes = one(found, "Single writes")
     assert [r["strategy"] for r in writes] == ["centroid", "blend"]
     for r in writes:
-        assert all(number(r[c]) > 0 for c in ("steady ms", "add_items(1) ms", "add_interactions(1) ms", "next / steady"))
+        assert all(number(r[c]) > 0 for c in ("steady ms", "add_items(1) ms", "add_interactions(1) ms",
+                                              "next / steady"))
     install, = one(found, "Install into a new store")
     assert install["items"] == "300" and install["interactions"] == "1,000"
     assert all(number(install[c]) > 0 for c in ("add_items items/s", "raw items/s", "add_interactions rows/s",
