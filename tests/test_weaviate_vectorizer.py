@@ -54,6 +54,8 @@ def model():
 
 @pytest.fixture(scope="module")
 def stub():
+    from .weaviate_stub.vectorize import MODULE, embed
+    embed(MODULE, ["warm up"], {})  # load the stub's model now, not inside a request's 10 s deadline
     server = start_stub("1.33.0")
     yield server
     server.stop()
