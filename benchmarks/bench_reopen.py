@@ -129,19 +129,24 @@ def child(path: str) -> None:
         agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW)
         steady.append(time.perf_counter() - t)
     n = store.count("Bench")
-    adds, after = [], []
+    adds, after_items, after = [], [], []
     for k in range(5):
         items, vectors = catalog(n + 100 * k, n + 100 * (k + 1), seed=7)
         t = time.perf_counter()
         store.add_items("Bench", items, vectors)
         adds.append(time.perf_counter() - t)
-        agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=items[0].uuid, weight=1.0,
+        t = time.perf_counter()
+        agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW)
+        after_items.append(time.perf_counter() - t)
+    for k in range(5):  # the case: one new interaction, then the next answer
+        agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(k), weight=1.0,
                                                    created_at=NOW - timedelta(seconds=k))])
         t = time.perf_counter()
         agent.get_objects("bench", limit=10, use_agent_ranking=False, now=NOW)
         after.append(time.perf_counter() - t)
     print(json.dumps({"first": first, "rss": rss, "steady": statistics.median(steady),
-                      "add_items": statistics.median(adds), "after_one": statistics.median(after)}))
+                      "add_items": statistics.median(adds), "after_items": statistics.median(after_items),
+                      "after_one": statistics.median(after)}))
 
 
 def _rss() -> int:
@@ -193,13 +198,15 @@ def report(results: list[dict]) -> None:
               f"{r['inter_rows'] / r['inter']:,.0f} | {r['inter_rows'] / r['inter_raw']:,.0f} | "
               f"{r['inter_raw'] / r['inter']:.2f} |")
     print("\n| items | open -> first answer (files) | same, no files (builds them) | RSS after / vectors | "
-          "one add_items (100) | get_objects after 1 interaction / steady | disk (SQLite + files) | load |")
-    print("|---|---|---|---|---|---|---|---|")
+          "one add_items (100) | get_objects after it / steady | get_objects after 1 interaction / steady | "
+          "disk (SQLite + files) | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         w, c = r["warm"], r["cold"]
         print(f"| {r['n']:,} | {w['first']:.2f} s | {c['first']:.2f} s | {w['rss'] / 2**30:.2f} GiB / "
               f"{r['vectors_bytes'] / 2**30:.2f} GiB = {w['rss'] / r['vectors_bytes']:.2f}x | "
               f"{w['add_items'] * 1000:.1f} ms | "
+              f"{w['after_items'] * 1000:.1f} ms = {w['after_items'] / w['steady']:.2f}x | "
               f"{w['after_one'] * 1000:.1f} / {w['steady'] * 1000:.1f} ms = {w['after_one'] / w['steady']:.2f}x | "
               f"{r['disk'] / 2**30:.2f} GiB | {' '.join(r['load'])} |")
 

@@ -30,7 +30,7 @@ from core.configs import BlendWeights
 from core.errors import InvalidInputError, ReadOnlyError
 from core.learn.model import BEHAVIOUR, BehaviourModel
 from core.learn.spectral import fit_spectral
-from core.store.base import InteractionScan, LearnedVectors, Store
+from core.store.base import AppendedInteractions, InteractionScan, LearnedVectors, Store
 
 DEFAULT_DIMS = 128
 """Dimensions of an untuned model. Each request reads every item's learned vector, so this sets the blend's
@@ -48,6 +48,13 @@ def fingerprint(scan: InteractionScan) -> dict[str, Any]:
     return {"interactions": len(scan), "personas": len(scan.personas),
             "weight_sum": round(float(np.asarray(scan.weight, np.float64).sum()), 4),
             "time_sum": round(float(np.nansum(scan.created_at)), 1)}
+
+
+def grown_fingerprint(old: dict[str, Any], appended: AppendedInteractions) -> dict[str, Any]:
+    """:func:`fingerprint` after ``appended`` without a scan (sums rounded as there; any appended row changes it)."""
+    return {"interactions": old["interactions"] + appended.rows, "personas": old["personas"] + appended.new_personas,
+            "weight_sum": round(old["weight_sum"] + appended.weight_sum, 4),
+            "time_sum": round(old["time_sum"] + appended.time_sum, 1)}
 
 
 def like_matrix(scan: InteractionScan):
@@ -135,7 +142,8 @@ class BehaviourStatus:
 
 def behaviour_status(store: Store, collection: str) -> BehaviourStatus:
     learned = store.get_learned(collection, BEHAVIOUR)
-    now = store.memo(collection, "interaction_fingerprint", lambda: fingerprint(store.scan_interactions(collection)))
+    now = store.memo(collection, "interaction_fingerprint", lambda: fingerprint(store.scan_interactions(collection)),
+                     grow=grown_fingerprint)
     if learned is None:
         return BehaviourStatus(False, False, now["interactions"], None, {})
     seen = dict(learned.meta.get("trained_on") or {})

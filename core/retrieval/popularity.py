@@ -5,7 +5,8 @@ with it. Its *popularity* is ``log1p(likes) / log1p(max(highest like count, POPU
 in [0, 1]; the floor keeps a handful of likes (a workshop's few personas) from counting as "the most
 popular item there is", while with real traffic the highest count is far above it. Both come from
 the store's :meth:`~core.store.base.Store.scan_interactions`, memoised by the store until the
-collection's next write, so every backend gets the same numbers.
+collection's next write (grown, not rebuilt, by a write that only adds a few interactions), so every
+backend gets the same numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from uuid import UUID
 
 import numpy as np
 
-from core.store.base import ItemPrior, Store
+from core.store.base import AppendedInteractions, ItemPrior, Store
 
 POPULARITY_SCALE_FLOOR = 100
 """Like counts are scaled as if at least this many personas liked the most-liked item."""
@@ -36,6 +37,25 @@ class Popularity:
     def scaled(self, ids: Sequence[UUID]) -> np.ndarray:
         """Each item's popularity in [0, 1] (see the module docstring)."""
         return np.log1p(self.like_counts(ids)) / self._scale
+
+    def grown(self, appended: AppendedInteractions) -> Popularity:
+        """The popularity after ``appended`` (a new object: a reader may hold this one). Its row alignment is
+        carried over and patched at the items that gained likers, unless the scale moved (then it is redone)."""
+        if not appended.first_likes:
+            return self
+        likes = dict(self.likes)
+        for item, n in appended.first_likes.items():
+            likes[item] = likes.get(item, 0) + n
+        grown = Popularity(likes)
+        cached, find = self._aligned, getattr(self._aligned[0], "find", None) if self._aligned else None
+        if cached is not None and find is not None and grown._scale == self._scale:
+            changed = list(appended.first_likes)
+            rows = find(changed)
+            patched = cached[2].copy()
+            keep = rows >= 0
+            patched[rows[keep]] = grown.scaled([u for u, k in zip(changed, keep.tolist()) if k])
+            grown._aligned = (cached[0], cached[1], patched)
+        return grown
 
     def prior(self, weight: float) -> PopularityPrior:
         """``weight * popularity`` as the prior of a ``search_max``."""
@@ -70,7 +90,8 @@ class PopularityPrior:
 
 def popularity(store: Store, collection: str) -> Popularity:
     """The collection's :class:`Popularity` (computed from its interactions, memoised until a write)."""
-    return store.memo(collection, "popularity", lambda: Popularity(_like_counts(store, collection)))
+    return store.memo(collection, "popularity", lambda: Popularity(_like_counts(store, collection)),
+                      grow=Popularity.grown)
 
 
 def _like_counts(store: Store, collection: str) -> dict[UUID, int]:

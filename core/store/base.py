@@ -31,86 +31,20 @@ the default) and the Weaviate store; ``tests/store_contract.py`` is the suite ea
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 import numpy as np
 
-from core.errors import InvalidInputError
 from core.models import Item, Persona
+from core.store.records import AppendedInteractions, Hit, InteractionScan, LearnedVectors, StoredInteraction
 from core.store.spec import DEFAULT_VECTOR, Capabilities, CollectionSpec
 
-__all__ = ["DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "Hit", "InteractionRow", "InteractionScan", "ItemPrior",
-           "LearnedVectors", "Store", "StoredInteraction"]
+__all__ = ["DEFAULT_VECTOR", "AppendedInteractions", "Capabilities", "CollectionSpec", "Hit", "InteractionRow",
+           "InteractionScan", "ItemPrior", "LearnedVectors", "Store", "StoredInteraction"]
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: an item and its score (higher is better)."""
-
-    uuid: UUID
-    score: float
-
-
-class StoredInteraction(NamedTuple):
-    """An interaction as stored: ``created_at`` is always timezone-aware UTC.
-
-    A named tuple rather than a dataclass: bulk imports build hundreds of thousands of them.
-    """
-
-    persona_id: UUID
-    item_id: UUID
-    weight: float
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class InteractionScan:
-    """Every interaction of a collection as columns (row ``k`` is one stored interaction).
-
-    ``personas[persona_index[k]]`` and ``items[item_index[k]]`` are its persona and item,
-    ``weight[k]`` its weight and ``created_at[k]`` its time in unix seconds.
-    """
-
-    personas: list[UUID]
-    items: list[UUID]
-    persona_index: np.ndarray
-    item_index: np.ndarray
-    weight: np.ndarray
-    created_at: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.weight)
-
-
-@dataclass(frozen=True)
-class LearnedVectors:
-    """Item vectors learned from a collection's interactions (see :mod:`core.learn`).
-
-    ``vectors[k]`` (unit length, float32) and ``fold[k]`` belong to item ``ids[k]``; ``meta`` is the
-    model's JSON-safe description (kind, parameters, training time, what it was trained on).
-    """
-
-    ids: tuple[UUID, ...]
-    vectors: np.ndarray
-    fold: np.ndarray
-    meta: Mapping[str, Any]
-
-    def __post_init__(self) -> None:
-        n = len(self.ids)
-        if self.vectors.ndim != 2 or len(self.vectors) != n or self.fold.shape != (n,):
-            raise InvalidInputError(f"learned vectors need one row and one fold weight per id: {n} ids, vectors "
-                                    f"{self.vectors.shape}, fold {self.fold.shape}")
-        if not (np.isfinite(self.vectors).all() and np.isfinite(self.fold).all()):
-            raise InvalidInputError("learned vectors hold NaN or infinity; nothing stored")
-
-    @property
-    def dims(self) -> int:
-        return int(self.vectors.shape[1])
 
 
 class ItemPrior(Protocol):
@@ -272,8 +206,14 @@ class Store(Protocol):
     def scan_interactions(self, collection: str) -> InteractionScan:
         """Every stored interaction of the collection, as columns."""
         ...
-    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
-        """``build()``'s value, kept until the collection's next write (items, personas or interactions)."""
+    def memo(self, collection: str, key: str, build: Callable[[], T], *,
+             grow: Callable[[T, AppendedInteractions], T] | None = None) -> T:
+        """``build()``'s value, kept until the collection's next write (items, personas or interactions).
+
+        ``grow(value, appended)``, when given, is the value after a write that only added interactions
+        (it must return a new object: readers may hold the old one). A store may call it instead of
+        dropping the value (the embedded store does for its own small appends) or ignore it and build again.
+        """
         ...
 
     # learned vectors ---------------------------------------------------------------------------

@@ -37,8 +37,8 @@ import numpy as np
 from core.checks import check_type
 from core.errors import AlreadyExistsError, NotFoundError, ReadOnlyError
 from core.models import Item, Persona
-from core.store.base import (CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior, LearnedVectors, Store,
-                             StoredInteraction)
+from core.store.base import (AppendedInteractions, CollectionSpec, Hit, InteractionRow, InteractionScan, ItemPrior,
+                             LearnedVectors, Store, StoredInteraction)
 from core.store.community import CommunityRouting, community_scan, merge_scans
 
 T = TypeVar("T")
@@ -272,9 +272,11 @@ class OverlayStore(CommunityRouting):
             return own
         return merge_scans(community_scan(store, collection), own)
 
-    def memo(self, collection: str, key: str, build: Callable[[], T]) -> T:
-        # memos derive from interactions: the workspace's own (written here) and the community's (never written)
-        return self.own.memo(collection, key, build)
+    def memo(self, collection: str, key: str, build: Callable[[], T], *,
+             grow: Callable[[T, AppendedInteractions], T] | None = None) -> T:
+        # memos derive from interactions: the workspace's own (written here) and the community's (never written).
+        # No growing over a community: the own store cannot tell whether a persona's like is new to the merged scan.
+        return self.own.memo(collection, key, build, grow=grow if self._community(collection) is None else None)
 
     # learned vectors: the workspace's own, else those learned from the community it includes ------
     def put_learned(self, collection: str, name: str, learned: LearnedVectors) -> None:

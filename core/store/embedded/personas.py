@@ -20,7 +20,7 @@ import numpy as np
 from core.checks import check_flag, check_type
 from core.errors import AlreadyExistsError, NotFoundError
 from core.models import Persona
-from core.store.base import InteractionRow, InteractionScan, StoredInteraction
+from core.store.base import AppendedInteractions, InteractionRow, InteractionScan, StoredInteraction
 from core.store.bulk import gc_paused
 from core.store.inputs import check_seconds, check_weights, to_json
 
@@ -104,11 +104,12 @@ class PersonaTables:
             if len(key) < len(distinct):
                 raise NotFoundError(f"persona {UUID(int=next(k for k in distinct if k not in key))} does not exist; "
                                     "nothing was stored")
-            db.executemany("DELETE FROM interactions WHERE persona=? AND item_id=?",
-                           ((keys[p.bytes], i.bytes) for p, i in replace_pairs if p.bytes in keys))
-            self._changed(collection)
+            deleted = db.executemany("DELETE FROM interactions WHERE persona=? AND item_id=?",
+                                     ((keys[p.bytes], i.bytes) for p, i in replace_pairs if p.bytes in keys)).rowcount
             columns = [[key[k] for k in persona_ints], [blob[k] for k in item_ints], weights,
                        [stamp[c] for c in created]]
+            appended = None if deleted > 0 or len(rows) > GROW_ROWS else _appended(db, columns)
+            self._changed(collection, appended)
             if len(rows) > 1:
                 # Inserted grouped by persona (stable, so each persona's rows keep their order and ids): the
                 # persona index then grows at one place at a time instead of at every persona's.
@@ -168,6 +169,34 @@ def _which(background: bool | None) -> tuple[str, tuple]:
 
 _ROWS_PER_INSERT = 250
 """Rows per multi-row ``INSERT ... VALUES``: 1,000 parameters, ~1.5x the rate of one statement per row."""
+
+
+GROW_ROWS = 5_000
+"""A write of at most this many interactions (and no replaced ones) tells the memos what it added, so counts
+built from every interaction (popularity, the behaviour model's fingerprint) grow instead of being rebuilt."""
+
+
+def _appended(db: sqlite3.Connection, columns: list[Sequence]) -> AppendedInteractions:
+    """What inserting ``columns`` (persona key, item blob, weight, time) adds, read before they are inserted."""
+    personas = sorted(set(columns[0]))
+    before: dict[int, set[bytes]] = {p: set() for p in personas}  # the items each persona liked so far
+    seen: set[int] = set()
+    for start in range(0, len(personas), 500):
+        part = personas[start:start + 500]
+        for persona, item, liked in db.execute(
+                f"SELECT persona, item_id, MAX(weight > 0) FROM interactions WHERE persona IN "
+                f"({','.join('?' * len(part))}) GROUP BY persona, item_id", part):
+            seen.add(persona)
+            if liked:
+                before[persona].add(item)
+    first: dict[UUID, int] = {}
+    for persona, item, weight in zip(columns[0], columns[1], columns[2]):
+        if weight > 0 and item not in before[persona]:
+            before[persona].add(item)
+            first[UUID(bytes=item)] = first.get(UUID(bytes=item), 0) + 1
+    return AppendedInteractions(rows=len(columns[0]), weight_sum=float(np.sum(columns[2], dtype=np.float64)),
+                                time_sum=float(np.nansum(np.asarray(columns[3], np.float64))),
+                                new_personas=len(set(personas) - seen), first_likes=first)
 
 
 def _insert_rows(db: sqlite3.Connection, cid: int, columns: list[Sequence]) -> None:

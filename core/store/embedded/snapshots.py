@@ -21,6 +21,7 @@ properties, vector matrices), its spec, its memos and its learned vectors. Two r
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -31,10 +32,13 @@ import numpy as np
 
 from core.errors import NotFoundError, StoreError
 from core.models import Item
+from core.store.base import AppendedInteractions
 from core.store.embedded.buffers import Arrays
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.index_io import SqlProperties, new_arrays, read_arrays, stream
 from core.store.embedded.rows import Properties, Uuids
+
+log = logging.getLogger(__name__)
 
 
 class Origin(NamedTuple):
@@ -56,6 +60,8 @@ class Snapshots:
     def _init_caches(self) -> None:
         self._indexes: dict[str, VectorIndex] = {}
         self._memos: dict[str, dict[str, Any]] = {}
+        self._growers: dict[str, dict[str, Callable[[Any, AppendedInteractions], Any]]] = {}  # memo key -> hook
+        self._last_change: dict[str, object] = {}  # a token per collection's latest change (see _changed)
         self._specs: dict[str, Any] = {}
         self._learned: dict[str, dict[str, Any]] = {}  # LearnedTables' read cache
         self._building: dict[tuple[str, str], threading.RLock] = {}  # one lock per memo being built
@@ -86,6 +92,7 @@ class Snapshots:
 
     def _stale(self, name: str, now: tuple[int, int, int] | None) -> None:
         self._memos.pop(name, None)
+        self._growers.pop(name, None)
         self._specs.pop(name, None)
         self._learned.pop(name, None)
         index = self._indexes.get(name)
@@ -96,15 +103,37 @@ class Snapshots:
         else:
             self._indexes[name] = self._grown(name, index)
 
-    def _changed(self, collection: str) -> None:
-        """In a write transaction: ``collection`` changed (its memos go; other processes will see its counter)."""
-        self._memos.pop(collection, None)
-        self._db.execute("UPDATE collections SET version = version + 1 WHERE name=?", (collection,))
+    def _changed(self, collection: str, appended: AppendedInteractions | None = None) -> None:
+        """In a write transaction: ``collection`` changed (its memos go; other processes will see its counter).
 
-    def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
-        """``build()``'s value until the collection's next write. A build runs outside the store's lock (a
-        first behaviour training takes seconds: reads and writes go on meanwhile), one at a time per key;
-        a value whose build overlapped a write of the collection is returned but not kept."""
+        ``appended``: the write only added these interactions; once it commits, the memos that have a ``grow``
+        hook are kept, grown (a hook that fails drops its memo: it is built again when next asked for)."""
+        memos = self._memos.pop(collection, None)
+        self._db.execute("UPDATE collections SET version = version + 1 WHERE name=?", (collection,))
+        growers = self._growers.pop(collection, {})
+        self._last_change[collection] = change = object()
+        if appended is None or not memos or not growers:
+            return
+
+        def regrow() -> None:
+            if self._last_change.get(collection) is not change or collection in self._memos:
+                return  # the collection changed again (in this transaction or since): nothing to keep
+            kept, hooks = {}, {}
+            for key, grow in growers.items():
+                if key in memos:
+                    try:
+                        kept[key], hooks[key] = grow(memos[key], appended), grow
+                    except Exception:  # noqa: BLE001 - a failed update only costs a rebuild
+                        log.exception("memo %r of %r could not grow; it is built again", key, collection)
+            self._memos[collection], self._growers[collection] = kept, hooks
+        self._on_commit(regrow)
+
+    def memo(self, collection: str, key: str, build: Callable[[], Any], *,
+             grow: Callable[[Any, AppendedInteractions], Any] | None = None) -> Any:
+        """``build()``'s value until the collection's next write (or, with ``grow``, grown by a write that only
+        appended interactions: :meth:`_changed`). A build runs outside the store's lock (a first behaviour
+        training takes seconds: reads and writes go on meanwhile), one at a time per key; a value whose build
+        overlapped a write of the collection is returned but not kept."""
         self._fresh()
         with self._lock:
             if key in (memos := self._memos.setdefault(collection, {})):
@@ -118,6 +147,8 @@ class Snapshots:
             with self._lock:
                 if self._memos.get(collection) is memos:  # no write dropped the memos meanwhile
                     memos[key] = value
+                    if grow is not None:
+                        self._growers.setdefault(collection, {})[key] = grow
                 self._building.pop((collection, key), None)
         return value
 
@@ -175,7 +206,7 @@ class Snapshots:
 
     def _forget(self) -> None:
         """Drop every cache (after a commit that failed: memory may be ahead of the file)."""
-        for cache in (self._indexes, self._memos, self._specs, self._learned):
+        for cache in (self._indexes, self._memos, self._growers, self._specs, self._learned):
             cache.clear()
         self._seen = {}
 

@@ -42,6 +42,7 @@ from core.store.embedded.staging import Staging
 from core.store.embedded.vector_files import VectorFiles
 from core.store.hybrid import check_hybrid, engine_hybrid
 from core.store.inputs import check_vectors, named_batches, no_boost, stored_properties
+from core.store.records import NO_INTERACTIONS
 
 
 class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
@@ -153,7 +154,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             marks = ",".join("?" * (1 + max(1, len(spec.text_fields))))
             db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
                            ((row, *cols) for row, cols in zip(rows, texts)))
-            self._changed(collection)
+            self._changed(collection, NO_INTERACTIONS)  # only appended: memos of interaction counts stay right
             if items:
                 version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
                 origin = Origin(cid, version, rows[-1])

@@ -96,7 +96,9 @@ class Learned:
         return had
 
     # memos ---------------------------------------------------------------------------------
-    def memo(self, collection: str, key: str, build: Callable[[], Any]) -> Any:
+    def memo(self, collection: str, key: str, build: Callable[[], Any], *, grow: Any = None) -> Any:
+        """``build()``'s value until the catalog's data version changes (``grow`` is not used: another process's
+        writes change the version too, and the store cannot tell an append from those)."""
         physical = self._physical(collection)
         version = self._meta.version(physical)
         with self._lock:
