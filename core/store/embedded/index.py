@@ -32,12 +32,13 @@ class VectorIndex:
     """UUIDs, properties and the named vector matrices of one collection, row-aligned."""
 
     def __init__(self, uuids: list[UUID], properties: list[dict], matrices: Mapping[str, np.ndarray], *,
-                 origin: Any = None, pos: dict[UUID, int] | None = None) -> None:
+                 origin: Any = None, pos: dict[UUID, int] | None = None, ann: Any = None) -> None:
         self.uuids = uuids
         self.properties = properties
         self.matrices = {name: _frozen(m) for name, m in matrices.items()}
         self.pos = {u: i for i, u in enumerate(uuids)} if pos is None else pos
         self.origin = origin
+        self.ann = ann  # the approximate stage's faiss indexes (core.store.embedded.ann_index.AnnSlot)
         self._evaluator = None
         self._names: list[str] | None = None
 
@@ -66,7 +67,8 @@ class VectorIndex:
         pos.update((u, start + i) for i, u in enumerate(uuids))
         matrices = {name: np.vstack([self.matrices[name], vectors[name]]) if start else vectors[name]
                     for name in self.matrices}
-        return VectorIndex([*self.uuids, *uuids], [*self.properties, *properties], matrices, origin=origin, pos=pos)
+        return VectorIndex([*self.uuids, *uuids], [*self.properties, *properties], matrices, origin=origin, pos=pos,
+                           ann=self.ann)  # the first rows are unchanged: an ANN build over them still holds
 
     def with_vectors(self, name: str, ids: Sequence[UUID], vectors: np.ndarray, *, origin: Any = None) -> VectorIndex:
         """A new index with named vector ``name`` of ``ids`` replaced (the other matrices are shared)."""
@@ -132,14 +134,7 @@ class VectorIndex:
                    exclude: Iterable[UUID] = (), prior: np.ndarray | None = None) -> list[Hit]:
         """Exact top-``limit`` by ``max_j weights[j] * (x . queries[j]) (+ prior[x])``, in row blocks."""
         matrix = self.matrices[name]
-        q = np.asarray(queries, dtype=np.float32)
-        w = np.asarray(weights, dtype=np.float32)
-        if q.ndim != 2 or q.shape[1] != matrix.shape[1] or w.shape != (len(q),) or not len(q) or not (w > 0).all():
-            raise InvalidInputError(f"search_max needs (m, {matrix.shape[1]}) queries and m positive weights, "
-                                    f"got {q.shape} and {w.shape}")
-        _check_finite(q, name)
-        if not np.isfinite(w).all():
-            raise InvalidInputError(f"search_max weights must be finite positive numbers, got {w.tolist()[:8]}")
+        q, w = check_search_max(self, queries, weights, name)
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return []
@@ -164,6 +159,21 @@ class VectorIndex:
         top = np.argpartition(-col, k - 1)[:k] if k < len(col) else np.arange(len(col))
         order = top[np.argsort(-col[top], kind="stable")]
         return [Hit(self.uuids[i], float(col[i])) for i in order if col[i] > -np.inf]
+
+
+def check_search_max(index: VectorIndex, queries: np.ndarray, weights: np.ndarray,
+                     name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``search_max``'s queries and weights as float32, or the error naming what is wrong with them."""
+    matrix = index.matrices[name]
+    q = np.asarray(queries, dtype=np.float32)
+    w = np.asarray(weights, dtype=np.float32)
+    if q.ndim != 2 or q.shape[1] != matrix.shape[1] or w.shape != (len(q),) or not len(q) or not (w > 0).all():
+        raise InvalidInputError(f"search_max needs (m, {matrix.shape[1]}) queries and m positive weights, "
+                                f"got {q.shape} and {w.shape}")
+    _check_finite(q, name)
+    if not np.isfinite(w).all():
+        raise InvalidInputError(f"search_max weights must be finite positive numbers, got {w.tolist()[:8]}")
+    return q, w
 
 
 def _check_finite(queries: np.ndarray, name: str) -> None:
