@@ -34,7 +34,8 @@ from core.store.embedded.pruning import pruned_scores
 from core.store.embedded.threads import blas_threads
 
 PRIOR_FETCH = 3
-"""With a prior, each query fetches this many times ``limit`` (the prior can lift rows below its top)."""
+"""With a prior, a single query and the prior's own top fetch this many times ``limit`` (the prior can lift
+rows below the query's top); several queries fetch ``limit`` each, their union is already several lists."""
 
 
 SUBSET_SHARE = 0.5
@@ -82,11 +83,12 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
         best = pruned_scores(matrix, qw, prior, allowed, limit)
         if best is not None:  # the prior decides: exact and cheap
             return SearchHits(index._top(best, limit), dict(path="exact-pruned", candidates=n))
-    fetch = limit * (PRIOR_FETCH if prior is not None else 1)
+    fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
     rows, info = _candidates(index, built, q, fetch, allowed, config)
     if prior is not None:
-        rows = np.union1d(rows, _prior_top(prior, allowed, fetch))
-    scores = _scores(matrix, rows, qw, prior)
+        rows = np.union1d(rows, _prior_top(prior, allowed, limit * PRIOR_FETCH))
+    with blas_threads(len(rows) * len(q)):
+        scores = _scores(matrix, rows, qw, prior)
     if allowed is not None:
         scores[~allowed[rows]] = -np.inf
     return SearchHits(_top(index, rows, scores, limit), info)
