@@ -28,9 +28,18 @@ from core.configs import AnnConfig
 def load_faiss() -> Any | None:
     """The faiss module, or None when it cannot be imported (the store is exact without it)."""
     try:
-        return importlib.import_module("faiss")
+        faiss = importlib.import_module("faiss")
     except ImportError:
         return None
+    if not _configured:
+        # one OpenMP thread: a build runs in the background beside answers on a small machine, and a
+        # batch of 20 queries on two busy cores was slower with two threads (bench_ann)
+        faiss.omp_set_num_threads(1)
+        _configured.append(True)
+    return faiss
+
+
+_configured: list[bool] = []
 
 
 @dataclass(frozen=True)
