@@ -8,6 +8,8 @@ its trace):
   prior decides). Taken for catalogs below ``AnnConfig.min_rows`` (one query) / ``min_rows_multi``
   (several: knn, multi_interest), without faiss, with ``enabled=False``, while the index builds,
   and for a query of zeros (the most-liked list: only the prior counts).
+- ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`), the
+  exact pruned search is cheaper than the index and is used instead.
 - ``exact-subset``: a filter leaves at most ``few_rows`` rows (and at most half): only those are scored.
 - ``ann-hnsw`` / ``ann-ivf``: each query's top rows from the faiss index (pre-filtered by an ID
   selector built from the filter and exclusion mask), the rows appended since the build (the tail),
