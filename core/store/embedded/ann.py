@@ -72,12 +72,12 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
     if n and passing <= config.few_rows and passing <= SUBSET_SHARE * n:
         rows = np.flatnonzero(allowed)
         qw = np.ascontiguousarray((q * w[:, None]).T)
-        with blas_threads(len(rows) * len(q)):
+        with blas_threads(len(rows)):
             scores = _scores(matrix, rows, qw, prior)
         return SearchHits(_top(index, rows, scores, limit), dict(path="exact-subset", candidates=len(rows)))
     reason, built = _ann_ready(index, config, matrix, name, len(q), q)
     if built is None:
-        with blas_threads(n * len(q)):
+        with blas_threads(n):
             hits = index.search_max(q, w, limit, name, filters=filters, exclude=exclude, prior=prior)
         return SearchHits(hits, dict(path="exact", candidates=n, reason=reason))
     qw = np.ascontiguousarray((q * w[:, None]).T)
@@ -89,7 +89,7 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
     rows, info = _candidates(index, built, q, fetch, allowed, config)
     if prior is not None:
         rows = np.union1d(rows, _prior_top(prior, allowed, limit * PRIOR_FETCH))
-    with blas_threads(len(rows) * len(q)):
+    with blas_threads(len(rows)):
         scores = _scores(matrix, rows, qw, prior)
     if allowed is not None:
         scores[~allowed[rows]] = -np.inf
@@ -109,7 +109,7 @@ def near_vectors(index: VectorIndex, config: AnnConfig, queries: np.ndarray, lim
     if built is not None and allowed is not None and np.count_nonzero(allowed) <= config.few_rows:
         reason, built = "few rows pass the filter", None
     if built is None:  # (invalid queries: index.search raises the error)
-        with blas_threads(len(index) * len(q)):
+        with blas_threads(len(index)):
             hits = index.search(q, limit, name, filters=filters, exclude=exclude)
         return [SearchHits(h, dict(path="exact", candidates=len(index), reason=reason)) for h in hits]
     out = []

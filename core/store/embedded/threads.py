@@ -1,10 +1,13 @@
 """BLAS threads chosen by work size around the store's scans.
 
-A scan of a few thousand rows finishes before a second BLAS thread has started, and on a machine
-whose cores are busy a second thread waits for a core while the first idles: measured on this
-2-core machine (``python -m benchmarks.bench_ann --threads``), a 10k-row scan under load took
-several times as long on two threads as on one. So a scan of fewer than :data:`ONE_THREAD_BELOW`
-``rows x queries`` runs on one thread; larger ones keep the process's setting.
+A scan of a few thousand rows finishes before a second BLAS thread has done much, and on a machine
+whose cores are busy a second thread waits for a core while the first idles. Measured on this 2-core
+machine under load (``python -m benchmarks.bench_ann --threads``, load average 12-13): a 10k-row
+one-query scan took 0.55 ms on one thread and 32 ms on two; 20 queries over 10k rows 32 vs 40 ms;
+from 100k rows a one-query scan (memory-bound) was faster on two threads (0.87x at 100k, 0.54-0.73x
+at 1M) while a 20-query product stayed 1.1-1.5x faster on one (on an idle machine two threads halve
+it; no idle window was available to measure). So a scan of fewer than :data:`ONE_THREAD_BELOW` rows
+runs on one thread, whatever the queries; larger ones keep the process's setting.
 
 The BLAS libraries are found once with threadpoolctl (optional: without it nothing changes) and the
 count is set through their own ``set_num_threads`` — a ``threadpool_limits`` context re-inspects
@@ -19,8 +22,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any
 
-ONE_THREAD_BELOW = 4_000_000
-"""``rows x queries`` below which a scan runs on one BLAS thread (about 100k rows of one query x 40)."""
+ONE_THREAD_BELOW = 50_000
+"""Rows below which a scan runs on one BLAS thread."""
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"libs": None, "active": 0, "saved": []}
@@ -37,9 +40,9 @@ def _libraries() -> list[Any]:
 
 
 @contextmanager
-def blas_threads(work: int):
-    """One BLAS thread inside the block when ``work`` (rows x queries) is below :data:`ONE_THREAD_BELOW`."""
-    if work >= ONE_THREAD_BELOW:
+def blas_threads(rows: int):
+    """One BLAS thread inside the block when the scan reads fewer than :data:`ONE_THREAD_BELOW` rows."""
+    if rows >= ONE_THREAD_BELOW:
         yield
         return
     with _lock:
