@@ -158,9 +158,13 @@ def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed
 
 
 def _prior_top(prior: np.ndarray, allowed: np.ndarray | None, k: int) -> np.ndarray:
-    values = prior if allowed is None else np.where(allowed, prior, -np.inf)
-    k = min(k, len(values))
-    return np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    """The ``k`` allowed rows with the highest prior, among those above its minimum (a popularity prior is
+    0 for most rows: only the liked ones are sorted)."""
+    lifted = prior > prior.min(initial=0.0)
+    rows = np.flatnonzero(lifted if allowed is None else lifted & allowed)
+    if len(rows) > k:
+        rows = rows[np.argpartition(-prior[rows], k - 1)[:k]]
+    return rows
 
 
 def _scores(matrix: np.ndarray, rows: np.ndarray, qw: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
