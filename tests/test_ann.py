@@ -201,14 +201,23 @@ def test_the_trace_says_which_path_answered(data):
 
 
 def test_blas_threads_limits_small_scans_and_restores():
-    libs = threads._libraries()
-    if not libs:
+    from core.learn.blas import blas_threads, one_blas_thread
+    controller = threads._numpy_blas()
+    if controller is None:
         pytest.skip("threadpoolctl finds no BLAS library here")
-    before = [lib.num_threads for lib in libs]
+    counts = lambda: [lib.num_threads for lib in controller.lib_controllers]  # noqa: E731
+    before = counts()
     with threads.blas_threads(10):
-        with threads.blas_threads(10):
-            assert [lib.num_threads for lib in libs] == [1] * len(libs)
-        assert [lib.num_threads for lib in libs] == [1] * len(libs)
-    assert [lib.num_threads for lib in libs] == before
+        with threads.blas_threads(10):  # a second scan meanwhile leaves the hold to the first
+            assert counts() == [1] * len(before)
+        assert counts() == [1] * len(before)
+    assert counts() == before
     with threads.blas_threads(threads.ONE_THREAD_BELOW):
-        assert [lib.num_threads for lib in libs] == before
+        assert counts() == before
+    import scipy.linalg  # noqa: F401  loaded first, as one_blas_thread does
+    everything = blas_threads()
+    with one_blas_thread():  # a training holds: a scan runs at its one thread and restores nothing
+        with threads.blas_threads(10):
+            pass
+        assert set(blas_threads().values()) == {1}
+    assert blas_threads() == everything

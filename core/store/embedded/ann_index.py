@@ -28,18 +28,9 @@ from core.configs import AnnConfig
 def load_faiss() -> Any | None:
     """The faiss module, or None when it cannot be imported (the store is exact without it)."""
     try:
-        faiss = importlib.import_module("faiss")
+        return importlib.import_module("faiss")
     except ImportError:
         return None
-    if not _configured:
-        # one OpenMP thread: a build runs in the background beside answers on a small machine, and a
-        # batch of 20 queries on two busy cores was slower with two threads (bench_ann)
-        faiss.omp_set_num_threads(1)
-        _configured.append(True)
-    return faiss
-
-
-_configured: list[bool] = []
 
 
 @dataclass(frozen=True)
@@ -111,6 +102,9 @@ class AnnSlot:
         return built
 
     def _build(self, key: tuple[str, str], matrix: np.ndarray, config: AnnConfig, faiss: Any) -> None:
+        # one OpenMP thread for this thread's parallel regions only (OpenMP's thread count is per calling
+        # thread): a background build leaves the other core to the answers
+        faiss.omp_set_num_threads(1)
         try:
             built = build_index(faiss, matrix, key[1], config)
         except Exception as exc:  # e.g. no memory: the store stays exact and says why in the trace

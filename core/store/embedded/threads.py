@@ -1,4 +1,4 @@
-"""BLAS threads chosen by work size around the store's scans.
+"""BLAS threads chosen by work size around the store's scans, and the process's one-thread hold.
 
 A scan of a few thousand rows finishes before a second BLAS thread has done much, and on a machine
 whose cores are busy a second thread waits for a core while the first idles. Measured on this 2-core
@@ -9,54 +9,69 @@ at 1M) while a 20-query product stayed 1.1-1.5x faster on one (on an idle machin
 it; no idle window was available to measure). So a scan of fewer than :data:`ONE_THREAD_BELOW` rows
 runs on one thread, whatever the queries; larger ones keep the process's setting.
 
-The BLAS libraries are found once with threadpoolctl (optional: without it nothing changes) and the
-count is set through their own ``set_num_threads`` — a ``threadpool_limits`` context re-inspects
-every loaded library on each entry, which costs more than the small scan it would limit. The thread
-count is process-wide: concurrent scans share one counter, the first small one in lowers it and the
-last one out restores it (a large scan running meanwhile runs on one thread too).
+OpenBLAS's thread count is process-wide, so one holder at a time lowers it and the same holder
+restores it (:func:`hold`): a background training's :func:`core.learn.blas.one_blas_thread` (for its
+whole run) or a small scan (numpy's BLAS only, through a cached threadpoolctl controller: a fresh
+``threadpool_limits`` re-inspects every loaded library, ~0.5 ms, more than the scan). A scan while
+another holder holds runs as it finds the setting (one thread during a training); a training that
+starts during a scan's hold waits for it (a millisecond) instead of running at the scan's one thread
+and then restoring that one thread for good.
 """
 
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 ONE_THREAD_BELOW = 50_000
 """Rows below which a scan runs on one BLAS thread."""
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {"libs": None, "active": 0, "saved": []}
-
-
-def _libraries() -> list[Any]:
-    if _state["libs"] is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-            _state["libs"] = [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
-        except Exception:  # not installed, or a library it cannot drive: leave BLAS as it is
-            _state["libs"] = []
-    return _state["libs"]
+_cond = threading.Condition()
+_state: dict[str, Any] = {"holder": None, "numpy": None}
 
 
 @contextmanager
-def blas_threads(rows: int):
-    """One BLAS thread inside the block when the scan reads fewer than :data:`ONE_THREAD_BELOW` rows."""
-    if rows >= ONE_THREAD_BELOW:
+def hold(kind: str, limit: Callable[[], AbstractContextManager], *, wait: bool = False) -> Iterator[None]:
+    """``limit()`` around the block unless another holder holds (``wait``: wait for a ``"scan"`` holder)."""
+    with _cond:
+        if wait:
+            _cond.wait_for(lambda: _state["holder"] != "scan", timeout=10)
+        mine = _state["holder"] is None
+        if mine:
+            _state["holder"] = kind
+    if not mine:
         yield
         return
-    with _lock:
-        libs = _libraries()
-        if libs and _state["active"] == 0:
-            _state["saved"] = [lib.num_threads for lib in libs]
-            for lib in libs:
-                lib.set_num_threads(1)
-        _state["active"] += 1
     try:
-        yield
+        with limit():
+            yield
     finally:
-        with _lock:
-            _state["active"] -= 1
-            if libs and _state["active"] == 0:
-                for lib, count in zip(libs, _state["saved"]):
-                    lib.set_num_threads(count)
+        with _cond:
+            _state["holder"] = None
+            _cond.notify_all()
+
+
+def _numpy_blas() -> Any | None:
+    """A threadpoolctl controller of numpy's own BLAS (None without threadpoolctl or a BLAS it knows)."""
+    if _state["numpy"] is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            blas = ThreadpoolController().select(user_api="blas")
+            mine = [c for c in blas.lib_controllers if "numpy" in c.filepath]
+            _state["numpy"] = blas if not mine else blas.select(filepath=[c.filepath for c in mine])
+        except Exception:  # not installed, or a library it cannot drive: leave BLAS as it is
+            _state["numpy"] = False
+    return _state["numpy"] or None
+
+
+@contextmanager
+def blas_threads(rows: int) -> Iterator[None]:
+    """One BLAS thread inside the block when the scan reads fewer than :data:`ONE_THREAD_BELOW` rows."""
+    controller = _numpy_blas() if rows < ONE_THREAD_BELOW else None
+    if controller is None:
+        yield
+        return
+    with hold("scan", lambda: controller.limit(limits=1, user_api="blas")):
+        yield
