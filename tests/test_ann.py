@@ -221,3 +221,16 @@ def test_blas_threads_limits_small_scans_and_restores():
             pass
         assert set(blas_threads().values()) == {1}
     assert blas_threads() == everything
+
+
+def test_a_small_catalog_never_imports_faiss():
+    import subprocess
+    code = ("import sys, numpy as np\n"
+            "from core import CollectionSpec, EmbeddedStore, Item, generate_uuid5\n"
+            "s = EmbeddedStore(':memory:')\n"
+            "s.create_collection(CollectionSpec('C', 4, text_fields=('t',)))\n"
+            "s.add_items('C', [Item(uuid=generate_uuid5(i), properties={'t': 'x'}) for i in range(3)], np.eye(3, 4))\n"
+            "hits = s.search_max('C', np.eye(2, 4), np.ones(2), 2)\n"
+            "print(hits.path['path'], 'faiss' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["exact", "False"]
