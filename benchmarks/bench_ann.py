@@ -38,6 +38,11 @@ def forced(kind: str) -> AnnConfig:
     return AnnConfig(kind=kind, min_rows=1, min_rows_multi=1, build="sync")
 
 
+def loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
@@ -124,7 +129,7 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str]) -> None:
     del x
     x = store._index("Bench").matrix("default")  # the store's own matrix: one copy in memory
     print(f"\n### {n:,} items ({source}), store RSS {rss_mb() - base:,.0f} MB over {base:,.0f} MB; "
-          f"load {open('/proc/loadavg').read().split()[:3]}", flush=True)
+          f"load {loadavg()}", flush=True)
     for name, (p50, p95) in floors(x, runs).items():
         print(f"- {name}: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
     for kind in kinds:
@@ -165,7 +170,7 @@ def bench_threads() -> None:
     for load in ("as found", "plus one busy process"):
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if load != "as found" else None
         try:
-            print(f"\n{load}: load {open('/proc/loadavg').read().split()[:3]}")
+            print(f"\n{load}: load {loadavg()}")
             print("| rows | queries | 1 thread p50 ms | 2 threads p50 ms | 2 / 1 |\n|---:|---:|---:|---:|---:|")
             for n in (10_000, 100_000, 1_000_000):
                 x = vectors_for(n, False)[0]
