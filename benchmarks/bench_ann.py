@@ -34,8 +34,17 @@ EXACT = AnnConfig(enabled=False)
 STRATEGIES = ("centroid", "knn", "multi_interest")
 
 
-def forced(kind: str) -> AnnConfig:
-    return AnnConfig(kind=kind, min_rows=1, min_rows_multi=1, build="sync")
+def forced(kind: str, **tuning: int) -> AnnConfig:
+    return AnnConfig(kind=kind, min_rows=1, min_rows_multi=1, build="sync", **tuning)
+
+
+def configs_for(kinds: list[str], efs: list[int], nprobes: list[int]) -> dict[str, AnnConfig]:
+    out = {"exact": EXACT}
+    if "hnsw" in kinds:
+        out.update({f"hnsw ef {e}": forced("hnsw", ef_search=e) for e in efs})
+    if "ivf" in kinds:
+        out.update({f"ivf nprobe {p}": forced("ivf", nprobe=p) for p in nprobes})
+    return out
 
 
 def loadavg() -> str:
@@ -121,7 +130,7 @@ def floors(x: np.ndarray, runs: int) -> dict[str, tuple[float, float]]:
     return out
 
 
-def bench_size(n: int, real: bool, runs: int, kinds: list[str]) -> None:
+def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[str, AnnConfig]) -> None:
     from weaviate.classes.query import Filter
     x, source = vectors_for(n, real)
     base = rss_mb()
@@ -140,8 +149,8 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str]) -> None:
         print(f"- {kind} build: {built.seconds:.1f} s, index {built.bytes / 2**20:,.0f} MB "
               f"(RSS +{rss_mb() - before:,.0f} MB)", flush=True)
     recent = Filter.by_property("year").greater_or_equal(1999)  # 21 of 70 years: 30 %
-    print("\n| strategy | filter | path | p50 ms | p95 ms | p50 / exact | recall@10 | candidates |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print("\n| strategy | filter | config | path | p50 ms | p95 ms | p50 / exact | recall@10 | candidates |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|")
     for strategy in STRATEGIES:
         agent = PersonalizationAgent.create(store, "Bench", strategy=strategy)
         people = personas(agent, n, 20) if strategy == STRATEGIES[0] else [f"p{p}" for p in range(20)]
@@ -149,7 +158,6 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str]) -> None:
             def ask(config, persona="p0"):
                 store.ann = config
                 return agent.get_objects(persona, limit=10, use_agent_ranking=False, now=NOW, filters=filters)
-            configs = {"exact": EXACT, **{f"ann-{k}": forced(k) for k in kinds}}
             timing = interleaved({k: (lambda c=c: ask(c)) for k, c in configs.items()}, runs)
             exact_lists = [[o.uuid for o in ask(EXACT, p).objects] for p in people]
             for label, config in configs.items():
@@ -158,7 +166,7 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str]) -> None:
                                   for e, g in zip(exact_lists, got)])
                 step = next(s.details for s in got[0].trace if s.name == "vector_search")
                 p50, p95 = timing[label]
-                print(f"| {strategy} | {'30 %' if filters else '-'} | {step.get('path')} | {p50:.2f} | {p95:.2f} | "
+                print(f"| {strategy} | {'30 %' if filters else '-'} | {label} | {step.get('path')} | {p50:.2f} | {p95:.2f} | "
                       f"{p50 / timing['exact'][0]:.2f} | {recall:.3f} | {step['search']['candidates']:,} |", flush=True)
     store.close()
 
@@ -210,6 +218,8 @@ def main() -> None:
     parser.add_argument("--real", action="store_true", help="real text embeddings up to their count")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--kinds", nargs="+", default=["hnsw", "ivf"], choices=["hnsw", "ivf"])
+    parser.add_argument("--ef", type=int, nargs="+", default=[128], help="HNSW efSearch values to compare")
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[32], help="IVF nprobe values to compare")
     parser.add_argument("--threads", action="store_true")
     parser.add_argument("--samples", action="store_true")
     args = parser.parse_args()
@@ -219,7 +229,7 @@ def main() -> None:
     if args.samples:
         return bench_samples(args.kinds)
     for n in args.sizes:
-        bench_size(n, args.real, args.runs, args.kinds)
+        bench_size(n, args.real, args.runs, args.kinds, configs_for(args.kinds, args.ef, args.nprobe))
 
 
 if __name__ == "__main__":
