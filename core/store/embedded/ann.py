@@ -8,8 +8,8 @@ its trace):
   prior decides). Taken for catalogs below ``AnnConfig.min_rows`` (one query) / ``min_rows_multi``
   (several: knn, multi_interest), without faiss, with ``enabled=False``, while the index builds,
   and for a query of zeros (the most-liked list: only the prior counts).
-- ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`), the
-  exact pruned search is cheaper than the index and is used instead.
+- ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`) so
+  that at most ``few_rows`` rows can still reach the top, only those are scored, exactly.
 - ``exact-subset``: a filter leaves at most ``few_rows`` rows (and at most half): only those are scored.
 - ``ann-hnsw`` / ``ann-ivf``: each query's top rows from the faiss index (pre-filtered by an ID
   selector built from the filter and exclusion mask), the rows appended since the build (the tail),
@@ -82,8 +82,8 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
         return SearchHits(hits, dict(path="exact", candidates=n, reason=reason))
     qw = np.ascontiguousarray((q * w[:, None]).T)
     if prior is not None:
-        best = pruned_scores(matrix, qw, prior, allowed, limit)
-        if best is not None:  # the prior decides: exact and cheap
+        best = pruned_scores(matrix, qw, prior, allowed, limit, max_rows=config.few_rows)
+        if best is not None:  # the prior decides: exact over few rows
             return SearchHits(index._top(best, limit), dict(path="exact-pruned", candidates=n))
     fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
     rows, info = _candidates(index, built, q, fetch, allowed, config)
