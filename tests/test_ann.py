@@ -234,3 +234,14 @@ def test_a_small_catalog_never_imports_faiss():
             "print(hits.path['path'], 'faiss' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["exact", "False"]
+
+
+def test_a_deciding_prior_takes_the_pruned_exact_search(data):
+    vectors, ann, exact = data
+    q, w = vectors[[8, 9]], np.ones(2, np.float32)
+    prior = Prior({generate_uuid5(i): 3.0 for i in range(100, 140)})  # 40 rows above anything the queries add
+    got = ann.search_max("C", q, w, 10, prior=prior)
+    assert got.path == {"path": "exact-pruned", "candidates": 40}  # only the rows the prior lifts were scored
+    assert [(h.uuid, round(h.score, 5)) for h in got] == \
+        [(h.uuid, round(h.score, 5)) for h in exact.search_max("C", q, w, 10, prior=prior)]
+    assert {h.uuid for h in got} <= {generate_uuid5(i) for i in range(100, 140)}

@@ -84,7 +84,8 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
     if prior is not None:
         best = pruned_scores(matrix, qw, prior, allowed, limit, max_rows=config.few_rows)
         if best is not None:  # the prior decides: exact over few rows
-            return SearchHits(index._top(best, limit), dict(path="exact-pruned", candidates=n))
+            return SearchHits(index._top(best, limit), dict(path="exact-pruned",
+                                                            candidates=int(np.count_nonzero(best > -np.inf))))
     fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
     rows, info = _candidates(index, built, q, fetch, allowed, config)
     if prior is not None:
