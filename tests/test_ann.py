@@ -245,3 +245,15 @@ def test_a_deciding_prior_takes_the_pruned_exact_search(data):
     assert [(h.uuid, round(h.score, 5)) for h in got] == \
         [(h.uuid, round(h.score, 5)) for h in exact.search_max("C", q, w, 10, prior=prior)]
     assert {h.uuid for h in got} <= {generate_uuid5(i) for i in range(100, 140)}
+
+
+def test_a_prior_that_lifts_many_rows_equally_keeps_the_exact_top(data):
+    vectors, ann, exact = data
+    rng = np.random.default_rng(11)
+    q = vectors[rng.choice(N, 20, replace=False)].mean(axis=0, keepdims=True)  # a centroid: low similarities
+    w = np.ones(1, np.float32)
+    prior = Prior({generate_uuid5(int(i)): 0.15 for i in rng.choice(N, 500, replace=False)})  # 500 ties
+    got = ann.search_max("C", q, w, 30, prior=prior)
+    want = exact.search_max("C", q, w, 30, prior=prior)
+    assert got.path["path"] == "ann-hnsw" and got.path["prior_rows"] > 0
+    assert [h.uuid for h in got[:10]] == [h.uuid for h in want[:10]]  # a fixed top-90 of the ties missed most

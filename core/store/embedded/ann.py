@@ -13,7 +13,7 @@ its trace):
 - ``exact-subset``: a filter leaves at most ``few_rows`` rows (and at most half): only those are scored.
 - ``ann-hnsw`` / ``ann-ivf``: each query's top rows from the faiss index (pre-filtered by an ID
   selector built from the filter and exclusion mask), the rows appended since the build (the tail),
-  and with a prior the rows the prior ranks highest; all of them are re-scored exactly, so every
+  and with a prior every row it can lift into the top (:func:`_lifted`); all of them are scored exactly, so every
   returned score is the exact one and only *which* rows were looked at is approximate.
 
 Which rows the index returns is approximate; ``benchmarks/bench_ann.py`` measures recall@10 against
@@ -36,8 +36,8 @@ from core.store.embedded.pruning import pruned_scores
 from core.store.embedded.threads import blas_threads
 
 PRIOR_FETCH = 3
-"""With a prior, a single query and the prior's own top fetch this many times ``limit`` (the prior can lift
-rows below the query's top); several queries fetch ``limit`` each, their union is already several lists."""
+"""With a prior, a single query fetches this many times ``limit`` (the prior reorders its top); several
+queries fetch ``limit`` each, their union is already several lists."""
 
 
 SUBSET_SHARE = 0.5
@@ -88,10 +88,11 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
                                                             candidates=int(np.count_nonzero(best > -np.inf))))
     fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
     rows, info = _candidates(index, built, q, fetch, allowed, config)
-    if prior is not None:
-        rows = np.union1d(rows, _prior_top(prior, allowed, limit * PRIOR_FETCH))
     with blas_threads(len(rows)):
-        scores = _scores(matrix, rows, qw, prior)
+        scores = _scores(matrix, rows, qw, None)
+    if prior is not None:
+        rows, scores = _lifted(matrix, qw, prior, allowed, rows, scores, limit)
+        info["prior_rows"] = len(rows) - info["candidates"]
     if allowed is not None:
         scores[~allowed[rows]] = -np.inf
     return SearchHits(_top(index, rows, scores, limit), info)
@@ -158,14 +159,28 @@ def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed
     return (np.concatenate([rows, tail]) if len(tail) else rows), info
 
 
-def _prior_top(prior: np.ndarray, allowed: np.ndarray | None, k: int) -> np.ndarray:
-    """The ``k`` allowed rows with the highest prior, among those above its minimum (a popularity prior is
-    0 for most rows: only the liked ones are sorted)."""
-    lifted = prior > prior.min(initial=0.0)
-    rows = np.flatnonzero(lifted if allowed is None else lifted & allowed)
-    if len(rows) > k:
-        rows = rows[np.argpartition(-prior[rows], k - 1)[:k]]
-    return rows
+def _lifted(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed: np.ndarray | None, rows: np.ndarray,
+            similarity: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates with the prior added, plus every other row the prior can lift into the top ``limit``.
+
+    With ``tau`` the ``limit``-th best candidate score and ``best`` the highest similarity among the
+    candidates (the index's answer to "how similar can a row be"), a row outside them scores at most
+    ``best + prior``: only rows with ``prior > tau - best`` can reach the top, and they are scored exactly.
+    (A popularity prior lifts every liked item by the same small amount: a fixed number of its top rows
+    picks an arbitrary few of those ties and missed most of the exact top 10.)"""
+    scores = similarity + prior[rows]
+    live = scores if allowed is None else np.where(allowed[rows], scores, -np.inf)
+    tau = np.partition(live, len(live) - limit)[len(live) - limit] if len(live) >= limit else -np.inf
+    best = similarity.max(initial=-np.inf)
+    reach = prior > tau - best if np.isfinite(tau) and np.isfinite(best) else prior > prior.min(initial=0.0)
+    if allowed is not None:
+        reach &= allowed
+    reach[rows] = False
+    more = np.flatnonzero(reach)
+    if not len(more):
+        return rows, scores
+    extra = _scores(matrix, more, qw, prior)
+    return np.concatenate([rows, more]), np.concatenate([scores, extra])
 
 
 def _scores(matrix: np.ndarray, rows: np.ndarray, qw: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
