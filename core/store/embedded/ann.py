@@ -87,11 +87,11 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
             return SearchHits(index._top(best, limit), dict(path="exact-pruned",
                                                             candidates=int(np.count_nonzero(best > -np.inf))))
     fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
-    rows, info = _candidates(index, built, q, fetch, allowed, config)
+    rows, info, kth = _candidates(index, built, q, fetch, allowed, config)
     with blas_threads(len(rows)):
         scores = _scores(matrix, rows, qw, None)
     if prior is not None:
-        rows, scores = _lifted(matrix, qw, prior, allowed, rows, scores, limit)
+        rows, scores = _lifted(matrix, qw, prior, allowed, rows, scores, limit, kth * w)
         info["prior_rows"] = len(rows) - info["candidates"]
     if allowed is not None:
         scores[~allowed[rows]] = -np.inf
@@ -116,7 +116,7 @@ def near_vectors(index: VectorIndex, config: AnnConfig, queries: np.ndarray, lim
         return [SearchHits(h, dict(path="exact", candidates=len(index), reason=reason)) for h in hits]
     out = []
     for row in q:
-        rows, info = _candidates(index, built, row[None, :], limit, allowed, config)
+        rows, info, _ = _candidates(index, built, row[None, :], limit, allowed, config)
         scores = matrix[rows] @ row
         if allowed is not None:
             scores[~allowed[rows]] = -np.inf
@@ -144,35 +144,40 @@ def _ann_ready(index: VectorIndex, config: AnnConfig, matrix: np.ndarray, name: 
 
 
 def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed: np.ndarray | None,
-                config: AnnConfig) -> tuple[np.ndarray, dict[str, Any]]:
-    """The index's top ``k`` rows for each query, plus the tail, as sorted unique row numbers."""
+                config: AnnConfig) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+    """The index's top ``k`` rows for each query plus the tail (unique row numbers), the trace details, and
+    each query's ``k``-th similarity (-inf when it found fewer rows: it found every row that passes)."""
     faiss = load_faiss()
     n = len(index)
     sel = selector(faiss, allowed, n, built.rows)
     params = search_params(faiss, built, sel, k, config)
-    _, found = built.index.search(np.ascontiguousarray(q, dtype=np.float32), k, params=params)
+    sims, found = built.index.search(np.ascontiguousarray(q, dtype=np.float32), k, params=params)
     rows = np.unique(found[found >= 0])
+    full = found[:, -1] >= 0  # a query with fewer than k rows found every row its selector passes
+    kth = np.where(full, sims[:, -1], -np.inf).astype(np.float32)  # (its 8-bit codes' estimate)
     tail = np.arange(built.rows, n) if n > built.rows else np.zeros(0, np.int64)
     info = dict(path=f"ann-{built.kind}", candidates=len(rows) + len(tail), indexed_rows=min(built.rows, n),
                 tail_rows=len(tail), per_query=k, filtered=allowed is not None)
     info.update(ef_search=max(config.ef_search, k)) if built.kind == "hnsw" else info.update(nprobe=config.nprobe)
-    return (np.concatenate([rows, tail]) if len(tail) else rows), info
+    return (np.concatenate([rows, tail]) if len(tail) else rows), info, kth
 
 
 def _lifted(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed: np.ndarray | None, rows: np.ndarray,
-            similarity: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+            similarity: np.ndarray, limit: int, kth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The candidates with the prior added, plus every other row the prior can lift into the top ``limit``.
 
-    With ``tau`` the ``limit``-th best candidate score and ``best`` the highest similarity among the
-    candidates (the index's answer to "how similar can a row be"), a row outside them scores at most
-    ``best + prior``: only rows with ``prior > tau - best`` can reach the top, and they are scored exactly.
-    (A popularity prior lifts every liked item by the same small amount: a fixed number of its top rows
-    picks an arbitrary few of those ties and missed most of the exact top 10.)"""
+    A row the index did not return for query ``j`` is (as far as the index knows) no more similar than
+    the ``k``-th row it returned, so outside the candidates ``max_j w_j (x . q_j) <= bound = max_j w_j
+    kth_j``. With ``tau`` the ``limit``-th best candidate score, only rows with ``prior > tau - bound``
+    can reach the top; they are scored exactly. (A fixed number of the prior's top rows picked an
+    arbitrary few of a popularity prior's ties and missed most of the exact top 10 on real text.)"""
     scores = similarity + prior[rows]
     live = scores if allowed is None else np.where(allowed[rows], scores, -np.inf)
     tau = np.partition(live, len(live) - limit)[len(live) - limit] if len(live) >= limit else -np.inf
-    best = similarity.max(initial=-np.inf)
-    reach = prior > tau - best if np.isfinite(tau) and np.isfinite(best) else prior > prior.min(initial=0.0)
+    bound = float(np.max(kth)) if len(kth) else -np.inf
+    if bound == -np.inf:  # every passing row is a candidate already
+        return rows, scores
+    reach = prior > tau - bound if np.isfinite(tau) else prior > prior.min(initial=0.0)
     if allowed is not None:
         reach &= allowed
     reach[rows] = False
