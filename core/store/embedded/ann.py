@@ -36,10 +36,8 @@ from core.store.embedded.pruning import pruned_scores
 from core.store.embedded.threads import blas_threads
 
 PRIOR_FETCH = 3
-FEW_QUERIES = 4
-"""Up to this many queries (centroid, multi_interest's interests) each fetch ``PRIOR_FETCH x limit`` rows
-(real text, 100k: multi_interest's recall@10 0.925-0.965 with ``limit`` each); more queries (knn's likes)
-fetch ``limit`` each, their union is already many lists (recall@10 0.985-0.99)."""
+"""With a prior, a single query fetches this many times ``limit`` (the prior reorders its top); several
+queries fetch ``limit`` each, their union is already several lists."""
 
 
 SUBSET_SHARE = 0.5
@@ -88,7 +86,7 @@ def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weigh
         if best is not None:  # the prior decides: exact over few rows
             return SearchHits(index._top(best, limit), dict(path="exact-pruned",
                                                             candidates=int(np.count_nonzero(best > -np.inf))))
-    fetch = limit * (PRIOR_FETCH if len(q) <= FEW_QUERIES else 1)  # 20 queries: 20 lists already
+    fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
     rows, info, kth = _candidates(index, built, q, fetch, allowed, config)
     with blas_threads(len(rows)):
         scores = _scores(matrix, rows, qw, None)
