@@ -166,8 +166,9 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[st
                                   for e, g in zip(exact_lists, got)])
                 step = next(s.details for s in got[0].trace if s.name == "vector_search")
                 p50, p95 = timing[label]
-                print(f"| {strategy} | {'30 %' if filters else '-'} | {label} | {step.get('path')} | {p50:.2f} | {p95:.2f} | "
-                      f"{p50 / timing['exact'][0]:.2f} | {recall:.3f} | {step['search']['candidates']:,} |", flush=True)
+                print(f"| {strategy} | {'30 %' if filters else '-'} | {label} | {step.get('path')} | {p50:.2f} | "
+                      f"{p95:.2f} | {p50 / timing['exact'][0]:.2f} | {recall:.3f} | {step['search']['candidates']:,} |",
+                      flush=True)
     store.close()
 
 
