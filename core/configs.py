@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -55,6 +55,32 @@ class PipelineConfig(Config):
     pool_factor: Int(1, 1000) = 3
     min_pool: Int(1, 100_000) = 30
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
+
+
+class AnnConfig(Config):
+    """The embedded store's approximate candidate stage (:mod:`core.store.embedded.ann`; thresholds measured
+    by ``benchmarks/bench_ann.py``). Candidates come from a faiss index and are re-scored exactly."""
+
+    enabled: Flag = True
+    """False: always exact. Without faiss installed the store is exact whatever this says."""
+    kind: Literal["auto", "hnsw", "ivf"] = "auto"
+    """``hnsw``: HNSW over 8-bit codes; ``ivf``: IVF over 8-bit codes (builds ~4x faster); ``auto``: hnsw
+    below ``ivf_rows`` rows, else ivf."""
+    ivf_rows: Int(1) = 500_000
+    min_rows: Int(1) = 200_000
+    """A one-query search (centroid, near_vectors) uses the index from this many rows."""
+    min_rows_multi: Int(1) = 50_000
+    """A several-query search_max (knn, multi_interest) uses it from this many rows."""
+    few_rows: Int(0) = 20_000
+    """Exact (over the passing rows only) when a filter leaves at most this many rows."""
+    ef_search: Int(1, 4096) = 128
+    nprobe: Int(1, 4096) = 32
+    hnsw_m: Int(4, 128) = 16
+    build: Literal["background", "sync"] = "background"
+    """``background``: the first search that wants an index starts its build and is answered exactly, as is
+    every search until it is ready; ``sync``: that search waits for the build (tests, scripts)."""
+    tail_rows: Int(1) = 50_000
+    """Rows appended after a build are scanned exactly; this many start a rebuild."""
 
 
 class AgentConfig(Config):

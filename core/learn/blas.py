@@ -17,46 +17,37 @@ while the first one does, then with the BLAS libraries' own threads.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from core.errors import InvalidInputError
+from core.store.embedded.threads import hold
 
 BLAS_THREADS_ENV = "PERSONALIZATION_BLAS_THREADS"
 """The environment variable a server's BLAS thread count is read from (:func:`blas_threads_from_env`)."""
-
-_lock = threading.Lock()
-_held = False
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Every BLAS library of the process at one thread inside the block, unless another block holds the
-    limit already (module docstring)."""
-    global _held
-    with _lock:
-        mine, _held = not _held, True
-    if not mine:
-        yield
-        return
-    try:
-        import scipy.linalg  # noqa: F401  loads scipy's own OpenBLAS now, so that the limit reaches it
-        from threadpoolctl import threadpool_limits
+    limit already (module docstring; the hold is shared with the store's small scans,
+    :func:`core.store.embedded.threads.hold`)."""
+    import scipy.linalg  # noqa: F401  loads scipy's own OpenBLAS now, so that the limit reaches it
+    from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
-    finally:
-        with _lock:
-            _held = False
+    with hold("training", lambda: threadpool_limits(limits=1, user_api="blas"), wait=True):
+        yield
 
 
 def blas_threads() -> dict[str, int]:
-    """The thread count of each loaded BLAS library, by its file name (what :func:`one_blas_thread` changes)."""
+    """The thread count of each loaded BLAS library, by its file name (what :func:`one_blas_thread` changes).
+
+    An OpenMP-threaded OpenBLAS (faiss's own, once the store's ANN stage has loaded faiss) is left out:
+    its count is each calling thread's OpenMP setting, not the process's."""
     from threadpoolctl import threadpool_info
 
     return {info["filepath"].rsplit("/", 1)[-1]: info["num_threads"] for info in threadpool_info()
-            if info["user_api"] == "blas"}
+            if info["user_api"] == "blas" and info.get("threading_layer") != "openmp"}
 
 
 def set_blas_threads(threads: int) -> dict[str, int]:

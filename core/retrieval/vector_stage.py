@@ -189,7 +189,13 @@ def _candidates(store: Store, collection: str, profile: Profile, options: GetObj
     return Candidates(ids, scores[order], {k: np.asarray(v)[order] for k, v in signals.items()}, dict(
         strategy=options.strategy, queries=len(scorer.queries), pool=pool, candidates=len(ids), topped_up=0,
         filters=filter_text(options.filters), top=[str(u) for u in ids[:shown]], popularity_weight=weight,
-        **scorer_details(scorer)), [options.strategy] * len(ids), options.strategy, scorer=scorer)
+        **search_path(hits), **scorer_details(scorer)), [options.strategy] * len(ids), options.strategy, scorer=scorer)
+
+
+def search_path(hits: list) -> dict[str, Any]:
+    """How the store found the candidates, when it says (the embedded store: ``exact``, ``ann-hnsw``, ...)."""
+    path = getattr(hits, "path", None)
+    return dict(path=path["path"], search=dict(path)) if path else {}
 
 
 def filter_text(filters: Any) -> str | None:

@@ -27,9 +27,10 @@ BLOCKS = 8
 
 
 def pruned_scores(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed: np.ndarray | None,
-                  limit: int) -> np.ndarray | None:
+                  limit: int, max_rows: int | None = None) -> np.ndarray | None:
     """Every row's exact score where it can reach the top ``limit`` and ``-inf`` elsewhere (also for
-    rows not ``allowed``), or None when pruning would not pay: few rows, or too many survivors.
+    rows not ``allowed``), or None when pruning would not pay: few rows, or too many survivors (more
+    than :data:`SHARE` of the rows, or than ``max_rows``: the ANN stage's bar, which has a cheaper way).
 
     ``matrix`` (n, d) rows of at most unit length; ``qw`` (d, m) weighted queries as columns;
     ``prior`` (n,) float32."""
@@ -46,7 +47,7 @@ def pruned_scores(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed
     exact = _exact(matrix, qw, prior, probe)
     tau = np.partition(exact, len(exact) - limit)[len(exact) - limit]
     rows = np.flatnonzero(upper >= tau)
-    if len(rows) > SHARE * n:
+    if len(rows) > SHARE * n or max_rows is not None and len(rows) > max_rows:
         return None
     out = np.full(n, -np.inf, dtype=np.float32)
     out[rows] = _exact(matrix, qw, prior, rows)

@@ -27,9 +27,11 @@ from uuid import UUID
 
 import numpy as np
 
+from core.configs import AnnConfig
 from core.errors import AlreadyExistsError, InvalidInputError, NotAvailableError, NotFoundError, StoreError
 from core.models import Item, copy_json
 from core.store.base import CollectionSpec, Hit, ItemPrior
+from core.store.embedded import ann
 from core.store.embedded.connection import BUSY_TIMEOUT, Connection
 from core.store.embedded.fts import bm25_hits, fts_query
 from core.store.embedded.index import VectorIndex
@@ -50,8 +52,10 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
 
     capabilities = CAPABILITIES
 
-    def __init__(self, path: str | Path = ":memory:", *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    def __init__(self, path: str | Path = ":memory:", *, busy_timeout: float = BUSY_TIMEOUT,
+                 ann: AnnConfig = AnnConfig()) -> None:
         self.path = store_path(path)
+        self.ann = ann  # the approximate candidate stage's settings (core.store.embedded.ann)
         self._lock = threading.RLock()
         try:
             self._db = Connection(self.path, busy_timeout)
@@ -244,7 +248,8 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                      boost: Any = None) -> list[list[Hit]]:
         no_boost(boost)
         name, _ = self.get_collection(collection).vector(vector_name)
-        return self._index(collection).search(queries, limit, name, filters=filters, exclude=exclude)
+        return ann.near_vectors(self._index(collection), self.ann, queries, limit, name, filters=filters,
+                                exclude=exclude)
 
     def search_max(self, collection: str, queries: np.ndarray, weights: np.ndarray, limit: int, *,
                    filters: Any = None, exclude: Iterable[UUID] = (), prior: ItemPrior | None = None,
@@ -252,7 +257,8 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         name, _ = self.get_collection(collection).vector(vector_name)
         index = self._index(collection)
         values = prior.aligned(index.uuids) if prior is not None else None
-        return index.search_max(queries, weights, limit, name, filters=filters, exclude=exclude, prior=values)
+        return ann.search_max(index, self.ann, queries, weights, limit, name, filters=filters, exclude=exclude,
+                              prior=values)
 
     def bm25(self, collection: str, query: str, limit: int, *, filters: Any = None,
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,

@@ -1,0 +1,199 @@
+"""The embedded store's candidate stage: exact, or approximate candidates re-scored exactly.
+
+:func:`search_max` and :func:`near_vectors` choose a path per request and say which in the hits'
+``path`` (:class:`SearchHits`, a list of :class:`~core.store.base.Hit` the vector stage copies into
+its trace):
+
+- ``exact``: every row is scored (:meth:`VectorIndex.search_max`, with its exact pruning when a
+  prior decides). Taken for catalogs below ``AnnConfig.min_rows`` (one query) / ``min_rows_multi``
+  (several: knn, multi_interest), without faiss, with ``enabled=False``, while the index builds,
+  and for a query of zeros (the most-liked list: only the prior counts).
+- ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`) so
+  that at most ``few_rows`` rows can still reach the top, only those are scored, exactly.
+- ``exact-subset``: a filter leaves at most ``few_rows`` rows (and at most half): only those are scored.
+- ``ann-hnsw`` / ``ann-ivf``: each query's top rows from the faiss index (pre-filtered by an ID
+  selector built from the filter and exclusion mask), the rows appended since the build (the tail),
+  and with a prior every row it can lift into the top (:func:`_lifted`); all of them are scored exactly, so every
+  returned score is the exact one and only *which* rows were looked at is approximate.
+
+Which rows the index returns is approximate; ``benchmarks/bench_ann.py`` measures recall@10 against
+exact on real text embeddings and on synthetic vectors, and the latency of each path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from core.configs import AnnConfig
+from core.store.base import Hit
+from core.store.embedded.ann_index import AnnSlot, Built, load_faiss, search_params, selector
+from core.store.embedded.index import VectorIndex, check_search_max
+from core.store.embedded.pruning import pruned_scores
+from core.store.embedded.threads import blas_threads
+
+PRIOR_FETCH = 3
+"""With a prior, a single query fetches this many times ``limit`` (the prior reorders its top); several
+queries fetch ``limit`` each, their union is already several lists."""
+
+
+SUBSET_SHARE = 0.5
+"""``exact-subset`` only when at most this share of the rows pass: gathering more costs more than it saves."""
+
+
+class SearchHits(list):
+    """Hits, best first, and ``path``: how the store found them (see the module docstring)."""
+
+    def __init__(self, hits: Iterable[Hit], path: dict[str, Any]) -> None:
+        super().__init__(hits)
+        self.path = path
+
+
+def slot_of(index: VectorIndex) -> AnnSlot:
+    if index.ann is None:
+        index.ann = AnnSlot()  # a race creates two slots; one is dropped, nothing was built in it yet
+    return index.ann
+
+
+def search_max(index: VectorIndex, config: AnnConfig, queries: np.ndarray, weights: np.ndarray, limit: int,
+               name: str, *, filters: Any = None, exclude: Iterable[UUID] = (),
+               prior: np.ndarray | None = None) -> SearchHits:
+    """``index.search_max``'s answer (top ``limit`` by ``max_j w_j (x . q_j) + prior(x)``) by the path
+    this request takes."""
+    q, w = check_search_max(index, queries, weights, name)
+    exclude = list(exclude)
+    allowed = index.allowed(filters, exclude)
+    n = len(index)
+    passing = n if allowed is None else int(np.count_nonzero(allowed))
+    matrix = index.matrices[name]
+    if n and passing <= config.few_rows and passing <= SUBSET_SHARE * n:
+        rows = np.flatnonzero(allowed)
+        qw = np.ascontiguousarray((q * w[:, None]).T)
+        with blas_threads(len(rows)):
+            scores = _scores(matrix, rows, qw, prior)
+        return SearchHits(_top(index, rows, scores, limit), dict(path="exact-subset", candidates=len(rows)))
+    reason, built = _ann_ready(index, config, matrix, name, len(q), q)
+    if built is None:
+        with blas_threads(n):
+            hits = index.search_max(q, w, limit, name, filters=filters, exclude=exclude, prior=prior)
+        return SearchHits(hits, dict(path="exact", candidates=n, reason=reason))
+    qw = np.ascontiguousarray((q * w[:, None]).T)
+    if prior is not None:
+        best = pruned_scores(matrix, qw, prior, allowed, limit, max_rows=config.few_rows)
+        if best is not None:  # the prior decides: exact over few rows
+            return SearchHits(index._top(best, limit), dict(path="exact-pruned",
+                                                            candidates=int(np.count_nonzero(best > -np.inf))))
+    fetch = limit * (PRIOR_FETCH if prior is not None and len(q) == 1 else 1)  # m queries: m lists already
+    rows, info, kth = _candidates(index, built, q, fetch, allowed, config)
+    with blas_threads(len(rows)):
+        scores = _scores(matrix, rows, qw, None)
+    if prior is not None:
+        rows, scores = _lifted(matrix, qw, prior, allowed, rows, scores, limit, kth * w)
+        info["prior_rows"] = len(rows) - info["candidates"]
+    if allowed is not None:
+        scores[~allowed[rows]] = -np.inf
+    return SearchHits(_top(index, rows, scores, limit), info)
+
+
+def near_vectors(index: VectorIndex, config: AnnConfig, queries: np.ndarray, limit: int, name: str, *,
+                 filters: Any = None, exclude: Iterable[UUID] = ()) -> list[SearchHits]:
+    """``index.search``'s answer (each query's top ``limit``) by the path this request takes."""
+    q = np.asarray(queries, dtype=np.float32)
+    q = q[None, :] if q.ndim == 1 else q
+    exclude = list(exclude)
+    matrix = index.matrices.get(name)
+    valid = matrix is not None and q.ndim == 2 and q.shape[1] == matrix.shape[1] and np.isfinite(q).all()
+    reason, built = _ann_ready(index, config, matrix, name, 1, q) if valid else ("", None)
+    allowed = index.allowed(filters, exclude) if built is not None else None
+    if built is not None and allowed is not None and np.count_nonzero(allowed) <= config.few_rows:
+        reason, built = "few rows pass the filter", None
+    if built is None:  # (invalid queries: index.search raises the error)
+        with blas_threads(len(index)):
+            hits = index.search(q, limit, name, filters=filters, exclude=exclude)
+        return [SearchHits(h, dict(path="exact", candidates=len(index), reason=reason)) for h in hits]
+    out = []
+    for row in q:
+        rows, info, _ = _candidates(index, built, row[None, :], limit, allowed, config)
+        scores = matrix[rows] @ row
+        if allowed is not None:
+            scores[~allowed[rows]] = -np.inf
+        out.append(SearchHits(_top(index, rows, scores, limit), info))
+    return out
+
+
+def _ann_ready(index: VectorIndex, config: AnnConfig, matrix: np.ndarray, name: str, m: int,
+               q: np.ndarray) -> tuple[str, Built | None]:
+    """Why the search is exact (and None), or ("", the faiss index to use)."""
+    if not config.enabled:
+        return "ann disabled", None
+    if len(index) < (config.min_rows if m == 1 else config.min_rows_multi):
+        return "small catalog", None
+    if not np.abs(q).max(initial=0.0) > 0:
+        return "no query vector (prior only)", None
+    faiss = load_faiss()
+    if faiss is None:
+        return "faiss is not installed", None
+    slot = slot_of(index)
+    built = slot.ready(name, matrix, config, faiss)
+    if built is None:
+        return (f"ann build failed: {slot.failure}" if slot.failure else "ann index building"), None
+    return "", built
+
+
+def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed: np.ndarray | None,
+                config: AnnConfig) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+    """The index's top ``k`` rows for each query plus the tail (unique row numbers), the trace details, and
+    each query's ``k``-th similarity (-inf when it found fewer rows: it found every row that passes)."""
+    faiss = load_faiss()
+    n = len(index)
+    sel = selector(faiss, allowed, n, built.rows)
+    params = search_params(faiss, built, sel, k, config)
+    sims, found = built.index.search(np.ascontiguousarray(q, dtype=np.float32), k, params=params)
+    rows = np.unique(found[found >= 0])
+    full = found[:, -1] >= 0  # a query with fewer than k rows found every row its selector passes
+    kth = np.where(full, sims[:, -1], -np.inf).astype(np.float32)  # (its 8-bit codes' estimate)
+    tail = np.arange(built.rows, n) if n > built.rows else np.zeros(0, np.int64)
+    info = dict(path=f"ann-{built.kind}", candidates=len(rows) + len(tail), indexed_rows=min(built.rows, n),
+                tail_rows=len(tail), per_query=k, filtered=allowed is not None)
+    info.update(ef_search=max(config.ef_search, k)) if built.kind == "hnsw" else info.update(nprobe=config.nprobe)
+    return (np.concatenate([rows, tail]) if len(tail) else rows), info, kth
+
+
+def _lifted(matrix: np.ndarray, qw: np.ndarray, prior: np.ndarray, allowed: np.ndarray | None, rows: np.ndarray,
+            similarity: np.ndarray, limit: int, kth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates with the prior added, plus every other row the prior can lift into the top ``limit``.
+
+    A row the index did not return for query ``j`` is (as far as the index knows) no more similar than
+    the ``k``-th row it returned, so outside the candidates ``max_j w_j (x . q_j) <= bound = max_j w_j
+    kth_j``. With ``tau`` the ``limit``-th best candidate score, only rows with ``prior > tau - bound``
+    can reach the top; they are scored exactly. (A fixed number of the prior's top rows picked an
+    arbitrary few of a popularity prior's ties and missed most of the exact top 10 on real text.)"""
+    scores = similarity + prior[rows]
+    live = scores if allowed is None else np.where(allowed[rows], scores, -np.inf)
+    tau = np.partition(live, len(live) - limit)[len(live) - limit] if len(live) >= limit else -np.inf
+    bound = float(np.max(kth)) if len(kth) else -np.inf
+    if bound == -np.inf:  # every passing row is a candidate already
+        return rows, scores
+    reach = prior > tau - bound if np.isfinite(tau) else prior > prior.min(initial=0.0)
+    if allowed is not None:
+        reach &= allowed
+    reach[rows] = False
+    more = np.flatnonzero(reach)
+    if not len(more):
+        return rows, scores
+    extra = _scores(matrix, more, qw, prior)
+    return np.concatenate([rows, more]), np.concatenate([scores, extra])
+
+
+def _scores(matrix: np.ndarray, rows: np.ndarray, qw: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
+    scores = (matrix[rows] @ qw).max(axis=1)
+    return scores + prior[rows] if prior is not None else scores
+
+
+def _top(index: VectorIndex, rows: np.ndarray, scores: np.ndarray, limit: int) -> list[Hit]:
+    """The best ``limit`` of ``rows`` by ``scores`` (ties: lower row first, as the exact path's stable sort)."""
+    order = np.lexsort((rows, -scores))[:limit]
+    return [Hit(index.uuids[rows[i]], float(scores[i])) for i in order if scores[i] > -np.inf]

@@ -1,0 +1,150 @@
+"""The faiss indexes behind the approximate candidate stage, built lazily and shared along an index's lineage.
+
+faiss is optional: :func:`load_faiss` imports it on first need and returns None when it is missing
+(the store then answers exactly). Its indexes hold 8-bit codes of the vectors (a quarter of their
+float32 size), not the vectors: the candidates they return are re-scored exactly from the store's
+own matrix, so the codes only decide *which* rows are looked at.
+
+An :class:`AnnSlot` belongs to one lineage of :class:`~core.store.embedded.index.VectorIndex`: an
+index made by appending rows (``appended``) shares its parent's slot, because the rows a build saw
+are unchanged; an index whose vectors were rewritten or that was read again from the file gets a new,
+empty slot. A build covers the matrix's first ``rows`` rows; rows after them (appended later) are
+the exact-scanned tail, and a tail of ``AnnConfig.tail_rows`` starts a rebuild over the whole matrix.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from core.configs import AnnConfig
+
+
+def load_faiss() -> Any | None:
+    """The faiss module, or None when it cannot be imported (the store is exact without it)."""
+    try:
+        return importlib.import_module("faiss")
+    except ImportError:
+        return None
+
+
+@dataclass(frozen=True)
+class Built:
+    """One finished faiss index over a matrix's first ``rows`` rows."""
+
+    index: Any
+    kind: str
+    """``"hnsw"`` or ``"ivf"``."""
+    rows: int
+    seconds: float
+    bytes: int
+    """Memory the index holds (its codes and graph or lists), from its serialised size."""
+
+
+def build_index(faiss: Any, matrix: np.ndarray, kind: str, config: AnnConfig) -> Built:
+    """A faiss index over every row of ``matrix`` (inner product; rows are unit length)."""
+    t = time.perf_counter()
+    n, d = matrix.shape
+    x = np.ascontiguousarray(matrix)
+    if kind == "hnsw":
+        index = faiss.IndexHNSWSQ(d, faiss.ScalarQuantizer.QT_8bit, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 40
+        index.train(x[:: max(1, n // 50_000)])
+    else:
+        nlist = max(16, int(np.sqrt(n)))  # 1,000 lists at 1M rows: training and assignment take seconds
+        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(d), d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        index.train(x[:: max(1, n // (nlist * 32))])  # 32 training rows per list (faiss warns below 39)
+    index.add(x)
+    size = int(faiss.serialize_index(index).nbytes) if n <= 200_000 else _estimate(kind, n, d, config)
+    return Built(index, kind, n, time.perf_counter() - t, size)
+
+
+def _estimate(kind: str, n: int, d: int, config: AnnConfig) -> int:
+    """Bytes of a large index without serialising it (codes + HNSW links or IVF ids)."""
+    return n * (d + (config.hnsw_m * 2 * 4 + 8 if kind == "hnsw" else 8))
+
+
+def kind_for(rows: int, config: AnnConfig) -> str:
+    return config.kind if config.kind != "auto" else ("hnsw" if rows < config.ivf_rows else "ivf")
+
+
+class AnnSlot:
+    """The faiss indexes of one index lineage, per vector name (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[tuple[str, str], Built] = {}  # by (vector name, kind)
+        self._building: dict[tuple[str, str], threading.Thread] = {}
+        self.failure: str | None = None
+
+    def ready(self, name: str, matrix: np.ndarray, config: AnnConfig, faiss: Any) -> Built | None:
+        """The index for ``name`` of the kind ``config`` asks for, if built (a build is started when there
+        is none or the tail is too long; ``config.build == "sync"`` waits for it)."""
+        key = (name, kind_for(len(matrix), config))
+        with self._lock:
+            built = self._built.get(key)
+            stale = built is None or len(matrix) - built.rows >= config.tail_rows
+            thread = self._building.get(key)
+            if stale and thread is None and self.failure is None:
+                thread = self._building[key] = threading.Thread(
+                    target=self._build, args=(key, matrix, config, faiss), daemon=True, name=f"ann-build-{name}")
+                thread.start()
+        if thread is not None and config.build == "sync":
+            thread.join()
+            with self._lock:
+                built = self._built.get(key)
+        return built
+
+    def _build(self, key: tuple[str, str], matrix: np.ndarray, config: AnnConfig, faiss: Any) -> None:
+        # one OpenMP thread for this thread's parallel regions only (OpenMP's thread count is per calling
+        # thread): a background build leaves the other core to the answers
+        faiss.omp_set_num_threads(1)
+        try:
+            built = build_index(faiss, matrix, key[1], config)
+        except Exception as exc:  # e.g. no memory: the store stays exact and says why in the trace
+            with self._lock:
+                self.failure = f"{type(exc).__name__}: {exc}"
+                self._building.pop(key, None)
+            return
+        with self._lock:
+            self._built[key] = built
+            self._building.pop(key, None)
+
+    def built(self) -> list[Built]:
+        """Every finished index (for benchmarks and the lab: build time and memory)."""
+        with self._lock:
+            return list(self._built.values())
+
+
+
+def selector(faiss: Any, allowed: np.ndarray | None, rows: int, built: int) -> Any | None:
+    """An ID selector passing the index's rows that are ``allowed`` and below ``rows`` (an older index of
+    the lineage may be shorter than the build); None when it would pass every row."""
+    if allowed is None and rows >= built:
+        return None
+    bits = np.zeros(built, dtype=bool)
+    if allowed is None:
+        bits[:rows] = True
+    else:
+        bits[:min(rows, built)] = allowed[:built]
+    packed = np.packbits(bits, bitorder="little")
+    sel = faiss.IDSelectorBitmap(built, faiss.swig_ptr(packed))
+    sel.packed = packed  # the selector reads this buffer: keep it alive as long as the selector
+    return sel
+
+
+def search_params(faiss: Any, built: Built, sel: Any, k: int, config: AnnConfig) -> Any:
+    """faiss search parameters: ``efSearch`` (at least ``k``) or ``nprobe``, and the selector."""
+    if built.kind == "hnsw":
+        params = faiss.SearchParametersHNSW(efSearch=max(config.ef_search, k))
+    else:
+        params = faiss.SearchParametersIVF(nprobe=config.nprobe)
+    if sel is not None:
+        params.sel = sel
+    return params

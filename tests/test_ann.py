@@ -1,0 +1,259 @@
+"""The embedded store's approximate candidate stage against its exact path (core/store/embedded/ann.py).
+
+Two stores hold the same items: one with the ANN stage forced on for a small catalog (thresholds low,
+the faiss index built on first need), one with it disabled. Recall is measured on a fixed seed; every
+returned score must be the exact one, computed here by hand from the vectors.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from core import CollectionSpec, EmbeddedStore, Item, PersonaInteraction, PersonalizationAgent, generate_uuid5
+from core.configs import AnnConfig
+from core.store.embedded import threads
+
+pytest.importorskip("faiss")
+
+N, D = 4000, 32
+ON = AnnConfig(min_rows=1000, min_rows_multi=1000, few_rows=200, build="sync", kind="hnsw")
+OFF = AnnConfig(enabled=False)
+
+
+def clustered(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, D))
+    x = centres[rng.integers(0, 40, n)] + rng.normal(scale=0.5, size=(n, D))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def items(start: int, stop: int) -> list[Item]:
+    return [Item(uuid=generate_uuid5(i), properties={"title": f"Item {i}", "year": 1950 + i % 70, "n": i})
+            for i in range(start, stop)]
+
+
+def make(config: AnnConfig, vectors: np.ndarray) -> EmbeddedStore:
+    store = EmbeddedStore(":memory:", ann=config)
+    store.create_collection(CollectionSpec("C", D, text_fields=("title",)))
+    store.add_items("C", items(0, len(vectors)), vectors)
+    return store
+
+
+@pytest.fixture(scope="module")
+def data():
+    vectors = clustered(N, 0)
+    return vectors, make(ON, vectors), make(OFF, vectors)
+
+
+def exact_scores(vectors: np.ndarray, ids, q: np.ndarray, w: np.ndarray, prior: np.ndarray | None = None):
+    rows = [int(next(i for i in range(len(vectors)) if generate_uuid5(i) == u)) for u in ids] if ids else []
+    s = (vectors[rows] @ (q * w[:, None]).T).max(axis=1)
+    return s + prior[rows] if prior is not None else s
+
+
+class Prior:
+    def __init__(self, values: dict):
+        self.values = values
+
+    def aligned(self, ids):
+        return np.array([self.values.get(u, 0.0) for u in ids], dtype=np.float32)
+
+
+def test_ann_recall_on_a_fixed_seed_and_scores_are_exact(data):
+    vectors, ann, exact = data
+    rng = np.random.default_rng(7)
+    recalls = []
+    for _ in range(20):
+        q = vectors[rng.choice(N, 8, replace=False)]
+        w = rng.uniform(0.5, 1.0, 8).astype(np.float32)
+        got = ann.search_max("C", q, w, 10)
+        want = exact.search_max("C", q, w, 10)
+        assert got.path["path"] == "ann-hnsw" and want.path["path"] == "exact"
+        assert got.path["candidates"] < N // 4  # the index, not a scan, found them
+        recalls.append(len({h.uuid for h in got} & {h.uuid for h in want}) / 10)
+        hand = exact_scores(vectors, [h.uuid for h in got], q, w)
+        np.testing.assert_allclose([h.score for h in got], hand, rtol=0, atol=1e-5)
+        assert [h.score for h in got] == sorted((h.score for h in got), reverse=True)
+    assert np.mean(recalls) >= 0.95
+
+
+def test_prior_is_added_exactly_and_its_favourites_are_candidates(data):
+    vectors, ann, exact = data
+    q = vectors[[3]]
+    w = np.ones(1, np.float32)
+    favourite = generate_uuid5(2500)  # far from q, but the prior lifts it to the top
+    prior = Prior({favourite: 5.0, generate_uuid5(11): 0.3})
+    got = ann.search_max("C", q, w, 10, prior=prior)
+    assert got[0].uuid == favourite
+    assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, prior=prior)]
+    values = np.zeros(N, np.float32)
+    values[2500], values[11] = 5.0, 0.3
+    np.testing.assert_allclose([h.score for h in got], exact_scores(vectors, [h.uuid for h in got], q, w, values),
+                               atol=1e-5)
+
+
+def test_filters_and_exclusions_are_respected(data):
+    from weaviate.classes.query import Filter
+    vectors, ann, exact = data
+    recent = Filter.by_property("year").greater_or_equal(2000)  # 20 of 70 years: ~1140 rows, above few_rows
+    q, w = vectors[[5, 900, 1700]], np.ones(3, np.float32)
+    banned = [h.uuid for h in exact.search_max("C", q, w, 5, filters=recent)]
+    got = ann.search_max("C", q, w, 10, filters=recent, exclude=banned)
+    assert got.path["path"] == "ann-hnsw" and got.path["filtered"]
+    props = ann.item_properties("C", [h.uuid for h in got])
+    assert len(got) == 10 and all(props[h.uuid]["year"] >= 2000 for h in got)
+    assert not set(banned) & {h.uuid for h in got}
+    want = exact.search_max("C", q, w, 10, filters=recent, exclude=banned)
+    assert len({h.uuid for h in got} & {h.uuid for h in want}) >= 9
+
+
+def test_a_filter_leaving_few_rows_is_answered_exactly_over_those_rows(data):
+    from weaviate.classes.query import Filter
+    vectors, ann, exact = data
+    rare = Filter.by_property("n").less_than(150)
+    q, w = vectors[[10, 20]], np.ones(2, np.float32)
+    got = ann.search_max("C", q, w, 10, filters=rare)
+    assert got.path == {"path": "exact-subset", "candidates": 150}
+    assert [(h.uuid, round(h.score, 5)) for h in got] == \
+        [(h.uuid, round(h.score, 5)) for h in exact.search_max("C", q, w, 10, filters=rare)]
+
+
+def test_appended_items_are_found_at_once_and_a_rewrite_rebuilds():
+    vectors = clustered(N, 1)
+    store = make(ON, vectors)
+    q, w = vectors[[0, 1]], np.ones(2, np.float32)
+    store.search_max("C", q, w, 10)  # builds over N rows
+    new = clustered(50, 2)
+    new[7] = q[1]
+    store.add_items("C", items(N, N + 50), new)
+    got = store.search_max("C", q, w, 10)
+    assert got.path["tail_rows"] == 50 and got.path["indexed_rows"] == N
+    assert got[0].uuid in {generate_uuid5(0), generate_uuid5(N + 7)} and generate_uuid5(N + 7) in {h.uuid for h in got}
+    store.put_vectors("C", [generate_uuid5(3000)], q[:1])  # rewritten: the old build no longer describes row 3000
+    got = store.search_max("C", q[:1], w[:1], 3)
+    assert got.path["tail_rows"] == 0 and got.path["indexed_rows"] == N + 50
+    assert generate_uuid5(3000) in {h.uuid for h in got[:3]}
+
+
+def test_without_faiss_the_store_is_exact_and_says_why(data, monkeypatch):
+    vectors, _, exact = data
+    monkeypatch.setitem(sys.modules, "faiss", None)  # `import faiss` now raises ImportError
+    store = make(ON, vectors)
+    q, w = vectors[[1, 2, 3]], np.ones(3, np.float32)
+    got = store.search_max("C", q, w, 10)
+    assert got.path == {"path": "exact", "candidates": N, "reason": "faiss is not installed"}
+    assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10)]
+    assert store.near_vectors("C", q[:1], 5)[0].path["reason"] == "faiss is not installed"
+
+
+def test_near_vectors_uses_the_index_for_a_large_catalog(data):
+    vectors, ann, exact = data
+    q = vectors[[42, 43]]
+    got, want = ann.near_vectors("C", q, 10), exact.near_vectors("C", q, 10)
+    assert [g.path["path"] for g in got] == ["ann-hnsw", "ann-hnsw"]
+    for g, e in zip(got, want):
+        assert len({h.uuid for h in g} & {h.uuid for h in e}) >= 9
+        np.testing.assert_allclose([h.score for h in g], exact_scores(vectors, [h.uuid for h in g], q[:1] * 0 +
+                                   vectors[[42 if g is got[0] else 43]], np.ones(1, np.float32)), atol=1e-5)
+
+
+def test_ivf_kind_and_a_background_build():
+    vectors = clustered(N, 3)
+    store = make(ON.validated_copy(kind="ivf", build="background"), vectors)
+    q, w = vectors[[0, 9]], np.ones(2, np.float32)
+    first = store.search_max("C", q, w, 10)
+    assert first.path["path"] in ("exact", "ann-ivf")  # the build may finish before the first answer
+    if first.path["path"] == "exact":
+        assert first.path["reason"] == "ann index building"
+    deadline = time.monotonic() + 60
+    while store.search_max("C", q, w, 10).path["path"] == "exact" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    got = store.search_max("C", q, w, 10)
+    assert got.path["path"] == "ann-ivf" and got.path["nprobe"] == 32
+    want = make(OFF, vectors).search_max("C", q, w, 10)
+    assert len({h.uuid for h in got} & {h.uuid for h in want}) >= 9
+
+
+def test_small_catalogs_stay_exact_by_default(data):
+    vectors, _, _ = data
+    store = make(AnnConfig(), vectors)
+    got = store.search_max("C", vectors[[1, 2]], np.ones(2, np.float32), 5)
+    assert got.path == {"path": "exact", "candidates": N, "reason": "small catalog"}
+    assert store._index("C").ann is None  # nothing was built
+
+
+def test_the_trace_says_which_path_answered(data):
+    vectors, _, _ = data
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for config, path in ((ON, "ann-hnsw"), (OFF, "exact")):
+        store = make(config, vectors)
+        agent = PersonalizationAgent.create(store, "C", strategy="knn")
+        agent.add_interactions([PersonaInteraction(persona_id="p", item_id=generate_uuid5(i), weight=1.0,
+                                                   created_at=now - timedelta(days=i)) for i in range(8)])
+        step = next(s.details for s in agent.get_objects("p", limit=5, use_agent_ranking=False, now=now).trace
+                    if s.name == "vector_search")
+        assert step["path"] == path and step["search"]["path"] == path and step["search"]["candidates"] > 0
+
+
+def test_blas_threads_limits_small_scans_and_restores():
+    from core.learn.blas import blas_threads, one_blas_thread
+    controller = threads._numpy_blas()
+    if controller is None:
+        pytest.skip("threadpoolctl finds no BLAS library here")
+    counts = lambda: [lib.num_threads for lib in controller.lib_controllers]  # noqa: E731
+    before = counts()
+    with threads.blas_threads(10):
+        with threads.blas_threads(10):  # a second scan meanwhile leaves the hold to the first
+            assert counts() == [1] * len(before)
+        assert counts() == [1] * len(before)
+    assert counts() == before
+    with threads.blas_threads(threads.ONE_THREAD_BELOW):
+        assert counts() == before
+    import scipy.linalg  # noqa: F401  loaded first, as one_blas_thread does
+    everything = blas_threads()
+    with one_blas_thread():  # a training holds: a scan runs at its one thread and restores nothing
+        with threads.blas_threads(10):
+            pass
+        assert set(blas_threads().values()) == {1}
+    assert blas_threads() == everything
+
+
+def test_a_small_catalog_never_imports_faiss():
+    import subprocess
+    code = ("import sys, numpy as np\n"
+            "from core import CollectionSpec, EmbeddedStore, Item, generate_uuid5\n"
+            "s = EmbeddedStore(':memory:')\n"
+            "s.create_collection(CollectionSpec('C', 4, text_fields=('t',)))\n"
+            "s.add_items('C', [Item(uuid=generate_uuid5(i), properties={'t': 'x'}) for i in range(3)], np.eye(3, 4))\n"
+            "hits = s.search_max('C', np.eye(2, 4), np.ones(2), 2)\n"
+            "print(hits.path['path'], 'faiss' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["exact", "False"]
+
+
+def test_a_deciding_prior_takes_the_pruned_exact_search(data):
+    vectors, ann, exact = data
+    q, w = vectors[[8, 9]], np.ones(2, np.float32)
+    prior = Prior({generate_uuid5(i): 3.0 for i in range(100, 140)})  # 40 rows above anything the queries add
+    got = ann.search_max("C", q, w, 10, prior=prior)
+    assert got.path == {"path": "exact-pruned", "candidates": 40}  # only the rows the prior lifts were scored
+    assert [(h.uuid, round(h.score, 5)) for h in got] == \
+        [(h.uuid, round(h.score, 5)) for h in exact.search_max("C", q, w, 10, prior=prior)]
+    assert {h.uuid for h in got} <= {generate_uuid5(i) for i in range(100, 140)}
+
+
+def test_a_prior_that_lifts_many_rows_equally_keeps_the_exact_top(data):
+    vectors, ann, exact = data
+    rng = np.random.default_rng(11)
+    q = vectors[rng.choice(N, 20, replace=False)].mean(axis=0, keepdims=True)  # a centroid: low similarities
+    w = np.ones(1, np.float32)
+    prior = Prior({generate_uuid5(int(i)): 0.15 for i in rng.choice(N, 500, replace=False)})  # 500 ties
+    got = ann.search_max("C", q, w, 30, prior=prior)
+    want = exact.search_max("C", q, w, 30, prior=prior)
+    assert got.path["path"] == "ann-hnsw" and got.path["prior_rows"] > 0
+    assert [h.uuid for h in got[:10]] == [h.uuid for h in want[:10]]  # a fixed top-90 of the ties missed most
