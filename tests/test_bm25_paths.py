@@ -18,6 +18,7 @@ import pytest
 from weaviate.classes.query import Filter
 
 from core import CollectionSpec, EmbeddedStore, InvalidInputError, Item, generate_uuid5
+from core.store.embedded import fts
 from core.store.embedded.fts import bm25_hits
 
 WORDS = ["amber", "birch", "cedar", "delta", "ember", "fjord", "grove", "heron", "iris", "juniper", "kelp",
@@ -154,6 +155,39 @@ def test_writes_here_and_in_another_process_are_searched(shelf, tmp_path):
     assert any(u in {str(i.uuid) for i in store.iter_items("Books", offset=940)} for u, _ in want)
     assert answer(store, "Books", "amber", 80, filters=RECENT[0]) == want
     assert answer(store, "Books", "amber", 80) == reference(store, "Books", "amber", 80)
+
+
+@pytest.mark.parametrize("query", ["amber", "pearl onyx", "comedy birch"])
+def test_a_repeated_query_answers_the_same_from_its_kept_ranking(shelf, query):
+    """Asked once: SQL; asked again: the whole ranking is read and kept; then every ask reads it (with any
+    filter, exclusions, limit), and a write starts over on the new index."""
+    store, rng = shelf
+    exclude = [UUID(u) for u, _ in reference(store, "Books", query, 12)[1::3]]
+    asks = [dict(limit=9), dict(limit=9, filters=NARROW[0]), dict(limit=40, exclude=exclude),
+            dict(limit=5, filters=COMEDY[0], exclude=exclude), dict(limit=2000), dict(limit=3, filters=NOTHING[0])]
+    keeps = [None, NARROW[1], None, COMEDY[1], None, NOTHING[1]]
+    for round_ in range(2):
+        for kw, keep in zip(asks, keeps):
+            for _ in range(2):
+                want = reference(store, "Books", query, kw["limit"], keep=keep, exclude=kw.get("exclude", ()))
+                assert answer(store, "Books", query, **kw) == want, (round_, kw)
+        assert len(fts._STATE[store._index("Books")].ranked) == 1  # the repeats were answered from the ranking
+        add(store, "Books", catalog(rng, 30, 7000 + round_ * 100), rng)
+        assert not fts._STATE.get(store._index("Books")) or not fts._STATE[store._index("Books")].ranked
+
+
+def test_kept_rankings_are_bounded(shelf, monkeypatch):
+    store, _ = shelf
+    monkeypatch.setattr(fts, "_RANKINGS", 2)
+    for word in ("amber", "birch", "cedar", "delta"):
+        for _ in range(2):
+            assert answer(store, "Books", word, 5) == reference(store, "Books", word, 5)
+    state = fts._STATE[store._index("Books")]
+    assert list(state.ranked) == ['"cedar"', '"delta"']
+    monkeypatch.setattr(fts, "_RANKED_MATCHES", 1)  # one ranking is kept whatever its size
+    for _ in range(2):
+        assert answer(store, "Books", "amber", 5) == reference(store, "Books", "amber", 5)
+    assert list(state.ranked) == ['"amber"']
 
 
 def test_a_bad_limit_is_refused(shelf):

@@ -12,7 +12,10 @@ the matches' rowids (item rows, mapped to index positions through the index's so
 sorts every match once (what its own ``ORDER BY rank`` does too) and the sorted rows are read in
 chunks, the first sized by the share of rows the filter keeps (twice the expected need), until
 ``limit`` of them pass, so a filter that keeps few of the best matches costs more reading, never a
-second query.
+second query. A query asked again of the same index (the agent's planned keyword searches repeat
+from request to request) is ranked whole once, every match in numpy order, and kept with the index
+(:class:`_Text`): later asks, with any filter or exclusions, read the kept ranking without SQL. An
+index is replaced by every write, so what is kept is never stale.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from uuid import UUID
 
@@ -65,6 +69,13 @@ def bm25_hits(db: sqlite3.Connection, cid: int, match: str, limit: int, index: V
     """
     fts = f"fts_{cid}"
     ranked = f"SELECT rowid AS r, -bm25({fts}) AS s FROM {fts} WHERE {fts} MATCH ? ORDER BY s DESC, r"
+    state = _state(index)
+    ranking = state.ranked.get(match)
+    if ranking is None and state.repeated(match):  # asked again for this index: rank every match once, keep it
+        ranking = state.keep(match, _ranking(db, fts, match, _item_rows(db, cid, index)))
+    if ranking is not None:
+        state.ranked.move_to_end(match)
+        return _from_ranking(ranking, limit, index, allowed, exclude)
     if allowed is None:  # only excluded rows can be skipped: one page of limit + len(exclude) is enough
         rows = db.execute(f"SELECT i.uuid, m.s FROM ({ranked} LIMIT ?) m JOIN items i ON i.row = m.r"
                           " ORDER BY m.s DESC, m.r", (match, limit + len(exclude))).fetchall()
@@ -91,13 +102,73 @@ def bm25_hits(db: sqlite3.Connection, cid: int, match: str, limit: int, index: V
 
 _SLACK = 16
 """Extra matches read beyond twice the expected need, so a small filtered search rarely reads a second chunk."""
-_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SEEN, _RANKINGS, _RANKED_MATCHES = 256, 16, 4_000_000
+"""Per index: queries remembered as asked once, full rankings kept, and the matches those may hold in all
+(12 bytes each: 48 MB at most per index)."""
+
+
+class _Text:
+    """What BM25 keeps for one index (while the index lives): its item rows, the queries asked once, and
+    the full ranking (index positions, scores) of each query asked again, least recently used dropped."""
+
+    def __init__(self) -> None:
+        self.rows: np.ndarray | None = None
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        self.ranked: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def repeated(self, match: str) -> bool:
+        """Whether ``match`` was asked before (it is remembered as asked now)."""
+        again = match in self.seen
+        self.seen[match] = None
+        self.seen.move_to_end(match)
+        while len(self.seen) > _SEEN:
+            self.seen.popitem(last=False)
+        return again
+
+    def keep(self, match: str, ranking: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        self.ranked[match] = ranking
+        while len(self.ranked) > 1 and (len(self.ranked) > _RANKINGS or sum(
+                len(r[0]) for r in self.ranked.values()) > _RANKED_MATCHES):
+            self.ranked.popitem(last=False)
+        return ranking
+
+
+_STATE: weakref.WeakKeyDictionary[VectorIndex, _Text] = weakref.WeakKeyDictionary()
+
+
+def _state(index: VectorIndex) -> _Text:
+    state = _STATE.get(index)
+    if state is None:
+        state = _STATE[index] = _Text()
+    return state
+
+
+def _ranking(db: sqlite3.Connection, fts: str, match: str, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every match of ``match`` that the index has, as (positions, scores) ordered by score desc, row asc."""
+    found = np.array(db.execute(f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH ?", (match,)).fetchall(),
+                     dtype=np.float64).reshape(-1, 2)
+    rows, scores = found[:, 0].astype(np.int64), found[:, 1]
+    where = np.minimum(np.searchsorted(item_rows, rows), max(0, len(item_rows) - 1))
+    known = np.flatnonzero(item_rows[where] == rows) if len(item_rows) else np.zeros(0, np.int64)
+    order = known[np.lexsort((rows[known], -scores[known]))]
+    return where[order], scores[order]
+
+
+def _from_ranking(ranking: tuple[np.ndarray, np.ndarray], limit: int, index: VectorIndex, allowed: np.ndarray | None,
+                  exclude: Collection[UUID]) -> list[Hit]:
+    positions, scores = ranking
+    if allowed is None:
+        hits = (Hit(index.uuids[p], float(s)) for p, s in zip(positions[:limit + len(exclude)], scores))
+        return [h for h in hits if h.uuid not in exclude][:limit]
+    passed = np.flatnonzero(allowed[positions])[:limit]
+    return [Hit(index.uuids[positions[k]], float(scores[k])) for k in passed]
 
 
 def _item_rows(db: sqlite3.Connection, cid: int, index: VectorIndex) -> np.ndarray:
     """The item row of each of ``index``'s positions (ascending: an index holds its items in row order),
     read once per index from the covering ``(cid, uuid)`` index and kept while the index lives."""
-    rows = _ROWS.get(index)
+    state = _state(index)
+    rows = state.rows
     if rows is None:
         rows = np.sort(np.fromiter((r for (r,) in db.execute("SELECT row FROM items WHERE cid=?", (cid,))),
                                    dtype=np.int64))
@@ -105,5 +176,5 @@ def _item_rows(db: sqlite3.Connection, cid: int, index: VectorIndex) -> np.ndarr
         if len(rows) != len(index):
             raise StoreError(f"collection {cid}'s items do not match its in-memory index ({len(rows)} rows, "
                              f"{len(index)} items); reopen the store")
-        _ROWS[index] = rows
+        state.rows = rows
     return rows
