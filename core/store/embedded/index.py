@@ -26,6 +26,7 @@ from core.store.base import Hit
 from core.store.embedded.pruning import pruned_scores
 
 _BLOCK = 8192  # rows per block in search_max: keeps the (rows, queries) product in cache
+_FEW, _FEW_ROWS = 8, 1024  # up to _FEW queries: one matrix-vector product per query over blocks of _FEW_ROWS rows
 
 
 class VectorIndex:
@@ -122,8 +123,7 @@ class VectorIndex:
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return [[] for _ in range(len(q))]
-        scores = matrix @ q[0] if len(q) == 1 else matrix @ q.T
-        scores = scores.reshape(len(self), len(q))
+        scores = _products(matrix, q)
         if allowed is not None:
             scores[~allowed] = -np.inf
         return [self._top(scores[:, j], limit) for j in range(len(q))]
@@ -164,6 +164,23 @@ class VectorIndex:
         top = np.argpartition(-col, k - 1)[:k] if k < len(col) else np.arange(len(col))
         order = top[np.argsort(-col[top], kind="stable")]
         return [Hit(self.uuids[i], float(col[i])) for i in order if col[i] > -np.inf]
+
+
+def _products(matrix: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``matrix @ q.T`` as (rows, queries). A few queries read the matrix once, block by block (a block stays in
+    cache for each query's matrix-vector product; each product is the one a single query gets, to the bit):
+    BLAS's matrix-matrix product over a skinny ``q`` packs the matrix first and cost more than one scan per
+    query here (``benchmarks/bench_search.py``)."""
+    if len(q) == 1:
+        return (matrix @ q[0])[:, None]
+    if len(q) > _FEW:
+        return matrix @ q.T
+    out = np.empty((len(q), len(matrix)), dtype=np.float32)
+    for start in range(0, len(matrix), _FEW_ROWS):
+        block = matrix[start:start + _FEW_ROWS]
+        for j in range(len(q)):
+            np.matmul(block, q[j], out=out[j, start:start + _FEW_ROWS])
+    return out.T
 
 
 def _check_finite(queries: np.ndarray, name: str) -> None:
