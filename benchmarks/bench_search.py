@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from datetime import datetime, timezone
 from uuid import UUID
 
 import numpy as np
@@ -30,6 +31,7 @@ from core import CollectionSpec, EmbeddedStore, Item, generate_uuid5
 from core.store.embedded.fts import fts_query
 from core.store.hybrid import HYBRID_WINDOW
 
+NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
 GENRES = ["Comedy", "Drama", "Action", "Horror", "Sci-Fi", "Romance", "Documentary", "Animation"]
 LIMIT = 10
 
@@ -170,17 +172,96 @@ def bench_hybrid(n: int, runs: int) -> None:
         row(n, case, got)
 
 
+def bench_agent(n: int, runs: int) -> None:
+    """get_objects with the local agent (a persona with 20 likes, 5 dislikes, favorite_genres: one planned
+    keyword search; with an instruction, a hybrid, a keyword and a moved near_text search) over vector-only."""
+    from datetime import timedelta
+
+    from core import Persona, PersonaInteraction, PersonalizationAgent
+    from core.ranking.llm.client import LLMConfig
+    from core.store.embedded import fts
+    store, _, _ = build(n)
+    agent = PersonalizationAgent.create(store, "Bench", user_properties={"favorite_genres": "text[]"},
+                                        llm=LLMConfig(api_key=None, base_url=None))
+    agent.add_persona(Persona(persona_id="bench", properties={"favorite_genres": ["Documentary"]}))
+    picks = np.random.default_rng(1).choice(n, 25, replace=False)
+    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)),
+                                               weight=1.0 if k < 20 else -1.0, created_at=NOW - timedelta(days=k))
+                            for k, i in enumerate(picks)])
+    agent.get_objects("bench", instruction="warm up the text model", now=NOW)
+    instruction = "a calm documentary about nature"
+
+    def cold(kw: dict):  # the keyword searches as on their first ask: no kept ranking
+        def run(r: int):
+            for state in list(fts._STATE.values()):
+                state.seen.clear()
+                state.ranked.clear()
+            return agent.get_objects("bench", limit=LIMIT, now=NOW, **kw)
+        return run
+    table(f"local agent at {n:,} items, limit {LIMIT} (floor: vector-only get_objects)",
+          ["agent", "agent, keyword searches asked first", "floor"])
+    for case, kw in {"no instruction": {}, "with an instruction": {"instruction": instruction}}.items():
+        got = interleaved({
+            "agent": lambda r, kw=kw: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=True, **kw),
+            "agent, keyword searches asked first": cold({"use_agent_ranking": True, **kw}),
+            "floor": lambda r: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=False)}, runs)
+        row(n, case, got)
+        print(f"|  | added p50 ms | {got['agent'][0] - got['floor'][0]:+.2f} | "
+              f"{got['agent, keyword searches asked first'][0] - got['floor'][0]:+.2f} |  |  |  |")
+
+
+def bench_embed(count: int, repeats: int) -> None:
+    """The catalog embedding rate (``Embedder.embed`` with a progress callback) vs one ``encode`` call and vs
+    the old path (64 texts a call in their own order), on texts of the shipped movies and books catalogs."""
+    from core.io.embedding import Embedder
+    from core.io.samples import load_sample
+    texts: list[str] = []
+    for name in ("movies", "books"):
+        catalog = load_sample(name)
+        for item in catalog.items[:count // 2]:
+            texts.append(". ".join(", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                                   for f in catalog.text_fields if (v := item.properties.get(f))))
+    embedder = Embedder()
+    model = embedder._load()
+    calls: list[int] = []
+    ways = {"engine (with progress)": lambda: embedder.embed(texts, progress=lambda d, t: calls.append(d)),
+            "one encode call": lambda: model.encode(texts, batch_size=64, normalize_embeddings=True,
+                                                    show_progress_bar=False),
+            "old path (64 a call)": lambda: [model.encode(texts[s:s + 64], batch_size=64, normalize_embeddings=True,
+                                                          show_progress_bar=False) for s in range(0, len(texts), 64)]}
+    model.encode(texts[:256], batch_size=64)  # warm-up
+    rates: dict[str, list[float]] = {k: [] for k in ways}
+    for r in range(repeats):
+        for name in list(ways)[r % 3:] + list(ways)[:r % 3]:
+            t = time.perf_counter()
+            ways[name]()
+            rates[name].append(len(texts) / (time.perf_counter() - t))
+    print(f"\n### Catalog embedding, {len(texts):,} texts of the movies and books catalogs ({repeats} runs each, "
+          f"interleaved; load average {load()})\n")
+    print("| path | texts/s (best) | texts/s (median) | vs one encode call (median) |\n|---|---:|---:|---:|")
+    base = statistics.median(rates["one encode call"])
+    for name, got in rates.items():
+        print(f"| {name} | {max(got):,.0f} | {statistics.median(got):,.0f} | {statistics.median(got) / base:.2f} |")
+    print(f"\nprogress calls per embedding: {len(calls) // repeats}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--parts", nargs="+", default=["bm25", "hybrid", "agent", "embed"])
+    parser.add_argument("--embed-texts", type=int, default=5000)
+    parser.add_argument("--embed-runs", type=int, default=3)
     args = parser.parse_args()
     for n in args.sizes:
         if "bm25" in args.parts:
             bench_bm25(n, args.runs)
         if "hybrid" in args.parts:
             bench_hybrid(n, args.runs)
+        if "agent" in args.parts:
+            bench_agent(n, args.runs)
+    if "embed" in args.parts:
+        bench_embed(args.embed_texts, args.embed_runs)
     print(f"\nload average at the end: {load()}")
 
 
