@@ -163,13 +163,17 @@ def bench_hybrid(n: int, runs: int) -> None:
     store, vectors, queries = build(n)
     flt = a_filter()
     qs = vectors[np.random.default_rng(5).choice(n, 5, replace=False)]
+    fresh = fresh_queries(vocabulary(), 2 * (runs + 1))
     table(f"hybrid at {n:,} items, limit {LIMIT}, window {HYBRID_WINDOW}", ["engine", "floor"])
-    for case, kw in {"plain": {}, "filter": {"filters": flt}}.items():
-        got = interleaved({
-            "engine": lambda r, kw=kw: store.hybrid("Bench", queries[r % 5], qs[r % 5], LIMIT, alpha=0.5, **kw),
-            "floor": lambda r: (fts_floor(store, queries[r % 5], HYBRID_WINDOW),
-                                numpy_floor(vectors, qs[r % 5], HYBRID_WINDOW))}, runs)
-        row(n, case, got)
+    for repeated in (False, True):
+        for c, (case, kw) in enumerate({"plain": {}, "filter": {"filters": flt}}.items()):
+            def pick(r: int, o: int = c * (runs + 1)) -> str:
+                return queries[r % 5] if repeated else fresh[o + r]
+            got = interleaved({
+                "engine": lambda r, kw=kw, pick=pick: store.hybrid("Bench", pick(r), qs[r % 5], LIMIT, alpha=0.5, **kw),
+                "floor": lambda r, pick=pick: (fts_floor(store, pick(r), HYBRID_WINDOW),
+                                               numpy_floor(vectors, qs[r % 5], HYBRID_WINDOW))}, runs)
+            row(n, f"{case}, {'the same 5 queries again' if repeated else 'every query new'}", got)
 
 
 def bench_agent(n: int, runs: int) -> None:
@@ -191,12 +195,20 @@ def bench_agent(n: int, runs: int) -> None:
     agent.get_objects("bench", instruction="warm up the text model", now=NOW)
     instruction = "a calm documentary about nature"
 
-    def cold(kw: dict):  # the keyword searches as on their first ask: no kept ranking
+    def cold(kw: dict):  # the keyword searches as on their first ask (no kept ranking), the kept ones put back
         def run(r: int):
-            for state in list(fts._STATE.values()):
+            kept = [(state, dict(state.seen), dict(state.ranked)) for state in list(fts._STATE.values())]
+            for state, _, _ in kept:
                 state.seen.clear()
                 state.ranked.clear()
-            return agent.get_objects("bench", limit=LIMIT, now=NOW, **kw)
+            try:
+                return agent.get_objects("bench", limit=LIMIT, now=NOW, **kw)
+            finally:
+                for state, seen, ranked in kept:
+                    state.seen.clear()
+                    state.seen.update(seen)
+                    state.ranked.clear()
+                    state.ranked.update(ranked)
         return run
     table(f"local agent at {n:,} items, limit {LIMIT} (floor: vector-only get_objects)",
           ["agent", "agent, keyword searches asked first", "floor"])
