@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
@@ -28,6 +29,8 @@ class Embedder:
 
     name = MODEL_NAME
     dims = DIMS
+    chunk_seconds = 1.0
+    """About how long one chunk of :meth:`embed` takes, i.e. how often it reports progress."""
 
     def __init__(self, batch_size: int = 64, cache_size: int = 2048) -> None:
         self.batch_size = batch_size
@@ -53,19 +56,32 @@ class Embedder:
         return self._model
 
     def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        """Embed ``texts`` in batches; returns an (n, 384) float32 array of unit vectors."""
+        """Embed ``texts``; returns an (n, 384) float32 array of unit vectors.
+
+        As fast as one ``encode`` call over all of them, with progress: the texts are sorted by length
+        first (longest first, as ``encode`` sorts them itself), so each model batch holds texts of like
+        length and pads little, and encoded in chunks of whole batches sized to take about
+        :attr:`chunk_seconds` each, ``progress(done, total)`` after each chunk. Encoding 64 texts at a time
+        in their own order padded every batch to its longest text (0.58x one call's rate).
+        """
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         if not texts:
             return np.zeros((0, self.dims), dtype=np.float32)
         model = self._load()
         out = np.empty((len(texts), self.dims), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            out[start:start + len(batch)] = model.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        chunk, start = self.batch_size, 0
+        while start < len(texts):
+            rows = order[start:start + chunk]
+            began = time.perf_counter()
+            out[rows] = model.encode([texts[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False)
+            start += len(rows)
             if progress is not None:
-                progress(min(start + len(batch), len(texts)), len(texts))
+                progress(start, len(texts))
+            took = time.perf_counter() - began  # the next chunk: whole batches, about chunk_seconds long
+            chunk = self.batch_size * max(1, min(64, round(self.chunk_seconds * len(rows) / max(took, 1e-6)
+                                                           / self.batch_size)))
         return out
 
     def embed_one(self, text: str) -> np.ndarray:

@@ -8,7 +8,8 @@
    ``original_rank=None`` (text searches vectorized by the collection's server module when it has one,
    else by the engine's model: ``vectorized_by`` in the trace). A search may ask for ``depth`` times
    the per-search limit, and (``near_text``, ``hybrid``) to move its query towards the persona's
-   strongest recent likes (``toward_likes``). With ``instruction``, each pool item's similarity to it
+   strongest recent likes (``toward_likes``); the vector parts of engine-embedded searches run as one
+   batch (``vector_part: batched``). With ``instruction``, each pool item's similarity to it
    (step ``instruction``: the engine's embedding, or one server near_text over the pool's ids).
 4. ``rerank``: the ranker orders the pool and returns ``limit`` items.
 5. ``explain``: the rationale and per-item explanations (when ``explain_results``).
@@ -136,6 +137,7 @@ def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_
     except NotAvailableError:  # no text model for this collection's vectors: keyword searches only
         searches = [replace(s, method="bm25") for s in searches]
     found, report = [], []
+    searcher.prefetch(searches, k)
     for s in searches:
         hits = searcher.run(s, k * max(1, s.depth))
         found.append((s, hits))
@@ -146,6 +148,7 @@ def _run_searches(searcher: Searcher, searches: list[PlannedSearch], k: int, in_
                        **({"toward_likes": s.toward_likes} if s.toward_likes else {}),
                        **({"depth": s.depth} if s.depth != 1 else {}),
                        **({"fused_by": fused_by(searcher.store)} if s.method == "hybrid" else {}),
+                       **({"vector_part": "batched"} if searcher.batched(s) else {}),
                        "hits": [str(h.uuid) for h in hits],
                        "scores": [round(h.score, 4) for h in hits], "new_candidates": len(new)})
     trace.record("searches", searches=report)

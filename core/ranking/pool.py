@@ -25,6 +25,7 @@ from core.retrieval.signals import item_titles, nearest_interactions
 from core.retrieval.strategies.blend import behaviour_reasons
 from core.retrieval.strategies import StrategyConfig, build_scorer
 from core.store.base import Hit, Store
+from core.store.hybrid import HybridRequest, check_hybrid, engine_hybrid, fused_by
 from core.ranking.base import Candidate, Interest, PersonaSummary, PlannedSearch
 from core.titles import display_title
 
@@ -67,6 +68,7 @@ class Searcher:
         self.vectorized_by = vectorized_by(self.module, embedder)
         self._vectors: dict[str, np.ndarray] = {}
         self._likes_target: np.ndarray | None = None
+        self._dense: dict[PlannedSearch, list[Hit]] = {}  # vector parts searched together (prefetch)
 
     def embed(self, texts: Sequence[str]) -> None:
         """Embed every text not embedded yet, in one model call (nothing when the server vectorizes)."""
@@ -88,15 +90,56 @@ class Searcher:
         self.embed([text])
         return self._vectors[text]
 
+    def prefetch(self, searches: Sequence[PlannedSearch], k: int) -> None:
+        """The vector parts of several engine-embedded searches (``near_text``, and ``hybrid`` where the engine
+        fuses) in ONE ``near_vectors`` call, one matrix product for all; :meth:`run` then cuts each its own
+        top (``k * depth``, a hybrid's window). A single search, or a server that embeds or fuses, runs as is."""
+        if self.module or fused_by(self.store) != "engine":
+            return
+        parts = {s: self._part(s, k * max(1, s.depth)) for s in searches
+                 if s.method == "near_text" or (s.method == "hybrid" and self.alpha > 0)}
+        if len(parts) < 2:
+            return
+        queries = np.stack([q for q, _ in parts.values()])
+        found = self.store.near_vectors(self.collection, queries, max(n for _, n in parts.values()),
+                                        vector_name=self.vector_name, filters=self.filters, exclude=self.exclude)
+        self._dense = {s: hits[:n] for (s, (_, n)), hits in zip(parts.items(), found)}
+
+    def batched(self, search: PlannedSearch) -> bool:
+        """Whether ``search``'s vector part ran in :meth:`prefetch`'s one call."""
+        return search in self._dense
+
+    def _part(self, search: PlannedSearch, k: int) -> tuple[np.ndarray, int]:
+        """A search's query vector as its store call gets it, and how deep its vector part goes."""
+        vector = self._query_vector(search)
+        if search.method == "near_text":
+            return vector, k
+        request = self._hybrid(search, vector, k)
+        return request.vector, request.window
+
+    def _hybrid(self, search: PlannedSearch, vector: np.ndarray, k: int) -> HybridRequest:
+        return check_hybrid(self.store.get_collection(self.collection), search.query, vector, k, alpha=self.alpha,
+                            fusion="relative_score", vector_name=self.vector_name, max_vector_distance=None)
+
+    def _query_vector(self, search: PlannedSearch) -> np.ndarray:
+        vector = self.vector(search.query)
+        if search.toward_likes and self.likes:
+            vector = unit(move_to(vector, self._target(), search.toward_likes), what="moved query vector")
+        return vector
+
     def run(self, search: PlannedSearch, k: int) -> list[Hit]:
         store, coll, where = self.store, self.collection, dict(filters=self.filters, exclude=self.exclude)
         if search.method == "bm25":
             return store.bm25(coll, search.query, k, **where)
         if self.module:
             return self._run_on_server(search, k, where)
-        vector = self.vector(search.query)
-        if search.toward_likes and self.likes:
-            vector = unit(move_to(vector, self._target(), search.toward_likes), what="moved query vector")
+        dense = self._dense.get(search)
+        if dense is not None and search.method == "hybrid":  # its vector part was searched with the others
+            return engine_hybrid(store, coll, self._hybrid(search, self._query_vector(search), k), dense=dense,
+                                 **where)
+        if dense is not None:
+            return dense[:k]
+        vector = self._query_vector(search)
         if search.method == "near_text":
             return store.near_vectors(coll, vector, k, vector_name=self.vector_name, **where)[0]
         return store.hybrid(coll, search.query, vector, k, alpha=self.alpha, vector_name=self.vector_name, **where)

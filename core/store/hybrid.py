@@ -142,16 +142,23 @@ def fused_by(store: Store) -> str:
 
 
 def engine_hybrid(store: Store, collection: str, request: HybridRequest, *, filters: Any = None,
-                  exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None) -> list[Hit]:
-    """:meth:`Store.hybrid` by fusing the store's own ``near_vectors`` and ``bm25`` (see the module docstring)."""
+                  exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
+                  dense: list[Hit] | None = None) -> list[Hit]:
+    """:meth:`Store.hybrid` by fusing the store's own ``near_vectors`` and ``bm25`` (see the module docstring).
+
+    ``dense``: the vector part already searched (at least ``request.window`` deep; a caller batching several
+    searches' vector parts in one ``near_vectors`` call), cut here to the window."""
     exclude = list(exclude)
     alpha = request.weight
-    dense: list[Hit] = []
-    if request.vector is not None and alpha > 0:
+    if request.vector is None or alpha == 0:
+        dense = []
+    elif dense is not None:
+        dense = dense[:request.window]
+    else:
         dense = store.near_vectors(collection, request.vector, request.window, filters=filters, exclude=exclude,
                                    vector_name=request.vector_name)[0]
-        if request.max_vector_distance is not None:
-            dense = [h for h in dense if 1 - h.score <= request.max_vector_distance + 1e-6]
+    if dense and request.max_vector_distance is not None:
+        dense = [h for h in dense if 1 - h.score <= request.max_vector_distance + 1e-6]
     sparse = store.bm25(collection, request.query, request.window, filters=filters, exclude=exclude,
                         query_properties=query_properties) if request.keyword else []
     fuse = fuse_ranked if request.fusion == "ranked" else fuse_relative

@@ -31,6 +31,7 @@ from core.store.embedded.pruning import pruned_scores
 
 _BLOCK = 32768  # rows per block in search_max: the (rows, queries) product stays small (2.6 MB at 20 queries);
 # 8192-row blocks on two BLAS threads took 1.6-2x as long (100k x 20 queries, busy machine: per-block thread sync)
+_FEW, _FEW_ROWS = 8, 1024  # up to _FEW queries: one matrix-vector product per query over blocks of _FEW_ROWS rows
 
 
 class VectorIndex:
@@ -137,8 +138,7 @@ class VectorIndex:
         allowed = self.allowed(filters, exclude)
         if len(self) == 0:
             return [[] for _ in range(len(q))]
-        scores = matrix @ q[0] if len(q) == 1 else matrix @ q.T
-        scores = scores.reshape(len(self), len(q))
+        scores = _products(matrix, q)
         if allowed is not None:
             scores[~allowed] = -np.inf
         return [self._top(scores[:, j], limit) for j in range(len(q))]
@@ -187,6 +187,23 @@ def check_search_max(index: VectorIndex, queries: np.ndarray, weights: np.ndarra
     if not np.isfinite(w).all():
         raise InvalidInputError(f"search_max weights must be finite positive numbers, got {w.tolist()[:8]}")
     return q, w
+
+
+def _products(matrix: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``matrix @ q.T`` as (rows, queries). A few queries read the matrix once, block by block (a block stays in
+    cache for each query's matrix-vector product; each product is the one a single query gets, to the bit):
+    BLAS's matrix-matrix product over a skinny ``q`` packs the matrix first and cost more than one scan per
+    query here (``benchmarks/bench_search.py``)."""
+    if len(q) == 1:
+        return (matrix @ q[0])[:, None]
+    if len(q) > _FEW:
+        return matrix @ q.T
+    out = np.empty((len(q), len(matrix)), dtype=np.float32)
+    for start in range(0, len(matrix), _FEW_ROWS):
+        block = matrix[start:start + _FEW_ROWS]
+        for j in range(len(q)):
+            np.matmul(block, q[j], out=out[j, start:start + _FEW_ROWS])
+    return out.T
 
 
 def _check_finite(queries: np.ndarray, name: str) -> None:

@@ -43,7 +43,7 @@ from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
 from core.store.embedded.vector_files import VectorFiles
 from core.store.hybrid import check_hybrid, engine_hybrid
-from core.store.inputs import check_vectors, named_batches, no_boost, stored_properties
+from core.store.inputs import check_limit, check_vectors, named_batches, no_boost, stored_properties
 from core.store.records import NO_INTERACTIONS
 
 
@@ -264,16 +264,16 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
              exclude: Iterable[UUID] = (), query_properties: Sequence[str] | None = None,
              boost: Any = None) -> list[Hit]:
         no_boost(boost)
+        check_limit(limit)
         spec = self.get_collection(collection)
         index = self._index(collection)
         match = fts_query(query, spec.text_fields, query_properties)
         if match is None:
             return []
         exclude = set(exclude)
-        allowed = index.allowed(filters, exclude)
-        keep = (lambda uid: True) if allowed is None else (lambda uid: bool(allowed[index.uuids.get(uid)]))
+        allowed = index.allowed(filters, exclude) if filters is not None else None
         with self._lock:
-            return bm25_hits(self._db, self._cid(collection), match, limit, keep, page=limit + len(exclude))
+            return bm25_hits(self._db, self._cid(collection), match, limit, index, allowed=allowed, exclude=exclude)
 
     def hybrid(self, collection: str, query: str | None, vector: np.ndarray | None, limit: int, *, alpha: float,
                fusion: str = "relative_score", filters: Any = None, exclude: Iterable[UUID] = (),
