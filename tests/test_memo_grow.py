@@ -143,3 +143,23 @@ def test_a_grown_alignment_is_patched_or_redone_when_the_scale_moves():
             expected[u] = expected.get(u, 0) + n
         np.testing.assert_allclose(grown.scaled_rows(rows), Popularity(expected).scaled(rows))
         assert old.scaled_rows(rows) is not grown.scaled_rows(rows)  # the old object is left as it was
+
+
+def test_an_index_grown_by_add_items_keeps_its_alignment_and_adds_the_new_rows(store, monkeypatch):
+    add(store, [row("ann", 0, 1.0), row("bob", 0, 1.0), row("ann", 5, 1.0)])
+    store.add_interactions("C", [PersonaInteraction(persona_id=to_uuid("ann"), item_id=to_uuid("later"), weight=1.0,
+                                                    created_at=NOW)])  # liked before the item exists
+    pop = popularity(store, "C")
+    old_ids = store._index("C").uuids
+    pop.scaled_rows(old_ids)
+    scattered = []
+    monkeypatch.setattr(Popularity, "_scattered", lambda self, ids, find: scattered.append(1) or np.zeros(len(ids)))
+    store.add_items("C", [Item(uuid=to_uuid("later"), properties={"title": "later"}),
+                          Item(uuid=to_uuid("new"), properties={"title": "new"})], np.ones((2, 2), np.float32))
+    ids = store._index("C").uuids
+    assert ids is not old_ids and ids.extends(old_ids) and not old_ids.extends(ids)
+    got = popularity(store, "C").scaled_rows(ids)
+    assert not scattered  # aligned by extension, not from scratch
+    monkeypatch.undo()
+    np.testing.assert_allclose(got, Popularity(_like_counts(store, "C")).scaled(list(ids)))
+    assert got[-2] > 0 and got[-1] == 0  # the item liked before it existed counts; the new one has no likes

@@ -22,6 +22,10 @@ POPULARITY_SCALE_FLOOR = 100
 """Like counts are scaled as if at least this many personas liked the most-liked item."""
 
 
+GROWN_ROWS = 10_000
+"""A row list that grew by at most this many rows since it was aligned keeps its alignment, the new rows added."""
+
+
 class Popularity:
     """Like counts of one collection's items and their scaled popularity."""
 
@@ -65,10 +69,17 @@ class Popularity:
         """:meth:`scaled` for a store's own row list, converted once per list and length (it only grows). A list
         that can ``find`` ids (the embedded store's) is aligned through the liked items only, not row by row."""
         cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
-        if cached is None or cached[0] is not ids or cached[1] != len(ids):
-            find = getattr(ids, "find", None)
-            cached = self._aligned = (ids, len(ids), self.scaled(ids) if find is None else self._scattered(ids, find))
-        return cached[2]
+        if cached is not None and cached[0] is ids and cached[1] == len(ids):
+            return cached[2]
+        find = getattr(ids, "find", None)
+        if cached is not None and find is not None and len(ids) - cached[1] <= GROWN_ROWS and (
+                cached[0] is ids or getattr(ids, "extends", lambda _: False)(cached[0])):
+            head = cached[2][:cached[1]]  # the rows it was aligned for are the first rows still: align the new ones
+            aligned = np.concatenate([head, self.scaled(ids[cached[1]:len(ids)])]).astype(np.float32)
+        else:
+            aligned = self.scaled(ids) if find is None else self._scattered(ids, find)
+        self._aligned = (ids, len(ids), aligned)
+        return aligned
 
     def _scattered(self, ids: Sequence[UUID], find: Callable[[list[UUID]], np.ndarray]) -> np.ndarray:
         counts = np.zeros(len(ids), dtype=np.float32)

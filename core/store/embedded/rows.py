@@ -13,6 +13,7 @@ so whatever was read stays right for every index that holds the row.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 from uuid import UUID
@@ -32,6 +33,11 @@ class Uuids(Sequence):
         self.raw = raw
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._tail: dict[UUID, int] = {}
+        self._parent = weakref.ref(parent) if parent is not None and len(parent) <= len(raw) else None
+
+    def extends(self, other: object) -> bool:
+        """Whether this list is ``other`` (a list it was made from) with rows appended: its first rows are those."""
+        return self._parent is not None and self._parent() is other
         if parent is not None and parent._sorted is not None and len(parent) <= len(raw):
             self._sorted, self._tail = parent._sorted, dict(parent._tail)
             covered = len(parent._sorted[0]) + len(self._tail)
