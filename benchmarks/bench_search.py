@@ -78,7 +78,7 @@ def old_bm25(store: EmbeddedStore, query: str, limit: int, filters=None, exclude
     hits, offset, page = [], 0, limit + len(exclude)
     while True:
         rows = store._db.execute(sql, (match, page, offset)).fetchall()
-        hits.extend(u for u in (UUID(r[0]) for r in rows) if allowed is None or allowed[index.pos[u]])
+        hits.extend(u for u in (UUID(r[0]) for r in rows) if allowed is None or allowed[index.uuids.get(u)])
         if len(hits) >= limit or len(rows) < page:
             return hits[:limit]
         offset, page = offset + page, page * 2
