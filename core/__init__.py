@@ -5,7 +5,7 @@ and the CLI import only from this module.
 """
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
-from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
+from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, AnnConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
 from core.errors import (AccessDeniedError, AlreadyExistsError, BatchWriteError, CancelledError, CatalogImportError, InvalidInputError,
                          NotAvailableError,
                          NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
@@ -20,6 +20,7 @@ from core.where import WHERE_HELP, build_filter, parse_condition
 
 # stores: the protocol, its capabilities, the embedded default and the factory
 from core.store.base import DEFAULT_VECTOR, Capabilities, CollectionSpec, Hit, LearnedVectors, Store
+from core.store.embedded.ann_mode import VECTOR_SEARCH_ENV, VECTOR_SEARCH_MODES, ann_config, vector_search_from_env
 from core.store.embedded.store import EmbeddedStore
 from core.store.factory import open_store
 from core.store.overlay import OverlayStore, SharedCatalogs
@@ -86,7 +87,7 @@ from core.eval.sweep import SWEEPABLE, SweepResult, grid_points, sweep
 
 __all__ = [
     # vocabulary
-    "AgentConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
+    "AgentConfig", "AnnConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
     "AccessDeniedError", "AlreadyExistsError", "BatchWriteError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
     "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",
@@ -96,7 +97,7 @@ __all__ = [
     "parse_value", "WHERE_HELP", "build_filter", "parse_condition",
     # stores
     "DEFAULT_VECTOR", "Capabilities", "CollectionSpec", "EmbeddedStore", "Hit", "LearnedVectors", "OverlayStore", "SharedCatalogs", "Store",
-    "open_store",
+    "open_store", "VECTOR_SEARCH_ENV", "VECTOR_SEARCH_MODES", "ann_config", "vector_search_from_env",
     # file import
     "MAX_CATALOG_ROWS", "ParsedCatalog", "SampleCatalog", "SampleInfo", "import_catalog", "install_catalog",
     "install_sample", "list_samples", "load_sample", "load_sample_interactions", "read_catalog", "read_interactions",

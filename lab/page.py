@@ -29,8 +29,9 @@ def start(title: str) -> tuple[Workspace, str, PersonalizationAgent]:
     if title not in PAGES:
         raise ValueError(f"unknown lab page {title!r}; the pages are {', '.join(PAGES)}")
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", layout="wide")
-    if problem := resources.request_blas():
-        st.sidebar.warning(problem)
+    for problem in (resources.request_blas(), resources.vector_search()[1]):
+        if problem:
+            st.sidebar.warning(problem)
     for entry in MENU:
         st.sidebar.page_link(entry.path, label=entry.label, icon=entry.icon)
     st.sidebar.divider()

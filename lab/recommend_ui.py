@@ -218,6 +218,8 @@ def trace_panel(response: PersonalizationAgentGetObjectsResponse | PersonalizedQ
         st.caption(plain(response.ranker_note))
     if getattr(response, "fallback", False):
         st.warning(plain(f"fallback: the local agent finished this request. Reason: {response.fallback_reason}"))
+    if path := vector_path_text(response.trace):
+        st.markdown(f"**Vector search:** {plain(path)}")
     st.markdown("**LLM usage**")
     st.json(data["usage"], expanded=False)
     total = sum(step.seconds for step in response.trace) * 1000
@@ -225,3 +227,20 @@ def trace_panel(response: PersonalizationAgentGetObjectsResponse | PersonalizedQ
     for step, raw in zip(response.trace, data["trace"]):
         st.markdown(f"{plain(step.name)} · {step.seconds * 1000:.1f} ms")
         st.json(raw["details"], expanded=False)
+
+
+_PATHS = {"exact": "an exact scan of {candidates:,} items", "exact-subset": "an exact scan of the {candidates:,} items "
+          "the filter passes", "exact-pruned": "an exact scan that skipped the items the ranking rules out",
+          "ann-hnsw": "an HNSW index (approximate): {candidates:,} candidates re-scored exactly",
+          "ann-ivf": "an IVF index (approximate): {candidates:,} candidates re-scored exactly"}
+
+
+def vector_path_text(trace) -> str | None:
+    """How the store found the vector candidates, from the trace's own ``search`` record (the embedded store
+    says; a Weaviate server does not), e.g. "an HNSW index (approximate): 412 candidates re-scored exactly"."""
+    for step in trace:
+        search = step.details.get("search") if isinstance(step.details, dict) else None
+        if isinstance(search, dict) and search.get("path") in _PATHS:
+            text = _PATHS[search["path"]].format(candidates=int(search.get("candidates") or 0))
+            return f"{text} ({search['reason']})" if search.get("reason") else text
+    return None

@@ -16,8 +16,8 @@ import os
 
 import streamlit as st
 
-from core import (InvalidInputError, JobRegistry, LLMConfig, LLMRanker, SampleLibrary, Workspaces, blas_threads_from_env,
-                  default_data_dir, set_blas_threads)
+from core import (InvalidInputError, JobRegistry, LLMConfig, LLMRanker, SampleLibrary, Workspaces, ann_config,
+                  blas_threads_from_env, default_data_dir, set_blas_threads, vector_search_from_env)
 
 DEFAULT_SAMPLE = "movies"
 IDLE_ENV = "PERSONALIZATION_LAB_IDLE_MINUTES"
@@ -51,8 +51,21 @@ def library() -> SampleLibrary:
 
 @st.cache_resource(show_spinner=False)
 def workspaces() -> Workspaces:
-    """Every workspace of this server, in the data directory."""
-    return Workspaces(default_data_dir(), library(), idle_seconds=idle_minutes() * 60)
+    """Every workspace of this server, in the data directory, searched as ``$PERSONALIZATION_VECTOR_SEARCH``
+    says (:func:`vector_search`)."""
+    mode, _ = vector_search()
+    return Workspaces(default_data_dir(), library(), idle_seconds=idle_minutes() * 60, ann=ann_config(mode))
+
+
+@st.cache_resource(show_spinner=False)
+def vector_search() -> tuple[str, str | None]:
+    """Once per server: the workspaces' vector search mode (``auto`` unless ``$PERSONALIZATION_VECTOR_SEARCH``
+    names another; an index is built in the background and requests are answered exactly until it is ready)
+    and the problem with a bad value (then ``auto``)."""
+    try:
+        return vector_search_from_env(), None
+    except InvalidInputError as exc:
+        return "auto", f"{exc}; the workspaces use auto"
 
 
 def idle_minutes() -> float:

@@ -109,6 +109,9 @@ def test_recommend_shows_both_lists_and_a_chart_matching_the_engine(lab):
     assert [e.label for e in at.expander].count("What do these numbers mean?") == 2
     assert any("similarity" in m.value and "diversity penalty" in m.value for m in at.markdown)
     assert any(m.value.startswith("rerank · ") for m in at.markdown)  # the trace lists every step
+    # which path found the candidates, from the trace (the workshop catalog is small: an exact scan)
+    assert any("Vector search:" in m.value and "an exact scan of" in m.value and "small catalog" in m.value
+               for m in at.markdown)
 
 
 def test_the_rank_chart_labels_its_lines_and_gives_the_rankers_reasons(lab):

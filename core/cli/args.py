@@ -13,6 +13,7 @@ from typing import Any
 
 from core.io.column_types import COLUMN_KINDS
 from core.retrieval.strategies import STRATEGIES
+from core.store.embedded.ann_mode import VECTOR_SEARCH_ENV, VECTOR_SEARCH_MODES
 from core.cli import evaluate as cli_evaluate
 from core.cli import log_import as cli_log_import
 from core.cli import train as cli_train
@@ -42,6 +43,10 @@ DB_HELP = (f"the store: a file, or a Weaviate URL such as http://localhost:8080 
            f"default: ${DB_ENV} or ./{DEFAULT_DB}")
 
 
+VECTOR_HELP = (f"the embedded store's vector search: auto (exact below 200k items, an approximate index above), exact, "
+               f"or hnsw / ivf at every size (waits for the index); default: ${VECTOR_SEARCH_ENV} or auto")
+
+
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The argument parser, each command wired to ``handlers[name]`` (a name for each of :data:`COMMANDS`).
 
@@ -54,6 +59,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     common.add_argument("--db", default=argparse.SUPPRESS,
                         help=DB_HELP)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, not a table")
+    common.add_argument("--vector-search", choices=VECTOR_SEARCH_MODES, default=argparse.SUPPRESS, help=VECTOR_HELP)
     cli_workspaces.add_options(common, suppress=True)
     parser = argparse.ArgumentParser(prog="python -m core",
                                      description="Personalized recommendations and search over a local catalog.")
@@ -61,6 +67,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     # so that they only override when given)
     parser.add_argument("--db", help=DB_HELP)
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
+    parser.add_argument("--vector-search", choices=VECTOR_SEARCH_MODES, help=VECTOR_HELP)
     cli_workspaces.add_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -38,6 +38,8 @@ from core.cli.context import (Progress, agent_of, blend_option, boost_option, co
 from core.cli.format import Output, persona_output, recommend_output, safe_text, search_output, table, title_of
 from core.cli.log_import import cmd_import_interactions
 from core.io import catalog, interaction_log, samples
+from core.store.embedded.ann_mode import ann_config, vector_search_from_env
+from core.store.factory import is_server
 from core.where import WHERE_HELP, Condition, build_filter, parse_condition
 
 __all__ = ["DB_ENV", "DEFAULT_DB", "WHERE_HELP", "Condition", "Output", "build_filter", "build_parser", "main",
@@ -268,8 +270,21 @@ def _run(args: argparse.Namespace) -> Output:
         set_blas_threads(threads)
     if not args.needs_store:
         return args.handler(None, args)
-    store = cli_workspaces.open_store(args) if args.workspace else open_store(args.db)
+    ann = _vector_search(args)
+    store = cli_workspaces.open_store(args, ann) if args.workspace else open_store(args.db, **ann)
     try:
         return args.handler(store, args)
     finally:
         store.close()
+
+
+def _vector_search(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"ann": config}`` for ``--vector-search`` / ``$PERSONALIZATION_VECTOR_SEARCH`` (``{}`` for auto on a
+    server, which has its own index). hnsw / ivf wait for the index: a command answers once and exits."""
+    mode = args.vector_search or vector_search_from_env()
+    if not args.workspace and is_server(args.db):
+        if mode != "auto":
+            raise InvalidInputError(f"--vector-search {mode} is for the embedded store; a Weaviate server searches "
+                                    "with its own vector index")
+        return {}
+    return {"ann": ann_config(mode, wait_for_index=mode in ("hnsw", "ivf"))}

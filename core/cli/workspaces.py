@@ -21,10 +21,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from core import (AccessDeniedError, InvalidInputError, SampleLibrary, WorkspaceRef, Workspaces, describe,
                   export_workspace, import_workspace, overview)
 from core.cli.format import Output, table
+from core.configs import AnnConfig
 
 PASSCODE_ENV = "PERSONALIZATION_WORKSPACE_PASSCODE"
 
@@ -68,18 +70,19 @@ def add_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--passcode", help=f"a shared workspace's passcode (or ${PASSCODE_ENV})", **default)
 
 
-def spaces(args: argparse.Namespace) -> Workspaces:
-    return Workspaces(getattr(args, "data_dir", None), SampleLibrary())
+def spaces(args: argparse.Namespace, ann: AnnConfig | None = None) -> Workspaces:
+    return Workspaces(getattr(args, "data_dir", None), SampleLibrary(), ann=ann)
 
 
 def passcode(args: argparse.Namespace) -> str | None:
     return getattr(args, "passcode", None) or os.environ.get(PASSCODE_ENV) or None
 
 
-def open_store(args: argparse.Namespace):
-    """The store of ``--workspace`` (a shared one is made if new); read-only without a needed passcode."""
+def open_store(args: argparse.Namespace, options: dict[str, Any] | None = None):
+    """The store of ``--workspace`` (a shared one is made if new); read-only without a needed passcode.
+    ``options``: ``{"ann": AnnConfig}`` for the workspace's file."""
     ref = WorkspaceRef.parse(args.workspace)
-    return spaces(args).open(ref, passcode=passcode(args), create=ref.kind == "shared").store
+    return spaces(args, (options or {}).get("ann")).open(ref, passcode=passcode(args), create=ref.kind == "shared").store
 
 
 def cmd_list(_, args: argparse.Namespace) -> Output:

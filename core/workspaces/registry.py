@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from core.configs import AnnConfig
 from core.errors import AccessDeniedError, NotFoundError, StoreError
 from core.store.embedded.store import EmbeddedStore
 from core.store.embedded.vector_files import directory_of
@@ -44,10 +45,12 @@ class Workspaces:
     """The workspaces under ``root`` (default :func:`~core.workspaces.refs.default_data_dir`)."""
 
     def __init__(self, root: str | Path | None = None, shared: SharedCatalogs | None = None, *,
-                 idle_seconds: float = 1800.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 idle_seconds: float = 1800.0, clock: Callable[[], float] = time.monotonic,
+                 ann: AnnConfig | None = None) -> None:
         self.root = Path(root).expanduser() if root else default_data_dir()
         self.shared = shared
         self.idle_seconds = float(idle_seconds)
+        self.ann = ann  # each workspace store's vector search settings (core.store.embedded.ann_mode)
         self._clock = clock
         self._open: dict[WorkspaceRef, _Entry] = {}
         self._touched: dict[WorkspaceRef, float] = {}
@@ -127,7 +130,7 @@ class Workspaces:
     def _entry(self, ref: WorkspaceRef) -> _Entry:
         entry = self._open.get(ref)
         if entry is None:
-            entry = self._open[ref] = _Entry(EmbeddedStore(ref.path(self.root)), self._clock())
+            entry = self._open[ref] = _Entry(EmbeddedStore(ref.path(self.root), ann=self.ann), self._clock())
         entry.last_used = self._clock()
         return entry
 

@@ -53,9 +53,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
     capabilities = CAPABILITIES
 
     def __init__(self, path: str | Path = ":memory:", *, busy_timeout: float = BUSY_TIMEOUT,
-                 ann: AnnConfig = AnnConfig()) -> None:
+                 ann: AnnConfig | None = None) -> None:
         self.path = store_path(path)
-        self.ann = ann  # the approximate candidate stage's settings (core.store.embedded.ann)
+        self.ann = ann or AnnConfig()  # the approximate candidate stage's settings (core.store.embedded.ann)
         self._lock = threading.RLock()
         try:
             self._db = Connection(self.path, busy_timeout)
