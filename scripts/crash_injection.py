@@ -116,7 +116,7 @@ def _child(db: str, workload: str, phase: str | None) -> None:
     from core.cli import main as cli
     from core.store.base import StoredInteraction
     _pause_at(phase)
-    folder = Path(tempfile.mkdtemp(prefix="crash-child-"))
+    folder = Path(tempfile.mkdtemp(prefix="child-", dir=Path(db).parent))  # the parent's folder: gone with it
     store = EmbeddedStore(db)
     people, ids = [to_uuid(f"persona {p}") for p in range(PERSONAS)], [i.uuid for i in store.iter_items("Main")]
     print("ready", flush=True)
