@@ -47,15 +47,18 @@ def table(header: list[str], rows: list[list], align: str | None = None) -> str:
 
 def strategies_tables(catalogs: list[Catalog], runs: int) -> str:
     head = ["items", "vectors", "strategy", "filter", "p50 ms", "p95 ms", "numpy p50", "faiss p50", "p50/numpy",
-            "p50/numpy 1 thread", "p50/faiss", "path"]
+            "p50/numpy 1 thread", "p50/faiss", "path", "recall@10", "recall path"]
     floor_head = ["items", "vectors", "filter", "kept", "numpy p50", "numpy p95", "numpy 1 thread p50",
                   "numpy 1 thread p95", "faiss p50", "faiss p95"]
     rows, floor_rows = [], []
     for c in catalogs:
         found, floors = scale_latency.strategy_rows(c, runs)
+        recall = scale_latency.recall_rows(c)
         rows += [[f"{c.n:,}", c.kind, r["strategy"], "30 %" if r["filter"] else "none", f"{r['p50']:.2f}",
                   f"{r['p95']:.2f}", f"{r['numpy_p50']:.2f}", f"{r['faiss_p50']:.2f}", f"{r['vs_numpy']:.2f}",
-                  f"{r['vs_numpy1']:.2f}", f"{r['vs_faiss']:.2f}", r["path"]] for r in found]
+                  f"{r['vs_numpy1']:.2f}", f"{r['vs_faiss']:.2f}", r["path"],
+                  f"{recall[(r['strategy'], r['filter'])][0]:.3f}", recall[(r['strategy'], r['filter'])][1]]
+                 for r in found]
         floor_rows += [[f"{c.n:,}", c.kind, "30 %" if f["filter"] else "none", f"{f['kept']:.1%}",
                         f"{f['numpy_p50']:.2f}", f"{f['numpy_p95']:.2f}", f"{f['numpy 1 thread_p50']:.2f}",
                         f"{f['numpy 1 thread_p95']:.2f}", f"{f['faiss_p50']:.2f}",

@@ -9,6 +9,11 @@ rows set to -inf; once with the process's BLAS threads, once on one) and faiss `
 The floors' query is the persona's likes' mean minus its dislikes' mean; the pool is the engine's
 (30 for limit 10). The path column is the ``path`` the request's trace records (the vector
 search's, or the agent's inner vector search's), "exact" when the trace has none.
+
+:func:`recall_rows`: recall@10 of each row's list against the same request on an exact store
+(``AnnConfig(enabled=False)``), over the measured persona and :data:`RECALL_PERSONAS` - 1 community
+personas; the approximate store waits for its index (``build="sync"``), so every list it returns came
+through the path the table names.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from threadpoolctl import ThreadpoolController
 
 from benchmarks.scale_catalog import (BENCH_PERSONA, COLLECTION, NOW, Catalog, bench_rows, filter_mask, filters,
                                       vectors)
-from core import STRATEGIES, EmbeddedStore, LLMConfig, PersonalizationAgent
+from core import STRATEGIES, AnnConfig, EmbeddedStore, LLMConfig, PersonalizationAgent, generate_uuid5
 
 FLOORS = ("numpy", "numpy 1 thread", "faiss")
+RECALL_PERSONAS = 20
 POOL = 30
 LIMIT = 10
 
@@ -101,8 +107,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def strategy_rows(catalog: Catalog, runs: int) -> tuple[list[dict], list[dict]]:
     """One row per (strategy, filter) and one per filter for the floors (module docstring)."""
     store = EmbeddedStore(catalog.path)
-    agent = PersonalizationAgent(store=store, reference_collection=COLLECTION,
-                                 llm=LLMConfig(api_key=None, base_url=None))  # no LLM: the local agent
+    agent = _agent(store)
     floors = Floors(catalog)
     cases = [(name, f) for name in configs() for f in (False, True)]
     the_filter = filters()
@@ -139,3 +144,32 @@ def strategy_rows(catalog: Catalog, runs: int) -> tuple[list[dict], list[dict]]:
                      "vs_faiss": p50 / floor["faiss_p50"], "path": trace_path(last[(name, f)].trace),
                      "returned": len(last[(name, f)].objects)})
     return rows, floor_rows
+
+
+def _agent(store: EmbeddedStore) -> PersonalizationAgent:
+    return PersonalizationAgent(store=store, reference_collection=COLLECTION,
+                                llm=LLMConfig(api_key=None, base_url=None))  # no LLM: the local agent
+
+
+def recall_rows(catalog: Catalog, personas: int = RECALL_PERSONAS) -> dict[tuple[str, bool], tuple[float, str]]:
+    """(mean recall@10 against exact, the approximate path) per (strategy, filter) (module docstring)."""
+    people = [BENCH_PERSONA, *(generate_uuid5(f"community-{p}") for p in range(personas - 1))]
+    fast, exact = (EmbeddedStore(catalog.path, ann=AnnConfig(build="sync")),
+                   EmbeddedStore(catalog.path, ann=AnnConfig(enabled=False)))
+    out: dict[tuple[str, bool], tuple[float, str]] = {}
+    try:
+        agents = _agent(fast), _agent(exact)
+        for name, kw in configs().items():
+            for f in (False, True):
+                hits, paths = [], set()
+                for pid in people:
+                    got, want = (a.get_objects(pid, limit=LIMIT, now=NOW, filters=filters() if f else None, **kw)
+                                 for a in agents)
+                    truth = {o.uuid for o in want.objects}
+                    hits.append(len(truth & {o.uuid for o in got.objects}) / max(1, len(truth)))
+                    paths.add(trace_path(got.trace))
+                out[(name, f)] = float(np.mean(hits)), "/".join(sorted(paths))
+    finally:
+        fast.close()
+        exact.close()
+    return out

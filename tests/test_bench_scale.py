@@ -64,6 +64,10 @@ def test_bench_scale_prints_every_table_on_a_tiny_catalog(tmp_path):
         for column in ("p50 ms", "p95 ms", "numpy p50", "faiss p50", "p50/numpy", "p50/numpy 1 thread", "p50/faiss"):
             assert number(r[column]) > 0, (column, r)
         assert number(r["p95 ms"]) >= number(r["p50 ms"])
+        assert 0 <= number(r["recall@10"]) <= 1 and r["recall path"]
+    # 500 items: every search is exact, so the lists match the exact store's
+    assert {r["recall path"] for r in latency} <= {"exact", "exact-subset", "exact-pruned"}
+    assert all(number(r["recall@10"]) == 1 for r in latency)
     floors = one(found, "The floors")
     assert [r["filter"] for r in floors] == ["none", "30 %"]
     assert number(floors[0]["kept"]) == 100 and 20 < number(floors[1]["kept"]) < 40  # the filter keeps ~30 %
