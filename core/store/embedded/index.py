@@ -47,6 +47,7 @@ class VectorIndex:
         self.origin = origin
         self.backing = backing
         self.ann = ann  # the approximate stage's faiss indexes (core.store.embedded.ann_index.AnnSlot)
+        self.text_before: Any = None  # what keyword search kept with the index this one extends (core...fts)
         self._evaluator = None
 
     @classmethod
@@ -84,6 +85,7 @@ class VectorIndex:
         props = self.properties.extended(len(arrays), arrays.rows, properties)
         index = VectorIndex.from_arrays(arrays, props, backing, origin=origin, parent=self.uuids)
         index.ann = self.ann  # the first rows are unchanged: an ANN build over them still holds
+        index.text_before = getattr(self, "text_kept", None)  # so are their texts
         props.uuids = index.uuids
         return index
 
