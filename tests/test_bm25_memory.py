@@ -214,3 +214,18 @@ def test_a_text_holding_the_marker_reads_the_term_again(tricky, in_memory, monke
     got = answer(store, "T", "amber", 1000)
     assert generate_uuid5("m") in {u for u, _ in got}
     assert got == fts5_answer(store, "T", "amber", 1000, monkeypatch)
+
+
+def test_two_writes_without_a_search_between_still_carry_what_was_read(tricky, in_memory, monkeypatch):
+    store = tricky
+    answer(store, "T", "amber", 1000)
+    for k in range(2):  # the index of the first write is never searched
+        store.add_items("T", [Item(uuid=generate_uuid5(f"c{k}"), properties={"title": "amber birch", "tags": []})],
+                        np.ones((1, 4), np.float32) / 2)
+    read = []
+    sizes = fts_memory._sizes
+    monkeypatch.setattr(fts_memory, "_sizes", lambda db, cid, rows, before: read.append(
+        len(rows) - (0 if before is None else len(before))) or sizes(db, cid, rows, before))
+    got = answer(store, "T", "amber", 1000)
+    assert read == [2]
+    assert got == fts5_answer(store, "T", "amber", 1000, monkeypatch)

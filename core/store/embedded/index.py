@@ -85,7 +85,7 @@ class VectorIndex:
         props = self.properties.extended(len(arrays), arrays.rows, properties)
         index = VectorIndex.from_arrays(arrays, props, backing, origin=origin, parent=self.uuids)
         index.ann = self.ann  # the first rows are unchanged: an ANN build over them still holds
-        index.text_before = getattr(self, "text_kept", None)  # so are their texts
+        index.text_before = getattr(self, "text_kept", None) or self.text_before  # so are their texts
         props.uuids = index.uuids
         return index
 
