@@ -229,3 +229,19 @@ def test_two_writes_without_a_search_between_still_carry_what_was_read(tricky, i
     got = answer(store, "T", "amber", 1000)
     assert read == [2]
     assert got == fts5_answer(store, "T", "amber", 1000, monkeypatch)
+
+
+def test_a_collection_dropped_and_made_again_is_searched_afresh(tmp_path, in_memory, monkeypatch):
+    """Its FTS5 table (and id) may be reused: the vocabulary table here reads it by name."""
+    store = EmbeddedStore(tmp_path / "again.db")
+    try:
+        for rnd in range(2):
+            store.create_collection(CollectionSpec("A", 2, text_fields=("title",) if rnd == 0 else ("title", "x")))
+            store.add_items("A", [Item(uuid=generate_uuid5(f"{rnd}-{i}"), properties={
+                "title": "amber " + "birch " * (i % 3) + ("cedar" * rnd), "x": "amber"}) for i in range(20)],
+                np.ones((20, 2), np.float32) / np.sqrt(2))
+            got = answer(store, "A", "amber cedar", 50)
+            assert got == fts5_answer(store, "A", "amber cedar", 50, monkeypatch) and len(got) == 20
+            store.delete_collection("A")
+    finally:
+        store.close()

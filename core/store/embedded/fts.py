@@ -16,6 +16,12 @@ second query. A query asked again of the same index (the agent's planned keyword
 from request to request) is ranked whole once, every match in numpy order, and kept with the index
 (:class:`_Text`): later asks, with any filter or exclusions, read the kept ranking without SQL. An
 index is replaced by every write, so what is kept is never stale.
+
+Before either SQL path, a query of the form :func:`fts_query` makes without ``query_properties`` (quoted
+ASCII words OR-ed) is scored from FTS5's own postings kept with the index
+(:mod:`core.store.embedded.fts_memory`: the same matches, scores and order as ``-bm25()``, without FTS5
+computing bm25 for every match before its ``LIMIT``); any other form, or a small query before the rows'
+sizes are read, goes to FTS5.
 """
 
 from __future__ import annotations
