@@ -245,3 +245,18 @@ def test_a_collection_dropped_and_made_again_is_searched_afresh(tmp_path, in_mem
             store.delete_collection("A")
     finally:
         store.close()
+
+
+def test_new_vectors_keep_what_was_read_of_the_texts(tricky, in_memory, monkeypatch):
+    """put_vectors makes a new index over the same rows: their sizes and terms come along, nothing is read again."""
+    store = tricky
+    want = answer(store, "T", "amber birch", 1000)
+    ids = [u for u, _ in want[:3]]
+    store.put_vectors("T", ids, np.ones((3, 4), np.float32) / 2)
+    read = []
+    sizes = fts_memory._sizes
+    monkeypatch.setattr(fts_memory, "_sizes", lambda db, cid, rows, before: read.append(
+        len(rows) - (0 if before is None else len(before))) or sizes(db, cid, rows, before))
+    assert answer(store, "T", "amber birch", 1000) == want
+    assert read == [0]
+    assert want == fts5_answer(store, "T", "amber birch", 1000, monkeypatch)

@@ -93,7 +93,9 @@ class VectorIndex:
         """A new index with named vector ``name`` of ``ids`` replaced (in memory; the other matrices are shared)."""
         matrix = self.matrices[name].copy()
         matrix[self.positions(ids)] = vectors
-        return VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, rows=self.rows)
+        index = VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, rows=self.rows)
+        index.text_before = getattr(self, "text_kept", None) or self.text_before  # the same rows and texts
+        return index
 
     def positions(self, ids: Sequence[UUID]) -> np.ndarray:
         ids = list(ids)
