@@ -260,3 +260,19 @@ def test_new_vectors_keep_what_was_read_of_the_texts(tricky, in_memory, monkeypa
     assert answer(store, "T", "amber birch", 1000) == want
     assert read == [0]
     assert want == fts5_answer(store, "T", "amber birch", 1000, monkeypatch)
+
+
+def test_rows_of_many_tokens_have_their_sizes_read(tmp_path, in_memory, monkeypatch):
+    """A column of 128 tokens or more has a size of two bytes (a varint) in FTS5's _docsize table."""
+    store = EmbeddedStore(tmp_path / "long.db")
+    try:
+        store.create_collection(CollectionSpec("L", 2, text_fields=("title", "body")))
+        rng = np.random.default_rng(5)
+        store.add_items("L", [Item(uuid=generate_uuid5(f"l{i}"), properties={
+            "title": "amber birch", "body": " ".join(rng.choice(["amber", "cedar", "delta"], size=int(n)))})
+            for i, n in enumerate([0, 3, 127, 128, 129, 300, 20000, 5])], np.ones((8, 2), np.float32) / np.sqrt(2))
+        for q in ("amber", "cedar delta", "birch"):
+            assert memory_matches(store, "L", q) == every_match(store, "L", q)
+            assert answer(store, "L", q, 5) == fts5_answer(store, "L", q, 5, monkeypatch)
+    finally:
+        store.close()

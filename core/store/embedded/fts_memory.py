@@ -108,8 +108,8 @@ class Postings:
                     self.vocab = f"temp.fts_{cid}_instance"
                     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.vocab} USING fts5vocab(main, fts_{cid}, "
                                "instance)")
-                docs = np.fromiter((d for (d,) in db.execute(f"SELECT doc FROM {self.vocab} WHERE term=?", (term,))),
-                                   dtype=np.int64)
+                docs = _numbers(db.execute(f"SELECT group_concat(doc) FROM {self.vocab} WHERE term=?",
+                                           (term,)).fetchone()[0])
                 rows, tf = np.unique(docs, return_counts=True)
             where = np.minimum(np.searchsorted(item_rows, rows), max(0, len(item_rows) - 1))
             known = item_rows[where] == rows if len(item_rows) else np.zeros(len(rows), bool)
@@ -135,6 +135,11 @@ def _newer(db: sqlite3.Connection, cid: int, term: str, last: int) -> tuple[np.n
         return None
     rows = np.array([f[0] for f in found], np.int64)
     return rows, np.array([sum((t or "").count("\x01") for t in f[2:]) for f in found], np.int64)
+
+
+def _numbers(text: str | None) -> np.ndarray:
+    """The integers of a ``group_concat`` (comma-separated; None: none)."""
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
 
 def _idf(rows: int, n: int) -> float:
@@ -180,18 +185,18 @@ def _sizes(db: sqlite3.Connection, cid: int, item_rows: np.ndarray, before: np.n
     if done:
         sizes[:done] = before[:done]
     after = int(item_rows[done - 1]) if done else 0
-    found = db.execute(f"SELECT id, sz FROM fts_{cid}_docsize WHERE id > ?", (after,)).fetchall()
-    if not found:
+    ids, data, widths = db.execute(f"SELECT group_concat(id), group_concat(hex(sz), ''), group_concat(length(sz))"
+                                   f" FROM fts_{cid}_docsize WHERE id > ?", (after,)).fetchone()
+    if ids is None:
         return sizes
-    ids = np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found))
-    blobs = [s for _, s in found]
-    width = len(blobs[0])
-    packed = b"".join(blobs)
-    flat = np.frombuffer(packed, dtype=np.uint8)
-    if len(packed) == width * len(blobs) and not (flat & 0x80).any():  # every size one byte: sum the columns
-        total = flat.reshape(len(blobs), width).sum(axis=1, dtype=np.int64)
+    ids, widths = _numbers(ids), _numbers(widths)
+    flat = np.frombuffer(bytes.fromhex(data), dtype=np.uint8)
+    starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
+    if not (flat & 0x80).any():  # every size one byte (fewer than 128 tokens in a column): add each row's up
+        total = np.add.reduceat(flat.astype(np.int64), starts) if len(flat) else np.zeros(len(ids), np.int64)
     else:
-        total = np.fromiter((sum(_varints(s)) for s in blobs), dtype=np.int64, count=len(blobs))
+        blob = flat.tobytes()
+        total = np.array([sum(_varints(blob[a:a + w])) for a, w in zip(starts.tolist(), widths.tolist())], np.int64)
     where = np.minimum(np.searchsorted(item_rows, ids), max(0, len(item_rows) - 1))
     known = item_rows[where] == ids if len(item_rows) else np.zeros(len(ids), bool)
     sizes[where[known]] = total[known]
