@@ -202,7 +202,8 @@ def bench_agent(n: int, runs: int) -> None:
         # sizes or row count kept either, as on a reopened store; ``old``: ranked by FTS5, the path before
         # fts_memory), the kept ones put back
         def run(r: int):
-            kept = [(state, dict(state.seen), dict(state.ranked), state.postings) for state in list(fts._STATE.values())]
+            kept = [(state, dict(state.seen), dict(state.ranked), state.postings)
+                    for state in list(fts._STATE.values())]
             for state, _, _, _ in kept:
                 state.seen.clear()
                 state.ranked.clear()

@@ -176,7 +176,8 @@ def test_fresh_after_writes_here_and_in_another_process(tricky, tmp_path, in_mem
         len(rows) - (0 if before is None else len(before))) or sizes(db, cid, rows, before))
     newer = fts_memory._newer
     grown = []
-    monkeypatch.setattr(fts_memory, "_newer", lambda db, cid, term, last: grown.append(term) or newer(db, cid, term, last))
+    monkeypatch.setattr(fts_memory, "_newer",
+                        lambda db, cid, term, last: grown.append(term) or newer(db, cid, term, last))
     got = answer(store, "T", "amber birch", 1000)
     assert read == [6]  # the old rows' sizes came with the index this one extends: only the new rows' were read
     assert grown == ["amber", "birch"]  # and so did the terms' postings: only the new rows were searched
