@@ -277,3 +277,12 @@ def test_rows_of_many_tokens_have_their_sizes_read(tmp_path, in_memory, monkeypa
             assert answer(store, "L", q, 5) == fts5_answer(store, "L", q, 5, monkeypatch)
     finally:
         store.close()
+
+
+def test_an_sqlite_that_scores_otherwise_is_left_to_rank_everything(tricky, in_memory, monkeypatch):
+    assert fts_memory.formula_holds()  # this process's SQLite: checked once against its own bm25()
+    assert memory_matches(tricky, "T", "amber") == every_match(tricky, "T", "amber")
+    monkeypatch.setattr(fts_memory, "formula_holds", lambda: False)
+    fts._STATE.clear()
+    assert memory_matches(tricky, "T", "amber") is None
+    assert answer(tricky, "T", "amber", 20) == fts5_answer(tricky, "T", "amber", 20, monkeypatch)

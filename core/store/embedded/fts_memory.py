@@ -21,6 +21,7 @@ What is kept belongs to one in-memory index, which every write replaces, so it i
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sqlite3
@@ -69,10 +70,14 @@ class Postings:
                 item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """Every match of the OR of ``terms`` that the index has, as (positions, scores), unordered; None when
         the query is small enough to leave to FTS5 and the rows' sizes are not read yet."""
+        if not formula_holds():
+            return None
         if self.stats is None:
             self.stats = _averages(db, cid)
         rows, _ = self.stats
         postings = [self._term(db, cid, t, item_rows) for t in terms]
+        if any(p[2] > rows for p in postings):  # the averages record lags the table (an open write transaction)
+            return None
         if not any(len(p[0]) for p in postings):
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         if self.sizes is None:
@@ -121,6 +126,32 @@ class Postings:
             while len(self.terms) > 1 and sum(len(p[0]) for p in self.terms.values()) > _KEPT_POSTINGS:
                 del self.terms[next(iter(self.terms))]
         return got
+
+
+@functools.lru_cache(maxsize=1)
+def formula_holds() -> bool:
+    """Whether this process's SQLite scores as this module does: a few rows of two columns, ranked both ways
+    once (another SQLite build, e.g. one with per-column statistics, would differ; then FTS5 ranks everything)."""
+    db = sqlite3.connect(":memory:", isolation_level=None)  # autocommit, as the store's: the totals are written
+    try:
+        db.execute("CREATE VIRTUAL TABLE fts_0 USING fts5(c0, c1, tokenize='unicode61 remove_diacritics 2')")
+        texts = [("amber amber birch", "cedar"), ("birch", "amber delta ember"), ("cedar cedar", ""),
+                 ("amber " * 130, "birch amber"), ("delta", "delta delta birch"), ("ember", "")]
+        db.executemany("INSERT INTO fts_0(rowid, c0, c1) VALUES (?,?,?)", [(i + 1, *t) for i, t in enumerate(texts)])
+        rows = np.arange(1, len(texts) + 1, dtype=np.int64)
+        for terms in (["amber"], ["amber", "cedar"], ["delta", "birch", "ember"]):
+            match = " OR ".join(f'"{t}"' for t in terms)
+            want = dict(db.execute("SELECT rowid, -bm25(fts_0) FROM fts_0 WHERE fts_0 MATCH ?", (match,)))
+            postings = Postings()
+            postings.sizes, postings.stats = _sizes(db, 0, rows, None), _averages(db, 0)
+            positions, scores = postings._score([postings._term(db, 0, t, rows) for t in terms])
+            if dict(zip(rows[positions].tolist(), scores.tolist())) != want:
+                return False
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        db.close()
 
 
 def _newer(db: sqlite3.Connection, cid: int, term: str, last: int) -> tuple[np.ndarray, np.ndarray] | None:
