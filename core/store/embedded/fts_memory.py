@@ -16,7 +16,12 @@ with ``tf`` the phrase's count in the row (every column weighs 1), ``D`` the row
 and ``avgdl`` the table's total size over ``N``. Only the form :func:`core.store.embedded.fts.fts_query`
 makes without ``query_properties`` is answered here (quoted single ASCII words OR-ed: each is one
 FTS5 token as it stands); a phrase, a column filter, a non-ASCII word or anything else goes to FTS5.
-What is kept belongs to one in-memory index, which every write replaces, so it is never stale.
+What is kept belongs to one in-memory index, which every write replaces, so it is never stale; an index that
+only appends rows to another (``add_items``, another process's items) or gives its rows new vectors starts
+from what was read for that one (items are only ever appended: a row's text never changes) and reads only the
+new rows' sizes and, per term, the new rows holding it (:func:`_newer`). The formula is checked once per
+process against this SQLite's own ``bm25()`` (:func:`formula_holds`); a build that scores otherwise leaves
+every query to FTS5.
 """
 
 from __future__ import annotations
