@@ -13,7 +13,9 @@ in turn), p50/p95 in ms; the ratios are of p50s. Nothing here is asserted.
   paging by OFFSET under a filter); plain, with 25 exclusions, with a filter (year >= 1990 and
   genre Comedy), with both.
 - **hybrid** (limit 10, alpha 0.5, window 100): ``store.hybrid`` vs FTS5 top-100 + numpy top-100.
-- **agent**: ``get_objects`` with the local agent, without and with an instruction, over vector-only.
+- **agent**: ``get_objects`` with the local agent, without and with an instruction, over vector-only: keyword
+  searches asked before, asked first, asked first on a reopened store (no postings kept), asked first by the
+  old path (FTS5 ranks every match); then the first ``get_objects`` after one ``add_items``.
 - **embed**: the catalog embedding rate vs one ``SentenceTransformer.encode`` call over the same texts.
 """
 
@@ -195,31 +197,67 @@ def bench_agent(n: int, runs: int) -> None:
     agent.get_objects("bench", instruction="warm up the text model", now=NOW)
     instruction = "a calm documentary about nature"
 
-    def cold(kw: dict):  # the keyword searches as on their first ask (no kept ranking), the kept ones put back
+    def cold(kw: dict, postings: bool = False, old: bool = False):
+        # the keyword searches as on their first ask (no kept ranking; with ``postings``, no FTS5 postings, row
+        # sizes or row count kept either, as on a reopened store; ``old``: ranked by FTS5, the path before
+        # fts_memory), the kept ones put back
         def run(r: int):
-            kept = [(state, dict(state.seen), dict(state.ranked)) for state in list(fts._STATE.values())]
-            for state, _, _ in kept:
+            kept = [(state, dict(state.seen), dict(state.ranked), state.postings)
+                    for state in list(fts._STATE.values())]
+            for state, _, _, _ in kept:
                 state.seen.clear()
                 state.ranked.clear()
+                if postings:
+                    state.postings = fts.Postings()
+            memory = fts._in_memory
+            if old:
+                fts._in_memory = lambda *a: None
             try:
                 return agent.get_objects("bench", limit=LIMIT, now=NOW, **kw)
             finally:
-                for state, seen, ranked in kept:
+                fts._in_memory = memory
+                for state, seen, ranked, kept_postings in kept:
                     state.seen.clear()
                     state.seen.update(seen)
                     state.ranked.clear()
                     state.ranked.update(ranked)
+                    state.postings = kept_postings
         return run
-    table(f"local agent at {n:,} items, limit {LIMIT} (floor: vector-only get_objects)",
-          ["agent", "agent, keyword searches asked first", "floor"])
+    first, reopened = "agent, keyword searches asked first", "agent, first keyword searches on a reopened store"
+    old = "old path (FTS5 ranks), asked first"
+    names = ["agent", first, reopened, old]
+    table(f"local agent at {n:,} items, limit {LIMIT} (floor: vector-only get_objects)", names + ["floor"])
     for case, kw in {"no instruction": {}, "with an instruction": {"instruction": instruction}}.items():
         got = interleaved({
             "agent": lambda r, kw=kw: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=True, **kw),
-            "agent, keyword searches asked first": cold({"use_agent_ranking": True, **kw}),
+            first: cold({"use_agent_ranking": True, **kw}),
+            reopened: cold({"use_agent_ranking": True, **kw}, postings=True),
+            old: cold({"use_agent_ranking": True, **kw}, old=True),
             "floor": lambda r: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=False)}, runs)
         row(n, case, got)
-        print(f"|  | added p50 ms | {got['agent'][0] - got['floor'][0]:+.2f} | "
-              f"{got['agent, keyword searches asked first'][0] - got['floor'][0]:+.2f} |  |  |  |")
+        added = " | ".join(f"{got[k][0] - got['floor'][0]:+.2f}" for k in names)
+        print(f"|  | added p50 ms | {added} |  |  |  |  |  |")
+    after_writes(store, agent, n, runs, instruction)
+
+
+def after_writes(store: EmbeddedStore, agent, n: int, runs: int, instruction: str) -> None:
+    """The first get_objects after one add_items (untimed): agent and vector-only in turn, a write before each."""
+    words, rng = vocabulary(), np.random.default_rng(11)
+    samples: dict[str, list[float]] = {}
+    for r in range(2 * (runs // 2)):
+        for case, kw in {"no instruction": {}, "with an instruction": {"instruction": instruction}}.items():
+            for name, agentic in (("agent", True), ("floor", False)):
+                v = rng.normal(size=(1, 384)).astype(np.float32)
+                store.add_items("Bench", [Item(uuid=generate_uuid5(f"w{r}-{case}-{name}"), properties={
+                    "title": " ".join(words[:3]), "genres": ["Documentary"], "year": 2000, "original_id": -1})],
+                    v / np.linalg.norm(v))
+                t = time.perf_counter()
+                agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=agentic, **kw)
+                samples.setdefault(f"{case}|{name}", []).append((time.perf_counter() - t) * 1000)
+    for case in ("no instruction", "with an instruction"):
+        a, f = (statistics.median(samples[f"{case}|{k}"]) for k in ("agent", "floor"))
+        print(f"| {n:,} | {case}, first get_objects after one add_items | agent {a:.2f} | floor {f:.2f} | "
+              f"added {a - f:+.2f} |  |  |  |  |")
 
 
 def bench_embed(count: int, repeats: int) -> None:

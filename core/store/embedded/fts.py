@@ -16,6 +16,12 @@ second query. A query asked again of the same index (the agent's planned keyword
 from request to request) is ranked whole once, every match in numpy order, and kept with the index
 (:class:`_Text`): later asks, with any filter or exclusions, read the kept ranking without SQL. An
 index is replaced by every write, so what is kept is never stale.
+
+Before either SQL path, a query of the form :func:`fts_query` makes without ``query_properties`` (quoted
+ASCII words OR-ed) is scored from FTS5's own postings kept with the index
+(:mod:`core.store.embedded.fts_memory`: the same matches, scores and order as ``-bm25()``, without FTS5
+computing bm25 for every match before its ``LIMIT``); any other form, or a small query before the rows'
+sizes are read, goes to FTS5.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import numpy as np
 from core.checks import check_text, describe
 from core.errors import InvalidInputError, StoreError
 from core.store.base import Hit
+from core.store.embedded.fts_memory import Postings, simple_terms
 from core.store.embedded.index import VectorIndex
 from core.text import WEAVIATE_STOPWORDS, words
 
@@ -72,10 +79,15 @@ def bm25_hits(db: sqlite3.Connection, cid: int, match: str, limit: int, index: V
     state = _state(index)
     ranking = state.ranked.get(match)
     if ranking is None and state.repeated(match):  # asked again for this index: rank every match once, keep it
-        ranking = state.keep(match, _ranking(db, fts, match, _item_rows(db, cid, index)))
+        found = _in_memory(db, cid, match, index)
+        ranking = state.keep(match, _ordered(*found) if found is not None else
+                             _ranking(db, fts, match, _item_rows(db, cid, index)))
     if ranking is not None:
         state.ranked.move_to_end(match)
         return _from_ranking(ranking, limit, index, allowed, exclude)
+    found = _in_memory(db, cid, match, index)
+    if found is not None:  # scored from FTS5's postings kept with the index (fts_memory): no bm25() per match
+        return _top(found, limit, index, allowed, exclude)
     if allowed is None:  # only excluded rows can be skipped: one page of limit + len(exclude) is enough
         rows = db.execute(f"SELECT i.uuid, m.s FROM ({ranked} LIMIT ?) m JOIN items i ON i.row = m.r"
                           " ORDER BY m.s DESC, m.r", (match, limit + len(exclude))).fetchall()
@@ -115,6 +127,7 @@ class _Text:
         self.rows: np.ndarray | None = None
         self.seen: OrderedDict[str, None] = OrderedDict()
         self.ranked: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.postings = Postings()
 
     def repeated(self, match: str) -> bool:
         """Whether ``match`` was asked before (it is remembered as asked now)."""
@@ -140,6 +153,10 @@ def _state(index: VectorIndex) -> _Text:
     state = _STATE.get(index)
     if state is None:
         state = _STATE[index] = _Text()
+        before, index.text_before = index.text_before, None
+        if isinstance(before, _Text):  # this index extends one whose rows' sizes were read: only new rows' are read
+            state.postings = before.postings.grown()
+        index.text_kept = state  # what an index extending this one starts from (VectorIndex.extended)
     return state
 
 
@@ -162,6 +179,34 @@ def _from_ranking(ranking: tuple[np.ndarray, np.ndarray], limit: int, index: Vec
         return [h for h in hits if h.uuid not in exclude][:limit]
     passed = np.flatnonzero(allowed[positions])[:limit]
     return [Hit(index.uuids[positions[k]], float(scores[k])) for k in passed]
+
+
+def _in_memory(db: sqlite3.Connection, cid: int, match: str, index: VectorIndex):
+    """Every match of ``match`` as (positions, scores), unordered, from :mod:`fts_memory`; None: ask FTS5."""
+    terms = simple_terms(match)
+    return None if terms is None else _state(index).postings.ranking(db, cid, terms, _item_rows(db, cid, index))
+
+
+def _ordered(positions: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((positions, -scores))  # score desc, then row (positions are in row order)
+    return positions[order], scores[order]
+
+
+def _top(found: tuple[np.ndarray, np.ndarray], limit: int, index: VectorIndex, allowed: np.ndarray | None,
+         exclude: Collection[UUID]) -> list[Hit]:
+    """The best ``limit`` of unordered matches that ``allowed`` accepts and ``exclude`` does not name."""
+    positions, scores = found
+    if allowed is not None:
+        keep = allowed[positions]
+        positions, scores = positions[keep], scores[keep]
+    need = limit + (len(exclude) if allowed is None else 0)
+    if len(positions) > need > 0:  # every match scoring at least the need-th best (ties included), then sorted
+        kth = -np.partition(-scores, need - 1)[need - 1]
+        keep = scores >= kth
+        positions, scores = positions[keep], scores[keep]
+    positions, scores = _ordered(positions, scores)
+    hits = (Hit(index.uuids[p], float(s)) for p, s in zip(positions[:need].tolist(), scores[:need].tolist()))
+    return [h for h in hits if h.uuid not in exclude][:limit] if allowed is None else list(hits)[:limit]
 
 
 def _item_rows(db: sqlite3.Connection, cid: int, index: VectorIndex) -> np.ndarray:

@@ -47,6 +47,7 @@ class VectorIndex:
         self.origin = origin
         self.backing = backing
         self.ann = ann  # the approximate stage's faiss indexes (core.store.embedded.ann_index.AnnSlot)
+        self.text_before: Any = None  # what keyword search kept with the index this one extends (core...fts)
         self._evaluator = None
 
     @classmethod
@@ -84,6 +85,7 @@ class VectorIndex:
         props = self.properties.extended(len(arrays), arrays.rows, properties)
         index = VectorIndex.from_arrays(arrays, props, backing, origin=origin, parent=self.uuids)
         index.ann = self.ann  # the first rows are unchanged: an ANN build over them still holds
+        index.text_before = getattr(self, "text_kept", None) or self.text_before  # so are their texts
         props.uuids = index.uuids
         return index
 
@@ -91,7 +93,9 @@ class VectorIndex:
         """A new index with named vector ``name`` of ``ids`` replaced (in memory; the other matrices are shared)."""
         matrix = self.matrices[name].copy()
         matrix[self.positions(ids)] = vectors
-        return VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, rows=self.rows)
+        index = VectorIndex(self.uuids, self.properties, {**self.matrices, name: matrix}, origin=origin, rows=self.rows)
+        index.text_before = getattr(self, "text_kept", None) or self.text_before  # the same rows and texts
+        return index
 
     def positions(self, ids: Sequence[UUID]) -> np.ndarray:
         ids = list(ids)

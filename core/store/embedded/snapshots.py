@@ -263,7 +263,9 @@ class Snapshots:
         state = {"token": token, "item_version": index.origin.item_version}
         backing, arrays = new_arrays(self._files, index.origin.cid, self.get_collection(collection).vectors,
                                      index.arrays(), state)
-        self._indexes[collection] = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
+        new = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
+        new.text_before = getattr(index, "text_kept", None) or index.text_before  # the same rows and texts
+        self._indexes[collection] = new
 
     def _new_index(self, cid: int, arrays: Arrays, backing: Any, origin: Origin, given: Any = ()) -> VectorIndex:
         """An index over ``arrays`` whose properties are read from SQLite when asked (``given``: known ones)."""
