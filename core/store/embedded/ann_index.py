@@ -56,13 +56,23 @@ def build_index(faiss: Any, matrix: np.ndarray, kind: str, config: AnnConfig) ->
         index.hnsw.efConstruction = 40
         index.train(x[:: max(1, n // 50_000)])
     else:
-        nlist = max(16, int(np.sqrt(n)))  # 1,000 lists at 1M rows: training and assignment take seconds
+        nlist = ivf_lists(n)
         index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(d), d, nlist, faiss.ScalarQuantizer.QT_8bit,
                                               faiss.METRIC_INNER_PRODUCT)
-        index.train(x[:: max(1, n // (nlist * 32))])  # 32 training rows per list (faiss warns below 39)
+        index.train(x[:: max(1, n // (nlist * TRAIN_PER_LIST))])
     index.add(x)
     size = int(faiss.serialize_index(index).nbytes) if n <= 200_000 else _estimate(kind, n, d, config)
     return Built(index, kind, n, time.perf_counter() - t, size)
+
+
+TRAIN_PER_LIST = 40
+"""IVF training rows per list: faiss's k-means wants at least 39 per centroid (and warns below)."""
+
+
+def ivf_lists(n: int) -> int:
+    """IVF lists for ``n`` rows: ``sqrt(n)`` (1,000 at 1M: training and assignment take seconds), at least 16,
+    and never more than the rows can train (:data:`TRAIN_PER_LIST` each)."""
+    return max(1, min(max(16, int(np.sqrt(n))), n // TRAIN_PER_LIST))
 
 
 def _estimate(kind: str, n: int, d: int, config: AnnConfig) -> int:
