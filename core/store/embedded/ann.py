@@ -30,7 +30,7 @@ import numpy as np
 
 from core.configs import AnnConfig
 from core.store.base import Hit
-from core.store.embedded.ann_index import AnnSlot, Built, load_faiss, search_params, selector
+from core.store.embedded.ann_index import AnnSlot, Built, effort, load_faiss, search_params, selector
 from core.store.embedded.index import VectorIndex, check_search_max
 from core.store.embedded.pruning import pruned_scores
 from core.store.embedded.threads import blas_threads
@@ -145,21 +145,23 @@ def _ann_ready(index: VectorIndex, config: AnnConfig, matrix: np.ndarray, name: 
 
 
 def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed: np.ndarray | None,
-                config: AnnConfig) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+                config: AnnConfig, boost: bool = True) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
     """The index's top ``k`` rows for each query plus the tail (unique row numbers), the trace details, and
-    each query's ``k``-th similarity (-inf when it found fewer rows: it found every row that passes)."""
+    each query's ``k``-th similarity (-inf when it found fewer rows: it found every row that passes).
+    ``boost``: search harder when ``allowed`` passes few rows (:func:`~.ann_index.effort`)."""
     faiss = load_faiss()
     n = len(index)
     sel = selector(faiss, allowed, n, built.rows)
-    params = search_params(faiss, built, sel, k, config)
+    share = 1.0 if allowed is None or not boost else float(np.count_nonzero(allowed[:built.rows])) / max(1, min(n, built.rows))
+    tuning = effort(built, k, config, len(q), share)
+    params = search_params(faiss, built, sel, tuning)
     sims, found = built.index.search(np.ascontiguousarray(q, dtype=np.float32), k, params=params)
     rows = np.unique(found[found >= 0])
     full = found[:, -1] >= 0  # a query with fewer than k rows found every row its selector passes
     kth = np.where(full, sims[:, -1], -np.inf).astype(np.float32)  # (its 8-bit codes' estimate)
     tail = np.arange(built.rows, n) if n > built.rows else np.zeros(0, np.int64)
     info = dict(path=f"ann-{built.kind}", candidates=len(rows) + len(tail), indexed_rows=min(built.rows, n),
-                tail_rows=len(tail), per_query=k, filtered=allowed is not None)
-    info.update(ef_search=max(config.ef_search, k)) if built.kind == "hnsw" else info.update(nprobe=config.nprobe)
+                tail_rows=len(tail), per_query=k, filtered=allowed is not None, **tuning)
     return (np.concatenate([rows, tail]) if len(tail) else rows), info, kth
 
 
@@ -199,7 +201,7 @@ class Lift:
             return rows, scores
         reach = self._reach(rows, scores, limit, bound)
         if self.built.kind == "ivf" and np.count_nonzero(reach) > LIFT_SEARCH_ROWS:
-            found, _, kth2 = _candidates(self.index, self.built, self.q, limit, reach, self.config)
+            found, _, kth2 = _candidates(self.index, self.built, self.q, limit, reach, self.config, boost=False)
             found = found[reach[found]]
             self.info.update(prior_search=len(found), prior_reach=int(np.count_nonzero(reach)))
             rows = np.concatenate([rows, found])
