@@ -293,7 +293,8 @@ def test_a_filter_or_many_queries_set_how_hard_the_index_searches():
     assert effort(ivf, 30, config, 1, 1.0) == {"nprobe": 32}
     assert effort(ivf, 30, config, 20, 1.0) == {"nprobe": 16}  # knn's 20 likes: half the lists each
     assert effort(ivf, 30, config, 3, 0.3) == {"nprobe": 100}  # 32 / 0.3 = 107, capped at the list count
-    assert effort(ivf, 30, config, 20, 0.5) == {"nprobe": 32}
+    assert effort(ivf, 30, config, 20, 0.5) == {"nprobe": 16}  # many queries: their union, not a boost
+    assert effort(hnsw, 30, config, 20, 0.3) == {"ef_search": 128}
     assert effort(hnsw, 30, config, 1, 0.5) == {"ef_search": 256}
     assert effort(hnsw, 30, config, 1, 0.01) == {"ef_search": 512}  # at most 4x
     assert effort(hnsw, 600, config, 20, 1.0) == {"ef_search": 600}  # at least k

@@ -30,6 +30,7 @@ import numpy as np
 
 from core.configs import AnnConfig
 from core.store.base import Hit
+from core.store.embedded.ann_files import home_of
 from core.store.embedded.ann_index import AnnSlot, Built, effort, load_faiss, search_params, selector
 from core.store.embedded.index import VectorIndex, check_search_max
 from core.store.embedded.pruning import pruned_scores
@@ -138,7 +139,7 @@ def _ann_ready(index: VectorIndex, config: AnnConfig, matrix: np.ndarray, name: 
     if faiss is None:
         return "faiss is not installed", None
     slot = slot_of(index)
-    built = slot.ready(name, matrix, config, faiss)
+    built = slot.ready(name, matrix, config, faiss, home_of(index))
     if built is None:
         return (f"ann build failed: {slot.failure}" if slot.failure else "ann index building"), None
     return "", built
