@@ -310,3 +310,22 @@ def test_a_filtered_search_reports_its_raised_effort(data):
     passing = sum(1 for i in range(N) if 1950 + i % 70 >= 2000)
     assert got.path["ef_search"] == round(128 * min(N / passing, 4))
     assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, filters=recent)]
+
+
+def test_small_faiss_searches_run_on_one_openmp_thread_and_restore_it(data, monkeypatch):
+    import faiss
+    from core.store.embedded import ann as ann_stage
+    vectors, ann, exact = data
+    seen = []
+    real = ann_stage.omp_threads
+
+    def spy(module, count):
+        seen.append((count, module.omp_get_max_threads()))
+        return real(module, count)
+    monkeypatch.setattr(ann_stage, "omp_threads", spy)
+    before = faiss.omp_get_max_threads()
+    q = vectors[[1, 2, 3]]
+    ann.search_max("C", q, np.ones(3, np.float32), 10)  # three queries, no selector: as configured
+    ann.search_max("C", q[:1], np.ones(1, np.float32), 10)  # one query: one thread
+    assert [c for c, _ in seen] == [None, 1]
+    assert faiss.omp_get_max_threads() == before
