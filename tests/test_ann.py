@@ -329,3 +329,18 @@ def test_small_faiss_searches_run_on_one_openmp_thread_and_restore_it(data, monk
     ann.search_max("C", q[:1], np.ones(1, np.float32), 10)  # one query: one thread
     assert [c for c, _ in seen] == [None, 1]
     assert faiss.omp_get_max_threads() == before
+
+
+def test_a_prior_narrower_than_the_queries_reach_skips_the_pruning_probe(data, monkeypatch):
+    from core.store.embedded import ann as ann_stage
+    vectors, ann, exact = data
+    calls = []
+    real = ann_stage.pruned_scores
+    monkeypatch.setattr(ann_stage, "pruned_scores", lambda *a, **k: calls.append(1) or real(*a, **k))
+    q, w = vectors[[8, 9]], np.ones(2, np.float32)
+    narrow = Prior({generate_uuid5(i): 0.07 for i in range(0, N, 3)})  # a popularity prior of weight 0.5: 0.07
+    got = ann.search_max("C", q, w, 10, prior=narrow)
+    assert not calls and got.path["path"] == "ann-hnsw"
+    assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, prior=narrow)]
+    wide = Prior({generate_uuid5(i): 3.0 for i in range(100, 140)})
+    assert ann.search_max("C", q, w, 10, prior=wide).path["path"] == "exact-pruned" and calls == [1]
