@@ -112,3 +112,16 @@ def test_deleting_the_collection_deletes_its_saved_index(db):
     store.delete_collection("C")
     assert not saved(db)
     store.close()
+
+
+def test_no_file_and_a_failed_build_leave_no_empty_entry_behind(db, monkeypatch):
+    from core.store.embedded import ann_index
+
+    def fail(*_args, **_kwargs):
+        raise MemoryError("no room for the index")
+    monkeypatch.setattr(ann_index, "build_index", fail)
+    store = EmbeddedStore(db, ann=ON)
+    got = ask(store)  # no file: the load finds nothing, the build fails, the answer is exact and says why
+    assert got.path["path"] == "exact" and "no room for the index" in got.path["reason"]
+    assert store._index("C").ann.built() == [] and not saved(db)
+    store.close()

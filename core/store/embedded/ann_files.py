@@ -53,16 +53,20 @@ def home_of(index: Any) -> AnnHome | None:
     return AnnHome(Path(files.dir), int(meta["cid"]), key)
 
 
-def load(faiss: Any, home: AnnHome, name: str, kind: str, rows: int, dims: int) -> Any | None:
-    """The saved index of this key, or None (no file; a file faiss cannot read or of another shape is deleted)."""
+def load(faiss: Any, home: AnnHome, name: str, kind: str, rows: int, dims: int) -> tuple[Any, int] | None:
+    """The saved index of this key and its file's size, or None (no file; a file faiss cannot read or of
+    another shape is deleted)."""
     path = home.path(name, kind, rows)
     if not path.exists():
         return None
     try:
+        size = path.stat().st_size
         index = faiss.read_index(str(path))
         if index.ntotal != rows or index.d != dims:
             raise ValueError(f"it holds {index.ntotal} rows of {index.d} dimensions, not {rows} of {dims}")
-        return index
+        return index, size
+    except FileNotFoundError:  # deleted meanwhile by a newer build's writer
+        return None
     except Exception as exc:  # torn, from another faiss, another shape: built again
         log.warning("ANN index file %s is not usable (%s): it is built again", path.name, exc)
         _unlink(path)

@@ -107,7 +107,9 @@ class AnnSlot:
             built = self._built.get(key)
             thread = self._building.get(key)
             if built is None and thread is None and home is not None:
-                built = self._built[key] = self._load(key, matrix, faiss, home)
+                built = self._load(key, matrix, faiss, home)
+                if built is not None:
+                    self._built[key] = built
             stale = built is None or len(matrix) - built.rows >= config.tail_rows
             if stale and thread is None and self.failure is None:
                 thread = self._building[key] = threading.Thread(
@@ -122,11 +124,10 @@ class AnnSlot:
 
     def _load(self, key: tuple[str, str], matrix: np.ndarray, faiss: Any, home: AnnHome) -> Built | None:
         t = time.perf_counter()
-        index = ann_files.load(faiss, home, key[0], key[1], len(matrix), matrix.shape[1])
-        if index is None:
+        found = ann_files.load(faiss, home, key[0], key[1], len(matrix), matrix.shape[1])
+        if found is None:
             return None
-        size = home.path(key[0], key[1], len(matrix)).stat().st_size
-        return Built(index, key[1], len(matrix), time.perf_counter() - t, size, loaded=True)
+        return Built(found[0], key[1], len(matrix), time.perf_counter() - t, found[1], loaded=True)
 
     def _build(self, key: tuple[str, str], matrix: np.ndarray, config: AnnConfig, faiss: Any,
                home: AnnHome | None = None) -> None:
