@@ -6,7 +6,8 @@
 
 For each size, one store holds the catalog (``--real``: the real-text vectors of
 :mod:`benchmarks.ann_data`, ~127k all-MiniLM-L6-v2 embeddings, used up to their count; larger sizes
-and the default are seeded synthetic unit vectors: uniform on the sphere, ANN's hardest case). Its
+and the default are seeded synthetic unit vectors: ``--synthetic uniform`` on the sphere, ANN's hardest
+case, or ``clustered``, bench_scale's 1,000 Gaussian clusters). Its
 ``AnnConfig`` is switched between exact (``enabled=False``) and each ANN kind (thresholds at 1, so
 every strategy takes it); runs are interleaved. Per strategy (centroid, knn, multi_interest; a persona
 with 20 likes, 5 dislikes): ``get_objects`` p50/p95 exact vs ANN, with and without a 30 % filter,
@@ -57,13 +58,16 @@ def rss_mb() -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
 
 
-def vectors_for(n: int, real: bool, seed: int = 0) -> tuple[np.ndarray, str]:
+def vectors_for(n: int, real: bool, seed: int = 0, synthetic: str = "uniform") -> tuple[np.ndarray, str]:
     if real:
         from benchmarks.ann_data import load
         data = load()
         if n <= len(data):
             x = np.ascontiguousarray(data[np.random.default_rng(seed).permutation(len(data))[:n]], np.float32)
             return x / np.linalg.norm(x, axis=1, keepdims=True), "real text"
+    if synthetic == "clustered":  # bench_scale's: 1,000 Gaussian clusters, cosine ~0.7 to their centre
+        from benchmarks.scale_catalog import vectors
+        return vectors("clustered", seed, 0, n), "synthetic clustered"
     rng = np.random.default_rng(seed)
     x = np.empty((n, 384), np.float32)
     for s in range(0, n, 100_000):
@@ -130,9 +134,10 @@ def floors(x: np.ndarray, runs: int) -> dict[str, tuple[float, float]]:
     return out
 
 
-def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[str, AnnConfig]) -> None:
+def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[str, AnnConfig],
+               synthetic: str = "uniform") -> None:
     from weaviate.classes.query import Filter
-    x, source = vectors_for(n, real)
+    x, source = vectors_for(n, real, synthetic=synthetic)
     base = rss_mb()
     store = build_store(x)
     del x
@@ -217,6 +222,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--real", action="store_true", help="real text embeddings up to their count")
+    parser.add_argument("--synthetic", choices=["uniform", "clustered"], default="uniform",
+                        help="the synthetic vectors (without --real, or above its count)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--kinds", nargs="+", default=["hnsw", "ivf"], choices=["hnsw", "ivf"])
     parser.add_argument("--ef", type=int, nargs="+", default=[128], help="HNSW efSearch values to compare")
@@ -230,7 +237,7 @@ def main() -> None:
     if args.samples:
         return bench_samples(args.kinds)
     for n in args.sizes:
-        bench_size(n, args.real, args.runs, args.kinds, configs_for(args.kinds, args.ef, args.nprobe))
+        bench_size(n, args.real, args.runs, args.kinds, configs_for(args.kinds, args.ef, args.nprobe), args.synthetic)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def test_ivf_kind_and_a_background_build():
     while store.search_max("C", q, w, 10).path["path"] == "exact" and time.monotonic() < deadline:
         time.sleep(0.05)
     got = store.search_max("C", q, w, 10)
-    assert got.path["path"] == "ann-ivf" and got.path["nprobe"] == 32
+    assert got.path["path"] == "ann-ivf" and got.path["nprobe"] == 32  # two queries: the full nprobe, no filter
     want = make(OFF, vectors).search_max("C", q, w, 10)
     assert len({h.uuid for h in got} & {h.uuid for h in want}) >= 9
 
@@ -257,3 +257,90 @@ def test_a_prior_that_lifts_many_rows_equally_keeps_the_exact_top(data):
     want = exact.search_max("C", q, w, 30, prior=prior)
     assert got.path["path"] == "ann-hnsw" and got.path["prior_rows"] > 0
     assert [h.uuid for h in got[:10]] == [h.uuid for h in want[:10]]  # a fixed top-90 of the ties missed most
+
+
+def test_a_prior_over_many_rows_is_searched_in_the_ivf_index_first(data, monkeypatch):
+    from core.store.embedded import ann as ann_stage
+    vectors, _, exact = data
+    monkeypatch.setattr(ann_stage, "LIFT_SEARCH_ROWS", 100)
+    store = make(ON.validated_copy(kind="ivf"), vectors)
+    rng = np.random.default_rng(12)
+    liked = rng.choice(N, 1500, replace=False)  # a big community's liked items: one tied prior
+    values = np.zeros(N, np.float32)
+    values[liked] = 0.15
+    values[liked[:40]] = 0.3  # a few liked twice
+    prior = Prior({generate_uuid5(int(i)): float(values[i]) for i in liked})
+    recalls = []
+    for _ in range(10):
+        q = vectors[rng.choice(N, 8, replace=False)]
+        w = rng.uniform(0.5, 1.0, 8).astype(np.float32)
+        got = store.search_max("C", q, w, 10, prior=prior)
+        want = exact.search_max("C", q, w, 10, prior=prior)
+        assert got.path["path"] == "ann-ivf" and got.path["prior_reach"] > 100
+        assert got.path["prior_rows"] < got.path["prior_reach"]  # the index search spared most of the exact scoring
+        recalls.append(len({h.uuid for h in got} & {h.uuid for h in want}) / 10)
+        np.testing.assert_allclose([h.score for h in got], exact_scores(vectors, [h.uuid for h in got], q, w, values),
+                                   atol=1e-5)
+    assert np.mean(recalls) >= 0.95
+
+
+def test_a_filter_or_many_queries_set_how_hard_the_index_searches():
+    from types import SimpleNamespace
+    from core.store.embedded.ann_index import Built, effort
+    ivf = Built(SimpleNamespace(nlist=100), "ivf", 1000, 0.0, 0)
+    hnsw = Built(None, "hnsw", 1000, 0.0, 0)
+    config = AnnConfig(nprobe=32, ef_search=128)
+    assert effort(ivf, 30, config, 1, 1.0) == {"nprobe": 32}
+    assert effort(ivf, 30, config, 20, 1.0) == {"nprobe": 16}  # knn's 20 likes: half the lists each
+    assert effort(ivf, 30, config, 3, 0.3) == {"nprobe": 100}  # 32 / 0.3 = 107, capped at the list count
+    assert effort(ivf, 30, config, 20, 0.5) == {"nprobe": 16}  # many queries: their union, not a boost
+    assert effort(hnsw, 30, config, 20, 0.3) == {"ef_search": 128}
+    assert effort(hnsw, 30, config, 1, 0.5) == {"ef_search": 256}
+    assert effort(hnsw, 30, config, 1, 0.01) == {"ef_search": 512}  # at most 4x
+    assert effort(hnsw, 600, config, 20, 1.0) == {"ef_search": 600}  # at least k
+    assert effort(hnsw, 30, config, 1, 0.99999) == {"ef_search": 128}  # an exclusion alone changes nothing
+
+
+def test_a_filtered_search_reports_its_raised_effort(data):
+    from weaviate.classes.query import Filter
+    vectors, ann, exact = data
+    recent = Filter.by_property("year").greater_or_equal(2000)
+    q, w = vectors[[5, 900]], np.ones(2, np.float32)
+    got = ann.search_max("C", q, w, 10, filters=recent)
+    passing = sum(1 for i in range(N) if 1950 + i % 70 >= 2000)
+    assert got.path["ef_search"] == round(128 * min(N / passing, 4))
+    assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, filters=recent)]
+
+
+def test_small_faiss_searches_run_on_one_openmp_thread_and_restore_it(data, monkeypatch):
+    import faiss
+    from core.store.embedded import ann as ann_stage
+    vectors, ann, exact = data
+    seen = []
+    real = ann_stage.omp_threads
+
+    def spy(module, count):
+        seen.append((count, module.omp_get_max_threads()))
+        return real(module, count)
+    monkeypatch.setattr(ann_stage, "omp_threads", spy)
+    before = faiss.omp_get_max_threads()
+    q = vectors[[1, 2, 3]]
+    ann.search_max("C", q, np.ones(3, np.float32), 10)  # three queries, no selector: as configured
+    ann.search_max("C", q[:1], np.ones(1, np.float32), 10)  # one query: one thread
+    assert [c for c, _ in seen] == [None, 1]
+    assert faiss.omp_get_max_threads() == before
+
+
+def test_a_prior_narrower_than_the_queries_reach_skips_the_pruning_probe(data, monkeypatch):
+    from core.store.embedded import ann as ann_stage
+    vectors, ann, exact = data
+    calls = []
+    real = ann_stage.pruned_scores
+    monkeypatch.setattr(ann_stage, "pruned_scores", lambda *a, **k: calls.append(1) or real(*a, **k))
+    q, w = vectors[[8, 9]], np.ones(2, np.float32)
+    narrow = Prior({generate_uuid5(i): 0.07 for i in range(0, N, 3)})  # a popularity prior of weight 0.5: 0.07
+    got = ann.search_max("C", q, w, 10, prior=narrow)
+    assert not calls and got.path["path"] == "ann-hnsw"
+    assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, prior=narrow)]
+    wide = Prior({generate_uuid5(i): 3.0 for i in range(100, 140)})
+    assert ann.search_max("C", q, w, 10, prior=wide).path["path"] == "exact-pruned" and calls == [1]

@@ -171,7 +171,7 @@ class VectorFiles:
         try:
             with self.lock():
                 (self.dir / f"c{cid}.json").unlink(missing_ok=True)
-                for stray in self.dir.glob(f"c{cid}-*"):
+                for stray in [*self.dir.glob(f"c{cid}-*"), *self.dir.glob(f"ann-c{cid}-*")]:  # ann: its faiss indexes
                     stray.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("could not delete the vector files of collection %s: %s", cid, exc)
