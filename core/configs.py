@@ -70,7 +70,7 @@ class AnnConfig(Config):
     min_rows: Int(1) = 200_000
     """A one-query search (centroid, near_vectors) uses the index from this many rows."""
     min_rows_multi: Int(1) = 50_000
-    """A several-query search_max (knn, multi_interest) uses it from this many rows."""
+    """A several-query search (knn, multi_interest, the local agent's batched searches) uses it from this many rows."""
     few_rows: Int(0) = 20_000
     """Exact (over the passing rows only) when a filter leaves at most this many rows."""
     ef_search: Int(1, 4096) = 128

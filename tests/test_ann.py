@@ -344,3 +344,19 @@ def test_a_prior_narrower_than_the_queries_reach_skips_the_pruning_probe(data, m
     assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, prior=narrow)]
     wide = Prior({generate_uuid5(i): 3.0 for i in range(100, 140)})
     assert ann.search_max("C", q, w, 10, prior=wide).path["path"] == "exact-pruned" and calls == [1]
+
+
+def test_several_near_vectors_queries_take_the_multi_query_threshold(data):
+    """The local agent's batched searches are several queries: the index from ``min_rows_multi`` rows, one
+    query still from ``min_rows`` (the thresholds here sit between: N rows)."""
+    vectors = data[0]
+    store = make(AnnConfig(min_rows=N + 1, min_rows_multi=N, build="sync"), vectors)
+    try:
+        one = store.near_vectors("C", vectors[[7]], 10)
+        two = store.near_vectors("C", vectors[[7, 8]], 10)
+    finally:
+        store.close()
+    assert one[0].path == dict(path="exact", candidates=N, reason="small catalog")
+    assert [h.path["path"] for h in two] == ["ann-hnsw", "ann-hnsw"]
+    assert [h.uuid for h in two[0]][0] == generate_uuid5(7)  # its own vector first, exactly scored
+    assert two[0][0].score == pytest.approx(1.0, abs=1e-5)

@@ -6,7 +6,7 @@ its trace):
 
 - ``exact``: every row is scored (:meth:`VectorIndex.search_max`, with its exact pruning when a
   prior decides). Taken for catalogs below ``AnnConfig.min_rows`` (one query) / ``min_rows_multi``
-  (several: knn, multi_interest), without faiss, with ``enabled=False``, while the index builds,
+  (several: knn, multi_interest, the local agent's batched searches), without faiss, with ``enabled=False``, while the index builds,
   and for a query of zeros (the most-liked list: only the prior counts).
 - ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`) so
   that at most ``few_rows`` rows can still reach the top, only those are scored, exactly.
@@ -115,7 +115,7 @@ def near_vectors(index: VectorIndex, config: AnnConfig, queries: np.ndarray, lim
     exclude = list(exclude)
     matrix = index.matrices.get(name)
     valid = matrix is not None and q.ndim == 2 and q.shape[1] == matrix.shape[1] and np.isfinite(q).all()
-    reason, built = _ann_ready(index, config, matrix, name, 1, q) if valid else ("", None)
+    reason, built = _ann_ready(index, config, matrix, name, len(q), q) if valid else ("", None)
     allowed = index.allowed(filters, exclude) if built is not None else None
     if built is not None and allowed is not None and np.count_nonzero(allowed) <= config.few_rows:
         reason, built = "few rows pass the filter", None
