@@ -266,6 +266,19 @@ def test_the_id_lookup_finds_every_id_including_shared_first_halves_and_appended
     assert list(grown)[:3] == ids[:3] and grown[5099] == ids[5099] and ids[10] in grown
 
 
+def test_an_index_grown_by_add_items_keeps_the_sorted_id_lookup_and_finds_like_a_fresh_one(tmp_path):
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    before = store._index("C")
+    assert before.uuids.find([to_uuid("i5")]).tolist() == [5]  # sorts the ids once
+    keys = before.uuids._sorted[0]
+    store.add_items("C", *batch(3000, 3100))
+    grown = store._index("C")
+    assert grown.uuids.extends(before.uuids) and grown.uuids._sorted[0] is keys  # no argsort of every id again
+    probe = [to_uuid(f"i{k}") for k in (0, 5, 2999, 3000, 3050, 3099, 3100)]
+    fresh = Uuids(np.array(grown.uuids.raw))
+    assert grown.uuids.find(probe).tolist() == fresh.find(probe).tolist() == [0, 5, 2999, 3000, 3050, 3099, -1]
+
+
 def test_popularity_aligned_through_the_lookup_equals_the_plain_path():
     ids = [to_uuid(f"i{k}") for k in range(3000)]
     likes = {to_uuid(f"i{k}"): k % 9 + 1 for k in range(0, 4000, 13)}  # some liked items are not in the catalog
