@@ -279,6 +279,20 @@ def test_an_index_grown_by_add_items_keeps_the_sorted_id_lookup_and_finds_like_a
     assert grown.uuids.find(probe).tolist() == fresh.find(probe).tolist() == [0, 5, 2999, 3000, 3050, 3099, -1]
 
 
+def test_a_batch_with_an_id_already_stored_is_refused_whole_naming_it(tmp_path):
+    from core import AlreadyExistsError
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    meta, before = store._files.meta(1), answers(store)
+    items, vectors = batch(3000, 3010)
+    items[7] = Item(uuid=to_uuid("i42"), properties={"title": "a second i42"})  # i42 is stored already
+    with pytest.raises(AlreadyExistsError, match=str(to_uuid("i42"))):
+        store.add_items("C", items, vectors)
+    assert store._files.meta(1) == meta and answers(store) == before and store.count("C") == 3000
+    assert store.bm25("C", "second", 5) == [] and store.get_items("C", [to_uuid("i3000")]) == {}
+    store.add_items("C", *batch(3000, 3010))  # the same batch without the stored id goes in
+    assert store.count("C") == 3010 and answers(EmbeddedStore(tmp_path / "s.db"))[:1] == answers(store)[:1]
+
+
 def test_popularity_aligned_through_the_lookup_equals_the_plain_path():
     ids = [to_uuid(f"i{k}") for k in range(3000)]
     likes = {to_uuid(f"i{k}"): k % 9 + 1 for k in range(0, 4000, 13)}  # some liked items are not in the catalog

@@ -112,7 +112,7 @@ class VectorFiles:
             for (path, _, _), part in zip(paths, parts):
                 with open(path, "r+b") as handle:
                     handle.seek(0, os.SEEK_END)
-                    handle.write(np.ascontiguousarray(part).tobytes())
+                    handle.write(_buffer(part))
                     handle.flush()
                     os.fsync(handle.fileno())
         except OSError as exc:
@@ -132,7 +132,7 @@ class VectorFiles:
             try:
                 for chunk in chunks:
                     for handle, part in zip(handles, [chunk.ids, chunk.rows, *(chunk.matrices[n] for n in vectors)]):
-                        handle.write(np.ascontiguousarray(part).tobytes())
+                        handle.write(_buffer(part))
                     meta["count"] += len(chunk)
                     last = chunk if len(chunk) else last
                 for handle in handles:
@@ -217,6 +217,11 @@ class FileBacking:
             return False
         return bool((mapped.rows[n:] == block.rows).all() and (mapped.ids[n:] == block.ids).all()
                     and all((mapped.matrices[k][n:] == m).all() for k, m in block.matrices.items()))
+
+
+def _buffer(part: np.ndarray) -> np.ndarray:
+    """The bytes of ``part`` for a write, without a copy when it is contiguous (a 10k-row block is 15 MB)."""
+    return np.ascontiguousarray(part).reshape(-1).view(np.uint8)
 
 
 def _mapped(path: Path, dtype: np.dtype, size: int) -> np.ndarray:
