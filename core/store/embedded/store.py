@@ -147,6 +147,9 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             was_empty = db.execute("SELECT 1 FROM items WHERE cid=? LIMIT 1", (cid,)).fetchone() is None
             start = db.execute("SELECT COALESCE(MAX(row), 0) FROM items").fetchone()[0] + 1
             rows = range(start, start + len(items))
+            version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
+            origin = Origin(cid, version, start + len(items) - 1)
+            batch = self._appending(collection, items, named, origin, token)  # vector file data written meanwhile
             try:  # UNIQUE(cid, uuid) finds an id that is there already, at no cost to a batch of new ones
                 db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
                                zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
@@ -163,9 +166,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection, NO_INTERACTIONS)  # only appended: memos of interaction counts stay right
             if items:
-                version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
-                origin = Origin(cid, version, rows[-1])
-                self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin, token))
+                self._on_commit(lambda: self._appended(collection, was_empty, copies, batch, origin, token))
         return len(items)
 
     def _item_version(self, cid: int) -> int:
