@@ -169,6 +169,7 @@ class Snapshots:
                     close()
 
     def _committed(self):
+        """``_tx``'s body: the caller's block, then COMMIT or ROLLBACK, then the cache updates."""
         try:
             self._fresh()  # other processes' commits first: a write never builds on a stale cache
             yield self._db
