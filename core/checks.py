@@ -105,6 +105,8 @@ class _Bad(Exception):
 
 def plain_json(value: Any, what: str = "value") -> Any:
     """A plain-JSON copy of ``value`` (see the module docstring), or an error naming where it is not."""
+    if type(value) is dict and (flat := _flat_copy(value)) is not None:
+        return flat
     try:
         return _plain(value, 0)
     except _Bad as bad:
@@ -158,6 +160,40 @@ def _container(value: Any, depth: int) -> Any:
             bad.path.append(k)
             raise
     return copy
+
+
+def _flat_copy(value: dict) -> dict | None:
+    """:func:`_plain`'s copy of a dict of plain scalars and lists of them (most properties), or None for anything
+    else (a problem, a nested dict, a value to convert): then :func:`_plain` walks it. Inlined: a bulk import
+    checks every item's properties, and one call per value cost more than the JSON encoding."""
+    copy = {}
+    for k, v in value.items():
+        if type(k) is not str or not (k.isascii() or _valid(k)):
+            return None
+        listed = type(v) is list
+        for x in v if listed else (v,):  # a list's items, or the value itself
+            kind = type(x)
+            if kind is str:
+                if not (x.isascii() or _valid(x)):
+                    return None
+            elif kind is int:
+                if not -INT64 <= x < INT64:
+                    return None
+            elif kind is float:
+                if x - x != 0.0:  # NaN or infinity
+                    return None
+            elif x is not None and kind is not bool:
+                return None
+        copy[k] = list(v) if listed else v
+    return copy
+
+
+def _valid(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _text(value: str, what: str = "text") -> None:

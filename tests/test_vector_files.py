@@ -266,6 +266,97 @@ def test_the_id_lookup_finds_every_id_including_shared_first_halves_and_appended
     assert list(grown)[:3] == ids[:3] and grown[5099] == ids[5099] and ids[10] in grown
 
 
+def test_an_index_grown_by_add_items_keeps_the_sorted_id_lookup_and_finds_like_a_fresh_one(tmp_path):
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    before = store._index("C")
+    assert before.uuids.find([to_uuid("i5")]).tolist() == [5]  # sorts the ids once
+    keys = before.uuids._sorted[0]
+    store.add_items("C", *batch(3000, 3100))
+    grown = store._index("C")
+    assert grown.uuids.extends(before.uuids) and grown.uuids._sorted[0] is keys  # no argsort of every id again
+    probe = [to_uuid(f"i{k}") for k in (0, 5, 2999, 3000, 3050, 3099, 3100)]
+    fresh = Uuids(np.array(grown.uuids.raw))
+    assert grown.uuids.find(probe).tolist() == fresh.find(probe).tolist() == [0, 5, 2999, 3000, 3050, 3099, -1]
+
+
+def test_a_batch_with_an_id_already_stored_is_refused_whole_naming_it(tmp_path):
+    from core import AlreadyExistsError
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    meta, before = store._files.meta(1), answers(store)
+    items, vectors = batch(3000, 3010)
+    items[7] = Item(uuid=to_uuid("i42"), properties={"title": "a second i42"})  # i42 is stored already
+    with pytest.raises(AlreadyExistsError, match=str(to_uuid("i42"))):
+        store.add_items("C", items, vectors)
+    assert store._files.meta(1) == meta and answers(store) == before and store.count("C") == 3000
+    assert sizes(store) == sizes_of(meta)  # the data written early was cut off again
+    assert store.bm25("C", "second", 5) == [] and store.get_items("C", [to_uuid("i3000")]) == {}
+    store.add_items("C", *batch(3000, 3010))  # the same batch without the stored id goes in
+    assert store.count("C") == 3010 and answers(EmbeddedStore(tmp_path / "s.db"))[:1] == answers(store)[:1]
+
+
+def sizes(store: EmbeddedStore) -> list[int]:
+    return [path.stat().st_size for path, _, _ in store._files._paths(store._files.meta(1))]
+
+
+def sizes_of(meta: dict) -> list[int]:
+    return [meta["count"] * width for width in (16, 8, DIMS * 4, 4 * 4)]
+
+
+def test_bytes_an_append_left_past_its_header_are_cut_off_by_the_next_one(tmp_path):
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    meta = store._files.meta(1)
+    for path, _, _ in store._files._paths(meta):  # what a process killed between its data and its header leaves
+        with open(path, "ab") as handle:
+            handle.write(b"\x7f" * 4096)
+    assert EmbeddedStore(tmp_path / "s.db").count("C") == 3000  # longer files still map
+    store.add_items("C", *batch(3000, 3100))
+    grown = store._files.meta(1)
+    assert grown["gen"] == meta["gen"] and grown["count"] == 3100 and sizes(store) == sizes_of(grown)
+    reopened = EmbeddedStore(tmp_path / "s.db")
+    assert mapped(reopened._index("C").matrix("default")) and answers(reopened) == answers(store)
+
+
+def test_add_items_writes_the_vector_data_in_a_thread_and_the_header_after_the_commit(tmp_path, monkeypatch):
+    import threading
+    from core.store.embedded.vector_files import VectorFiles
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    seen, data, header = [], VectorFiles.append_data, VectorFiles.header
+
+    def spy_data(files, meta, block):
+        seen.append(("data", threading.current_thread().name))  # started in the transaction (may end after it)
+        return data(files, meta, block)
+
+    def spy_header(files, meta, block, state):
+        seen.append(("header", threading.current_thread().name, store._db.in_transaction))
+        return header(files, meta, block, state)
+    monkeypatch.setattr(VectorFiles, "append_data", spy_data)
+    monkeypatch.setattr(VectorFiles, "header", spy_header)
+    store.add_items("C", *batch(3000, 3100))
+    assert seen == [("data", "vector-file-append"), ("header", threading.current_thread().name, False)]
+    monkeypatch.undo()
+    assert answers(EmbeddedStore(tmp_path / "s.db")) == answers(store)
+
+
+def test_a_header_that_cannot_be_written_after_the_early_append_falls_back_to_the_plain_append(tmp_path, monkeypatch):
+    import core.store.embedded.vector_files as vector_files
+    store = filled(EmbeddedStore(tmp_path / "s.db"), n=3000)
+    real, calls = vector_files.os.replace, []
+
+    def replace_failing_once(src, dst):
+        calls.append(dst)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real(src, dst)
+    monkeypatch.setattr(vector_files.os, "replace", replace_failing_once)
+    store.add_items("C", *batch(3000, 3100))
+    assert len(calls) == 2 and store._files.meta(1)["count"] == 3100 and sizes(store) == sizes_of(store._files.meta(1))
+    monkeypatch.undo()
+    reopened = EmbeddedStore(tmp_path / "s.db")
+    assert mapped(reopened._index("C").matrix("default")) and answers(reopened) == answers(store)
+    store.add_items("C", *batch(3100, 3110))  # the files' lock was released
+    assert EmbeddedStore(tmp_path / "s.db").count("C") == 3110
+
+
 def test_popularity_aligned_through_the_lookup_equals_the_plain_path():
     ids = [to_uuid(f"i{k}") for k in range(3000)]
     likes = {to_uuid(f"i{k}"): k % 9 + 1 for k in range(0, 4000, 13)}  # some liked items are not in the catalog

@@ -22,6 +22,11 @@ from core.models.fields import EARLIEST, LATEST
 from core.store.base import CollectionSpec, InteractionRow
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+"""``json.dumps(value, ensure_ascii=False, allow_nan=False)`` without a new encoder object per call (a bulk
+import encodes every item's properties: the per-call encoder was a fifth of that time)."""
+
+
 def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.ndarray:
     """Validate a batch of vectors and return it unit-normalised as contiguous float32."""
     try:
@@ -30,10 +35,10 @@ def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.
         raise InvalidInputError(f"{what} must be a numeric (n, {dims}) array: {exc}") from None
     if arr.ndim != 2 or arr.shape != (n, dims):
         raise InvalidInputError(f"{what} must have shape ({n}, {dims}) for {n} items, got {arr.shape}")
-    if not np.isfinite(arr).all():
+    norms = np.linalg.norm(arr, axis=1)  # NaN or infinity anywhere in a row makes its norm so: one pass less
+    if not np.isfinite(norms).all() and not np.isfinite(arr).all():
         bad = int(np.argwhere(~np.isfinite(arr))[0][0])
         raise InvalidInputError(f"{what}: the vector of item #{bad} holds NaN or infinity")
-    norms = np.linalg.norm(arr, axis=1)
     if n and (norms == 0).any():
         raise InvalidInputError(f"{what}: the vector of item #{int(np.argmin(norms))} is all zeros")
     return np.ascontiguousarray(arr / norms[:, None], dtype=np.float32)
@@ -53,7 +58,7 @@ def check_new_spec(spec: CollectionSpec) -> CollectionSpec:
 def to_json(value: Any, what: str = "properties") -> str:
     """A value as JSON text, checked and made plain first (:func:`core.checks.plain_json`: no NaN,
     lone surrogates or runaway nesting; numpy values, datetimes and UUIDs converted)."""
-    return json.dumps(plain_json(value, what), ensure_ascii=False, allow_nan=False)
+    return _ENCODE(plain_json(value, what))
 
 
 def stored_properties(items: Sequence[Item]) -> tuple[list[dict], list[str]]:
@@ -64,7 +69,7 @@ def stored_properties(items: Sequence[Item]) -> tuple[list[dict], list[str]]:
             plain.append(plain_json(item.properties, "properties"))
         except InvalidInputError as exc:
             raise InvalidInputError(f"item #{n} ({item.uuid}): {exc}; nothing was stored") from None
-    return plain, [json.dumps(p, ensure_ascii=False, allow_nan=False) for p in plain]
+    return plain, [_ENCODE(p) for p in plain]
 
 
 def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:

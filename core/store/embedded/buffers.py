@@ -84,7 +84,7 @@ class MemoryBacking:
         return Arrays(read_only(self.ids.data[:n]), read_only(self.rows.data[:n]),
                       {name: read_only(g.data[:n]) for name, g in self.matrices.items()})
 
-    def extend(self, current: Arrays, block: Arrays, state: dict) -> tuple[MemoryBacking, Arrays]:
+    def extend(self, current: Arrays, block: Arrays, state: dict, early: None = None) -> tuple[MemoryBacking, Arrays]:
         n = len(current)
         if self.ids.filled != n:  # extended from this prefix already: a copy of it
             return MemoryBacking.start(Arrays.joined([current, block]))

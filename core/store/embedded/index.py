@@ -74,14 +74,14 @@ class VectorIndex:
         return self.extended(block, properties, origin=origin, state=state)
 
     def extended(self, block: Arrays, properties: Sequence[dict] = (), *, origin: Any = None,
-                 state: dict | None = None) -> VectorIndex:
+                 state: dict | None = None, early: Any = None) -> VectorIndex:
         """A new index: this one's rows followed by ``block`` (this one is left as it is; its backing appends
         without copying the rows there when nothing was appended to it before). ``properties``: the new rows',
         when known."""
         backing = self.backing
         if backing is None:
             backing, _ = MemoryBacking.start(self.arrays())
-        backing, arrays = backing.extend(self.arrays(), block, state or {})
+        backing, arrays = backing.extend(self.arrays(), block, state or {}, early)  # early: a FileBacking's
         props = self.properties.extended(len(arrays), arrays.rows, properties)
         index = VectorIndex.from_arrays(arrays, props, backing, origin=origin, parent=self.uuids)
         index.ann = self.ann  # the first rows are unchanged: an ANN build over them still holds

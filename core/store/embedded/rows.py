@@ -34,14 +34,15 @@ class Uuids(Sequence):
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._tail: dict[UUID, int] = {}
         self._parent = weakref.ref(parent) if parent is not None and len(parent) <= len(raw) else None
+        if parent is not None and parent._sorted is not None and len(parent) <= len(raw):
+            # the parent's first rows are these: its sorted keys hold, the appended rows go to the tail
+            self._sorted, self._tail = parent._sorted, dict(parent._tail)
+            covered = len(parent._sorted[0]) + len(self._tail)
+            self._tail.update((UUID(bytes=raw[i].tobytes()), i) for i in range(covered, len(raw)))
 
     def extends(self, other: object) -> bool:
         """Whether this list is ``other`` (a list it was made from) with rows appended: its first rows are those."""
         return self._parent is not None and self._parent() is other
-        if parent is not None and parent._sorted is not None and len(parent) <= len(raw):
-            self._sorted, self._tail = parent._sorted, dict(parent._tail)
-            covered = len(parent._sorted[0]) + len(self._tail)
-            self._tail.update((UUID(bytes=raw[i].tobytes()), i) for i in range(covered, len(raw)))
 
     @classmethod
     def of(cls, ids: Iterable[UUID]) -> Uuids:

@@ -34,9 +34,11 @@ from core.errors import NotFoundError, StoreError
 from core.models import Item
 from core.store.base import AppendedInteractions
 from core.store.embedded.buffers import Arrays
+from core.store.embedded.file_append import EarlyAppend
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.index_io import SqlProperties, new_arrays, read_arrays, stream
 from core.store.embedded.rows import Properties, Uuids
+from core.store.embedded.vector_files import FileBacking
 
 log = logging.getLogger(__name__)
 
@@ -159,33 +161,41 @@ class Snapshots:
         follow once it has committed."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._pending = []
+            self._pending, self._closing = [], []
             try:
-                self._fresh()  # other processes' commits first: a write never builds on a stale cache
-                yield self._db
-                seen = self._versions()
-            except sqlite3.Error as exc:
+                yield from self._committed()
+            finally:
+                for close in self._closing:  # whatever the transaction became: EarlyAppend.close
+                    close()
+
+    def _committed(self):
+        """``_tx``'s body: the caller's block, then COMMIT or ROLLBACK, then the cache updates."""
+        try:
+            self._fresh()  # other processes' commits first: a write never builds on a stale cache
+            yield self._db
+            seen = self._versions()
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-                raise StoreError(f"the embedded store rejected the write, nothing was stored: {exc}") from exc
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            try:
-                self._db.execute("COMMIT")
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                self._forget()
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"the embedded store could not commit the write, nothing was stored: "
-                                     f"{exc}") from exc
-                raise
-            self._seen = seen
-            try:
-                for update in self._pending:
-                    update()
-            except Exception:  # e.g. no memory for the new index: the write stands, the caches are read again
-                self._forget()
+            self._forget()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"the embedded store could not commit the write, nothing was stored: "
+                                 f"{exc}") from exc
+            raise
+        self._seen = seen
+        try:
+            for update in self._pending:
+                update()
+        except Exception:  # e.g. no memory for the new index: the write stands, the caches are read again
+            self._forget()
 
     @contextmanager
     def _reading(self):
@@ -245,18 +255,32 @@ class Snapshots:
         return self._new_index(cid, arrays, backing, Origin(cid, item_version, int(arrays.rows[-1]) if len(arrays)
                                                             else 0))
 
-    def _appended(self, collection: str, was_empty: bool, items: Sequence[Item], copies: list[dict],
-                  named: dict[str, np.ndarray], origin: Origin, token: str | None) -> None:
-        """After add_items committed: the new index (the old one's rows and these), swapped in."""
-        index = self._indexes.get(collection)
+    def _appending(self, collection: str, items: Sequence[Item], named: dict[str, np.ndarray], origin: Origin,
+                   token: str | None) -> tuple[Arrays, EarlyAppend | None]:
+        """In add_items' transaction: its rows as a block, and their early append to the index's vector files
+        (:mod:`core.store.embedded.file_append`; None for an index in memory, or none yet)."""
         rows = np.arange(origin.last_row - len(items) + 1, origin.last_row + 1, dtype=np.int64)
         block = Arrays(Uuids.of(item.uuid for item in items).raw, rows, named)
+        index = self._indexes.get(collection)
+        if index is None or not isinstance(index.backing, FileBacking) or not len(block):
+            return block, None
+        early = EarlyAppend(index.backing, len(index), block, {"token": token, "item_version": origin.item_version})
+        self._closing.append(early.close)
+        return block, early
+
+    def _appended(self, collection: str, was_empty: bool, copies: list[dict], batch: tuple[Arrays, Any],
+                  origin: Origin, token: str | None) -> None:
+        """After add_items committed: the new index (the old one's rows and ``batch``'s), swapped in."""
+        (block, early), index = batch, self._indexes.get(collection)
         state = {"token": token, "item_version": origin.item_version}
+        if early is not None and (index is None or index.backing is not early.backing):
+            early.close()  # the index changed meanwhile: appended the plain way
+            early = None
         if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
             backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
             self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, copies)
         elif index is not None:
-            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state)
+            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state, early=early)
 
     def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
         """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""

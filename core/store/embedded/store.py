@@ -144,12 +144,18 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         default = spec.default_vector
         with self._tx() as db:
             cid = self._cid(collection)
-            self._reject_existing(db, cid, ids)
             was_empty = db.execute("SELECT 1 FROM items WHERE cid=? LIMIT 1", (cid,)).fetchone() is None
             start = db.execute("SELECT COALESCE(MAX(row), 0) FROM items").fetchone()[0] + 1
             rows = range(start, start + len(items))
-            db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
-                           zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
+            version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
+            origin = Origin(cid, version, start + len(items) - 1)
+            batch = self._appending(collection, items, named, origin, token)  # vector file data written meanwhile
+            try:  # UNIQUE(cid, uuid) finds an id that is there already, at no cost to a batch of new ones
+                db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
+                               zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
+            except sqlite3.IntegrityError:
+                self._reject_existing(db, cid, ids, start)  # names it (the transaction is rolled back)
+                raise
             for name, block in named.items():
                 if name != default:
                     db.executemany("INSERT INTO item_vectors(row, name, vector) VALUES (?,?,?)",
@@ -160,9 +166,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection, NO_INTERACTIONS)  # only appended: memos of interaction counts stay right
             if items:
-                version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
-                origin = Origin(cid, version, rows[-1])
-                self._on_commit(lambda: self._appended(collection, was_empty, items, copies, named, origin, token))
+                self._on_commit(lambda: self._appended(collection, was_empty, copies, batch, origin, token))
         return len(items)
 
     def _item_version(self, cid: int) -> int:
@@ -193,11 +197,12 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                 token = db.execute("SELECT token FROM collections WHERE id=?", (cid,)).fetchone()[0]
                 self._on_commit(lambda: self._rewritten(collection, new, token))
 
-    def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str]) -> None:
+    def _reject_existing(self, db: sqlite3.Connection, cid: int, ids: list[str], start: int) -> None:
+        """The error for the first of ``ids`` stored before row ``start`` (rows from there are the failed batch's)."""
         for chunk in range(0, len(ids), 500):
             part = ids[chunk:chunk + 500]
-            row = db.execute(f"SELECT uuid FROM items WHERE cid=? AND uuid IN ({','.join('?' * len(part))})",
-                             (cid, *part)).fetchone()
+            row = db.execute(f"SELECT uuid FROM items WHERE cid=? AND row<? AND uuid IN ({','.join('?' * len(part))})",
+                             (cid, start, *part)).fetchone()
             if row:
                 raise AlreadyExistsError(f"item {row[0]} already exists in this collection")
 

@@ -6,7 +6,9 @@ then only appended to: ``c<cid>-<gen>.ids`` (16-byte ids), ``.rows`` (int64 SQLi
 generation, how many rows the files hold, the last row's key and id, the collection's
 ``token`` and ``item_version`` and its named vectors. The header is replaced atomically (a temp
 file, fsync, rename, fsync of the directory) after the data it describes is on disk, so it never
-promises rows that are not there; a file shorter than the header says is torn and not used.
+promises rows that are not there; a file shorter than the header says is torn and not used, bytes
+past it are cut off by the next append (``add_items`` writes its data during its transaction and its
+header after the commit: :mod:`core.store.embedded.file_append`).
 
 SQLite stays the truth. Before files are used they are checked against it
 (:mod:`core.store.embedded.index_io`): token, item_version and vectors equal, and the last row
@@ -29,6 +31,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,12 +68,21 @@ class VectorFiles:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        with open(self.dir / "lock", "a+b") as handle:
+        handle = self.acquire()
+        try:
+            yield
+        finally:
+            release(handle)
+
+    def acquire(self) -> Any:
+        """The files' lock, held until :func:`release` of what this returns (:meth:`lock` for a block)."""
+        handle = open(self.dir / "lock", "a+b")
+        try:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
 
     def meta(self, cid: int) -> dict | None:
         """The header of collection ``cid``'s files, or None (missing, unreadable, another format)."""
@@ -102,22 +114,38 @@ class VectorFiles:
 
     def append(self, meta: dict, block: Arrays, state: dict) -> dict | None:
         """Append ``block`` after the ``meta['count']`` rows (under :meth:`lock`); the new header, or None when the
-        files are not exactly that long (a failed append left bytes behind: the caller writes a new generation)."""
-        paths = self._paths(meta)
+        files are shorter than that (the caller writes a new generation)."""
+        return self.header(meta, block, state) if self.append_data(meta, block) else None
+
+    def append_data(self, meta: dict, block: Arrays) -> bool:
+        """Write ``block``'s rows after the ``meta['count']`` rows and fsync them (under :meth:`lock`; the header is
+        :meth:`header`'s). Bytes past those rows (an append that failed or crashed before its header) are cut
+        off first: no header ever counted them, so no reader maps them."""
         try:
-            for path, dtype, width in paths:
-                if path.stat().st_size != meta["count"] * width * dtype.itemsize:
-                    return None
-            parts = [block.ids, block.rows, *(block.matrices[name] for name in meta["vectors"])]
-            for (path, _, _), part in zip(paths, parts):
+            self.cut(meta)
+            for (path, _, _), part in zip(self._paths(meta), [block.ids, block.rows,
+                                                              *(block.matrices[n] for n in meta["vectors"])]):
                 with open(path, "r+b") as handle:
                     handle.seek(0, os.SEEK_END)
-                    handle.write(np.ascontiguousarray(part).tobytes())
+                    handle.write(_buffer(part))
                     handle.flush()
                     os.fsync(handle.fileno())
         except OSError as exc:
             log.warning("could not append to the vector files of collection %s: %s", meta["cid"], exc)
-            return None
+            return False
+        return True
+
+    def cut(self, meta: dict) -> None:
+        """Truncate the files to the ``meta['count']`` rows (OSError when one is shorter: it is torn)."""
+        for path, dtype, width in self._paths(meta):
+            size = meta["count"] * width * dtype.itemsize
+            if path.stat().st_size < size:
+                raise OSError(f"{path.name} is shorter than its header says")
+            if path.stat().st_size > size:
+                os.truncate(path, size)
+
+    def header(self, meta: dict, block: Arrays, state: dict) -> dict:
+        """The header of ``meta``'s files grown by ``block`` (written after its data: :meth:`append_data`)."""
         return self._commit({**meta, **state, "count": meta["count"] + len(block)}, block)
 
     def write(self, cid: int, vectors: dict[str, int], chunks: Iterable[Arrays], state: dict) -> dict | None:
@@ -132,7 +160,7 @@ class VectorFiles:
             try:
                 for chunk in chunks:
                     for handle, part in zip(handles, [chunk.ids, chunk.rows, *(chunk.matrices[n] for n in vectors)]):
-                        handle.write(np.ascontiguousarray(part).tobytes())
+                        handle.write(_buffer(part))
                     meta["count"] += len(chunk)
                     last = chunk if len(chunk) else last
                 for handle in handles:
@@ -193,8 +221,12 @@ class FileBacking:
     def __init__(self, files: VectorFiles, meta: dict) -> None:
         self.files, self.meta = files, meta
 
-    def extend(self, current: Arrays, block: Arrays, state: dict) -> tuple[FileBacking | MemoryBacking, Arrays]:
+    def extend(self, current: Arrays, block: Arrays, state: dict,
+               early: Any = None) -> tuple[FileBacking | MemoryBacking, Arrays]:
+        """``current`` and ``block`` as files (``early``: an :class:`~.file_append.EarlyAppend` of the block)."""
         n, cid = len(current), self.meta["cid"]
+        if early is not None and (done := early.finish()) is not None:
+            return FileBacking(self.files, done[0]), done[1]
         with self.files.lock():
             meta = self.files.meta(cid)
             same = meta is not None and meta["gen"] == self.meta["gen"] and all(
@@ -217,6 +249,19 @@ class FileBacking:
             return False
         return bool((mapped.rows[n:] == block.rows).all() and (mapped.ids[n:] == block.ids).all()
                     and all((mapped.matrices[k][n:] == m).all() for k, m in block.matrices.items()))
+
+
+def release(handle: Any) -> None:
+    """Give up the lock :meth:`VectorFiles.acquire` took."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _buffer(part: np.ndarray) -> np.ndarray:
+    """The bytes of ``part`` for a write, without a copy when it is contiguous (a 10k-row block is 15 MB)."""
+    return np.ascontiguousarray(part).reshape(-1).view(np.uint8)
 
 
 def _mapped(path: Path, dtype: np.dtype, size: int) -> np.ndarray:
