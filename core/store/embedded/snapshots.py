@@ -284,9 +284,8 @@ class Snapshots:
 
     def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
         """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""
-        state = {"token": token, "item_version": index.origin.item_version}
         backing, arrays = new_arrays(self._files, index.origin.cid, self.get_collection(collection).vectors,
-                                     index.arrays(), state)
+                                     index.arrays(), {"token": token, "item_version": index.origin.item_version})
         new = VectorIndex.from_arrays(arrays, index.properties, backing, origin=index.origin)
         new.text_before = getattr(index, "text_kept", None) or index.text_before  # the same rows and texts
         self._indexes[collection] = new
