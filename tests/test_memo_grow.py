@@ -163,3 +163,29 @@ def test_an_index_grown_by_add_items_keeps_its_alignment_and_adds_the_new_rows(s
     monkeypatch.undo()
     np.testing.assert_allclose(got, Popularity(_like_counts(store, "C")).scaled(list(ids)))
     assert got[-2] > 0 and got[-1] == 0  # the item liked before it existed counts; the new one has no likes
+
+
+def test_the_behaviour_model_is_carried_over_appends_and_scores_as_a_fresh_one(store):
+    from core import train_behaviour
+    from core.learn import BehaviourModel
+    from core.learn.train import behaviour_model
+
+    add(store, [row(f"p{p}", i, 1.0, p * 6 + i) for p in range(8) for i in range(6) if (p + i) % 3])
+    train_behaviour(store, "C", dims=2, l2=1.0)
+    model = behaviour_model(store, "C")
+    query = model.query(ITEMS[:2], [1.0, 1.0])
+    first = model.similarity_rows(query, store._index("C").uuids)
+    add(store, [row("late", 0, 1.0, 99)])  # an appended interaction: the vectors are the same
+    carried = behaviour_model(store, "C")
+    assert carried is not model and carried.learned is model.learned  # a new object (readers keep the old)
+    np.testing.assert_array_equal(carried.similarity_rows(query, store._index("C").uuids), first)
+    new = to_uuid("item-new")
+    store.add_items("C", [Item(uuid=new, properties={"title": "new"})], np.array([[0.3, 0.9]], np.float32))
+    ids = store._index("C").uuids  # the grown row list: the old rows' alignment reused, the new id looked up
+    grown_model, full = behaviour_model(store, "C"), []
+    grown_model.rows_of = lambda given: full.append(len(given)) or BehaviourModel.rows_of(grown_model, given)
+    got = grown_model.similarity_rows(query, ids)
+    assert full == []  # no lookup of every row: the earlier alignment plus the one new id
+    want = BehaviourModel(model.learned).similarity_rows(query, ids)
+    np.testing.assert_array_equal(got, want)
+    assert got[-1] == 0.0 and len(got) == len(ITEMS) + 1  # an item the model never saw scores 0

@@ -46,8 +46,22 @@ class BehaviourModel:
     def __init__(self, learned: LearnedVectors) -> None:
         self.learned = learned
         self.meta = dict(learned.meta)
-        self.row = {u: k for k, u in enumerate(learned.ids)}
+        self._row: dict[UUID, int] | None = None
         self._aligned: tuple[Sequence[UUID], int, np.ndarray | None] | None = None
+
+    @property
+    def row(self) -> dict[UUID, int]:
+        """Each model item's row (made on first use: a store's own row lists are looked up the other way)."""
+        if self._row is None:
+            self._row = {u: k for k, u in enumerate(self.learned.ids)}
+        return self._row
+
+    def carried(self, _appended: object = None) -> BehaviourModel:
+        """This model as a new object over the same vectors, keeping what it worked out (a memo's ``grow``:
+        added interactions or items change nothing it holds)."""
+        out = BehaviourModel.__new__(BehaviourModel)
+        out.learned, out.meta, out._row, out._aligned = self.learned, self.meta, self._row, self._aligned
+        return out
 
     @property
     def dims(self) -> int:
@@ -93,7 +107,7 @@ class BehaviourModel:
         """:meth:`similarity` over a store's own row list, the row map converted once per list and length."""
         cached = self._aligned  # holds the list itself: a freed list's id can come back for another one
         if cached is None or cached[0] is not ids or cached[1] != len(ids):
-            rows = self.rows_of(ids)
+            rows = self._aligned_rows(ids, cached)
             same = len(rows) == len(self.learned.ids) and bool((rows == np.arange(len(rows))).all())
             cached = self._aligned = (ids, len(ids), None if same else rows)  # None: the model's own row order
         rows = cached[2]
@@ -103,6 +117,16 @@ class BehaviourModel:
             return self.learned.vectors @ query.vector
         scores = np.append(self.learned.vectors @ query.vector, np.float32(0.0))  # row -1 reads the appended 0
         return scores[rows]
+
+    def _aligned_rows(self, ids: Sequence[UUID], before: tuple | None) -> np.ndarray:
+        """:meth:`rows_of` ``ids``; for a store list that is the last one aligned with rows appended (its
+        ``extends``), that one's rows plus a lookup of the new ids only."""
+        extends = getattr(ids, "extends", None)
+        if before is None or extends is None or not extends(before[0]) or before[1] > len(ids):
+            return self.rows_of(ids)
+        old = np.arange(before[1], dtype=np.int64) if before[2] is None else before[2]
+        new = np.fromiter((self.row.get(u, -1) for u in ids[before[1]:]), dtype=np.int64, count=len(ids) - before[1])
+        return np.concatenate([old, new])
 
     def top_contributions(self, query: BehaviourQuery, ids: Sequence[UUID]) -> list[tuple[UUID, float] | None]:
         """For each of ``ids``: the interaction with the largest part of its similarity and that part

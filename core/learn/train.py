@@ -155,7 +155,8 @@ def behaviour_model(store: Store, collection: str) -> BehaviourModel | None:
     learned = store.get_learned(collection, BEHAVIOUR)  # cached by the store; the memo is per model object
     if learned is None:  # a read-only workspace's model lives in memory only (see _auto_train)
         return _unsaved(store, collection).get("model")
-    return store.memo(collection, f"behaviour_model:{id(learned)}", lambda: BehaviourModel(learned))
+    return store.memo(collection, f"behaviour_model:{id(learned)}", lambda: BehaviourModel(learned),
+                      grow=BehaviourModel.carried)  # added interactions or items leave the vectors as they are
 
 
 def ensure_behaviour(store: Store, collection: str,
