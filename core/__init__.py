@@ -5,7 +5,8 @@ and the CLI import only from this module.
 """
 
 # vocabulary: models, configs, errors, IDs, values, titles, filter expressions
-from core.configs import DEFAULT_HALF_LIFE_DAYS, AgentConfig, AnnConfig, BlendWeights, LLMConfig, LocalRankerConfig, PipelineConfig
+from core.configs import (DEFAULT_HALF_LIFE_DAYS, AgentConfig, AnnConfig, BlendWeights, LLMConfig, LocalRankerConfig,
+                          PipelineConfig)
 from core.errors import (AccessDeniedError, AlreadyExistsError, BatchWriteError, CancelledError, CatalogImportError, InvalidInputError,
                          NotAvailableError,
                          NotFoundError, PersonalizationError, ReadOnlyError, StoreError, UnsupportedFilterError)
@@ -87,7 +88,8 @@ from core.eval.sweep import SWEEPABLE, SweepResult, grid_points, sweep
 
 __all__ = [
     # vocabulary
-    "AgentConfig", "AnnConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig", "PipelineConfig",
+    "AgentConfig", "AnnConfig", "BlendWeights", "DEFAULT_HALF_LIFE_DAYS", "LLMConfig", "LocalRankerConfig",
+    "PipelineConfig",
     "AccessDeniedError", "AlreadyExistsError", "BatchWriteError", "CancelledError", "CatalogImportError", "InvalidInputError", "NotAvailableError", "NotFoundError",
     "PersonalizationError", "ReadOnlyError", "StoreError", "UnsupportedFilterError", "generate_uuid5", "to_uuid",
     "METADATA_FIELDS", "GetObjectsOptions", "Item", "Movement", "Persona", "PersonaInteraction",

@@ -18,7 +18,8 @@ from core import CollectionSpec, EmbeddedStore, Item, PersonaInteraction, Person
 from core.configs import AnnConfig
 from core.store.embedded import threads
 
-pytest.importorskip("faiss")
+pytest.importorskip("faiss", reason="faiss-cpu (requirements.txt) is not installed: the approximate stage "
+                    "cannot run")
 
 N, D = 4000, 32
 ON = AnnConfig(min_rows=1000, min_rows_multi=1000, few_rows=200, build="sync", kind="hnsw")

@@ -9,7 +9,8 @@ import pytest
 from core import CollectionSpec, EmbeddedStore, Item, generate_uuid5
 from core.configs import AnnConfig
 
-pytest.importorskip("faiss")
+pytest.importorskip("faiss", reason="faiss-cpu (requirements.txt) is not installed: the approximate stage "
+                    "cannot run")
 
 N, D = 3000, 16
 ON = AnnConfig(min_rows=1000, min_rows_multi=1000, few_rows=100, build="sync", kind="ivf")

@@ -66,7 +66,7 @@ def _search_step(trace: list[dict]) -> dict:
                                                       ("exact", "exact", "ann disabled"),
                                                       ("hnsw", "ann-hnsw", None)])
 def test_the_cli_mode_decides_the_path_and_the_trace_says_it(movies, mode, path, reason):
-    pytest.importorskip("faiss")
+    pytest.importorskip("faiss", reason="hnsw mode needs faiss-cpu (requirements.txt)")
     data = recommend(movies, "--vector-search", mode)
     search = _search_step(data["trace"])
     assert search["path"] == path

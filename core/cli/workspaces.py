@@ -82,7 +82,8 @@ def open_store(args: argparse.Namespace, options: dict[str, Any] | None = None):
     """The store of ``--workspace`` (a shared one is made if new); read-only without a needed passcode.
     ``options``: ``{"ann": AnnConfig}`` for the workspace's file."""
     ref = WorkspaceRef.parse(args.workspace)
-    return spaces(args, (options or {}).get("ann")).open(ref, passcode=passcode(args), create=ref.kind == "shared").store
+    spaces_ = spaces(args, (options or {}).get("ann"))
+    return spaces_.open(ref, passcode=passcode(args), create=ref.kind == "shared").store
 
 
 def cmd_list(_, args: argparse.Namespace) -> Output:

@@ -54,7 +54,8 @@ def open_store(location: str | Path = ":memory:", **options: Any) -> Store:
 def _embedded(path: str | Path, options: dict[str, Any]) -> Store:
     ann = options.pop("ann", None)
     if options:
-        raise InvalidInputError(f"options {sorted(options)} are for a Weaviate server; an embedded store at {str(path)!r} "
+        raise InvalidInputError(f"options {sorted(options)} are for a Weaviate server; an embedded store at "
+                                f"{str(path)!r} "
                                 "takes only ann")
     if ann is not None and not isinstance(ann, AnnConfig):
         raise InvalidInputError(f"ann must be an AnnConfig, got {type(ann).__name__}")

@@ -6,8 +6,8 @@ its trace):
 
 - ``exact``: every row is scored (:meth:`VectorIndex.search_max`, with its exact pruning when a
   prior decides). Taken for catalogs below ``AnnConfig.min_rows`` (one query) / ``min_rows_multi``
-  (several: knn, multi_interest, the local agent's batched searches), without faiss, with ``enabled=False``, while the index builds,
-  and for a query of zeros (the most-liked list: only the prior counts).
+  (several: knn, multi_interest, the local agent's batched searches), without faiss, with ``enabled=False``,
+  while the index builds, and for a query of zeros (the most-liked list: only the prior counts).
 - ``exact-pruned``: with a prior that decides the ranking (:mod:`~core.store.embedded.pruning`) so
   that at most ``few_rows`` rows can still reach the top, only those are scored, exactly.
 - ``exact-subset``: a filter leaves at most ``few_rows`` rows (and at most half): only those are scored.
