@@ -24,20 +24,19 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from core.errors import NotFoundError, StoreError
-from core.models import Item
 from core.store.base import AppendedInteractions
 from core.store.embedded.buffers import Arrays
 from core.store.embedded.file_append import EarlyAppend
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.index_io import SqlProperties, new_arrays, read_arrays, stream
-from core.store.embedded.rows import Properties, Uuids
+from core.store.embedded.rows import Properties
 from core.store.embedded.vector_files import FileBacking
 
 log = logging.getLogger(__name__)
@@ -255,12 +254,12 @@ class Snapshots:
         return self._new_index(cid, arrays, backing, Origin(cid, item_version, int(arrays.rows[-1]) if len(arrays)
                                                             else 0))
 
-    def _appending(self, collection: str, items: Sequence[Item], named: dict[str, np.ndarray], origin: Origin,
+    def _appending(self, collection: str, ids: np.ndarray, named: dict[str, np.ndarray], origin: Origin,
                    token: str | None) -> tuple[Arrays, EarlyAppend | None]:
-        """In add_items' transaction: its rows as a block, and their early append to the index's vector files
-        (:mod:`core.store.embedded.file_append`; None for an index in memory, or none yet)."""
-        rows = np.arange(origin.last_row - len(items) + 1, origin.last_row + 1, dtype=np.int64)
-        block = Arrays(Uuids.of(item.uuid for item in items).raw, rows, named)
+        """In add_items' transaction: its rows (``ids``: their ``(n, 16)`` bytes) as a block, and their early append
+        to the index's vector files (:mod:`core.store.embedded.file_append`; None for an index in memory)."""
+        rows = np.arange(origin.last_row - len(ids) + 1, origin.last_row + 1, dtype=np.int64)
+        block = Arrays(ids, rows, named)
         index = self._indexes.get(collection)
         if index is None or not isinstance(index.backing, FileBacking) or not len(block):
             return block, None

@@ -38,6 +38,7 @@ from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns, load_vectors, migrate, store_path,
                                         valid_name)
+from core.store.embedded.rows import texts_and_raw
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
@@ -134,7 +135,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
     def add_items(self, collection: str, items: Sequence[Item], vectors: np.ndarray | Mapping[str, np.ndarray]) -> int:
         spec = self.get_collection(collection)
         named = named_batches(spec, vectors, len(items))
-        ids = [str(item.uuid) for item in items]
+        ids, raw_ids = texts_and_raw([item.uuid for item in items])
         if len(set(ids)) != len(ids):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
@@ -149,7 +150,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             rows = range(start, start + len(items))
             version, token = db.execute("SELECT item_version, token FROM collections WHERE id=?", (cid,)).fetchone()
             origin = Origin(cid, version, start + len(items) - 1)
-            batch = self._appending(collection, items, named, origin, token)  # vector file data written meanwhile
+            batch = self._appending(collection, raw_ids, named, origin, token)  # vector file data written meanwhile
             try:  # UNIQUE(cid, uuid) finds an id that is there already, at no cost to a batch of new ones
                 db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
                                zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
