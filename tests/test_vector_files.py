@@ -428,3 +428,10 @@ def test_id_texts_and_bytes_from_one_pass_equal_str_and_bytes_of_each_id():
     assert texts == [str(u) for u in ids] and raw.shape == (len(ids), 16)
     assert [uuid.UUID(bytes=r.tobytes()) for r in raw] == ids
     assert texts_and_raw([])[0] == [] and texts_and_raw([])[1].shape == (0, 16)
+
+
+def test_rows_handed_to_sqlite_as_views_read_back_as_each_rows_bytes():
+    from core.store.embedded.rows import row_bytes
+    block = np.random.default_rng(3).normal(size=(5, 7)).astype(np.float32)
+    assert [bytes(view) for view in row_bytes(block)] == [row.tobytes() for row in block]
+    assert list(row_bytes(np.zeros((0, 7), np.float32))) == []

@@ -103,6 +103,13 @@ def _raw(ids: list[UUID]) -> np.ndarray:
     return np.frombuffer(b"".join(u.bytes for u in ids), dtype=np.uint8).reshape(-1, 16)
 
 
+def row_bytes(matrix: np.ndarray) -> Iterator[memoryview]:
+    """Each row of a C-contiguous 2-d array as a memoryview of its bytes, for SQLite to copy into a BLOB (a
+    ``tobytes()`` per row copies each row once more first)."""
+    flat, width = memoryview(matrix.reshape(-1)).cast("B"), matrix.shape[1] * matrix.itemsize
+    return (flat[i:i + width] for i in range(0, len(flat), width or 1))
+
+
 _HEX_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
 """Where ``str(UUID)`` puts the 32 hex digits among its 36 characters (dashes at 8, 13, 18 and 23)."""
 

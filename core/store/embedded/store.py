@@ -38,7 +38,7 @@ from core.store.embedded.index import VectorIndex
 from core.store.embedded.learned import LearnedTables
 from core.store.embedded.schema import (CAPABILITIES, check_schema, fts_columns, load_vectors, migrate, store_path,
                                         valid_name)
-from core.store.embedded.rows import texts_and_raw
+from core.store.embedded.rows import row_bytes, texts_and_raw
 from core.store.embedded.settings import CollectionSettings
 from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
@@ -153,14 +153,14 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             batch = self._appending(collection, raw_ids, named, origin, token)  # vector file data written meanwhile
             try:  # UNIQUE(cid, uuid) finds an id that is there already, at no cost to a batch of new ones
                 db.executemany("INSERT INTO items(row, cid, uuid, properties, vector) VALUES (?,?,?,?,?)",
-                               zip(rows, [cid] * len(items), ids, props, (v.tobytes() for v in named[default])))
+                               zip(rows, [cid] * len(items), ids, props, row_bytes(named[default])))
             except sqlite3.IntegrityError:
                 self._reject_existing(db, cid, ids, start)  # names it (the transaction is rolled back)
                 raise
             for name, block in named.items():
                 if name != default:
                     db.executemany("INSERT INTO item_vectors(row, name, vector) VALUES (?,?,?)",
-                                   ((row, name, v.tobytes()) for row, v in zip(rows, block)))
+                                   zip(rows, [name] * len(items), row_bytes(block)))
             columns = ", ".join(f"c{i}" for i in range(max(1, len(spec.text_fields))))
             marks = ",".join("?" * (1 + max(1, len(spec.text_fields))))
             db.executemany(f"INSERT INTO fts_{cid}(rowid, {columns}) VALUES ({marks})",
