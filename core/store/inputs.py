@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import json
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
 import numpy as np
 
-from core.checks import describe, plain_json
+from core.checks import describe, is_flat_plain, plain_json
 from core.errors import InvalidInputError, NotAvailableError
 from core.models import Item
 from core.models.fields import EARLIEST, LATEST
 from core.store.base import CollectionSpec, InteractionRow
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-"""``json.dumps(value, ensure_ascii=False, allow_nan=False)`` without a new encoder object per call (a bulk
-import encodes every item's properties: the per-call encoder was a fifth of that time)."""
+def _encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, ensure_ascii=False, allow_nan=False)`` for plain values (:func:`core.checks.plain_json`'s
+    output or a dict :func:`core.checks.is_flat_plain` passed: never circular), through one C encoder made once:
+    ``JSONEncoder.encode`` makes a new one per call, half of what a bulk import spent encoding properties."""
+    plain = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+    if c_make_encoder is None:  # a Python without the C accelerator
+        return plain.encode
+    encode = c_make_encoder(None, plain.default, encode_basestring, None, ": ", ", ", False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
 
 
 def check_vectors(vectors: Any, n: int, dims: int, what: str = "vectors") -> np.ndarray:
@@ -70,6 +80,22 @@ def stored_properties(items: Sequence[Item]) -> tuple[list[dict], list[str]]:
         except InvalidInputError as exc:
             raise InvalidInputError(f"item #{n} ({item.uuid}): {exc}; nothing was stored") from None
     return plain, [_ENCODE(p) for p in plain]
+
+
+def property_texts(items: Sequence[Item]) -> list[str]:
+    """The items' properties as JSON text, checked as :func:`stored_properties` checks them, without keeping a
+    copy (the embedded store reads them back from SQLite when asked): a dict that is plain already is encoded
+    as it is; any other goes through :func:`core.checks.plain_json` (converted, or an error naming it)."""
+    texts = []
+    for n, item in enumerate(items):
+        props = item.properties
+        if type(props) is not dict or not is_flat_plain(props):
+            try:
+                props = plain_json(props, "properties")
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"item #{n} ({item.uuid}): {exc}; nothing was stored") from None
+        texts.append(_ENCODE(props))
+    return texts
 
 
 def named_batches(spec: CollectionSpec, vectors: np.ndarray | Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:

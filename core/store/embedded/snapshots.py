@@ -267,8 +267,8 @@ class Snapshots:
         self._closing.append(early.close)
         return block, early
 
-    def _appended(self, collection: str, was_empty: bool, copies: list[dict], batch: tuple[Arrays, Any],
-                  origin: Origin, token: str | None) -> None:
+    def _appended(self, collection: str, was_empty: bool, batch: tuple[Arrays, Any], origin: Origin,
+                  token: str | None) -> None:
         """After add_items committed: the new index (the old one's rows and ``batch``'s), swapped in."""
         (block, early), index = batch, self._indexes.get(collection)
         state = {"token": token, "item_version": origin.item_version}
@@ -277,9 +277,9 @@ class Snapshots:
             early = None
         if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
             backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
-            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, copies)
+            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin)
         elif index is not None:
-            self._indexes[collection] = index.extended(block, copies, origin=origin, state=state, early=early)
+            self._indexes[collection] = index.extended(block, origin=origin, state=state, early=early)
 
     def _rewritten(self, collection: str, index: VectorIndex, token: str | None) -> None:
         """After put_vectors committed: ``index`` (its vectors in memory) as a new generation of the files."""

@@ -44,7 +44,7 @@ from core.store.embedded.snapshots import Origin, Snapshots
 from core.store.embedded.staging import Staging
 from core.store.embedded.vector_files import VectorFiles
 from core.store.hybrid import check_hybrid, engine_hybrid
-from core.store.inputs import check_limit, check_vectors, named_batches, no_boost, stored_properties
+from core.store.inputs import check_limit, check_vectors, named_batches, no_boost, property_texts
 from core.store.records import NO_INTERACTIONS
 
 
@@ -140,7 +140,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
             seen: set[str] = set()
             dup = next(i for i in ids if i in seen or seen.add(i))
             raise InvalidInputError(f"item id {dup} appears more than once in the batch")
-        copies, props = stored_properties(items)  # copies: what a reopened store reads, so the index holds that
+        props = property_texts(items)  # no copies kept: the index reads them from SQLite (what a reopen reads)
         texts = [fts_columns(item.properties, spec.text_fields) for item in items]
         default = spec.default_vector
         with self._tx() as db:
@@ -167,7 +167,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
                            ((row, *cols) for row, cols in zip(rows, texts)))
             self._changed(collection, NO_INTERACTIONS)  # only appended: memos of interaction counts stay right
             if items:
-                self._on_commit(lambda: self._appended(collection, was_empty, copies, batch, origin, token))
+                self._on_commit(lambda: self._appended(collection, was_empty, batch, origin, token))
         return len(items)
 
     def _item_version(self, cid: int) -> int:
