@@ -6,9 +6,9 @@ then only appended to: ``c<cid>-<gen>.ids`` (16-byte ids), ``.rows`` (int64 SQLi
 generation, how many rows the files hold, the last row's key and id, the collection's
 ``token`` and ``item_version`` and its named vectors. The header is replaced atomically (a temp
 file and a rename; for a new generation also fsyncs of both and of the directory) after the data it
-describes is fsynced, so it never promises rows that are not there; a file shorter than the header says is torn and not used, bytes
-past it are cut off by the next append (``add_items`` writes its data during its transaction and its
-header after the commit: :mod:`core.store.embedded.file_append`).
+describes is fsynced, so it never promises rows that are not there; a file shorter than the header says
+is torn and not used, bytes past it are cut off by the next append (``add_items`` writes its data
+during its transaction and its header after the commit: :mod:`core.store.embedded.file_append`).
 
 SQLite stays the truth. Before files are used they are checked against it
 (:mod:`core.store.embedded.index_io`): token, item_version and vectors equal, and the last row
