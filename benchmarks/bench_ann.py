@@ -11,7 +11,7 @@ case, or ``clustered``, bench_scale's 1,000 Gaussian clusters). Its
 ``AnnConfig`` is switched between exact (``enabled=False``) and each ANN kind (thresholds at 1, so
 every strategy takes it); runs are interleaved. Per strategy (centroid, knn, multi_interest; a persona
 with 20 likes, 5 dislikes): ``get_objects`` p50/p95 exact vs ANN, with and without a 30 % filter,
-and recall@10 of ANN's returned list against exact's over 20 personas; next to numpy and faiss
+and recall@10 of ANN's returned list against exact's over 20 personas (``--personas``); next to numpy and faiss
 ``IndexFlatIP`` exact top-k of one query and of 20 queries. Build time and the index's memory are
 printed per kind. Nothing here is asserted.
 """
@@ -135,7 +135,7 @@ def floors(x: np.ndarray, runs: int) -> dict[str, tuple[float, float]]:
 
 
 def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[str, AnnConfig],
-               synthetic: str = "uniform") -> None:
+               synthetic: str = "uniform", count: int = 20) -> None:
     from weaviate.classes.query import Filter
     x, source = vectors_for(n, real, synthetic=synthetic)
     base = rss_mb()
@@ -158,7 +158,7 @@ def bench_size(n: int, real: bool, runs: int, kinds: list[str], configs: dict[st
     print("|---|---|---|---|---:|---:|---:|---:|---:|")
     for strategy in STRATEGIES:
         agent = PersonalizationAgent.create(store, "Bench", strategy=strategy)
-        people = personas(agent, n, 20) if strategy == STRATEGIES[0] else [f"p{p}" for p in range(20)]
+        people = personas(agent, n, count) if strategy == STRATEGIES[0] else [f"p{p}" for p in range(count)]
         for filters in (None, recent):
             def ask(config, persona="p0"):
                 store.ann = config
@@ -228,6 +228,7 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", default=["hnsw", "ivf"], choices=["hnsw", "ivf"])
     parser.add_argument("--ef", type=int, nargs="+", default=[128], help="HNSW efSearch values to compare")
     parser.add_argument("--nprobe", type=int, nargs="+", default=[32], help="IVF nprobe values to compare")
+    parser.add_argument("--personas", type=int, default=20, help="personas recall is averaged over (all interact)")
     parser.add_argument("--threads", action="store_true")
     parser.add_argument("--samples", action="store_true")
     args = parser.parse_args()
@@ -237,7 +238,8 @@ def main() -> None:
     if args.samples:
         return bench_samples(args.kinds)
     for n in args.sizes:
-        bench_size(n, args.real, args.runs, args.kinds, configs_for(args.kinds, args.ef, args.nprobe), args.synthetic)
+        bench_size(n, args.real, args.runs, args.kinds, configs_for(args.kinds, args.ef, args.nprobe), args.synthetic,
+                   args.personas)
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ def test_ivf_kind_and_a_background_build():
     while store.search_max("C", q, w, 10).path["path"] == "exact" and time.monotonic() < deadline:
         time.sleep(0.05)
     got = store.search_max("C", q, w, 10)
-    assert got.path["path"] == "ann-ivf" and got.path["nprobe"] == 32  # two queries: the full nprobe, no filter
+    assert got.path["path"] == "ann-ivf" and got.path["nprobe"] == 63  # two queries: twice 32, at most the 63 lists
     want = make(OFF, vectors).search_max("C", q, w, 10)
     assert len({h.uuid for h in got} & {h.uuid for h in want}) >= 9
 
@@ -295,6 +295,14 @@ def test_a_filter_or_many_queries_set_how_hard_the_index_searches():
     assert effort(ivf, 30, config, 20, 1.0) == {"nprobe": 16}  # knn's 20 likes: half the lists each
     assert effort(ivf, 30, config, 3, 0.3) == {"nprobe": 100}  # 32 / 0.3 = 107, capped at the list count
     assert effort(ivf, 30, config, 20, 0.5) == {"nprobe": 16}  # many queries: their union, not a boost
+    assert effort(ivf, 30, config, 3, 1.0) == {"nprobe": 64}  # a few queries (multi_interest's interests): twice
+    assert effort(ivf, 30, config, 7, 1.0) == {"nprobe": 64}
+    assert effort(ivf, 30, config, 8, 1.0) == {"nprobe": 16}
+    assert effort(ivf, 30, config, 3, 1.0, boost=False) == {"nprobe": 32}  # the prior's own search: as configured
+    assert effort(ivf, 30, config, 20, 1.0, boost=False) == {"nprobe": 16}
+    assert effort(hnsw, 30, config, 2, 1.0) == {"ef_search": 256}
+    assert effort(hnsw, 30, config, 3, 0.5) == {"ef_search": 512}  # few and filtered: 4x, no more
+    assert effort(hnsw, 30, config, 3, 0.0) == {"ef_search": 512}
     assert effort(hnsw, 30, config, 20, 0.3) == {"ef_search": 128}
     assert effort(hnsw, 30, config, 1, 0.5) == {"ef_search": 256}
     assert effort(hnsw, 30, config, 1, 0.01) == {"ef_search": 512}  # at most 4x
@@ -309,8 +317,31 @@ def test_a_filtered_search_reports_its_raised_effort(data):
     q, w = vectors[[5, 900]], np.ones(2, np.float32)
     got = ann.search_max("C", q, w, 10, filters=recent)
     passing = sum(1 for i in range(N) if 1950 + i % 70 >= 2000)
-    assert got.path["ef_search"] == round(128 * min(N / passing, 4))
+    assert got.path["ef_search"] == round(128 * min(2 * N / passing, 4))  # two queries, a filter
+    assert ann.search_max("C", q[:1], w[:1], 10, filters=recent).path["ef_search"] == round(128 * N / passing)
     assert [h.uuid for h in got] == [h.uuid for h in exact.search_max("C", q, w, 10, filters=recent)]
+
+
+def test_a_few_interest_centroids_probe_twice_the_lists_and_find_what_exact_finds(monkeypatch):
+    from core.store.embedded import ann_index
+    vectors = clustered(N, 4)
+    store = make(ON.validated_copy(kind="ivf", nprobe=2), vectors)  # 2 of 63 lists: the rule's doubling shows
+    exact = make(OFF, vectors)
+    rng = np.random.default_rng(7)
+
+    def recall(queries):
+        got = [store.search_max("C", q, np.ones(3, np.float32), 30) for q in queries]
+        want = [exact.search_max("C", q, np.ones(3, np.float32), 30) for q in queries]
+        return got, np.mean([len({h.uuid for h in g} & {h.uuid for h in e}) / 30 for g, e in zip(got, want)])
+    # three interests, each the normalised mean of six random items: queries far from any item
+    means = [vectors[rng.choice(N, (3, 6))].sum(axis=1) for _ in range(20)]
+    queries = [(m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32) for m in means]
+    got, doubled = recall(queries)
+    assert {g.path["nprobe"] for g in got} == {4}
+    monkeypatch.setattr(ann_index, "FEW_BOOST", 1.0)
+    got, plain = recall(queries)
+    assert {g.path["nprobe"] for g in got} == {2}
+    assert doubled >= 0.95 and doubled > plain + 0.02, (doubled, plain)  # measured: 0.988 against 0.925
 
 
 def test_small_faiss_searches_run_on_one_openmp_thread_and_restore_it(data, monkeypatch):

@@ -156,12 +156,12 @@ def _candidates(index: VectorIndex, built: Built, q: np.ndarray, k: int, allowed
                 config: AnnConfig, boost: bool = True) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
     """The index's top ``k`` rows for each query plus the tail (unique row numbers), the trace details, and
     each query's ``k``-th similarity (-inf when it found fewer rows: it found every row that passes).
-    ``boost``: search harder when ``allowed`` passes few rows (:func:`~.ann_index.effort`)."""
+    ``boost``: search harder for a few queries or when ``allowed`` passes few rows (:func:`~.ann_index.effort`)."""
     faiss = load_faiss()
     n = len(index)
     sel = selector(faiss, allowed, n, built.rows)
     share = 1.0 if allowed is None else float(np.count_nonzero(allowed[:built.rows])) / max(1, min(n, built.rows))
-    tuning = effort(built, k, config, len(q), share if boost else 1.0)
+    tuning = effort(built, k, config, len(q), share, boost)
     params = search_params(faiss, built, sel, tuning)
     with omp_threads(faiss, 1 if len(q) == 1 or share < SMALL_SHARE else None):
         sims, found = built.index.search(np.ascontiguousarray(q, dtype=np.float32), k, params=params)

@@ -174,21 +174,33 @@ MANY_QUERIES = 8
 """From this many queries (knn's likes) an IVF search probes half the lists per query and no filter raises the
 effort: their lists overlap and the union of their results is what counts (knn, real text at 100k, recall@10
 0.975 at nprobe 16 against 0.985 at 32; with a 30 % filter 0.970 / 0.985)."""
+FEW_BOOST = 2.0
+"""A search of 2 to ``MANY_QUERIES - 1`` queries multiplies ``efSearch`` / ``nprobe`` by this: few queries have no
+overlap to make up for a miss (multi_interest's interests are seeded far apart), and an interest centroid sits
+further from its neighbours than a liked item does (top similarity 0.70 against 1.0 on real text). multi_interest,
+real text at 100k, 60 personas: recall@10 0.978 at nprobe 32, 0.997 at 64; 0.992 at ef 128, 0.995 at 256. One
+query is left as it is (centroid: 1.000 from nprobe 16). The quantizer's centroid similarities did not tell which
+searches miss (correlation with the nprobe a persona needed: 0.07 for the best one, 0.20 for how many lists lie
+within 0.05 of it), so the rule counts queries."""
 MAX_BOOST = 4.0
 """A filter passing a share ``s`` of the rows multiplies a search of fewer queries' ``efSearch`` / ``nprobe`` by
-``min(1 / s, MAX_BOOST)``: the passing neighbours are further away (multi_interest with a 30 % filter, real text
-at 100k: recall@10 0.925 at ef 128, 0.985 at 512; 0.895 at nprobe 32, 1.000 at 128)."""
+``1 / s``, and with :data:`FEW_BOOST` at most by ``MAX_BOOST``: the passing neighbours are further away
+(multi_interest with a 30 % filter, real text at 100k: recall@10 0.925 at ef 128, 0.985 at 512; 0.895 at nprobe
+32, 1.000 at 128)."""
 
 
-def effort(built: Built, k: int, config: AnnConfig, queries: int, share: float) -> dict[str, int]:
+def effort(built: Built, k: int, config: AnnConfig, queries: int, share: float,
+           boost: bool = True) -> dict[str, int]:
     """``efSearch`` (at least ``k``) or ``nprobe`` for a search of ``queries`` queries whose selector passes
-    ``share`` of the rows (see :data:`MANY_QUERIES`, :data:`MAX_BOOST`)."""
+    ``share`` of the rows (see :data:`MANY_QUERIES`, :data:`FEW_BOOST`, :data:`MAX_BOOST`); ``boost=False``
+    (the prior's second search, among rows it picked itself) raises nothing."""
     many = queries >= MANY_QUERIES
-    boost = 1.0 if many else min(1.0 / share, MAX_BOOST) if share > 0 else MAX_BOOST
+    raised = (FEW_BOOST if queries > 1 else 1.0) / share if share > 0 else MAX_BOOST
+    factor = 1.0 if many or not boost else min(raised, MAX_BOOST)
     if built.kind == "hnsw":
-        return dict(ef_search=max(int(round(config.ef_search * boost)), k))
+        return dict(ef_search=max(int(round(config.ef_search * factor)), k))
     probe = config.nprobe / 2 if many else config.nprobe
-    return dict(nprobe=int(min(max(1, round(probe * boost)), built.index.nlist)))
+    return dict(nprobe=int(min(max(1, round(probe * factor)), built.index.nlist)))
 
 
 def search_params(faiss: Any, built: Built, sel: Any, tuning: dict[str, int]) -> Any:
