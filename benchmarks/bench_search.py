@@ -13,10 +13,15 @@ in turn), p50/p95 in ms; the ratios are of p50s. Nothing here is asserted.
   paging by OFFSET under a filter); plain, with 25 exclusions, with a filter (year >= 1990 and
   genre Comedy), with both.
 - **hybrid** (limit 10, alpha 0.5, window 100): ``store.hybrid`` vs FTS5 top-100 + numpy top-100.
-- **agent**: ``get_objects`` with the local agent, without and with an instruction, over vector-only: keyword
-  searches asked before, asked first, asked first on a reopened store (no postings kept), asked first by the
-  old path (FTS5 ranks every match); then the first ``get_objects`` after one ``add_items``. The store waits
-  for an ANN index its searches want (``build="sync"``: the warm-up builds it), so the timed runs are served
+- **agent** (a store file in a temporary folder): ``get_objects`` with the local agent, without and with an
+  instruction, over vector-only: keyword searches asked before, asked first, asked first with no postings kept
+  and no warm-up (what a reopened store paid before ``fts_warm``), asked first by the old path (FTS5 ranks every
+  match); then the first ``get_objects`` after one ``add_items``; then the first ``get_objects`` of a store
+  opened again on the same file (a new ``EmbeddedStore`` and agent each run; agent and vector-only in turn, the
+  added cost is the agent's first request minus vector-only's): once the index was read (``count``) and its
+  keyword warm-up done (a lab server's first page, then a request), and at once (the request reads the index
+  itself), each also without the warm-up (``fts_warm.WARM_FROM`` raised: as before it). The store waits for an
+  ANN index its searches want (``build="sync"``: the warm-up builds and saves it), so the timed runs are served
   as a running lab server's are once the index is there, not beside a build.
 - **embed**: the catalog embedding rate vs one ``SentenceTransformer.encode`` call over the same texts.
 """
@@ -46,7 +51,8 @@ def vocabulary(size: int = 2000) -> list[str]:
     return list(dict.fromkeys("".join(rng.choice(letters, int(rng.integers(4, 9)))) for _ in range(size * 2)))[:size]
 
 
-def build(n: int, seed: int = 0, ann: AnnConfig | None = None) -> tuple[EmbeddedStore, np.ndarray, list[str]]:
+def build(n: int, seed: int = 0, ann: AnnConfig | None = None,
+          path: str = ":memory:") -> tuple[EmbeddedStore, np.ndarray, list[str]]:
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -58,7 +64,7 @@ def build(n: int, seed: int = 0, ann: AnnConfig | None = None) -> tuple[Embedded
         "title": " ".join(words[w] for w in draws[i, :lengths[i]]),
         "genres": [GENRES[i % 8], GENRES[(i * 7 + 3) % 8]], "year": 1950 + i % 70, "original_id": i})
         for i in range(n)]
-    store = EmbeddedStore(":memory:", ann=ann)
+    store = EmbeddedStore(path, ann=ann)
     store.create_collection(CollectionSpec("Bench", 384, text_fields=("title", "genres")))
     store.add_items("Bench", items, vectors)
     store.count("Bench")  # the index is read once, before any timing
@@ -180,88 +186,6 @@ def bench_hybrid(n: int, runs: int) -> None:
             row(n, f"{case}, {'the same 5 queries again' if repeated else 'every query new'}", got)
 
 
-def bench_agent(n: int, runs: int) -> None:
-    """get_objects with the local agent (a persona with 20 likes, 5 dislikes, favorite_genres: one planned
-    keyword search; with an instruction, a hybrid, a keyword and a moved near_text search) over vector-only."""
-    from datetime import timedelta
-
-    from core import Persona, PersonaInteraction, PersonalizationAgent
-    from core.ranking.llm.client import LLMConfig
-    from core.store.embedded import fts
-    store, _, _ = build(n, ann=AnnConfig(build="sync"))  # the warm-up waits for any ANN index its searches want
-    agent = PersonalizationAgent.create(store, "Bench", user_properties={"favorite_genres": "text[]"},
-                                        llm=LLMConfig(api_key=None, base_url=None))
-    agent.add_persona(Persona(persona_id="bench", properties={"favorite_genres": ["Documentary"]}))
-    picks = np.random.default_rng(1).choice(n, 25, replace=False)
-    agent.add_interactions([PersonaInteraction(persona_id="bench", item_id=generate_uuid5(int(i)),
-                                               weight=1.0 if k < 20 else -1.0, created_at=NOW - timedelta(days=k))
-                            for k, i in enumerate(picks)])
-    agent.get_objects("bench", instruction="warm up the text model", now=NOW)
-    instruction = "a calm documentary about nature"
-
-    def cold(kw: dict, postings: bool = False, old: bool = False):
-        # the keyword searches as on their first ask (no kept ranking; with ``postings``, no FTS5 postings, row
-        # sizes or row count kept either, as on a reopened store; ``old``: ranked by FTS5, the path before
-        # fts_memory), the kept ones put back
-        def run(r: int):
-            kept = [(state, dict(state.seen), dict(state.ranked), state.postings)
-                    for state in list(fts._STATE.values())]
-            for state, _, _, _ in kept:
-                state.seen.clear()
-                state.ranked.clear()
-                if postings:
-                    state.postings = fts.Postings()
-            memory = fts._in_memory
-            if old:
-                fts._in_memory = lambda *a: None
-            try:
-                return agent.get_objects("bench", limit=LIMIT, now=NOW, **kw)
-            finally:
-                fts._in_memory = memory
-                for state, seen, ranked, kept_postings in kept:
-                    state.seen.clear()
-                    state.seen.update(seen)
-                    state.ranked.clear()
-                    state.ranked.update(ranked)
-                    state.postings = kept_postings
-        return run
-    first, reopened = "agent, keyword searches asked first", "agent, first keyword searches on a reopened store"
-    old = "old path (FTS5 ranks), asked first"
-    names = ["agent", first, reopened, old]
-    table(f"local agent at {n:,} items, limit {LIMIT} (floor: vector-only get_objects)", names + ["floor"])
-    for case, kw in {"no instruction": {}, "with an instruction": {"instruction": instruction}}.items():
-        got = interleaved({
-            "agent": lambda r, kw=kw: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=True, **kw),
-            first: cold({"use_agent_ranking": True, **kw}),
-            reopened: cold({"use_agent_ranking": True, **kw}, postings=True),
-            old: cold({"use_agent_ranking": True, **kw}, old=True),
-            "floor": lambda r: agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=False)}, runs)
-        row(n, case, got)
-        added = " | ".join(f"{got[k][0] - got['floor'][0]:+.2f}" for k in names)
-        print(f"|  | added p50 ms | {added} |  |  |  |  |  |")
-    after_writes(store, agent, n, runs, instruction)
-
-
-def after_writes(store: EmbeddedStore, agent, n: int, runs: int, instruction: str) -> None:
-    """The first get_objects after one add_items (untimed): agent and vector-only in turn, a write before each."""
-    words, rng = vocabulary(), np.random.default_rng(11)
-    samples: dict[str, list[float]] = {}
-    for r in range(2 * (runs // 2)):
-        for case, kw in {"no instruction": {}, "with an instruction": {"instruction": instruction}}.items():
-            for name, agentic in (("agent", True), ("floor", False)):
-                v = rng.normal(size=(1, 384)).astype(np.float32)
-                store.add_items("Bench", [Item(uuid=generate_uuid5(f"w{r}-{case}-{name}"), properties={
-                    "title": " ".join(words[:3]), "genres": ["Documentary"], "year": 2000, "original_id": -1})],
-                    v / np.linalg.norm(v))
-                t = time.perf_counter()
-                agent.get_objects("bench", limit=LIMIT, now=NOW, use_agent_ranking=agentic, **kw)
-                samples.setdefault(f"{case}|{name}", []).append((time.perf_counter() - t) * 1000)
-    for case in ("no instruction", "with an instruction"):
-        a, f = (statistics.median(samples[f"{case}|{k}"]) for k in ("agent", "floor"))
-        print(f"| {n:,} | {case}, first get_objects after one add_items | agent {a:.2f} | floor {f:.2f} | "
-              f"added {a - f:+.2f} |  |  |  |  |")
-
-
 def bench_embed(count: int, repeats: int) -> None:
     """The catalog embedding rate (``Embedder.embed`` with a progress callback) vs one ``encode`` call and vs
     the old path (64 texts a call in their own order), on texts of the shipped movies and books catalogs."""
@@ -311,6 +235,7 @@ def main() -> None:
         if "hybrid" in args.parts:
             bench_hybrid(n, args.runs)
         if "agent" in args.parts:
+            from benchmarks.search_agent import bench_agent
             bench_agent(n, args.runs)
     if "embed" in args.parts:
         bench_embed(args.embed_texts, args.embed_runs)

@@ -160,6 +160,11 @@ def _state(index: VectorIndex) -> _Text:
     return state
 
 
+def postings_of(index: VectorIndex) -> Postings:
+    """What keyword search keeps of FTS5's postings for ``index`` (:mod:`~core.store.embedded.fts_warm` fills it)."""
+    return _state(index).postings
+
+
 def _ranking(db: sqlite3.Connection, fts: str, match: str, item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every match of ``match`` that the index has, as (positions, scores) ordered by score desc, row asc."""
     found = np.array(db.execute(f"SELECT rowid, -bm25({fts}) FROM {fts} WHERE {fts} MATCH ?", (match,)).fetchall(),

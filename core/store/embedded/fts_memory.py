@@ -30,6 +30,7 @@ import functools
 import math
 import re
 import sqlite3
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,8 @@ class Postings:
         self.vocab: str | None = None
         self.before: np.ndarray | None = None  # the sizes of the first rows, read for the index this one extends
         self.carried: dict[str, tuple[np.ndarray, np.ndarray, int, int]] = {}  # its terms, as read for it
+        self.warm: Any = None  # what a thread is reading for this index or one it extends (fts_warm.Warm)
+        self.own_warm = False  # whether ``warm`` read this index's own rows (else a prefix of them)
 
     def grown(self) -> Postings:
         """What an index that appends rows to this one's starts from: these rows' sizes (items are only ever
@@ -69,7 +72,29 @@ class Postings:
         after = Postings()
         after.before, after.vocab = self.sizes if self.sizes is not None else self.before, self.vocab
         after.carried = {**self.carried, **self.terms}
+        after.warm = self.warm  # the rows it reads are the first of the grown index's
         return after
+
+    def _adopt(self, wait: bool) -> None:
+        """Take what the warm-up read (:mod:`~core.store.embedded.fts_warm`) once it is there: its rows' sizes as
+        the first rows' (``wait``: wait for them), its terms with its row count and average when it read this
+        index's own rows and no other count was read meanwhile, else as terms to extend (like a grown index's)."""
+        warm = self.warm
+        if self.sizes is None and self.before is None:
+            self.before = warm.sizes(wait)
+        done = warm.terms()
+        if done is None:
+            return
+        self.warm = None
+        stats, terms = done
+        if self.own_warm and self.stats in (None, stats):
+            self.stats = stats
+            for term, got in terms.items():
+                self.terms.setdefault(term, got)
+        else:
+            for term, got in terms.items():
+                if term not in self.terms:
+                    self.carried.setdefault(term, got)
 
     def ranking(self, db: sqlite3.Connection, cid: int, terms: list[str],
                 item_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -77,6 +102,8 @@ class Postings:
         the query is small enough to leave to FTS5 and the rows' sizes are not read yet."""
         if not formula_holds():
             return None
+        if self.warm is not None:
+            self._adopt(wait=False)
         if self.stats is None:
             self.stats = _averages(db, cid)
         rows, _ = self.stats
@@ -86,7 +113,10 @@ class Postings:
         if not any(len(p[0]) for p in postings):
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         if self.sizes is None:
-            if self.before is None and sum(p[2] for p in postings) * _SIZES_AT < rows:
+            large = sum(p[2] for p in postings) * _SIZES_AT >= rows
+            if large and self.before is None and self.warm is not None:
+                self._adopt(wait=True)  # being read already: the rest of that read, not a second one
+            if self.before is None and not large:
                 return None
             self.sizes, self.before = _sizes(db, cid, item_rows, self.before), None
         return self._score(postings)
@@ -115,12 +145,8 @@ class Postings:
                 rows, tf = grown
             else:
                 if self.vocab is None:
-                    self.vocab = f"temp.fts_{cid}_instance"
-                    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.vocab} USING fts5vocab(main, fts_{cid}, "
-                               "instance)")
-                docs = _numbers(db.execute(f"SELECT group_concat(doc) FROM {self.vocab} WHERE term=?",
-                                           (term,)).fetchone()[0])
-                rows, tf = np.unique(docs, return_counts=True)
+                    self.vocab = instances(db, cid)
+                rows, tf = term_rows(db, self.vocab, term)
             where = np.minimum(np.searchsorted(item_rows, rows), max(0, len(item_rows) - 1))
             known = item_rows[where] == rows if len(item_rows) else np.zeros(len(rows), bool)
             positions, counts = where[known], tf[known].astype(np.float64)
@@ -131,6 +157,19 @@ class Postings:
             while len(self.terms) > 1 and sum(len(p[0]) for p in self.terms.values()) > _KEPT_POSTINGS:
                 del self.terms[next(iter(self.terms))]
         return got
+
+
+def instances(db: sqlite3.Connection, cid: int) -> str:
+    """The name of this connection's ``fts5vocab`` ``instance`` table over collection ``cid``'s FTS5 index."""
+    vocab = f"temp.fts_{cid}_instance"
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab} USING fts5vocab(main, fts_{cid}, instance)")
+    return vocab
+
+
+def term_rows(db: sqlite3.Connection, vocab: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows holding ``term`` (ascending) and its count in each, from the ``instance`` table ``vocab``."""
+    docs = _numbers(db.execute(f"SELECT group_concat(doc) FROM {vocab} WHERE term=?", (term,)).fetchone()[0])
+    return np.unique(docs, return_counts=True)
 
 
 @functools.lru_cache(maxsize=1)
@@ -216,6 +255,12 @@ def _averages(db: sqlite3.Connection, cid: int) -> tuple[int, float]:
 def _sizes(db: sqlite3.Connection, cid: int, item_rows: np.ndarray, before: np.ndarray | None) -> np.ndarray:
     """Each index position's row size in tokens (all columns), from FTS5's ``_docsize`` table; ``before``: the
     sizes of the first positions, already read (only the rows after them are read)."""
+    return read_sizes(db, cid, item_rows, before)[0]
+
+
+def read_sizes(db: sqlite3.Connection, cid: int, item_rows: np.ndarray,
+               before: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """:func:`_sizes`, and how many positions after ``before``'s it found a size for."""
     sizes = np.zeros(len(item_rows), np.float64)
     done = 0 if before is None else min(len(before), len(item_rows))
     if done:
@@ -224,7 +269,7 @@ def _sizes(db: sqlite3.Connection, cid: int, item_rows: np.ndarray, before: np.n
     ids, data, widths = db.execute(f"SELECT group_concat(id), group_concat(hex(sz), ''), group_concat(length(sz))"
                                    f" FROM fts_{cid}_docsize WHERE id > ?", (after,)).fetchone()
     if ids is None:
-        return sizes
+        return sizes, 0
     ids, widths = _numbers(ids), _numbers(widths)
     flat = np.frombuffer(bytes.fromhex(data), dtype=np.uint8)
     starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
@@ -236,4 +281,4 @@ def _sizes(db: sqlite3.Connection, cid: int, item_rows: np.ndarray, before: np.n
     where = np.minimum(np.searchsorted(item_rows, ids), max(0, len(item_rows) - 1))
     known = item_rows[where] == ids if len(item_rows) else np.zeros(len(ids), bool)
     sizes[where[known]] = total[known]
-    return sizes
+    return sizes, int(known.sum())

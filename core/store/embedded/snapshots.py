@@ -34,6 +34,7 @@ from core.errors import NotFoundError, StoreError
 from core.store.base import AppendedInteractions
 from core.store.embedded.buffers import Arrays
 from core.store.embedded.file_append import EarlyAppend
+from core.store.embedded.fts_warm import Warmer
 from core.store.embedded.index import VectorIndex
 from core.store.embedded.index_io import SqlProperties, new_arrays, read_arrays, stream
 from core.store.embedded.rows import Properties
@@ -60,6 +61,7 @@ class Snapshots:
 
     def _init_caches(self) -> None:
         self._indexes: dict[str, VectorIndex] = {}
+        self._warmer = Warmer(self.path)  # keyword search's first reads of each index read, in a thread
         self._memos: dict[str, dict[str, Any]] = {}
         self._growers: dict[str, dict[str, Callable[[Any, AppendedInteractions], Any]]] = {}  # memo key -> hook
         self._last_change: dict[str, object] = {}  # a token per collection's latest change (see _changed)
@@ -102,7 +104,7 @@ class Snapshots:
         if now is None or (now[0], now[2]) != index.origin[:2]:
             self._indexes.pop(name, None)  # replaced, deleted or vectors rewritten: read again when needed
         else:
-            self._indexes[name] = self._grown(name, index)
+            self._indexes[name] = self._read_index(name, index)  # with the rows another process appended
 
     def _changed(self, collection: str, appended: AppendedInteractions | None = None) -> None:
         """In a write transaction: ``collection`` changed (its memos go; other processes will see its counter).
@@ -230,10 +232,6 @@ class Snapshots:
                     index = self._indexes[collection] = self._read_index(collection, None)
         return index
 
-    def _grown(self, collection: str, index: VectorIndex) -> VectorIndex:
-        """``index`` with the rows another process appended since it was read."""
-        return self._read_index(collection, index)
-
     def _read_index(self, collection: str, after: VectorIndex | None) -> VectorIndex:
         """The collection's index (``after`` and the rows added since it was read, when given): mapped from its
         vector files or read from SQLite (:mod:`core.store.embedded.index_io`)."""
@@ -252,7 +250,7 @@ class Snapshots:
                 return after.extended(block, origin=Origin(cid, item_version, int(block.rows[-1])), state=state)
             backing, arrays = read_arrays(db, self._files, cid, spec.vectors, state)
         return self._new_index(cid, arrays, backing, Origin(cid, item_version, int(arrays.rows[-1]) if len(arrays)
-                                                            else 0))
+                                                            else 0), token=token)
 
     def _appending(self, collection: str, ids: np.ndarray, named: dict[str, np.ndarray], origin: Origin,
                    token: str | None) -> tuple[Arrays, EarlyAppend | None]:
@@ -277,7 +275,7 @@ class Snapshots:
             early = None
         if index is None and was_empty:  # a new catalog: the index is this batch, no need to read it back
             backing, arrays = new_arrays(self._files, origin.cid, self.get_collection(collection).vectors, block, state)
-            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin)
+            self._indexes[collection] = self._new_index(origin.cid, arrays, backing, origin, token)
         elif index is not None:
             self._indexes[collection] = index.extended(block, origin=origin, state=state, early=early)
 
@@ -289,11 +287,12 @@ class Snapshots:
         new.text_before = getattr(index, "text_kept", None) or index.text_before  # the same rows and texts
         self._indexes[collection] = new
 
-    def _new_index(self, cid: int, arrays: Arrays, backing: Any, origin: Origin, given: Any = ()) -> VectorIndex:
-        """An index over ``arrays`` whose properties are read from SQLite when asked (``given``: known ones)."""
+    def _new_index(self, cid: int, arrays: Arrays, backing: Any, origin: Origin, token: str | None = None
+                   ) -> VectorIndex:
+        """An index over ``arrays`` whose properties are read from SQLite when asked; a thread reads what its first
+        keyword searches will need (:mod:`~core.store.embedded.fts_warm`)."""
         props = Properties(len(arrays), rows=arrays.rows, source=SqlProperties(self._db, self._lock, cid))
-        if given:
-            props.cache.update(zip(arrays.rows.tolist(), given))
         index = VectorIndex.from_arrays(arrays, props, backing, origin=origin)
         props.uuids = index.uuids
+        self._warmer.start(index, token, writing=self._db.in_transaction)
         return index

@@ -84,6 +84,7 @@ class EmbeddedStore(LearnedTables, CollectionSettings, Staging, Snapshots):
         return row[0]
 
     def close(self) -> None:
+        self._warmer.close()  # first: a query waiting for a warm-up holds the lock
         with self._lock:
             self._db.close()
 
